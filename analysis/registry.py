@@ -1,0 +1,30 @@
+"""Which detectors run for a stream, and with which parameters.
+
+Each detector module contributes a frozen ``Params`` field to ``AnalysisParams`` and a line to
+``build_detectors``. A detector is only built where its placement carries the signal it needs;
+where it does not, it is left out rather than made to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.stream import Detector, Pipeline
+from analysis.types import StreamInfo
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Parameters of every detector, each a frozen ``Params`` of its own module."""
+
+
+def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> list[Detector]:
+    """The detectors suited to ``info.placement``, in a fixed order."""
+    params = params or AnalysisParams()
+    detectors: list[Detector] = []
+    return detectors
+
+
+def build_pipeline(info: StreamInfo, params: AnalysisParams | None = None) -> Pipeline:
+    """A pipeline of every detector suited to the stream."""
+    return Pipeline(info, build_detectors(info, params))

@@ -1,0 +1,203 @@
+"""The streaming detector shape, its helpers, and the pipeline that runs detectors together.
+
+A detector is constructed from a frozen ``Params`` and a ``StreamInfo``, keeps its state
+explicitly, and offers ``update(chunk) -> list[Event]`` and ``flush() -> list[Event]``. The
+batch run is the stream fed in one go (``run_batch``), so batch and streaming agree by
+construction. Events must not depend on how the samples are chunked.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import signal
+
+from analysis.events import Event, sort_events
+from analysis.types import FloatArray, Samples, StreamInfo
+
+#: A step in ``time_s`` larger than this many nominal periods is a gap (dropped packets).
+#: 1.5 periods: larger than BLE timestamp jitter and a few per cent of clock drift, smaller
+#: than the smallest real loss (one sample).
+GAP_PERIODS = 1.5
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """What the pipeline needs of a detector."""
+
+    @property
+    def latency_s(self) -> float:
+        """Published algorithmic latency: the fixed look-ahead before a candidate is confirmed."""
+        ...
+
+    def update(self, chunk: Samples) -> list[Event]:
+        """Consume the next samples; return the events they confirmed."""
+        ...
+
+    def flush(self) -> list[Event]:
+        """The stream has ended: return events still pending, if they can be decided."""
+        ...
+
+
+def finite_rows(chunk: Samples) -> Samples:
+    """Drop rows with a non-finite time or acceleration (and gyroscope, if present).
+
+    Dropped rows become gaps in time, as lost packets do; no value is invented.
+    """
+    ok = np.isfinite(chunk.time_s) & np.all(np.isfinite(chunk.acc_g), axis=1)
+    if chunk.gyro_dps is not None:
+        ok &= np.all(np.isfinite(chunk.gyro_dps), axis=1)
+    if bool(ok.all()):
+        return chunk
+    return chunk.select(ok)
+
+
+class GapSplitter:
+    """Split a stream into runs of contiguous samples, remembering the last time across chunks.
+
+    ``split(chunk)`` returns ``(segment, starts_after_gap)`` pairs. The first sample of the
+    stream counts as starting after a gap, so a detector can treat "start" and "gap" alike.
+    """
+
+    def __init__(self, sample_rate_hz: float, gap_periods: float = GAP_PERIODS) -> None:
+        self.max_step_s = gap_periods / sample_rate_hz
+        self._last_t: float | None = None
+
+    def split(self, chunk: Samples) -> list[tuple[Samples, bool]]:
+        n = len(chunk)
+        if n == 0:
+            return []
+        t = chunk.time_s
+        prev = np.float64(-np.inf) if self._last_t is None else np.float64(self._last_t)
+        dt = np.diff(t, prepend=prev)
+        breaks: NDArray[np.intp] = np.flatnonzero(dt > self.max_step_s)
+        self._last_t = float(t[-1])
+        bounds = [*breaks.tolist(), n]
+        out: list[tuple[Samples, bool]] = []
+        if bounds[0] != 0:
+            out.append((chunk.slice(0, bounds[0]), False))
+        for a, b in itertools.pairwise(bounds):
+            out.append((chunk.slice(a, b), True))
+        return out
+
+
+class StreamingSOS:
+    """A second-order-sections IIR filter whose state carries across chunks.
+
+    The state starts at steady state for the first sample (``sosfilt_zi`` scaled by it), so
+    the output is the same for any chunking. ``reset`` restarts it (after a gap).
+    """
+
+    def __init__(self, sos: FloatArray, channels: int | None = None) -> None:
+        self._sos = sos
+        self._zi_unit: FloatArray = signal.sosfilt_zi(sos)
+        self._channels = channels
+        self._zi: FloatArray | None = None
+
+    def reset(self) -> None:
+        self._zi = None
+
+    def process(self, x: FloatArray) -> FloatArray:
+        """Filter ``x`` (shape ``(n,)``, or ``(n, channels)``) along time."""
+        if x.shape[0] == 0:
+            return x.copy()
+        if self._zi is None:
+            if x.ndim == 1:
+                self._zi = self._zi_unit * x[0]
+            else:
+                self._zi = self._zi_unit[:, :, None] * x[0][None, None, :]
+        y, self._zi = signal.sosfilt(self._sos, x, axis=0, zi=self._zi)
+        out: FloatArray = y
+        return out
+
+
+class RingBuffer:
+    """A fixed-capacity history of rows (time plus values), oldest first.
+
+    Detectors keep the last few seconds here to look back over when a candidate is confirmed;
+    memory stays bounded however long the stream runs.
+    """
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self.capacity = capacity
+        self._buf = np.zeros((capacity, width))
+        self._start = 0
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def clear(self) -> None:
+        self._start = 0
+        self._size = 0
+
+    def extend(self, rows: FloatArray) -> None:
+        rows = rows[-self.capacity :]
+        n = rows.shape[0]
+        if n == 0:
+            return
+        end = (self._start + self._size) % self.capacity
+        first = min(n, self.capacity - end)
+        self._buf[end : end + first] = rows[:first]
+        self._buf[: n - first] = rows[first:]
+        overflow = max(0, self._size + n - self.capacity)
+        self._start = (self._start + overflow) % self.capacity
+        self._size = min(self.capacity, self._size + n)
+
+    def view(self) -> FloatArray:
+        """The held rows, oldest first (a copy)."""
+        idx = (self._start + np.arange(self._size)) % self.capacity
+        out: FloatArray = self._buf[idx]
+        return out
+
+
+class Pipeline:
+    """Feed one sample stream to several detectors and merge their events in emission order.
+
+    Rows with non-finite values are dropped (they become gaps) before any detector sees them.
+    """
+
+    def __init__(self, info: StreamInfo, detectors: Sequence[Detector]) -> None:
+        self.info = info
+        self.detectors = list(detectors)
+        self.samples_seen = 0
+        self.samples_dropped = 0
+
+    @property
+    def latency_s(self) -> float:
+        return max((d.latency_s for d in self.detectors), default=0.0)
+
+    def update(self, chunk: Samples) -> list[Event]:
+        clean = finite_rows(chunk)
+        self.samples_seen += len(chunk)
+        self.samples_dropped += len(chunk) - len(clean)
+        if len(clean) == 0:
+            return []
+        events: list[Event] = []
+        for detector in self.detectors:
+            events.extend(detector.update(clean))
+        return sort_events(events)
+
+    def flush(self) -> list[Event]:
+        events: list[Event] = []
+        for detector in self.detectors:
+            events.extend(detector.flush())
+        return sort_events(events)
+
+
+def run_stream(detector: Detector | Pipeline, chunks: Iterable[Samples]) -> list[Event]:
+    """Feed ``chunks`` in order, then flush; all events in emission order."""
+    events: list[Event] = []
+    for chunk in chunks:
+        events.extend(detector.update(chunk))
+    events.extend(detector.flush())
+    return sort_events(events)
+
+
+def run_batch(detector: Detector | Pipeline, samples: Samples) -> list[Event]:
+    """The batch function: the stream fed in one go."""
+    return run_stream(detector, [samples])

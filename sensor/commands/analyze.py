@@ -1,0 +1,60 @@
+"""``retrosense analyze FILE``: run the streaming detectors over a file, print the events."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from analysis.events import Event
+from analysis.registry import build_pipeline
+from analysis.types import Placement
+from sensor.recording import parse_placement
+from sensor.report import format_table
+from sensor.sources import SourceOptions, open_source
+
+HELP = "analyse a recording or capture file and print its events (jsonl or a table)"
+
+
+def placement_arg(text: str) -> Placement:
+    try:
+        return parse_placement(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="recording CSV, raw capture (.jsonl) or a supported export")
+    p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    p.add_argument("--placement", type=placement_arg, help="override the file's placement")
+
+
+def analyze_file(path: str, placement: Placement | None = None) -> tuple[list[Event], float]:
+    """All events of a file in emission order, and the file's duration in seconds."""
+    source = open_source(path, SourceOptions(placement=placement))
+    pipeline = build_pipeline(source.info)
+    events: list[Event] = []
+    first_t: float | None = None
+    last_t = 0.0
+    for chunk in source.body_chunks():
+        if len(chunk):
+            first_t = float(chunk.time_s[0]) if first_t is None else first_t
+            last_t = float(chunk.time_s[-1])
+        events.extend(pipeline.update(chunk))
+    events.extend(pipeline.flush())
+    return events, (last_t - first_t if first_t is not None else 0.0)
+
+
+def write_jsonl(events: list[Event], out: TextIO) -> None:
+    for event in events:
+        out.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    events, duration_s = analyze_file(args.file, args.placement)
+    if args.format == "jsonl":
+        write_jsonl(events, sys.stdout)
+    else:
+        sys.stdout.write(format_table(events, duration_s))
+    return 0

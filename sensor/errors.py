@@ -1,0 +1,64 @@
+"""The project's exceptions. The command line turns each into one line and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class RetrosenseError(Exception):
+    """Base of every error that is the user's input or environment, not a bug."""
+
+
+class RecordingError(RetrosenseError):
+    """A recording, capture or import file that does not follow its format.
+
+    Parameters
+    ----------
+    path
+        The file.
+    line
+        1-based line number, or ``None`` where the problem is not on one line.
+    expected
+        What the format requires there, and what arrived.
+    """
+
+    def __init__(self, path: str | Path, line: int | None, expected: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.expected = expected
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {expected}")
+
+
+class ConfigError(RetrosenseError):
+    """A configuration value that is unknown, of the wrong type or out of range."""
+
+    def __init__(self, file: str | Path, key: str, expected: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.expected = expected
+        super().__init__(f"{self.file}: {key}: {expected}")
+
+
+class DeviceError(RetrosenseError):
+    """A band could not be found, connected or configured."""
+
+    def __init__(self, device: str, expected: str) -> None:
+        self.device = device
+        self.expected = expected
+        super().__init__(f"{device}: {expected}")
+
+
+class DeviceNotFound(DeviceError):
+    def __init__(self, device: str, timeout_s: float | None = None) -> None:
+        extra = f" within {timeout_s:g} s" if timeout_s is not None else ""
+        super().__init__(device, f"no such band seen in a scan{extra}; is it on and in range?")
+
+
+class BrokerError(RetrosenseError):
+    """The MQTT broker URL or TLS settings are unusable."""
+
+    def __init__(self, url: str, expected: str) -> None:
+        self.url = url
+        self.expected = expected
+        super().__init__(f"{url}: {expected}")

@@ -1,0 +1,45 @@
+"""Human-readable summaries of events for the terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from analysis.events import Event, JumpEvent, RevolutionEvent, StepEvent
+
+
+def format_table(events: list[Event], duration_s: float) -> str:
+    """Counts per type and direction, a table of jumps, and cadences."""
+    lines = [f"duration: {duration_s:.1f} s, {len(events)} events"]
+    counts = Counter((e.type, str(getattr(e, "direction", ""))) for e in events)
+    if counts:
+        lines.append("")
+        lines.append(f"{'type':<16}{'direction':<12}{'count':>7}")
+        for (kind, direction), n in sorted(counts.items()):
+            lines.append(f"{kind:<16}{direction or '-':<12}{n:>7}")
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    if len(steps) >= 2:
+        span = steps[-1].t - steps[0].t
+        if span > 0:
+            lines.append("")
+            lines.append(
+                f"step cadence (over all steps): {60.0 * (len(steps) - 1) / span:.1f} steps/min"
+            )
+    revs = [e for e in events if isinstance(e, RevolutionEvent)]
+    if revs:
+        mean = sum(r.cadence_rpm for r in revs) / len(revs)
+        lines.append(f"pedal cadence (mean per revolution): {mean:.1f} rpm")
+    jumps = [e for e in events if isinstance(e, JumpEvent)]
+    if jumps:
+        lines.append("")
+        lines.append(
+            f"{'#':>3} {'landing_t':>10} {'flight_s':>9} {'height_m':>9} {'peak_g':>8} direction"
+        )
+        for i, j in enumerate(jumps, 1):
+            peak = f"{j.landing_peak_g:.2f}" + ("+" if j.landing_clipped else "")
+            lines.append(
+                f"{i:>3} {j.landing_t:>10.3f} {j.flight_time_s:>9.3f} {j.height_m:>9.3f} "
+                f"{peak:>8} {j.direction}"
+            )
+        if any(j.landing_clipped for j in jumps):
+            lines.append("    + landing peak reached the sensor's range: the true peak was higher")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,60 @@
+"""``retrosense analyze`` as a user runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.paths import real_recordings
+
+
+def retrosense(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sensor", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize("path", real_recordings(), ids=lambda p: p.name)
+def test_analyze_runs_on_every_real_recording(path: Path) -> None:
+    out = retrosense("analyze", str(path), "--format", "jsonl")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    for line in lines:
+        event = json.loads(line)
+        assert {"type", "t", "detected_at"} <= event.keys()
+    table = retrosense("analyze", str(path), "--format", "table")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.startswith("duration: ")
+    assert f"{len(lines)} events" in table.stdout.splitlines()[0]
+
+
+def test_bad_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "# retrosense-recording: 1\n# placement: chest\n# sample_rate_hz: 100\n"
+        "time_s,acc_x_g,acc_y_g,acc_z_g\n0.0,0,0,1\n0.01,0,zero,1\n"
+    )
+    out = retrosense("analyze", str(bad))
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr.strip() == (
+        f"retrosense: error: {bad}:6: acc_y_g: expected a number, got 'zero'"
+    )
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    out = retrosense("analyze", str(tmp_path / "nope.csv"))
+    assert out.returncode == 2
+    assert "nope.csv: cannot read: No such file or directory" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_placement_is_a_usage_error(tmp_path: Path) -> None:
+    out = retrosense("analyze", "x.csv", "--placement", "elbow")
+    assert out.returncode == 2
+    assert "expected a placement" in out.stderr
