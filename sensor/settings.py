@@ -1,0 +1,225 @@
+"""Fill frozen dataclasses from TOML tables, refusing what does not fit.
+
+One mechanism for every settings file (the main config, device profiles): unknown keys are
+refused with the closest valid key ("did you mean"), wrong types and out-of-range values with
+what was expected. Ranges live beside the fields as metadata (``bounded(0.0, 10.0)``), and a
+dataclass's own ``__post_init__`` ``ValueError`` becomes a ``ConfigError`` too.
+
+Examples
+--------
+>>> @dataclass(frozen=True)
+... class Broker:
+...     url: str = "mqtt://localhost:1883"
+...     keepalive_s: float = field(default=60.0, metadata=bounded(5, 3600))
+>>> load_dataclass(Broker, {"keepalive_s": 30}, "me.toml", "broker")
+Broker(url='mqtt://localhost:1883', keepalive_s=30.0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import enum
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sensor.errors import ConfigError
+
+T = TypeVar("T")
+
+#: dataclass and field are re-exported so a settings module needs one import.
+__all__ = [
+    "ConfigError",
+    "bounded",
+    "dataclass",
+    "field",
+    "load_dataclass",
+    "read_toml",
+    "to_table",
+]
+
+
+def bounded(
+    minimum: float | None = None, maximum: float | None = None, *, secret: bool = False
+) -> dict[str, Any]:
+    """Field metadata: an inclusive numeric range, and whether the value is a secret."""
+    return {"min": minimum, "max": maximum, "secret": secret}
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file; a syntax error names the file and line."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as err:
+        raise ConfigError(path, "-", f"cannot read: {err.strerror}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(path, "-", f"not valid TOML: {err}") from err
+
+
+def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return "one of " + ", ".join(repr(m.value) for m in tp)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (list, tuple):
+        return "a list"
+    if origin is dict:
+        return "a table"
+    if tp is type(None):
+        return "nothing"
+    return {float: "a number", int: "an integer", bool: "true or false", str: "a string"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _convert(value: Any, tp: Any, file: str, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (types.UnionType, typing.Union):
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _convert(value, arg, file, key)
+            except ConfigError as err:
+                errors.append(err)
+        raise ConfigError(file, key, f"expected {_type_name(tp)}, got {value!r}")
+    if origin is typing.Literal:
+        if value in args:
+            return value
+        raise ConfigError(
+            file,
+            key,
+            f"expected {_type_name(tp)}, got {value!r}{did_you_mean(str(value), map(str, args))}",
+        )
+    if origin in (list, tuple):
+        if not isinstance(value, list):
+            raise ConfigError(file, key, f"expected a list, got {value!r}")
+        item = args[0] if args else Any
+        items = [_convert(v, item, file, f"{key}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(file, key, f"expected a table, got {value!r}")
+        vt = args[1] if len(args) == 2 else Any
+        return {k: _convert(v, vt, file, f"{key}.{k}") for k, v in value.items()}
+    if tp is Any:
+        return value
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(value, dict):
+            raise ConfigError(file, key, f"expected a table, got {value!r}")
+        return load_dataclass(tp, value, file, key)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            names = [str(m.value) for m in tp]
+            raise ConfigError(
+                file,
+                key,
+                f"expected {_type_name(tp)}, got {value!r}{did_you_mean(str(value), names)}",
+            ) from None
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    else:
+        raise TypeError(f"settings field {key} has unsupported type {tp!r}")
+    raise ConfigError(file, key, f"expected {_type_name(tp)}, got {value!r}")
+
+
+def load_dataclass(cls: type[T], data: dict[str, Any], file: str | Path, prefix: str = "") -> T:
+    """Build ``cls`` (a dataclass) from a TOML table, checking keys, types and ranges.
+
+    Parameters
+    ----------
+    cls
+        A dataclass; nested dataclasses, lists of them, enums, Literals, optional values,
+        numbers, strings and booleans are supported.
+    data
+        The TOML table.
+    file
+        Named in errors.
+    prefix
+        The table's dotted key, named in errors (``detectors.jumps``).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key (with the closest valid one), a wrong type, a value out of its
+        ``bounded`` range, or a ``ValueError`` from the dataclass's own checks.
+    """
+    file = str(file)
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if key not in fields:
+            raise ConfigError(file, dotted, f"unknown key{did_you_mean(key, fields)}")
+        converted = _convert(value, hints[key], file, dotted)
+        meta = fields[key].metadata
+        lo, hi = meta.get("min"), meta.get("max")
+        numeric = isinstance(converted, (int, float)) and not isinstance(converted, bool)
+        if numeric and ((lo is not None and converted < lo) or (hi is not None and converted > hi)):
+            rng = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
+            raise ConfigError(file, dotted, f"expected a value within {rng}, got {value!r}")
+        kwargs[key] = converted
+    try:
+        return cls(**kwargs)
+    except ValueError as err:
+        raise ConfigError(file, prefix or "-", str(err)) from err
+    except TypeError as err:
+        missing = [n for n, f in fields.items() if n not in kwargs and _required(f)]
+        if missing:
+            key = f"{prefix}.{missing[0]}" if prefix else missing[0]
+            raise ConfigError(file, key, "required key is missing") from err
+        raise
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def to_table(obj: Any, *, mask_secrets: bool = True) -> Any:
+    """A dataclass back as plain TOML-like data, secrets masked (for ``config show``)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if value is None:
+                continue
+            if mask_secrets and f.metadata.get("secret") and value:
+                out[f.name] = "***"
+            else:
+                out[f.name] = to_table(value, mask_secrets=mask_secrets)
+        return out
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, (list, tuple)):
+        return [to_table(v, mask_secrets=mask_secrets) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_table(v, mask_secrets=mask_secrets) for k, v in obj.items()}
+    return obj
