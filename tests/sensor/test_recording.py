@@ -171,3 +171,25 @@ def test_reads_every_real_recording(path: Path) -> None:
     assert np.all(np.diff(s.time_s) > 0)
     # Each recording starts standing still: specific force is gravity, about 1 g.
     assert 0.9 < float(np.linalg.norm(np.mean(s.acc_g[:100], axis=0))) < 1.1
+
+
+def test_reading_memory_is_bounded_by_the_chunk_not_the_file(tmp_path: Path) -> None:
+    import tracemalloc
+
+    n = 150_000
+    path = tmp_path / "long.csv"
+    with RecordingWriter(path, placement=Placement.CHEST, sample_rate_hz=200) as w:
+        t = np.arange(n) / 200.0
+        acc = np.tile([0.01, -0.02, 1.0], (n, 1))
+        w.write(Samples(time_s=t, acc_g=acc))
+    file_bytes = path.stat().st_size
+    tracemalloc.start()
+    rows = 0
+    for chunk in RecordingReader(path, chunk_rows=4096).chunks():
+        rows += len(chunk)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert rows == n
+    assert file_bytes > 5_000_000
+    # Held whole, the text alone would be the file size, and Python lists several times it.
+    assert peak < file_bytes / 2, f"peak {peak} bytes for a {file_bytes}-byte file"
