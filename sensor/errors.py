@@ -55,6 +55,24 @@ class DeviceNotFound(DeviceError):
         super().__init__(device, f"no such band seen in a scan{extra}; is it on and in range?")
 
 
+class DecodeError(RetrosenseError):
+    """A BLE payload its decoder cannot parse (wrong length, unknown frame type, ...).
+
+    Parameters
+    ----------
+    kind
+        The payload kind (``"heart_rate"``, ``"pmd_acc"``, ``"witmotion"``, ...), the key the
+        malformed-notification counters use.
+    expected
+        What the decoder needed, and what arrived.
+    """
+
+    def __init__(self, kind: str, expected: str) -> None:
+        self.kind = kind
+        self.expected = expected
+        super().__init__(f"{kind}: {expected}")
+
+
 class BrokerError(RetrosenseError):
     """The MQTT broker URL or TLS settings are unusable."""
 
