@@ -1,0 +1,51 @@
+"""``retrosense config check|show|path``: validate, print or locate the configuration."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "check the configuration, show the effective one (secrets masked), or print its path"
+
+
+def add_config_option(p: argparse.ArgumentParser) -> None:
+    """``--config FILE``, shared by the commands that read the configuration."""
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: $RETROSENSE_CONFIG, else config.toml in the "
+        "user config directory; see `retrosense config path`)",
+    )
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "action",
+        choices=("check", "show", "path"),
+        help="check: validate and say what was read; show: print the effective configuration "
+        "as TOML; path: print where the user file is looked for",
+    )
+    add_config_option(p)
+    p.add_argument(
+        "--show-secrets", action="store_true", help="show: print passwords instead of ***"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from sensor.config import config_table, dump_toml, load_config, user_config_path
+
+    if args.action == "path":
+        print(user_config_path())
+        return 0
+    loaded = load_config(args.config)
+    if args.action == "show":
+        table = config_table(loaded.config, mask_secrets=not args.show_secrets)
+        sys.stdout.write(f"# effective configuration from: {', '.join(loaded.files)}\n")
+        sys.stdout.write(dump_toml(table))
+        return 0
+    cfg = loaded.config
+    where = loaded.user_file or f"{loaded.files[0]} (defaults only; no user file)"
+    bands = ", ".join(f"{b.label} ({b.profile}, {b.placement})" for b in cfg.bands) or "none"
+    print(f"ok: {where}")
+    print(f"bands: {bands}")
+    return 0

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from analysis.types import Placement
+from sensor.cli import main
+from sensor.config import (
+    ENV_CONFIG,
+    config_table,
+    default_config_path,
+    dump_toml,
+    load_config,
+    merge_tables,
+    recording_folder,
+)
+from sensor.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "user.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_alone_are_valid_and_have_no_band() -> None:
+    loaded = load_config(None, search_user_dir=False)
+    assert loaded.config.bands == ()
+    assert loaded.files == (str(default_config_path()),)
+    assert loaded.config.recording.enabled is True
+
+
+def test_every_default_key_is_documented_by_a_comment() -> None:
+    """Each key of default.toml has a comment line somewhere above it in its table."""
+    lines = default_config_path().read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if "=" in line and not line.startswith("#"):
+            above = lines[max(0, i - 1)]
+            assert above.startswith("#") or lines[i - 2].startswith("#"), line
+
+
+def test_band_is_laid_over_band_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[band_defaults]
+rate_hz = 200
+[[bands]]
+name = "Polar H10 0A1B2C3D"
+id = "chest"
+[[bands]]
+address = "C8:2E:0A:1B:2C:3D"
+placement = "ankle"
+body_axes = "+z,+x,+y"
+""",
+    )
+    loaded = load_config(path)
+    a, b = loaded.config.bands
+    assert (a.name, a.id, a.placement, a.rate_hz, a.range_g) == (
+        "Polar H10 0A1B2C3D",
+        "chest",
+        Placement.CHEST,
+        200.0,
+        8.0,
+    )
+    assert (b.address, b.placement, b.body_axes, b.rate_hz) == (
+        "C8:2E:0A:1B:2C:3D",
+        Placement.ANKLE,
+        "+z,+x,+y",
+        200.0,
+    )
+    assert loaded.user_file == str(path)
+
+
+def test_user_table_merges_key_by_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "[recording]\nraw_capture = true\n[wearer]\nbody_mass_kg = 72\n")
+    cfg = load_config(path).config
+    assert cfg.recording.raw_capture is True
+    assert cfg.recording.enabled is True  # from the defaults
+    assert cfg.wearer.body_mass_kg == 72.0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[bands]]\nname = "H10"\nplacment = "chest"\n',
+            "user.toml: bands[0].placment: unknown key; did you mean 'placement'?",
+        ),
+        (
+            "[recordng]\nenabled = false\n",
+            "user.toml: recordng: unknown table; did you mean 'recording'?",
+        ),
+        (
+            '[recording]\nenabled = "yes"\n',
+            "user.toml: recording.enabled: expected true or false, got 'yes'",
+        ),
+        (
+            '[[bands]]\nname = "H10"\nplacement = "chets"\n',
+            "user.toml: bands[0].placement: expected one of",
+        ),
+        ('[[bands]]\nname = "H10"\nplacement = "chets"\n', "did you mean 'chest'?"),
+        (
+            '[[bands]]\nname = "H10"\nrate_hz = 0\n',
+            "user.toml: bands[0].rate_hz: expected a value within 1.0..1000.0, got 0",
+        ),
+        (
+            '[[bands]]\nplacement = "chest"\n',
+            "user.toml: bands[0]: expected 'name' or 'address' to say which band to connect",
+        ),
+        (
+            '[[bands]]\nname = "H10"\nbody_axes = "+x,+x,+z"\n',
+            "user.toml: bands[0].body_axes: axis x appears twice in '+x,+x,+z'",
+        ),
+        (
+            '[[bands]]\nname = "H10"\n[[bands]]\nname = "h10"\n',
+            "user.toml: bands[1]: the same band as bands[0] ('h10')",
+        ),
+        (
+            "[band_defaults]\nrate = 100\n",
+            "user.toml: band_defaults.rate: unknown key; did you mean 'rate_hz'?",
+        ),
+        (
+            "[wearer]\nbody_mass_kg = 2000\n",
+            "user.toml: wearer.body_mass_kg: expected a value within 20.0..350.0",
+        ),
+        ('[wearer]\nsex = "f"\n', "user.toml: wearer.sex: expected one of 'female', 'male'"),
+        (
+            "[hr_zones]\nlower_pct_of_max = [60, 50]\n",
+            "hr_zones.lower_pct_of_max: expected increasing per cent values within 0..100",
+        ),
+        ("[energy]\nmet_walk_backwards = 6\n", "did you mean 'met_walk_backward'?"),
+        ("[detectors.stpes]\n", "user.toml: detectors.stpes: unknown key"),
+        ("bands = 3\n", "user.toml: bands: expected [[bands]] tables, one per band"),
+        ("[recording\n", "user.toml: -: not valid TOML"),
+    ],
+)
+def test_config_errors_name_file_key_and_expectation(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert message in str(info.value)
+    assert str(info.value).startswith(str(path))
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file; expected a TOML configuration file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_environment_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[recording]\nenabled = false\n")
+    cfg = load_config(None, environ={ENV_CONFIG: str(path)}).config
+    assert cfg.recording.enabled is False
+
+
+def test_show_round_trips_through_toml(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[bands]]\nname = "H10"\nid = "a"\n[wearer]\nage_years = 40\n')
+    cfg = load_config(path).config
+    text = dump_toml(config_table(cfg))
+    again = tomllib.loads(text)
+    assert again["bands"][0]["name"] == "H10"
+    assert again["wearer"] == {"age_years": 40.0}
+    # What `show` prints is itself a valid user file that gives the same configuration.
+    path2 = tmp_path / "again.toml"
+    path2.write_text(text, encoding="utf-8")
+    assert load_config(path2).config == cfg
+
+
+def test_merge_replaces_lists_and_merges_tables() -> None:
+    out = merge_tables({"a": {"x": 1, "y": 2}, "l": [1, 2]}, {"a": {"y": 3}, "l": [9]})
+    assert out == {"a": {"x": 1, "y": 3}, "l": [9]}
+
+
+def test_recording_folder_expands_home(tmp_path: Path) -> None:
+    path = write(tmp_path, '[recording]\nfolder = "~/retro"\n')
+    folder = recording_folder(load_config(path).config.recording)
+    assert folder == Path.home() / "retro"
+    assert recording_folder(load_config(None, search_user_dir=False).config.recording).is_absolute()
+
+
+def test_config_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, '[[bands]]\nname = "Polar H10 0A1B2C3D"\nplacement = "shank"\n')
+    assert main(["config", "check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"ok: {path}" in out
+    assert "Polar H10 0A1B2C3D (polar-h10, shank)" in out
+
+
+def test_config_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = write(tmp_path, "[recording]\nenabeld = true\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "sensor", "config", "check", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        f"retrosense: error: {path}: recording.enabeld: unknown key; did you mean 'enabled'?"
+    ]
+
+
+def test_config_show_prints_effective_toml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[[bands]]\nname = "H10"\n[recording]\nfolder = "/data/x"\n')
+    assert main(["config", "show", "--config", str(path)]) == 0
+    text = capsys.readouterr().out
+    data = tomllib.loads(text)
+    assert data["recording"]["folder"] == "/data/x"
+    assert data["bands"][0]["profile"] == "polar-h10"
