@@ -7,21 +7,26 @@ where it does not, it is left out rather than made to guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from analysis.jumps import JumpDetector, JumpParams
 from analysis.stream import Detector, Pipeline
-from analysis.types import StreamInfo
+from analysis.types import Placement, StreamInfo
 
 
 @dataclass(frozen=True)
 class AnalysisParams:
     """Parameters of every detector, each a frozen ``Params`` of its own module."""
 
+    jumps: JumpParams = field(default_factory=JumpParams)
+
 
 def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> list[Detector]:
     """The detectors suited to ``info.placement``, in a fixed order."""
     params = params or AnalysisParams()
     detectors: list[Detector] = []
+    if info.placement.canonical in (Placement.CHEST, Placement.WAIST, Placement.SHANK):
+        detectors.append(JumpDetector(params.jumps, info))
     return detectors
 
 

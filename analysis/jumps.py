@@ -1,0 +1,567 @@
+"""Streaming jump detector: takeoff, landing, flight time, height, impact and direction.
+
+A body-fixed accelerometer reads specific force: about 1 g standing, well above 1 g while the
+legs push the body off the ground, close to 0 g in flight, and a sharp peak when the feet land.
+The detector looks for that structure rather than for one threshold crossing:
+
+1. **Flight candidate.** A run of samples whose magnitude ``|a|`` stays below
+   ``flight_max_g``. The magnitude needs no orientation, so tilt and trunk rotation do not
+   matter here. A body-fixed sensor does not read 0 g in flight: trunk rotation adds
+   centripetal and tangential terms (0.1–0.4 g on the real sacrum recording of McGinnis et al.),
+   so the run threshold sits above that, and runs split by a brief excursion (a strap bouncing)
+   are joined.
+2. **Edges.** The flight's own level is the median ``|a|`` of the run. Takeoff is where the
+   propulsion drop, walked forward from the last pushing sample, first reaches that level plus
+   ``edge_margin_g``; landing is where the impact's rise, walked back from the first sample
+   after the run, last left it. Walking back from the impact means a flight that drifts up to
+   0.4 g is never mistaken for the landing (a fixed 0.3 g threshold lands 80 ms early on the
+   sacrum recording). Both times are interpolated linearly between the two samples that
+   straddle the level.
+3. **Physics check.** Leaving the ground with vertical speed ``v = g·T/2`` needs an upward
+   impulse of ``T/2`` g·s above body weight before takeoff, and landing needs the same after
+   (Bosco et al. 1983; momentum balance). Both impulses, taken as ``∫ max(|a| − 1 g, 0) dt``
+   over a window on each side, must reach ``min_impulse_ratio`` of it, and the landing must
+   peak above ``min_landing_peak_g``. Stomps, heel drops and squats have no flight; sitting
+   down hard falls without pushing off first; running steps fly shorter than ``min_flight_s``.
+4. **Confirmation** after ``landing_window_s`` of samples past the landing: the published
+   latency. An event once emitted is never withdrawn.
+
+Direction comes from the horizontal impulse at push-off and at landing along the body's
+forward axis (see ``JumpDetector`` Notes); with a gyroscope the orientation is tracked through
+the jump, without one the quasi-static gravity estimate before the jump levels both windows,
+and the lean that trunk posture adds to both windows alike cancels in their difference.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import NamedTuple
+
+import numpy as np
+
+from analysis.events import Direction, Event, JumpEvent
+from analysis.frame import GravityTracker, rotation_to_vertical
+from analysis.stream import GapSplitter, RingBuffer, finite_rows, run_batch
+from analysis.types import FloatArray, Samples, StreamInfo
+
+#: Standard gravity (m/s²), CGPM 1901; converts g·s impulses to m/s and flight time to height.
+G0 = 9.80665
+
+# Ring buffer columns.
+_T, _AX, _AY, _AZ, _MAG, _GX, _GY, _GZ, _WX, _WY, _WZ = range(11)
+
+#: Rows processed per internal block: bounds how far the ring must reach back.
+_BLOCK_ROWS = 256
+
+
+@dataclass(frozen=True)
+class JumpParams:
+    """Parameters of the jump detector (TOML table ``[detectors.jumps]``).
+
+    Parameters
+    ----------
+    flight_max_g
+        ``|a|`` below this may be flight. Free fall reads 0 g; trunk rotation adds up to about
+        0.4 g on the real sacrum recording; standing reads 1 g and walking trunks stay above
+        about 0.6 g.
+    edge_margin_g
+        Takeoff and landing are where ``|a|`` crosses the flight's median level plus this.
+    min_flight_s, max_flight_s
+        Flight times outside this range are not jumps. 0.13 s keeps hops of 0.15 s with room
+        for timing error, and stays above the flight of running steps; 1.0 s is a 1.2 m jump.
+    merge_gap_s, bridge_max_g
+        Two low runs separated by at most ``merge_gap_s`` whose samples in between stay below
+        ``bridge_max_g`` are one flight (a strap or belt bouncing in the air).
+    landing_window_s
+        Samples looked at after landing (impact peak, impulse, direction); the published
+        latency.
+    push_window_s
+        Samples looked at before takeoff for the propulsion impulse.
+    min_impulse_ratio
+        Fraction of the momentum balance ``T/2`` g·s each of the propulsion and landing
+        impulses must reach.
+    min_landing_peak_g
+        The landing must peak at least this high.
+    direction_window_s
+        Length of the push-off and landing windows whose forward impulses give the direction.
+    min_travel_m
+        A jump whose estimated horizontal travel is shorter than this is ``vertical``.
+    set_pause_s
+        A takeoff more than this long after the previous landing starts a new set.
+    max_contact_s
+        Two jumps are linked (contact time and reactive strength index reported) when the
+        ground contact between them is at most this long.
+    softness_ref_s
+        Effective stopping time scoring 0.5 on the softness scale (see ``JumpEvent`` fields).
+    gravity_cutoff_hz
+        Corner of the quasi-static gravity estimate that levels the direction windows.
+    max_tilt_deg
+        Where gravity before the jump is further than this from the declared up axis, the
+        band is not worn as declared (its forward axis means nothing): direction ``unknown``.
+        Trunk lean at push-off, low-passed, stays well inside it.
+    """
+
+    flight_max_g: float = 0.6
+    edge_margin_g: float = 0.15
+    min_flight_s: float = 0.13
+    max_flight_s: float = 1.0
+    merge_gap_s: float = 0.03
+    bridge_max_g: float = 1.0
+    landing_window_s: float = 0.2
+    push_window_s: float = 0.5
+    min_impulse_ratio: float = 0.5
+    min_landing_peak_g: float = 1.5
+    direction_window_s: float = 0.2
+    min_travel_m: float = 0.075
+    set_pause_s: float = 3.0
+    max_contact_s: float = 1.0
+    softness_ref_s: float = 0.1
+    gravity_cutoff_hz: float = 0.3
+    max_tilt_deg: float = 55.0
+
+    def __post_init__(self) -> None:
+        ranges = {
+            "flight_max_g": (0.05, 0.95),
+            "edge_margin_g": (0.0, 0.9),
+            "min_flight_s": (0.02, 2.0),
+            "max_flight_s": (0.05, 3.0),
+            "merge_gap_s": (0.0, 0.05),
+            "bridge_max_g": (0.1, 3.0),
+            "landing_window_s": (0.15, 0.3),
+            "push_window_s": (0.1, 2.0),
+            "min_impulse_ratio": (0.0, 2.0),
+            "min_landing_peak_g": (1.0, 20.0),
+            "direction_window_s": (0.05, 0.3),
+            "min_travel_m": (0.0, 2.0),
+            "set_pause_s": (0.1, 600.0),
+            "max_contact_s": (0.05, 10.0),
+            "softness_ref_s": (0.001, 10.0),
+            "gravity_cutoff_hz": (0.01, 5.0),
+            "max_tilt_deg": (0.0, 90.0),
+        }
+        for f in fields(self):
+            lo, hi = ranges[f.name]
+            value = getattr(self, f.name)
+            if not (lo <= value <= hi):
+                raise ValueError(f"{f.name} must be within {lo}..{hi}, got {value}")
+        if self.min_flight_s >= self.max_flight_s:
+            raise ValueError(
+                f"min_flight_s must be below max_flight_s, got {self.min_flight_s} "
+                f">= {self.max_flight_s}"
+            )
+        if self.direction_window_s > self.landing_window_s:
+            raise ValueError(
+                "direction_window_s must not exceed landing_window_s (the look-ahead), got "
+                f"{self.direction_window_s} > {self.landing_window_s}"
+            )
+
+
+class _Candidate(NamedTuple):
+    """A finished low run: global sample indices and its refined edges."""
+
+    run_start: int  # first low sample
+    run_end: int  # first sample after the run
+    start_t: float  # time of run_start
+    end_t: float  # time of run_end
+    takeoff_t: float
+    landing_t: float
+    flight_level_g: float
+
+
+class JumpDetector:
+    """Streaming jump detector; see the module docstring for the method.
+
+    Parameters
+    ----------
+    params
+        Frozen parameters; never changed by a run.
+    info
+        The stream: sample rate, placement, gyroscope, accelerometer range.
+
+    Notes
+    -----
+    **Direction.** With ``a_f`` the forward component of specific force in the levelled frame,
+    ``I_push = ∫ a_f dt`` over the ``direction_window_s`` before takeoff and ``I_land`` over
+    the same length after landing. Jumping backward pushes the body backward
+    (``I_push < 0``) and the landing stops it (``I_land > 0``); a forward jump is the mirror.
+    A lean the orientation estimate missed leaks ``g·sin θ`` into both windows alike, which
+    cancels in ``I_push − I_land``; ``v = g·(I_push − I_land)/2`` estimates the horizontal
+    speed and ``v·T`` the travel. Where the estimated travel is below ``min_travel_m`` the
+    jump is ``vertical``. With a gyroscope the windows are rotated into the orientation at
+    the start of the push-off window (gyro integration over well under a second, so its
+    bias does not matter), then levelled by the quasi-static gravity estimate there.
+
+    **Loading rate** is the average rate of rise of ``|a|`` from the landing onset to the
+    landing peak, ``(peak − flight level) / (t_peak − landing_t)`` in g/s: the accelerometer
+    analogue of the average vertical loading rate of force-plate studies (Milner et al. 2006).
+
+    **Softness** scores ``τ / (τ + softness_ref_s)`` with ``τ = T / (2·(peak − 1))`` seconds,
+    the time the landing peak would need to stop the landing speed ``g·T/2``: a soft landing
+    (bent knees, the force spread out) has a long ``τ`` and scores near 1, a stiff landing
+    near 0. When the peak is clipped the score is an upper bound.
+
+    **Reactive strength index** is flight time over the ground contact time that preceded
+    the jump (Flanagan and Comyns 2008), reported for linked jumps only.
+
+    References
+    ----------
+    Bosco C, Luhtanen P, Komi PV (1983). A simple method for measurement of mechanical power
+    in jumping. Eur J Appl Physiol 50:273–282.
+    Flanagan EP, Comyns TM (2008). The use of contact time and the reactive strength index to
+    optimize fast stretch-shortening cycle training. Strength Cond J 30(5):32–38.
+    McGinnis RS et al. (2016). Accelerometer and gyroscope based measurements of
+    countermovement jump performance (ryan-mcginnis/vertical-jump example data).
+    Milner CE, Ferber R, Pollard CD, Hamill J, Davis IS (2006). Biomechanical factors
+    associated with tibial stress fracture in female runners. Med Sci Sports Exerc 38:323–328.
+    """
+
+    def __init__(self, params: JumpParams, info: StreamInfo) -> None:
+        self.params = params
+        self.info = info
+        p = params
+        fs = info.sample_rate_hz
+        self._gaps = GapSplitter(fs)
+        # A merge (at the next run's first sample) must precede the confirmation of the run
+        # it extends, whatever the chunking: the look-ahead outlasts the merge gap plus the
+        # longest step between samples that is not a gap.
+        if p.landing_window_s <= p.merge_gap_s + self._gaps.max_step_s:
+            raise ValueError(
+                f"landing_window_s ({p.landing_window_s}) must exceed merge_gap_s "
+                f"({p.merge_gap_s}) plus 1.5 sample periods at {fs} Hz"
+            )
+        self._gravity = GravityTracker(fs, min(p.gravity_cutoff_hz, 0.4 * fs))
+        # The ring reaches back over the push window, the longest flight and the look-ahead,
+        # plus one internal block; 1.5× for timestamps denser than nominal.
+        reach_s = p.push_window_s + p.max_flight_s + p.landing_window_s + p.merge_gap_s + 0.2
+        capacity = math.ceil(1.5 * reach_s * fs) + _BLOCK_ROWS + 8
+        self._ring = RingBuffer(capacity, 11)
+        self._n = 0  # global index of the next sample
+        self._seg_start = 0  # global index of the first sample of the current segment
+        self._seg_id = 0
+        self._last_low = False
+        self._in_run = False
+        self._run_start = 0
+        self._run_start_t = 0.0
+        self._run_valid = False
+        self._pending: list[_Candidate] = []
+        self._prev_landing_t: float | None = None
+        self._prev_landing_seg = -1
+        self._repetition = 0
+        self._set_number = 0
+
+    @property
+    def latency_s(self) -> float:
+        """Look-ahead after landing before a jump is confirmed, plus one sample period."""
+        return self.params.landing_window_s + 1.0 / self.info.sample_rate_hz
+
+    # -- streaming -----------------------------------------------------------------------
+
+    def update(self, chunk: Samples) -> list[Event]:
+        events: list[Event] = []
+        clean = finite_rows(chunk)
+        for seg, after_gap in self._gaps.split(clean):
+            if after_gap:
+                self._start_segment()
+            for a in range(0, len(seg), _BLOCK_ROWS):
+                events.extend(self._process(seg.slice(a, a + _BLOCK_ROWS)))
+        return events
+
+    def flush(self) -> list[Event]:
+        # A candidate whose landing window is incomplete cannot be checked: dropped.
+        self._pending = []
+        return []
+
+    def _start_segment(self) -> None:
+        self._ring.clear()
+        self._gravity.reset()
+        self._pending = []
+        self._seg_start = self._n
+        self._seg_id += 1
+        self._last_low = False
+        self._in_run = False
+        self._run_valid = False
+
+    def _process(self, block: Samples) -> list[Event]:
+        n = len(block)
+        t = block.time_s
+        acc = block.acc_g
+        mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+        rows = np.empty((n, 11))
+        rows[:, _T] = t
+        rows[:, _AX : _AZ + 1] = acc
+        rows[:, _MAG] = mag
+        rows[:, _GX : _GZ + 1] = self._gravity.update(acc)
+        if block.gyro_dps is not None:
+            rows[:, _WX : _WZ + 1] = block.gyro_dps
+        else:
+            rows[:, _WX : _WZ + 1] = np.nan
+        self._ring.extend(rows)
+        base = self._n
+        self._n += n
+
+        p = self.params
+        low = mag < p.flight_max_g
+        prev = 1 if self._last_low else 0
+        steps = np.diff(low.astype(np.int8), prepend=np.int8(prev))
+        self._last_low = bool(low[-1])
+        events: list[Event] = []
+        t_last = float(t[-1])
+        if not self._pending and not steps.any():
+            return events
+        transitions = np.flatnonzero(steps).tolist()
+        if (
+            not transitions
+            and self._pending
+            and self._pending[0].landing_t + p.landing_window_s > t_last
+        ):
+            return events
+        data: FloatArray | None = None
+        for i in transitions:
+            g = base + i
+            if data is None:
+                data = self._ring.view()
+            if steps[i] > 0:
+                self._run_begins(g, float(t[i]), data)
+            else:
+                self._run_ends(g, float(t[i]), data)
+        if self._pending:
+            if data is None:
+                data = self._ring.view()
+            events.extend(self._confirm(data, t_last))
+        return events
+
+    def _local(self, g: int) -> int:
+        """Ring row of global sample index ``g``."""
+        return g - (self._n - len(self._ring))
+
+    def _run_begins(self, g: int, t_g: float, data: FloatArray) -> None:
+        p = self.params
+        if self._pending:
+            last = self._pending[-1]
+            a, b = self._local(last.run_end), self._local(g)
+            if (
+                t_g - last.end_t <= p.merge_gap_s + 1e-9
+                and a >= 0
+                and float(data[a:b, _MAG].max()) < p.bridge_max_g
+            ):
+                self._pending.pop()
+                self._in_run = True
+                self._run_start = last.run_start
+                self._run_start_t = last.start_t
+                self._run_valid = True
+                return
+        self._in_run = True
+        self._run_start = g
+        self._run_start_t = t_g
+        self._run_valid = g > self._seg_start
+
+    def _run_ends(self, g: int, t_g: float, data: FloatArray) -> None:
+        p = self.params
+        if not (self._in_run and self._run_valid):
+            self._in_run = False
+            return
+        self._in_run = False
+        if t_g - self._run_start_t > p.max_flight_s + 0.1:
+            return
+        s, e = self._local(self._run_start), self._local(g)
+        if s < 1:
+            return
+        mag = data[:, _MAG]
+        t = data[:, _T]
+        run = mag[s:e]
+        level = float(np.median(run))
+        edge = min(level + p.edge_margin_g, p.flight_max_g)
+        below = np.flatnonzero(run < edge)
+        k0 = s + int(below[0])  # first sample below the edge level: takeoff lies before it
+        k1 = s + int(below[-1])  # last sample below it: landing lies after it
+        takeoff_t = _crossing(t[k0 - 1], t[k0], mag[k0 - 1], mag[k0], edge)
+        landing_t = _crossing(t[k1], t[k1 + 1], mag[k1], mag[k1 + 1], edge)
+        self._pending.append(
+            _Candidate(self._run_start, g, self._run_start_t, t_g, takeoff_t, landing_t, level)
+        )
+
+    def _confirm(self, data: FloatArray, t_last: float) -> list[Event]:
+        p = self.params
+        events: list[Event] = []
+        keep: list[_Candidate] = []
+        t = data[:, _T]
+        for c in self._pending:
+            due = c.landing_t + p.landing_window_s
+            if due > t_last:
+                keep.append(c)
+                continue
+            k = int(np.searchsorted(t, due - 1e-12, side="left"))
+            event = self._evaluate(c, data, float(t[k]))
+            if event is not None:
+                events.append(event)
+        self._pending = keep
+        return events
+
+    # -- one candidate -------------------------------------------------------------------
+
+    def _evaluate(self, c: _Candidate, data: FloatArray, detected_at: float) -> JumpEvent | None:
+        p = self.params
+        flight = c.landing_t - c.takeoff_t
+        if not (p.min_flight_s <= flight <= p.max_flight_s):
+            return None
+        t = data[:, _T]
+        mag = data[:, _MAG]
+        need = p.min_impulse_ratio * flight / 2.0
+        # Landing window [landing_t, landing_t + W]; push window [takeoff_t - P, takeoff_t].
+        l0 = int(np.searchsorted(t, c.landing_t, side="left"))
+        l1 = int(np.searchsorted(t, c.landing_t + p.landing_window_s, side="right"))
+        p0 = int(np.searchsorted(t, c.takeoff_t - p.push_window_s, side="left"))
+        p1 = int(np.searchsorted(t, c.takeoff_t, side="right"))
+        if l1 - l0 < 2 or p1 - p0 < 2:
+            return None
+        land = mag[l0:l1]
+        peak_i = int(np.argmax(land))
+        peak_g = float(land[peak_i])
+        if peak_g < p.min_landing_peak_g:
+            return None
+        if _excess_impulse(t[l0:l1], land) < need:
+            return None
+        if _excess_impulse(t[p0:p1], mag[p0:p1]) < need:
+            return None
+
+        t_peak = float(t[l0 + peak_i])
+        half_period = 0.5 / self.info.sample_rate_hz
+        loading_rate = (peak_g - c.flight_level_g) / max(t_peak - c.landing_t, half_period)
+        tau = flight / (2.0 * max(peak_g - 1.0, 1e-3))
+        softness = tau / (tau + p.softness_ref_s)
+        clipped = self._clipped(data[l0:l1, _AX : _AZ + 1])
+        direction = self._direction(c, data, flight)
+
+        contact: float | None = None
+        rsi: float | None = None
+        if (
+            self._prev_landing_t is not None
+            and self._prev_landing_seg == self._seg_id
+            and 0.0 < c.takeoff_t - self._prev_landing_t <= p.max_contact_s
+        ):
+            contact = c.takeoff_t - self._prev_landing_t
+            rsi = flight / contact
+        if self._prev_landing_t is None or c.takeoff_t - self._prev_landing_t > p.set_pause_s:
+            self._set_number += 1
+            self._repetition = 0
+        self._repetition += 1
+        self._prev_landing_t = c.landing_t
+        self._prev_landing_seg = self._seg_id
+
+        return JumpEvent(
+            t=c.landing_t,
+            detected_at=detected_at,
+            takeoff_t=c.takeoff_t,
+            landing_t=c.landing_t,
+            flight_time_s=flight,
+            height_m=G0 * flight * flight / 8.0,
+            landing_peak_g=peak_g,
+            direction=direction,
+            landing_clipped=clipped,
+            landing_loading_rate_g_per_s=loading_rate,
+            landing_softness=softness,
+            contact_time_s=contact,
+            reactive_strength_index=rsi,
+            repetition=self._repetition,
+            set_number=self._set_number,
+        )
+
+    def _clipped(self, acc: FloatArray) -> bool:
+        """Whether any axis reached the sensor's range during the landing."""
+        absacc = np.abs(acc)
+        rng = self.info.acc_range_g
+        if rng is not None:
+            # Within half a per cent of full scale: 16-bit sensors stop one count short.
+            return bool((absacc >= 0.995 * rng).any())
+        # Range unknown: a flat top, the same extreme value on consecutive samples.
+        top = absacc.max(axis=0)
+        for axis in range(3):
+            if top[axis] < 2.0:
+                continue
+            at_top = absacc[:, axis] >= top[axis] - 1e-9
+            if bool((at_top[1:] & at_top[:-1]).any()):
+                return True
+        return False
+
+    def _direction(self, c: _Candidate, data: FloatArray, flight: float) -> Direction:
+        p = self.params
+        t = data[:, _T]
+        w = p.direction_window_s
+        r0 = int(np.searchsorted(t, c.takeoff_t - w, side="left"))
+        r1 = int(np.searchsorted(t, c.landing_t + w, side="right"))
+        if r1 - r0 < 4:
+            return Direction.UNKNOWN
+        acc = data[r0:r1, _AX : _AZ + 1]
+        gyro = data[r0:r1, _WX : _WZ + 1]
+        if self.info.has_gyro and bool(np.isfinite(gyro).all()):
+            acc = _rotate_into_first(acc, gyro, t[r0:r1])
+        gravity = data[r0, _GX : _GZ + 1][None, :]
+        norm = float(np.linalg.norm(gravity))
+        if norm <= 0 or gravity[0, 2] < norm * math.cos(math.radians(p.max_tilt_deg)):
+            return Direction.UNKNOWN
+        forward = (rotation_to_vertical(gravity)[0] @ acc.T)[0]
+        tt = t[r0:r1]
+        i_push = _window_integral(tt, forward, c.takeoff_t - w, c.takeoff_t)
+        i_land = _window_integral(tt, forward, c.landing_t, c.landing_t + w)
+        speed_m_s = G0 * (i_push - i_land) / 2.0
+        travel_m = speed_m_s * flight
+        if abs(travel_m) < p.min_travel_m:
+            return Direction.VERTICAL
+        return Direction.FORWARD if travel_m > 0 else Direction.BACKWARD
+
+
+def _crossing(t0: float, t1: float, v0: float, v1: float, level: float) -> float:
+    """Time at which the line through ``(t0, v0)`` and ``(t1, v1)`` reaches ``level``."""
+    if v1 == v0:
+        return float(t0)
+    frac = min(max((level - v0) / (v1 - v0), 0.0), 1.0)
+    return float(t0 + frac * (t1 - t0))
+
+
+def _excess_impulse(t: FloatArray, mag: FloatArray) -> float:
+    """``∫ max(|a| − 1 g, 0) dt`` in g·s, each sample held until the next."""
+    excess = np.maximum(mag[:-1] - 1.0, 0.0)
+    return float(np.dot(excess, np.diff(t)))
+
+
+def _window_integral(t: FloatArray, x: FloatArray, start: float, stop: float) -> float:
+    """``∫ x dt`` over ``[start, stop]``, samples held until the next, clipped to the window."""
+    edges = np.clip(np.append(t, t[-1] + (t[-1] - t[-2])), start, stop)
+    return float(np.dot(x, np.diff(edges)))
+
+
+def _rotate_into_first(acc: FloatArray, gyro_dps: FloatArray, t: FloatArray) -> FloatArray:
+    """Rotate each row of ``acc`` into the sensor orientation at the first sample.
+
+    The orientation is integrated from the gyroscope, one rotation vector per sample interval
+    (Rodrigues' formula), which over the second or so of a jump keeps bias drift below a
+    degree for any MEMS gyroscope.
+    """
+    n = acc.shape[0]
+    dt = np.diff(t)
+    rates = 0.5 * (gyro_dps[:-1] + gyro_dps[1:]) * (math.pi / 180.0)
+    rotvec = rates * dt[:, None]
+    angle = np.linalg.norm(rotvec, axis=1)
+    axis = rotvec / np.where(angle > 0, angle, 1.0)[:, None]
+    k = np.zeros((n - 1, 3, 3))
+    k[:, 0, 1], k[:, 0, 2] = -axis[:, 2], axis[:, 1]
+    k[:, 1, 0], k[:, 1, 2] = axis[:, 2], -axis[:, 0]
+    k[:, 2, 0], k[:, 2, 1] = -axis[:, 1], axis[:, 0]
+    s = np.sin(angle)[:, None, None]
+    cth = (1.0 - np.cos(angle))[:, None, None]
+    steps = np.eye(3)[None] + s * k + cth * (k @ k)
+    out = np.empty_like(acc)
+    out[0] = acc[0]
+    rot = np.eye(3)
+    for i in range(n - 1):
+        rot = rot @ steps[i]
+        out[i + 1] = rot @ acc[i + 1]
+    return out
+
+
+def detect_jumps(
+    samples: Samples, info: StreamInfo, params: JumpParams | None = None
+) -> list[Event]:
+    """Jumps in ``samples`` (body frame): the streaming detector fed in one go."""
+    return run_batch(JumpDetector(params or JumpParams(), info), samples)
