@@ -10,6 +10,7 @@ from typing import TextIO
 from analysis.events import Event
 from analysis.registry import build_pipeline
 from analysis.types import Placement
+from sensor.progress import track_chunks
 from sensor.recording import parse_placement
 from sensor.report import format_table
 from sensor.sources import SourceOptions, open_source
@@ -37,7 +38,7 @@ def analyze_file(path: str, placement: Placement | None = None) -> tuple[list[Ev
     events: list[Event] = []
     first_t: float | None = None
     last_t = 0.0
-    for chunk in source.body_chunks():
+    for chunk in track_chunks(source.body_chunks(), path):
         if len(chunk):
             first_t = float(chunk.time_s[0]) if first_t is None else first_t
             last_t = float(chunk.time_s[-1])
