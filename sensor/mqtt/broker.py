@@ -1,0 +1,87 @@
+"""The embedded default broker, so that ``demo`` and ``replay`` need nothing else installed.
+
+Used only when no broker is configured and nothing answers on ``localhost:1883``. It is
+``iotcore`` (rumqttd in a wheel; the optional extra ``broker``), bound to the loopback
+interface only. Without a rumqttd configuration file it speaks MQTT 3.1.1 and closes MQTT 5
+connections unanswered (checked against iotcore 0.4.0); the publisher's ``protocol = "auto"``
+falls back to 3.1.1 for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from types import TracebackType
+from typing import Any
+
+from sensor.errors import BrokerError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "mqtt://localhost:1883"
+LOOPBACK = "127.0.0.1"
+DEFAULT_PORT = 1883
+
+
+def broker_answers(host: str = LOOPBACK, port: int = DEFAULT_PORT, timeout_s: float = 0.3) -> bool:
+    """Whether something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+class EmbeddedBroker:
+    """An iotcore broker in a child process on the loopback interface."""
+
+    def __init__(self, port: int = DEFAULT_PORT) -> None:
+        try:
+            from iotcore import Broker
+        except ImportError as err:
+            raise BrokerError(
+                f"mqtt://localhost:{port}",
+                "nothing answers here and the embedded broker is not installed: "
+                "pip install 'retrosense[broker]', or give a broker URL",
+            ) from err
+        self.port = port
+        self._broker: Any = Broker(port=port, listen=LOOPBACK)
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://localhost:{self.port}"
+
+    def start(self) -> EmbeddedBroker:
+        try:
+            self._broker.start()
+        except (OSError, RuntimeError) as err:
+            raise BrokerError(self.url, f"the embedded broker did not start: {err}") from err
+        log.info("embedded MQTT broker (iotcore) listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        self._broker.stop()
+
+    def __enter__(self) -> EmbeddedBroker:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def resolve_broker(url: str | None) -> tuple[str, EmbeddedBroker | None]:
+    """The broker to use: ``url`` if given, else localhost:1883 if it answers, else embedded.
+
+    Returns the URL and the started embedded broker (``None`` if none was needed); the
+    caller stops it.
+    """
+    if url:
+        return url, None
+    if broker_answers():
+        return DEFAULT_URL, None
+    return DEFAULT_URL, EmbeddedBroker().start()

@@ -1,0 +1,549 @@
+"""The publisher: everything the service sends goes through here, and nothing is lost.
+
+Events, state, summaries and raw samples are written to the on-disk outbox first; a drainer
+thread hands them to paho in order, at most ``WINDOW`` unacknowledged at a time, and deletes
+each when the broker acknowledges it (``on_publish`` for QoS 1, i.e. PUBACK). Retained
+"latest value" messages (availability, device info, battery, discovery) are kept in memory
+and re-published on every connection instead.
+
+Order across a lost connection: paho keeps the messages it was given and resends them,
+oldest first, right after the next CONNACK (paho-mqtt 2.2, ``_messages_reconnect_reset_out``
+and ``_handle_connack``). The drainer hands over nothing new until those are acknowledged,
+so messages cannot overtake each other. A message whose PUBACK was lost is sent twice; the
+``event_id`` lets consumers drop the copy (QoS 1 is "at least once", MQTT 5.0 section 4.3.2).
+``MQTTMessageInfo.is_published()`` is not used: it misreports after a reconnect (see
+shared/prototypes/mqtt/paho_proofs.out); ``on_publish`` is the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from analysis.events import Event
+from analysis.types import Samples
+from sensor.mqtt.discovery import discovery_configs
+from sensor.mqtt.outbox import Kind, Outbox
+from sensor.mqtt.payloads import (
+    OFFLINE,
+    ONLINE,
+    BandInfo,
+    LiveState,
+    encode,
+    event_payload,
+    iso_utc,
+    now_utc,
+    raw_payload,
+    wall_time,
+)
+from sensor.mqtt.settings import BrokerSettings
+from sensor.mqtt.topics import Topics
+
+log = logging.getLogger(__name__)
+
+#: Unacknowledged outbox messages handed to paho at a time: below paho's default
+#: ``max_inflight_messages`` (20) and Mosquitto's default Receive Maximum (20), so neither
+#: side has to queue them.
+WINDOW = 16
+#: paho's reconnect back-off, seconds: first retry after 1 s, doubling to at most 10 s, so a
+#: broker that restarts is found again within 10 s.
+RECONNECT_MIN_S = 1
+RECONNECT_MAX_S = 10
+
+
+class Publisher:
+    """Publishes a session's bands, events and state to one broker.
+
+    Thread-safe: every ``publish_*`` method only stores (memory or the outbox file) and
+    returns; paho's network thread and the drainer thread do the sending. ``start`` and
+    ``stop`` block (``stop`` up to its timeout), so call them with ``asyncio.to_thread`` from
+    a running event loop.
+
+    Parameters
+    ----------
+    settings
+        Broker, topic and outbox settings (credentials already merged from the environment,
+        see ``BrokerSettings.with_environment``).
+    session_id
+        Prefix of this session's event ids; random by default.
+    clock
+        Wall clock for messages that have no stream time (battery, summaries).
+    """
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        *,
+        session_id: str | None = None,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.settings = settings
+        self.topics = Topics(settings.base_topic, settings.discovery_prefix)
+        self.session_id = session_id or uuid.uuid4().hex[:12]
+        self._clock = clock
+        self._outbox: Outbox | None = None
+        self._lock = threading.RLock()
+        self._seq = 0
+        self._bands: dict[str, BandInfo] = {}
+        self._states: dict[str, LiveState] = {}
+        self._last_state_t: dict[str, float] = {}
+        self._retained: dict[str, bytes] = {}
+        self._enqueued = {k: 0 for k in Kind}
+        # Drainer state, guarded by _cv.
+        self._cv = threading.Condition()
+        self._connected = False
+        self._hold = False
+        self._stop_drainer = False
+        self._need_fallback = False
+        self._last_sent = 0
+        self._drainer: threading.Thread | None = None
+        # mid bookkeeping, guarded by _mid_lock (never held while calling paho: paho calls
+        # on_publish while holding its own message lock).
+        self._mid_lock = threading.Lock()
+        self._inflight: dict[int, int] = {}
+        self._direct: set[int] = set()
+        self._early: set[int] = set()
+        self._delivered = 0
+        self._refused = 0
+        self._connects = 0
+        self._disconnects = 0
+        self._last_error: str | None = None
+        self._protocol = mqtt.MQTTv311 if settings.protocol == "3.1.1" else mqtt.MQTTv5
+        self._client_connected_once = False
+        self._client: mqtt.Client | None = None
+        self._stopping = False
+        self._final_counters: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ life cycle
+    def start(self) -> None:
+        """Open the outbox and start connecting (in the background; the broker may be down).
+
+        Raises
+        ------
+        BrokerError
+            For unusable TLS files.
+        OutboxError
+            When the outbox cannot be opened or another process holds it.
+        """
+        self.settings.check_files()
+        s = self.settings
+        self._outbox = Outbox(s.effective_outbox_path, s.outbox_max_messages)
+        self._start_client()
+        self._drainer = threading.Thread(target=self._drain, name="mqtt-outbox", daemon=True)
+        self._drainer.start()
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Flush the outbox (up to ``timeout_s``), publish ``offline``, disconnect.
+
+        Returns
+        -------
+        bool
+            True if every message reached the broker; otherwise the rest waits in the outbox
+            file for the next start with the same client id.
+        """
+        drained = self.wait_drained(timeout_s)
+        self._stopping = True
+        with self._lock:
+            for band_id in self._bands:
+                self._retained[self.topics.band_status(band_id)] = OFFLINE
+            offline = [(self.topics.band_status(b), OFFLINE) for b in self._bands]
+        offline.append((self.topics.service_status, OFFLINE))
+        client = self._client
+        if client is not None and self._connected:
+            mids = [self._publish_direct(topic, payload) for topic, payload in offline]
+            self._wait_direct([m for m in mids if m is not None], min(2.0, timeout_s))
+        with self._cv:
+            self._stop_drainer = True
+            self._cv.notify_all()
+        if self._drainer is not None:
+            self._drainer.join(5.0)
+        if client is not None:
+            client.disconnect()
+            client.loop_stop()
+        if self._outbox is not None:
+            pending = len(self._outbox)
+            if pending:
+                log.warning(
+                    "%d messages wait in the outbox %s for the next start",
+                    pending,
+                    self._outbox.path,
+                )
+            self._final_counters = {"pending": pending, **self._outbox.counters()}
+            self._outbox.close()
+            self._outbox = None
+        return drained
+
+    def wait_drained(self, timeout_s: float) -> bool:
+        """Wait until the outbox is empty and nothing is in flight, or the timeout."""
+        deadline = time.monotonic() + timeout_s
+        with self._cv:
+            while True:
+                if self._outbox is None or (len(self._outbox) == 0 and not self._inflight):
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cv.wait(min(left, 0.1))
+
+    # ------------------------------------------------------------------ what callers publish
+    def band_online(self, band: BandInfo) -> None:
+        """A band connected: device info, discovery (if on), then ``online`` (retained)."""
+        with self._lock:
+            self._bands[band.band_id] = band
+            self._states.setdefault(band.band_id, LiveState())
+        self.publish_device_info(band)
+        if self.settings.discovery:
+            self._announce(band)
+        self._set_retained(self.topics.band_status(band.band_id), ONLINE)
+
+    def band_offline(self, band_id: str) -> None:
+        """A band disconnected (or the session ended): ``offline``, retained."""
+        self._set_retained(self.topics.band_status(band_id), OFFLINE)
+
+    def publish_device_info(self, band: BandInfo) -> None:
+        """Device info (name, address, model, firmware, placement, start), retained."""
+        with self._lock:
+            self._bands[band.band_id] = band
+        self._set_retained(self.topics.device(band.band_id), encode(band.to_dict()))
+
+    def publish_battery(self, band_id: str, battery_pct: float) -> None:
+        """Battery level in per cent, retained."""
+        with self._lock:
+            self._state(band_id).battery_pct = battery_pct
+        payload = {"band": band_id, "battery_pct": battery_pct, "time": iso_utc(self._clock())}
+        self._set_retained(self.topics.battery(band_id), encode(payload))
+
+    def publish_event(self, band_id: str, event: Event, when: datetime | None = None) -> str:
+        """Queue one detection event (QoS 1, not retained); return its ``event_id``.
+
+        ``when`` is the event's wall-clock time; by default the band's ``started`` plus
+        ``event.t``.
+        """
+        with self._lock:
+            band = self._band(band_id)
+            self._seq += 1
+            event_id = f"{self.session_id}-{self._seq}"
+            when = when or wall_time(band.started, event.t)
+            payload = event_payload(band_id, event, event_id=event_id, seq=self._seq, when=when)
+            self._state(band_id).add_event(event)
+            self._put(Kind.EVENT, self.topics.event(band_id, event.type), encode(payload))
+        self.tick(band_id, event.detected_at)
+        return event_id
+
+    def publish_hr(
+        self, band_id: str, t: float, hr_bpm: float, rr_ms: list[float] | None = None
+    ) -> None:
+        """A heart-rate reading (and RR intervals in ms) at stream time ``t``: goes into state."""
+        with self._lock:
+            self._state(band_id).add_hr(t, hr_bpm, rr_ms)
+        self.tick(band_id, t)
+
+    def tick(self, band_id: str, t: float, *, force: bool = False) -> None:
+        """Stream time ``t`` has been reached: publish the live state if it is due.
+
+        State goes out at most every ``state_interval_s`` of stream time; call this once per
+        chunk so the state (cadence falling to 0, say) moves when no event comes.
+        """
+        with self._lock:
+            last = self._last_state_t.get(band_id)
+            if last is not None and (
+                t == last or (not force and t - last < self.settings.state_interval_s)
+            ):
+                return
+            band = self._band(band_id)
+            self._last_state_t[band_id] = t
+            state = self._state(band_id)
+            body = {
+                "band": band_id,
+                "time": iso_utc(wall_time(band.started, t)),
+                **state.snapshot(t),
+            }
+            if state.battery_pct is not None:
+                body["battery_pct"] = state.battery_pct
+            self._put(Kind.STATE, self.topics.state(band_id), encode(body))
+
+    def publish_summary(self, band_id: str, summary: Mapping[str, Any]) -> None:
+        """A session summary (QoS 1, retained: the last session stays readable)."""
+        body = {"band": band_id, "time": iso_utc(self._clock()), "session": self.session_id}
+        body.update(summary)
+        with self._lock:
+            self._put(Kind.EVENT, self.topics.summary(band_id), encode(body), retain=True)
+
+    def publish_raw(self, band_id: str, chunk: Samples, when: datetime | None = None) -> None:
+        """One notification's samples on ``<base>/<band>/raw``, if ``raw`` is on."""
+        if not self.settings.raw or len(chunk) == 0:
+            return
+        with self._lock:
+            band = self._band(band_id)
+            when = when or wall_time(band.started, float(chunk.time_s[0]))
+            self._put(Kind.RAW, self.topics.raw(band_id), encode(raw_payload(band_id, chunk, when)))
+
+    def state(self, band_id: str) -> dict[str, Any]:
+        """The live state of a band now (for a status line)."""
+        with self._lock:
+            return self._state(band_id).snapshot(self._last_state_t.get(band_id, 0.0))
+
+    def counters(self) -> dict[str, Any]:
+        """Queue and connection counters (for logs, the status line and tests)."""
+        with self._lock, self._mid_lock:
+            out: dict[str, Any] = {
+                "connected": self._connected,
+                "connects": self._connects,
+                "disconnects": self._disconnects,
+                "enqueued_events": self._enqueued[Kind.EVENT],
+                "enqueued_state": self._enqueued[Kind.STATE],
+                "enqueued_raw": self._enqueued[Kind.RAW],
+                "delivered": self._delivered,
+                "refused": self._refused,
+                "in_flight": len(self._inflight),
+                "pending": len(self._outbox) if self._outbox is not None else 0,
+                **self._final_counters,
+                "last_error": self._last_error,
+                "protocol": "5" if self._protocol == mqtt.MQTTv5 else "3.1.1",
+            }
+        if self._outbox is not None:
+            out.update(self._outbox.counters())
+        return out
+
+    # ------------------------------------------------------------------ internals
+    def _band(self, band_id: str) -> BandInfo:
+        band = self._bands.get(band_id)
+        if band is None:
+            raise KeyError(f"band {band_id!r} was not announced with band_online")
+        return band
+
+    def _state(self, band_id: str) -> LiveState:
+        return self._states.setdefault(band_id, LiveState())
+
+    def _put(self, kind: Kind, topic: str, payload: bytes, retain: bool = False) -> None:
+        if self._outbox is None:
+            raise RuntimeError("Publisher.start() was not called")
+        if self._outbox.put(kind, topic, payload, qos=1, retain=retain) is None:
+            log.warning("outbox full of higher-priority messages: dropped one on %s", topic)
+        self._enqueued[kind] += 1
+        with self._cv:
+            self._cv.notify_all()
+
+    def _announce(self, band: BandInfo) -> None:
+        for topic, config in discovery_configs(self.topics, band):
+            self._set_retained(topic, encode(config))
+
+    def _set_retained(self, topic: str, payload: bytes) -> None:
+        with self._lock:
+            self._retained[topic] = payload
+        if self._connected:
+            self._publish_direct(topic, payload)
+
+    def _publish_direct(self, topic: str, payload: bytes) -> int | None:
+        client = self._client
+        if client is None:
+            return None
+        info = client.publish(topic, payload, qos=1, retain=True)
+        with self._mid_lock:
+            if info.mid in self._early:
+                self._early.discard(info.mid)
+                return None
+            self._direct.add(info.mid)
+        return int(info.mid)
+
+    def _wait_direct(self, mids: list[int], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._mid_lock:
+                if not any(m in self._direct for m in mids):
+                    return
+            time.sleep(0.01)
+
+    def _make_client(self) -> mqtt.Client:
+        s = self.settings
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=s.effective_client_id,
+            protocol=self._protocol,
+            reconnect_on_failure=True,
+        )
+        client.on_log = self._on_log
+        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+        url = s.broker
+        if url.username:
+            client.username_pw_set(url.username, url.password or None)
+        if url.tls:
+            client.tls_set(
+                ca_certs=s.ca_file or None,
+                certfile=s.client_cert_file or None,
+                keyfile=s.client_key_file or None,
+            )
+        client.will_set(self.topics.service_status, OFFLINE, qos=1, retain=True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        client.on_message = self._on_message
+        client.on_connect_fail = self._on_connect_fail
+        return client
+
+    def _start_client(self) -> None:
+        url = self.settings.broker
+        self._client_connected_once = False
+        self._client = self._make_client()
+        self._client.connect_async(url.host, url.port, keepalive=round(self.settings.keepalive_s))
+        self._client.loop_start()
+        log.info(
+            "connecting to %s as %s (MQTT %s)",
+            url,
+            self.settings.effective_client_id,
+            "5" if self._protocol == mqtt.MQTTv5 else "3.1.1",
+        )
+
+    def _fallback_to_311(self) -> None:
+        old = self._client
+        self._protocol = mqtt.MQTTv311
+        log.info("the broker closed an MQTT 5 connection unanswered: using MQTT 3.1.1")
+        if old is not None:
+            old.loop_stop()
+        self._start_client()
+
+    # paho callbacks (paho's network thread) --------------------------------------
+    def _on_connect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
+    ) -> None:
+        if reason.is_failure:
+            self._last_error = f"broker refused the connection: {reason}"
+            log.warning("%s: %s", self.settings.broker, self._last_error)
+            return
+        self._client_connected_once = True
+        self._connects += 1
+        log.info("connected to %s", self.settings.broker)
+        if self.settings.discovery:
+            client.subscribe(self.topics.ha_status, qos=1)
+        with self._cv:
+            self._connected = True
+        self._publish_direct(self.topics.service_status, ONLINE)
+        with self._lock:
+            retained = list(self._retained.items())
+        for topic, payload in retained:
+            self._publish_direct(topic, payload)
+        with self._cv:
+            self._cv.notify_all()
+
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
+    ) -> None:
+        with self._cv:
+            was = self._connected
+            self._connected = False
+            self._hold = True
+            if (
+                not was
+                and not self._client_connected_once
+                and self.settings.protocol == "auto"
+                and self._protocol == mqtt.MQTTv5
+            ):
+                self._need_fallback = True
+            self._cv.notify_all()
+        if was and not self._stopping:
+            self._disconnects += 1
+            self._last_error = f"connection lost: {reason}"
+            log.warning("lost %s (%s); events wait in the outbox", self.settings.broker, reason)
+
+    def _on_log(self, client: mqtt.Client, userdata: Any, level: int, text: str) -> None:
+        # paho 2.2 logs "Client is not connected" at error level when its loop ends after a
+        # disconnect we asked for; everything else of paho's stays at debug unless an error.
+        if level == mqtt.MQTT_LOG_ERR and not self._stopping:
+            log.warning("paho: %s", text)
+        else:
+            log.debug("paho: %s", text)
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        self._last_error = "cannot connect"
+        log.debug("cannot reach %s; retrying", self.settings.broker)
+
+    def _on_publish(
+        self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, properties: Any
+    ) -> None:
+        with self._mid_lock:
+            row = self._inflight.pop(mid, None)
+            if row is None:
+                if mid in self._direct:
+                    self._direct.discard(mid)
+                else:
+                    self._early.add(mid)
+        if row is not None:
+            self._acknowledged(row, reason)
+
+    def _acknowledged(self, row: int, reason: Any) -> None:
+        if reason is not None and getattr(reason, "is_failure", False):
+            # The broker said no (MQTT 5 PUBACK reason >= 0x80, e.g. not authorised):
+            # resending would not change its mind.
+            self._refused += 1
+            self._last_error = f"broker refused a message: {reason}"
+            log.warning("%s", self._last_error)
+        else:
+            self._delivered += 1
+        assert self._outbox is not None
+        self._outbox.delete(row)
+        with self._cv:
+            self._cv.notify_all()
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if message.topic == self.topics.ha_status and message.payload == ONLINE:
+            log.info("Home Assistant came online: announcing discovery again")
+            with self._lock:
+                bands = list(self._bands.values())
+            for band in bands:
+                self._announce(band)
+
+    # drainer thread ----------------------------------------------------------------
+    def _drain(self) -> None:
+        assert self._outbox is not None
+        while True:
+            with self._cv:
+                rows = []
+                while True:
+                    if self._stop_drainer:
+                        return
+                    if self._need_fallback:
+                        break
+                    if self._connected:
+                        with self._mid_lock:
+                            n_inflight = len(self._inflight)
+                        if self._hold and n_inflight == 0:
+                            self._hold = False
+                        if not self._hold and n_inflight < WINDOW:
+                            rows = self._outbox.after(self._last_sent, WINDOW - n_inflight)
+                            if rows:
+                                break
+                    self._cv.wait(0.5)
+                fallback, self._need_fallback = self._need_fallback, False
+            if fallback:
+                self._fallback_to_311()
+                continue
+            client = self._client
+            assert client is not None
+            for row in rows:
+                if not self._connected:
+                    break
+                try:
+                    info = client.publish(row.topic, row.payload, qos=row.qos, retain=row.retain)
+                except ValueError as err:  # e.g. a payload over the MQTT maximum
+                    log.error("cannot publish on %s: %s; dropped", row.topic, err)
+                    self._refused += 1
+                    self._outbox.delete(row.id)
+                    self._last_sent = row.id
+                    continue
+                with self._mid_lock:
+                    acked = info.mid in self._early
+                    if acked:
+                        self._early.discard(info.mid)
+                    else:
+                        self._inflight[info.mid] = row.id
+                self._last_sent = row.id
+                if acked:
+                    self._acknowledged(row.id, None)
