@@ -71,31 +71,33 @@ class BandConfig:
     Parameters
     ----------
     profile
-        Device profile name: a built-in (``config/devices/*.toml``) or a user profile.
-    placement
-        Where the band sits (recording CSV v1 placements).
-    body_axes
-        The signed sensor axes that point forward, left and up on the body.
-    rate_hz
-        Accelerometer (and gyroscope) sample rate asked of the band.
-    range_g
-        Accelerometer full-scale range asked of the band.
+        Device profile: a built-in name (``config/devices/*.toml``), a user profile's name
+        (``<user config dir>/devices/*.toml``) or a path to a profile TOML file.
     name
         The advertised name, or its start (``Polar H10 0A1B2C3D``).
     address
         The Bluetooth address (``C8:2E:0A:1B:2C:3D``), or on macOS the CoreBluetooth UUID.
     id
         Stable id in MQTT topics and file names; by default derived from the address or name.
+    placement
+        Where the band sits (recording CSV v1 placements); ``None``: the profile's.
+    body_axes
+        The signed sensor axes that point forward, left and up on the body; ``None``: the
+        profile's.
+    rate_hz
+        Sample rate asked of the band; ``None``: the profile's.
+    range_g
+        Accelerometer full-scale range asked of the band; ``None``: the profile's.
     """
 
     profile: str
-    placement: Placement
-    body_axes: str
-    rate_hz: float = field(metadata=bounded(1.0, 1000.0))
-    range_g: float = field(metadata=bounded(1.0, 64.0))
     name: str | None = None
     address: str | None = None
     id: str | None = None
+    placement: Placement | None = None
+    body_axes: str | None = None
+    rate_hz: float | None = field(default=None, metadata=bounded(1.0, 10_000.0))
+    range_g: float | None = field(default=None, metadata=bounded(0.5, 64.0))
 
     @property
     def label(self) -> str:
@@ -257,6 +259,17 @@ def _expand_bands(data: dict[str, Any], file: str) -> dict[str, Any]:
                 file, f"band_defaults.{key}", f"unknown key{did_you_mean(key, band_keys)}"
             )
     data["bands"] = [merge_tables(defaults, b) for b in bands]
+    for i, band in enumerate(data["bands"]):
+        placement = band.get("placement")
+        if isinstance(placement, str) and placement not in {p.value for p in Placement}:
+            # Checked here because the settings loader drops the hint for optional values.
+            names = [p.value for p in Placement]
+            raise ConfigError(
+                file,
+                f"bands[{i}].placement",
+                f"expected one of {', '.join(names)}, got {placement!r}"
+                f"{did_you_mean(placement, names)}",
+            )
     return data
 
 
@@ -311,17 +324,12 @@ def check_config(cfg: Config, file: str) -> None:
             raise ConfigError(
                 file, key, "expected 'name' or 'address' to say which band to connect"
             )
-        try:
-            parse_body_axes(band.body_axes)
-        except ValueError as err:
-            raise ConfigError(file, f"{key}.body_axes", str(err)) from None
-        if profiles is not None and band.profile not in profiles:
-            raise ConfigError(
-                file,
-                f"{key}.profile",
-                f"expected one of {', '.join(profiles)}, got {band.profile!r}"
-                f"{did_you_mean(band.profile, profiles)}",
-            )
+        if band.body_axes is not None:
+            try:
+                parse_body_axes(band.body_axes)
+            except ValueError as err:
+                raise ConfigError(file, f"{key}.body_axes", str(err)) from None
+        _check_band_profile(band, file, key, profiles)
         ident = band.id or band.address or band.name or ""
         if ident.lower() in seen:
             raise ConfigError(
@@ -340,6 +348,35 @@ def check_config(cfg: Config, file: str) -> None:
             "hr_zones.lower_pct_of_max",
             f"expected increasing per cent values within 0..100, got {list(zones)}",
         )
+
+
+def _check_band_profile(band: BandConfig, file: str, key: str, profiles: list[str] | None) -> None:
+    """The band's profile exists and offers the rate and range asked of it."""
+    is_path = band.profile.endswith(".toml") or "/" in band.profile
+    if not is_path and profiles is not None and band.profile not in profiles:
+        raise ConfigError(
+            file,
+            f"{key}.profile",
+            f"expected one of {', '.join(profiles)}, got {band.profile!r}"
+            f"{did_you_mean(band.profile, profiles)}",
+        )
+    try:
+        from sensor.ble.profiles import load_profile
+    except ImportError:  # BLE support not installed: nothing more to check here
+        return
+    try:
+        profile = load_profile(band.profile)
+    except ConfigError as err:
+        raise ConfigError(file, f"{key}.profile", str(err)) from None
+    for name, value, check in (
+        ("rate_hz", band.rate_hz, profile.check_rate),
+        ("range_g", band.range_g, profile.check_range),
+    ):
+        if value is not None:
+            try:
+                check(value)
+            except ValueError as err:
+                raise ConfigError(file, f"{key}.{name}", str(err)) from None
 
 
 def load_config(

@@ -56,22 +56,25 @@ id = "chest"
 address = "C8:2E:0A:1B:2C:3D"
 placement = "ankle"
 body_axes = "+z,+x,+y"
+range_g = 4
 """,
     )
     loaded = load_config(path)
     a, b = loaded.config.bands
-    assert (a.name, a.id, a.placement, a.rate_hz, a.range_g) == (
+    assert (a.profile, a.name, a.id, a.placement, a.rate_hz, a.range_g) == (
+        "polar-h10",
         "Polar H10 0A1B2C3D",
         "chest",
-        Placement.CHEST,
+        None,  # the profile's
         200.0,
-        8.0,
+        None,
     )
-    assert (b.address, b.placement, b.body_axes, b.rate_hz) == (
+    assert (b.address, b.placement, b.body_axes, b.rate_hz, b.range_g) == (
         "C8:2E:0A:1B:2C:3D",
         Placement.ANKLE,
         "+z,+x,+y",
         200.0,
+        4.0,
     )
     assert loaded.user_file == str(path)
 
@@ -106,7 +109,7 @@ def test_user_table_merges_key_by_key(tmp_path: Path) -> None:
         ('[[bands]]\nname = "H10"\nplacement = "chets"\n', "did you mean 'chest'?"),
         (
             '[[bands]]\nname = "H10"\nrate_hz = 0\n',
-            "user.toml: bands[0].rate_hz: expected a value within 1.0..1000.0, got 0",
+            "user.toml: bands[0].rate_hz: expected a value within 1.0..10000.0, got 0",
         ),
         (
             '[[bands]]\nplacement = "chest"\n',
@@ -120,6 +123,19 @@ def test_user_table_merges_key_by_key(tmp_path: Path) -> None:
             '[[bands]]\nname = "H10"\n[[bands]]\nname = "h10"\n',
             "user.toml: bands[1]: the same band as bands[0] ('h10')",
         ),
+        (
+            '[[bands]]\nname = "H10"\nrate_hz = 120\n',
+            "bands[0].rate_hz: polar-h10 offers sample rates 25, 50, 100, 200 Hz, not 120",
+        ),
+        (
+            '[[bands]]\nname = "H10"\nrange_g = 16\n',
+            "user.toml: bands[0].range_g: polar-h10 offers ranges",
+        ),
+        (
+            '[[bands]]\nname = "H10"\nprofile = "polar-h01"\n',
+            "user.toml: bands[0].profile: expected one of",
+        ),
+        ('[[bands]]\nname = "H10"\nprofile = "polar-h01"\n', "did you mean 'polar-h10'?"),
         (
             "[band_defaults]\nrate = 100\n",
             "user.toml: band_defaults.rate: unknown key; did you mean 'rate_hz'?",
@@ -216,3 +232,24 @@ def test_config_show_prints_effective_toml(
     data = tomllib.loads(text)
     assert data["recording"]["folder"] == "/data/x"
     assert data["bands"][0]["profile"] == "polar-h10"
+
+
+def test_show_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, '[broker]\nusername = "me"\npassword = "hunter2"\n')
+    assert main(["config", "show", "--config", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "hunter2" not in text
+    assert tomllib.loads(text)["broker"]["password"] == "***"
+    assert main(["config", "show", "--show-secrets", "--config", str(path)]) == 0
+    assert tomllib.loads(capsys.readouterr().out)["broker"]["password"] == "hunter2"
+
+
+def test_broker_errors_name_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[broker]\nurl = "http://x"\n')
+    with pytest.raises(ConfigError, match=r"user.toml: broker: url: expected an mqtt://"):
+        load_config(path)
+    path = write(tmp_path, "[broker]\nkeepalive = 30\n")
+    with pytest.raises(
+        ConfigError, match=r"broker\.keepalive: unknown key; did you mean 'keepalive_s'"
+    ):
+        load_config(path)
