@@ -1,0 +1,42 @@
+"""``retrosense run``: the service. Every configured band, live, to MQTT and to disk."""
+
+from __future__ import annotations
+
+import argparse
+
+from sensor.commands.config import add_config_option
+
+HELP = "connect the configured bands, detect live, publish to MQTT, record the sessions"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_config_option(p)
+    p.add_argument(
+        "--no-record",
+        action="store_true",
+        help="publish only: no recording CSV, raw capture or summary file this time",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import dataclasses
+    import logging
+
+    from sensor.config import load_config
+    from sensor.service import run_service
+
+    log = logging.getLogger("sensor.commands.run")
+    # Every configuration error is refused here, before any band is touched.
+    loaded = load_config(args.config)
+    cfg = loaded.config
+    if args.no_record:
+        cfg = dataclasses.replace(
+            cfg,
+            recording=dataclasses.replace(
+                cfg.recording, enabled=False, raw_capture=False, summary=False
+            ),
+        )
+    cfg.broker.check_files()
+    log.info("configuration: %s", ", ".join(loaded.files))
+    return asyncio.run(run_service(cfg))
