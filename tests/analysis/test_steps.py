@@ -1,0 +1,406 @@
+"""The step detector: contract, real walks, the time-reversal test, tilt, look-alikes, legs.
+
+The real lower-back walks (IPOL, Voisard et al. 2023) are all forward with a U-turn; they are
+the anchor for accelerometer-only direction. Backward walking is close to forward walking
+played in reverse time (Thorstensson 1986; Grasso et al. 1998), so the same recordings
+reversed in time must be called backward: accelerations are even under time reversal (the
+reversed acceleration is what a backward walker's trunk would feel), angular rates odd.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.events import Direction, StepEvent, WalkBoutEvent
+from analysis.frame import parse_body_axes
+from analysis.gait import gait_regularity, sagittal_rotation, unbiased_autocorrelation
+from analysis.registry import build_detectors
+from analysis.steps import StepDetector, StepParams, detect_steps
+from analysis.types import Placement, Samples, StreamInfo
+from sensor.recording import RecordingReader, to_body
+from tests.analysis.detector_contract import check_all
+from tests.paths import AS_RECORDINGS, REAL
+
+LOWBACK = sorted(AS_RECORDINGS.glob("ipol_*_lowback.csv"))
+IPOL = REAL / "ipol-voisard-gait"
+SACRUM_JUMP = AS_RECORDINGS / "mcginnis_sacrum_jump.csv"
+TOLERANCE_S = 0.25
+
+needs_real = pytest.mark.skipif(not LOWBACK, reason="shared real recordings are absent")
+
+
+# ----------------------------------------------------------------------------------------
+# Helpers
+
+
+@dataclass(frozen=True)
+class Walk:
+    name: str
+    samples: Samples
+    info: StreamInfo
+    steps_t: list[float]
+    bout: tuple[float, float]
+    #: Toe-offs (start of each labelled footstep in the IPOL annotations).
+    toe_offs_t: list[float]
+
+
+def read_lowback(path: Path) -> Walk:
+    reader = RecordingReader(path)
+    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    truth = json.loads(path.with_suffix(".truth.json").read_text())
+    bout = truth["bouts"][0]
+    trial = path.stem.split("_")[1]
+    meta = json.loads((IPOL / f"{trial}.json").read_text())
+    toe_offs = [a / 100.0 for a, _ in meta["LeftFootEvents"] + meta["RightFootEvents"]]
+    return Walk(
+        path.stem,
+        samples,
+        reader.stream_info(),
+        [s["t"] for s in truth["steps"]],
+        (bout["start"], bout["end"]),
+        sorted(toe_offs),
+    )
+
+
+def time_reversed(walk: Walk) -> Walk:
+    """The walk played backward: accelerations keep their sign, angular rates flip.
+
+    Played backward, a toe-off becomes a foot contact: the backward walker's contacts are the
+    reversed toe-offs, its toe-offs the reversed heel strikes.
+    """
+    s = walk.samples
+    end = float(s.time_s[-1] + s.time_s[0])
+    return Walk(
+        walk.name + "-reversed",
+        Samples(
+            time_s=s.time_s.copy(),
+            acc_g=s.acc_g[::-1].copy(),
+            gyro_dps=None if s.gyro_dps is None else -s.gyro_dps[::-1].copy(),
+        ),
+        walk.info,
+        sorted(end - t for t in walk.toe_offs_t),
+        (end - walk.bout[1], end - walk.bout[0]),
+        sorted(end - t for t in walk.steps_t),
+    )
+
+
+def rotated(walk: Walk, roll_deg: float, pitch_deg: float, yaw_deg: float) -> Walk:
+    """The band turned on the body by the given angles (undeclared tilt)."""
+    r, p, y = np.radians([roll_deg, pitch_deg, yaw_deg])
+    rx = np.array([[1, 0, 0], [0, math.cos(r), -math.sin(r)], [0, math.sin(r), math.cos(r)]])
+    ry = np.array([[math.cos(p), 0, math.sin(p)], [0, 1, 0], [-math.sin(p), 0, math.cos(p)]])
+    rz = np.array([[math.cos(y), -math.sin(y), 0], [math.sin(y), math.cos(y), 0], [0, 0, 1]])
+    m = rz @ ry @ rx
+    s = walk.samples
+    return Walk(
+        f"{walk.name}-tilt{roll_deg:g},{pitch_deg:g},{yaw_deg:g}",
+        Samples(
+            time_s=s.time_s,
+            acc_g=s.acc_g @ m,
+            gyro_dps=None if s.gyro_dps is None else s.gyro_dps @ m,
+        ),
+        walk.info,
+        walk.steps_t,
+        walk.bout,
+        walk.toe_offs_t,
+    )
+
+
+def match(detected: Sequence[float], truth: Sequence[float], tol: float = TOLERANCE_S) -> int:
+    """True positives: one-to-one matches within ``tol``, nearest first."""
+    pairs = sorted((abs(d - t), i, j) for i, d in enumerate(detected) for j, t in enumerate(truth))
+    used_d: set[int] = set()
+    used_t: set[int] = set()
+    for err, i, j in pairs:
+        if err > tol:
+            break
+        if i not in used_d and j not in used_t:
+            used_d.add(i)
+            used_t.add(j)
+    return len(used_d)
+
+
+def f1(tp: int, n_detected: int, n_truth: int) -> float:
+    return 2.0 * tp / (n_detected + n_truth) if n_detected + n_truth else 1.0
+
+
+def steps_of(events: Sequence[object]) -> list[StepEvent]:
+    return [e for e in events if isinstance(e, StepEvent)]
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    detected: int = 0
+    truth: int = 0
+    forward: int = 0
+    backward: int = 0
+    latencies: list[float] | None = None
+
+    def add(self, steps: list[StepEvent], truth: Sequence[float]) -> None:
+        self.tp += match([s.t for s in steps], truth)
+        self.detected += len(steps)
+        self.truth += len(truth)
+        self.forward += sum(s.direction is Direction.FORWARD for s in steps)
+        self.backward += sum(s.direction is Direction.BACKWARD for s in steps)
+        self.latencies = [*(self.latencies or []), *(s.detected_at - s.t for s in steps)]
+
+    @property
+    def f1(self) -> float:
+        return f1(self.tp, self.detected, self.truth)
+
+    @property
+    def latency_p95_s(self) -> float:
+        return float(np.percentile(self.latencies or [0.0], 95))
+
+
+def in_bout(walk: Walk) -> list[float]:
+    """The labelled steps inside the labelled walking bout (IPOL 5-2 also labels shuffling
+    steps after the trial ends, one past the recording's end)."""
+    lo, hi = walk.bout
+    return [t for t in walk.steps_t if lo - TOLERANCE_S <= t <= hi + TOLERANCE_S]
+
+
+@pytest.fixture(scope="module")
+def walks() -> list[Walk]:
+    if not LOWBACK:
+        pytest.skip("shared real recordings are absent")
+    return [read_lowback(p) for p in LOWBACK]
+
+
+# ----------------------------------------------------------------------------------------
+# Parameters, contract
+
+
+def test_params_reject_out_of_range_values_naming_the_field() -> None:
+    with pytest.raises(ValueError, match="min_peak_g"):
+        StepParams(min_peak_g=-1.0)
+    with pytest.raises(ValueError, match="band_high_hz"):
+        StepParams(band_low_hz=2.0, band_high_hz=1.0)
+    with pytest.raises(ValueError, match="max_step_s"):
+        StepParams(min_step_s=1.0, max_step_s=0.9)
+
+
+@needs_real
+def test_contract_on_a_real_lowback_walk() -> None:
+    walk = read_lowback(LOWBACK[1])
+    s = walk.samples.slice(0, 1800)  # 18 s: stand, walk, U-turn
+    check_all(lambda: StepDetector(StepParams(), walk.info), s, max_examples=15)
+
+
+@needs_real
+def test_contract_on_a_foot_with_gyroscope() -> None:
+    samples, info, _, _ = read_ipol_foot("2-1", "lf")
+    check_all(lambda: StepDetector(StepParams(), info), samples.slice(300, 1800), max_examples=10)
+
+
+def test_registry_builds_the_step_detector_where_steps_can_be_seen() -> None:
+    for placement in (Placement.CHEST, Placement.WAIST, Placement.WRIST, Placement.ANKLE):
+        built = build_detectors(StreamInfo(100.0, placement))
+        assert any(isinstance(d, StepDetector) for d in built), placement
+    assert not any(
+        isinstance(d, StepDetector) for d in build_detectors(StreamInfo(100.0, Placement.THIGH))
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# Real lower-back walks: accuracy, direction, latency, bouts
+
+
+@needs_real
+def test_real_lowback_walks_steps_direction_latency(walks: list[Walk]) -> None:
+    within = Score()
+    everything = Score()
+    for walk in walks:
+        steps = steps_of(detect_steps(walk.samples, walk.info))
+        within.add(steps, in_bout(walk))
+        everything.add(steps, walk.steps_t)
+    # Issue 5 targets: F1 >= 0.95 and >= 98 % called forward; latency p95 <= 0.6 s.
+    assert within.f1 >= 0.95, within
+    # Against every label, shuffles after the trial included, we reach 0.938 (see README).
+    assert everything.f1 >= 0.93, everything
+    assert within.forward >= 0.98 * within.detected, within
+    assert within.latency_p95_s <= 0.6, within.latency_p95_s
+
+
+@needs_real
+def test_time_reversed_real_walks_are_called_backward(walks: list[Walk]) -> None:
+    """The physics test: the same feature on the walks played backward says backward."""
+    score = Score()
+    for walk in walks:
+        rev = time_reversed(walk)
+        score.add(steps_of(detect_steps(rev.samples, rev.info)), in_bout(rev))
+    assert score.f1 >= 0.93, score
+    assert score.backward >= 0.98 * score.detected, score
+
+
+@needs_real
+@pytest.mark.parametrize(
+    "angles", [(30.0, 0.0, 0.0), (0.0, 30.0, 0.0), (0.0, -30.0, 0.0), (0.0, 0.0, 30.0)]
+)
+def test_thirty_degrees_of_undeclared_tilt(walks: list[Walk], angles: tuple[float, ...]) -> None:
+    forward = Score()
+    backward = Score()
+    for walk in walks:
+        tilted = rotated(walk, *angles)
+        forward.add(steps_of(detect_steps(tilted.samples, tilted.info)), in_bout(tilted))
+        rev = time_reversed(tilted)
+        backward.add(steps_of(detect_steps(rev.samples, rev.info)), in_bout(rev))
+    assert forward.f1 >= 0.94, forward
+    assert forward.forward >= 0.97 * forward.detected, forward
+    assert backward.backward >= 0.97 * backward.detected, backward
+
+
+@needs_real
+def test_walk_bouts_carry_cadence_and_regularity(walks: list[Walk]) -> None:
+    for walk in walks:
+        events = detect_steps(walk.samples, walk.info)
+        bouts = [e for e in events if isinstance(e, WalkBoutEvent)]
+        assert bouts, walk.name
+        steps = steps_of(events)
+        assert sum(b.steps for b in bouts) == len(steps)
+        truth = in_bout(walk)
+        true_cadence = 60.0 * (len(truth) - 1) / (truth[-1] - truth[0])
+        longest = max(bouts, key=lambda b: b.steps)
+        assert longest.direction is Direction.FORWARD
+        assert longest.cadence_spm == pytest.approx(true_cadence, rel=0.1)
+        assert longest.step_regularity is not None and 0.5 < longest.step_regularity <= 1.0
+        assert longest.stride_regularity is not None and 0.5 < longest.stride_regularity <= 1.0
+        assert longest.symmetry is not None and 0.7 < longest.symmetry < 1.3
+        for b in bouts:
+            assert b.detected_at >= b.end_t >= b.start_t
+        # Live cadence on every step after the first of a bout.
+        cadences = [s.cadence_spm for s in steps if s.cadence_spm is not None]
+        assert len(cadences) == len(steps)
+        assert np.median(cadences) == pytest.approx(true_cadence, rel=0.1)
+
+
+@needs_real
+def test_wrist_counts_steps_and_leaves_direction_unknown(walks: list[Walk]) -> None:
+    walk = walks[0]
+    info = StreamInfo(walk.info.sample_rate_hz, Placement.WRIST)
+    steps = steps_of(detect_steps(walk.samples, info))
+    assert steps
+    assert all(s.direction is Direction.UNKNOWN for s in steps)
+
+
+# ----------------------------------------------------------------------------------------
+# Look-alikes: no steps while standing, pedalling, squatting or jumping
+
+
+def synthetic(
+    duration_s: float, fs: float, vertical_g: np.ndarray, forward_g: np.ndarray, seed: int
+) -> Samples:
+    rng = np.random.default_rng(seed)
+    n = int(duration_s * fs)
+    acc = np.zeros((n, 3))
+    acc[:, 0] = forward_g[:n]
+    acc[:, 2] = 1.0 + vertical_g[:n]
+    acc += rng.normal(0.0, 0.01, acc.shape)
+    return Samples(time_s=np.arange(n) / fs, acc_g=acc)
+
+
+@pytest.mark.parametrize("placement", [Placement.CHEST, Placement.WAIST, Placement.WRIST])
+def test_no_steps_while_standing_pedalling_or_squatting(placement: Placement) -> None:
+    fs = 100.0
+    t = np.arange(int(120 * fs)) / fs
+    info = StreamInfo(fs, placement)
+    cases = {
+        # Quiet standing: sensor noise and 0.3 Hz postural sway of a few mg.
+        "standing": (0.005 * np.sin(2 * np.pi * 0.3 * t), 0.01 * np.sin(2 * np.pi * 0.2 * t)),
+        # Seated pedalling at 80 rpm: the trunk bobs twice per revolution by a few hundredths
+        # of g (2.7 Hz), the hips rock once per revolution.
+        "pedalling": (
+            0.04 * np.sin(2 * np.pi * 2.67 * t),
+            0.03 * np.sin(2 * np.pi * 1.33 * t),
+        ),
+        # Squats, one every 2.5 s: the body goes down and up by 0.4 m; peak vertical
+        # acceleration of a 0.4 Hz sinusoid of 0.2 m amplitude is (2π·0.4)²·0.2 m ≈ 0.13 g.
+        "squats": (
+            0.13 * np.cos(2 * np.pi * 0.4 * t) + 0.05 * np.cos(2 * np.pi * 1.2 * t),
+            0.05 * np.sin(2 * np.pi * 0.4 * t),
+        ),
+    }
+    for name, (vertical, forward) in cases.items():
+        events = detect_steps(synthetic(120.0, fs, vertical, forward, seed=5), info)
+        assert steps_of(events) == [], name
+
+
+@pytest.mark.skipif(not SACRUM_JUMP.exists(), reason="shared real recordings are absent")
+def test_no_steps_at_a_real_countermovement_jump() -> None:
+    reader = RecordingReader(SACRUM_JUMP)
+    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    steps = steps_of(detect_steps(samples, reader.stream_info()))
+    takeoff_t, landing_t = 82.27, 82.615  # read off the trace (shared data README)
+    assert not [s for s in steps if takeoff_t - 1.5 <= s.t <= landing_t + 1.5]
+
+
+# ----------------------------------------------------------------------------------------
+# Gait measures
+
+
+def test_regularity_of_a_periodic_signal_and_of_a_limping_one() -> None:
+    fs, step_s = 100.0, 0.55
+    t = np.arange(int(10 * fs)) / fs
+    even = np.cos(2 * np.pi * t / step_s)
+    reg = gait_regularity(even, fs, step_s)
+    assert reg.step is not None and reg.step > 0.95
+    assert reg.stride is not None and reg.stride > 0.95
+    # Every other step weaker: step regularity drops, stride regularity stays.
+    limp = even * (1.0 + 0.6 * np.cos(np.pi * t / step_s))
+    reg2 = gait_regularity(limp, fs, step_s)
+    assert reg2.step is not None and reg2.stride is not None and reg2.symmetry is not None
+    assert reg2.step < reg.step - 0.1
+    assert reg2.stride > 0.9
+    assert reg2.symmetry < 0.9
+    assert gait_regularity(even[:100], fs, step_s).step is None
+    acf = unbiased_autocorrelation(np.ones(50), 10)
+    assert not acf.any()
+
+
+def test_sagittal_rotation_sign_follows_the_loop_sense() -> None:
+    theta = np.linspace(0.0, 4 * np.pi, 200)
+    # Forward walking: forward acceleration lags vertical by a quarter step.
+    assert sagittal_rotation(-np.sin(theta), np.cos(theta)) > 0.9
+    assert sagittal_rotation(np.sin(theta), np.cos(theta)) < -0.9
+    assert sagittal_rotation(np.zeros(200), np.cos(theta)) == 0.0
+    assert sagittal_rotation(np.zeros(2), np.zeros(2)) == 0.0
+
+
+# ----------------------------------------------------------------------------------------
+# Legs: real foot sensors (IPOL), with and without gyroscope
+
+#: The IPOL XSens MTw on the instep: +z up at rest; +x rises along the instep towards the
+#: ankle (at rest it reads +0.5 g: tilted up), i.e. points backward; so forward is -x and,
+#: right-handed, left is -y. Anatomy, not the walking direction, fixes this mapping.
+IPOL_FOOT_AXES = "-x,-y,+z"
+
+
+def read_ipol_foot(
+    trial: str, foot: str, gyro: bool = True
+) -> tuple[Samples, StreamInfo, list[float], list[float]]:
+    """A foot sensor of an IPOL trial in the body frame, with own and other heel strikes."""
+    raw = np.loadtxt(IPOL / f"{trial}_{foot}.txt", skiprows=2)
+    m = parse_body_axes(IPOL_FOOT_AXES)
+    meta = json.loads((IPOL / f"{trial}.json").read_text())
+    own_key, other_key = (
+        ("LeftFootEvents", "RightFootEvents")
+        if foot == "lf"
+        else ("RightFootEvents", "LeftFootEvents")
+    )
+    fs = 100.0
+    samples = Samples(
+        time_s=np.arange(raw.shape[0]) / fs,
+        acc_g=(raw[:, 1:4] / 9.81) @ m.T,
+        gyro_dps=np.degrees(raw[:, 4:7]) @ m.T if gyro else None,
+    )
+    own = [e / fs for _, e in meta[own_key]]
+    other = [e / fs for _, e in meta[other_key]]
+    return samples, StreamInfo(fs, Placement.FOOT, has_gyro=gyro), own, other
