@@ -10,8 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analysis.jumps import JumpDetector, JumpParams
+from analysis.steps import StepDetector, StepParams
 from analysis.stream import Detector, Pipeline
 from analysis.types import Placement, StreamInfo
+
+#: Where steps can be seen: trunk and leg sensors, and the wrist (counted, direction unknown).
+STEP_PLACEMENTS = (
+    Placement.CHEST,
+    Placement.WAIST,
+    Placement.WRIST,
+    Placement.SHANK,
+    Placement.FOOT,
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +29,7 @@ class AnalysisParams:
     """Parameters of every detector, each a frozen ``Params`` of its own module."""
 
     jumps: JumpParams = field(default_factory=JumpParams)
+    steps: StepParams = field(default_factory=StepParams)
 
 
 def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> list[Detector]:
@@ -27,6 +38,8 @@ def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> l
     detectors: list[Detector] = []
     if info.placement.canonical in (Placement.CHEST, Placement.WAIST, Placement.SHANK):
         detectors.append(JumpDetector(params.jumps, info))
+    if info.placement.canonical in STEP_PLACEMENTS:
+        detectors.append(StepDetector(params.steps, info))
     return detectors
 
 
