@@ -1,0 +1,102 @@
+"""Section 3, memory: resident memory per band, and whether it stays flat over a long stream.
+
+Run in a fresh process (``python -m benchmarks.memory FILE BANDS WARM_S FLAT_BANDS CHUNK``) so
+that nothing else the runner did sits in its heap. The recording is loaded once and shared by
+every band (a decoder's output in the service is transient), so the difference in resident
+memory (psutil RSS) before and after building ``BANDS`` pipelines and feeding each ``WARM_S``
+seconds in 8-sample chunks is the state the bands keep. Then ``FLAT_BANDS`` pipelines stream the
+whole recording in ``CHUNK``-sample chunks with RSS sampled every five minutes of stream time;
+events are counted and dropped, as a publisher would hand them on.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Stream time between two RSS samples in the flatness run.
+SAMPLE_EVERY_S = 300.0
+#: The first part of the flatness run is warm-up (ring buffers filling, arenas growing).
+WARMUP_S = 600.0
+
+
+def child(path: str, bands: int, warm_s: float, flat_bands: int, chunk: int) -> dict[str, Any]:
+    import numpy as np
+    import psutil
+
+    from analysis.registry import build_pipeline
+    from benchmarks.data import load_body
+
+    proc = psutil.Process()
+    samples, info = load_body(Path(path))
+    rate = info.sample_rate_hz
+    n = len(samples)
+
+    def rss_mb() -> float:
+        gc.collect()
+        return float(proc.memory_info().rss / 2**20)
+
+    # Resident memory per band.
+    per_band_n = min(n, int(warm_s * rate))
+    spare = max(0, n - per_band_n)
+    rss0 = rss_mb()
+    pipelines = [build_pipeline(info) for _ in range(bands)]
+    for b, p in enumerate(pipelines):
+        start = (spare * b) // max(1, bands - 1) if bands > 1 else 0
+        for c in samples.slice(start, start + per_band_n).chunks(8):
+            p.update(c)
+    rss1 = rss_mb()
+    per_band_kb = 1024 * (rss1 - rss0) / bands
+    del pipelines
+    rss_after_free = rss_mb()
+
+    # Flat over the whole recording.
+    flat = [build_pipeline(info) for _ in range(flat_bands)]
+    series: list[tuple[float, float]] = [(0.0, rss_mb())]
+    t_first = float(samples.time_s[0])
+    next_sample = SAMPLE_EVERY_S
+    events = 0
+    for c in samples.chunks(chunk):
+        for p in flat:
+            events += len(p.update(c))
+        t = float(c.time_s[-1]) - t_first
+        if t >= next_sample:
+            series.append((round(t, 1), round(rss_mb(), 2)))
+            next_sample += SAMPLE_EVERY_S
+    for p in flat:
+        events += len(p.flush())
+    series.append((round(float(samples.time_s[-1]) - t_first, 1), round(rss_mb(), 2)))
+    after = [(t, m) for t, m in series if t >= min(WARMUP_S, series[-1][0] / 2)]
+    if len(after) >= 2:
+        ts = np.array([t for t, _ in after]) / 3600.0
+        ms = np.array([m for _, m in after])
+        slope = float(np.polyfit(ts, ms, 1)[0]) if np.ptp(ts) > 0 else 0.0
+        growth = float(ms[-1] - ms[0])
+    else:
+        slope, growth = 0.0, 0.0
+    return {
+        "bands": bands,
+        "warm_s": warm_s,
+        "rss_before_mb": round(rss0, 2),
+        "rss_with_bands_mb": round(rss1, 2),
+        "rss_after_free_mb": round(rss_after_free, 2),
+        "kb_per_band": round(per_band_kb, 1),
+        "flat": {
+            "bands": flat_bands,
+            "chunk": chunk,
+            "stream_s": series[-1][0],
+            "events": events,
+            "rss_series_mb": series,
+            "growth_after_warmup_mb": round(growth, 2),
+            "slope_mb_per_hour": round(slope, 3),
+            "warmup_s": min(WARMUP_S, series[-1][0] / 2),
+        },
+    }
+
+
+if __name__ == "__main__":
+    a = sys.argv[1:]
+    print(json.dumps(child(a[0], int(a[1]), float(a[2]), int(a[3]), int(a[4]))))
