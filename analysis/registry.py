@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analysis.jumps import JumpDetector, JumpParams
+from analysis.pedalling import PedallingDetector, PedallingParams
 from analysis.steps import StepDetector, StepParams
 from analysis.stream import Detector, Pipeline
 from analysis.types import Placement, StreamInfo
@@ -29,6 +30,7 @@ class AnalysisParams:
     """Parameters of every detector, each a frozen ``Params`` of its own module."""
 
     jumps: JumpParams = field(default_factory=JumpParams)
+    pedalling: PedallingParams = field(default_factory=PedallingParams)
     steps: StepParams = field(default_factory=StepParams)
 
 
@@ -38,6 +40,9 @@ def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> l
     detectors: list[Detector] = []
     if info.placement.canonical in (Placement.CHEST, Placement.WAIST, Placement.SHANK):
         detectors.append(JumpDetector(params.jumps, info))
+    # Pedalling needs the crank's circle: shank/ankle or foot (no crank signal on the trunk).
+    if info.placement.canonical in (Placement.SHANK, Placement.FOOT):
+        detectors.append(PedallingDetector(params.pedalling, info))
     if info.placement.canonical in STEP_PLACEMENTS:
         detectors.append(StepDetector(params.steps, info))
     return detectors
