@@ -1,0 +1,496 @@
+"""Protocol drivers: what to write and subscribe on connect, what to stop, how to decode.
+
+A driver knows one protocol and nothing of bleak: it talks to a ``Link`` (the session's thin
+wrapper around a connected client) when starting and stopping, and turns each received
+payload into typed items in ``decode``, which is also what a raw capture replays through.
+Drivers keep the per-stream state decoding needs (the previous PMD frame's timestamp, the
+clock tie, the negotiated rate) and forget the parts a reconnect invalidates in
+``on_reconnect``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import numpy as np
+
+from analysis.types import FloatArray, Samples
+from sensor.ble.items import (
+    BandItem,
+    BatteryReading,
+    CadenceReading,
+    HeartRateReading,
+    SampleBatch,
+)
+from sensor.ble.profiles import DeviceProfile
+from sensor.ble.timing import CounterClock, DeviceClock
+from sensor.decoders import csc, movesense, rsc, witmotion
+from sensor.decoders import polar_pmd as pmd
+from sensor.decoders.generic import decode_generic
+from sensor.decoders.heart_rate import HEART_RATE_MEASUREMENT, decode_heart_rate
+from sensor.decoders.info import BATTERY_LEVEL, decode_battery_level
+from sensor.errors import DecodeError, DeviceError
+
+log = logging.getLogger(__name__)
+
+
+class Link(Protocol):
+    """What a driver may do with a connected band."""
+
+    def has_char(self, char: str) -> bool: ...
+
+    async def read(self, char: str) -> bytes: ...
+
+    async def write(self, char: str, data: bytes) -> None: ...
+
+    async def subscribe(self, char: str, *, responses: bool = False) -> None:
+        """Enable notifications/indications; ``responses`` also queues them for ``response``."""
+        ...
+
+    async def response(self, char: str, timeout_s: float) -> bytes:
+        """The next indication queued on ``char`` (raises ``TimeoutError``)."""
+        ...
+
+
+#: Payload kinds, as the counters and ``DecodeError.kind`` name them.
+KIND_BY_CHAR = {
+    HEART_RATE_MEASUREMENT: "heart_rate",
+    BATTERY_LEVEL: "battery",
+    pmd.PMD_DATA: "pmd_frame",
+    pmd.PMD_CONTROL_POINT: "pmd_response",
+    witmotion.WITMOTION_NOTIFY: "witmotion",
+    movesense.GSP_NOTIFY: "movesense",
+    csc.CSC_MEASUREMENT: "csc",
+    rsc.RSC_MEASUREMENT: "rsc",
+}
+
+
+class Driver:
+    """Common part: heart rate, battery, the strictly-increasing sample check.
+
+    Parameters
+    ----------
+    profile
+        The band's profile.
+    band_id
+        Stamped on every item.
+    rate_hz, range_g
+        What to ask of the band (already checked against the profile).
+    """
+
+    def __init__(
+        self, profile: DeviceProfile, band_id: str, rate_hz: float, range_g: float | None
+    ) -> None:
+        self.profile = profile
+        self.band_id = band_id
+        self.rate_hz = rate_hz
+        self.range_g = range_g
+        self._last_t: float | None = None
+        self._gap_next = True
+        #: Samples dropped because their time did not follow the previous sample's.
+        self.overlaps = 0
+
+    # -- live side -------------------------------------------------------------------
+    def subscriptions(self) -> list[str]:
+        """Data characteristics to subscribe to (heart rate included where the profile asks)."""
+        return [HEART_RATE_MEASUREMENT] if self.profile.heart_rate else []
+
+    async def start(self, link: Link) -> None:
+        """Configure the band and start its streams."""
+        for char in self.subscriptions():
+            if not link.has_char(char):
+                raise DeviceError(self.band_id, f"expected characteristic {char}; it is missing")
+            await link.subscribe(char)
+
+    async def stop(self, link: Link) -> None:
+        """Stop what ``start`` started on the band (no-op where nothing needs stopping)."""
+
+    def on_reconnect(self) -> None:
+        """A new connection: the next samples start after a gap."""
+        self._gap_next = True
+
+    # -- decoding --------------------------------------------------------------------
+    def kind(self, char: str) -> str:
+        return KIND_BY_CHAR.get(char, "generic")
+
+    def observe_write(self, char: str, data: bytes) -> None:
+        """A command that was written (live, or replayed from a capture)."""
+
+    def decode(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
+        """Items of one payload received at ``receive_s`` (session seconds).
+
+        Raises
+        ------
+        DecodeError
+            If the payload is malformed; the caller counts and skips it.
+        """
+        if char == HEART_RATE_MEASUREMENT:
+            m = decode_heart_rate(data)
+            return [
+                HeartRateReading(self.band_id, receive_s, m.bpm, m.rr_s, m.contact, m.energy_kj)
+            ]
+        if char == BATTERY_LEVEL:
+            return [BatteryReading(self.band_id, receive_s, decode_battery_level(data))]
+        return self.decode_data(char, receive_s, data)
+
+    def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
+        return []
+
+    def _batch(
+        self, t: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None
+    ) -> list[BandItem]:
+        """A batch of the samples later than the last one sent."""
+        if self._last_t is not None:
+            keep = t > self._last_t
+            if not keep.all():
+                self.overlaps += int((~keep).sum())
+                t, acc_g = t[keep], acc_g[keep]
+                gyro_dps = None if gyro_dps is None else gyro_dps[keep]
+        if t.size == 0:
+            return []
+        if self.profile.gyro and gyro_dps is None:
+            gyro_dps = np.full_like(acc_g, np.nan)
+        samples = Samples(
+            time_s=np.ascontiguousarray(t, dtype=np.float64),
+            acc_g=np.ascontiguousarray(acc_g, dtype=np.float64),
+            gyro_dps=None if gyro_dps is None else np.ascontiguousarray(gyro_dps),
+        )
+        self._last_t = float(t[-1])
+        gap, self._gap_next = self._gap_next, False
+        return [SampleBatch(self.band_id, samples, gap_before=gap)]
+
+
+class HeartRateDriver(Driver):
+    """Any Heart Rate Service strap."""
+
+    def subscriptions(self) -> list[str]:
+        return [HEART_RATE_MEASUREMENT]
+
+
+class PolarPmdDriver(Driver):
+    """Polar H10: ACC over PMD with every setting, heart rate alongside; stop on exit.
+
+    Notes
+    -----
+    Sequence (polar-ble-sdk BlePMDClient.kt): enable control point indications, read the
+    feature mask, ask the ACC settings, subscribe to the data characteristic, start ACC with
+    sample rate, resolution 16 and range (the H10 refuses a start without the resolution,
+    polar-ble-sdk issue 124). A start answered ``ERROR_ALREADY_IN_STATE`` (a stream left
+    running by an earlier session) is stopped and started again.
+    """
+
+    RESOLUTION_BITS = 16
+
+    def __init__(
+        self, profile: DeviceProfile, band_id: str, rate_hz: float, range_g: float | None
+    ) -> None:
+        super().__init__(profile, band_id, rate_hz, range_g)
+        self.factor = 1.0
+        self.streaming = False
+        self._prev_ts_ns: int | None = None
+        self._ref_ns: int | None = None
+        self.clock = DeviceClock()
+
+    def start_command(self) -> bytes:
+        return pmd.encode_start(
+            pmd.MeasurementType.ACC,
+            {
+                pmd.SettingType.SAMPLE_RATE: int(self.rate_hz),
+                pmd.SettingType.RESOLUTION: self.RESOLUTION_BITS,
+                pmd.SettingType.RANGE: int(self.range_g or 8),
+            },
+        )
+
+    async def _command(
+        self, link: Link, command: bytes, timeout_s: float = 5.0
+    ) -> pmd.ControlPointResponse:
+        await link.write(pmd.PMD_CONTROL_POINT, command)
+        while True:
+            raw = await link.response(pmd.PMD_CONTROL_POINT, timeout_s)
+            try:
+                resp = pmd.decode_control_point_response(raw)
+            except DecodeError:
+                continue  # a feature read echo or a stream-stopped notice: not our answer
+            if resp.op == command[0] and resp.measurement == command[1]:
+                return resp
+
+    async def start(self, link: Link) -> None:
+        await super().start(link)
+        for char in (pmd.PMD_CONTROL_POINT, pmd.PMD_DATA):
+            if not link.has_char(char):
+                raise DeviceError(self.band_id, f"expected the PMD characteristic {char}")
+        await link.subscribe(pmd.PMD_CONTROL_POINT, responses=True)
+        features = pmd.decode_features(await link.read(pmd.PMD_CONTROL_POINT))
+        if pmd.MeasurementType.ACC not in features:
+            raise DeviceError(self.band_id, "the band offers no accelerometer stream (PMD ACC)")
+        resp = await self._command(link, pmd.encode_get_settings(pmd.MeasurementType.ACC))
+        if resp.ok:
+            offered = pmd.decode_settings(resp.parameters)
+            rates = offered.get(pmd.SettingType.SAMPLE_RATE, ())
+            ranges = offered.get(pmd.SettingType.RANGE, ())
+            if rates and int(self.rate_hz) not in rates:
+                raise DeviceError(
+                    self.band_id, f"offers ACC rates {sorted(rates)} Hz, not {self.rate_hz:g}"
+                )
+            if ranges and self.range_g is not None and int(self.range_g) not in ranges:
+                raise DeviceError(
+                    self.band_id, f"offers ACC ranges {sorted(ranges)} g, not {self.range_g:g}"
+                )
+        await link.subscribe(pmd.PMD_DATA)
+        command = self.start_command()
+        self.streaming = True  # from here on, the stop command is owed whatever happens
+        resp = await self._command(link, command)
+        if resp.status == pmd.STATUS_ALREADY_IN_STATE:
+            await self._command(link, pmd.encode_stop(pmd.MeasurementType.ACC))
+            resp = await self._command(link, command)
+        if not resp.ok:
+            raise DeviceError(
+                self.band_id, f"refused the ACC start {command.hex()}: {resp.status_name}"
+            )
+        self._take_factor(resp.parameters)
+
+    async def stop(self, link: Link) -> None:
+        if not self.streaming:
+            return
+        self.streaming = False
+        await link.write(pmd.PMD_CONTROL_POINT, pmd.encode_stop(pmd.MeasurementType.ACC))
+
+    def on_reconnect(self) -> None:
+        super().on_reconnect()
+        self._prev_ts_ns = None
+
+    def _take_factor(self, params: bytes) -> None:
+        try:
+            settings = pmd.decode_settings(params)
+        except DecodeError:
+            return
+        if pmd.SettingType.FACTOR in settings:
+            self.factor = pmd.factor_from_bits(settings[pmd.SettingType.FACTOR][0])
+
+    def observe_write(self, char: str, data: bytes) -> None:
+        if char == pmd.PMD_CONTROL_POINT and len(data) >= 2 and data[0] == pmd.OpCode.START:
+            try:
+                settings = pmd.decode_settings(data[2:])
+            except DecodeError:
+                return
+            if pmd.SettingType.SAMPLE_RATE in settings:
+                self.rate_hz = float(settings[pmd.SettingType.SAMPLE_RATE][0])
+            if pmd.SettingType.RANGE in settings:
+                self.range_g = float(settings[pmd.SettingType.RANGE][0])
+
+    def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
+        if char == pmd.PMD_CONTROL_POINT:
+            if data[:2] == bytes([pmd.RESPONSE_CODE, pmd.OpCode.START]):
+                resp = pmd.decode_control_point_response(data)
+                self._take_factor(resp.parameters)
+            return []
+        if char != pmd.PMD_DATA:
+            return []
+        frame = pmd.decode_pmd_frame(data, channels=3, resolution_bits=self.RESOLUTION_BITS)
+        if frame.measurement != pmd.MeasurementType.ACC:
+            return []
+        acc_g = pmd.acc_mg(frame, self.factor) / 1000.0
+        times_ns = pmd.sample_times_ns(
+            frame.timestamp_ns, acc_g.shape[0], self.rate_hz, self._prev_ts_ns
+        )
+        self._prev_ts_ns = frame.timestamp_ns
+        if self._ref_ns is None:
+            self._ref_ns = frame.timestamp_ns
+        device_s = (times_ns - self._ref_ns) / 1e9
+        return self._batch(self.clock.to_session(device_s, receive_s), acc_g, None)
+
+
+class WitMotionDriver(Driver):
+    """WitMotion BWT901BLE: set the output rate, subscribe to 0xFFE4."""
+
+    def __init__(
+        self, profile: DeviceProfile, band_id: str, rate_hz: float, range_g: float | None
+    ) -> None:
+        super().__init__(profile, band_id, rate_hz, range_g)
+        self.clock = CounterClock(rate_hz)
+
+    def subscriptions(self) -> list[str]:
+        return [*super().subscriptions(), witmotion.WITMOTION_NOTIFY]
+
+    async def start(self, link: Link) -> None:
+        if link.has_char(witmotion.WITMOTION_WRITE):
+            for command in witmotion.encode_rate_commands(int(self.rate_hz)):
+                await link.write(witmotion.WITMOTION_WRITE, command)
+        await super().start(link)
+
+    def on_reconnect(self) -> None:
+        super().on_reconnect()
+        self.clock.reset()
+
+    def observe_write(self, char: str, data: bytes) -> None:
+        if char == witmotion.WITMOTION_WRITE and data[:3] == bytes(
+            [0xFF, 0xAA, witmotion.REG_RATE]
+        ):
+            rates = {code: hz for hz, code in witmotion.RATE_CODES.items()}
+            if len(data) >= 4 and data[3] in rates:
+                self.rate_hz = float(rates[data[3]])
+                self.clock = CounterClock(self.rate_hz)
+
+    def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
+        if char != witmotion.WITMOTION_NOTIFY:
+            return []
+        s = witmotion.decode_witmotion(data)
+        if len(s) == 0:
+            return []
+        return self._batch(self.clock.times(len(s), receive_s), s.acc_g, s.gyro_dps)
+
+
+class MovesenseDriver(Driver):
+    """Movesense: SUBSCRIBE ``/Meas/IMU6/<rate>`` (or Acc) over GSP, UNSUBSCRIBE on stop."""
+
+    REFERENCE = 99
+
+    def __init__(
+        self, profile: DeviceProfile, band_id: str, rate_hz: float, range_g: float | None
+    ) -> None:
+        super().__init__(profile, band_id, rate_hz, range_g)
+        self.clock = DeviceClock()
+        self.subscribed = False
+
+    def subscriptions(self) -> list[str]:
+        return [*super().subscriptions(), movesense.GSP_NOTIFY]
+
+    async def start(self, link: Link) -> None:
+        await super().start(link)
+        path = movesense.resource_path(self.profile.movesense_imu6, int(self.rate_hz))
+        self.subscribed = True
+        await link.write(movesense.GSP_WRITE, movesense.encode_subscribe(self.REFERENCE, path))
+
+    async def stop(self, link: Link) -> None:
+        if self.subscribed:
+            self.subscribed = False
+            await link.write(movesense.GSP_WRITE, movesense.encode_unsubscribe(self.REFERENCE))
+
+    def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
+        if char != movesense.GSP_NOTIFY:
+            return []
+        s = movesense.decode_movesense(data, self.profile.movesense_imu6)
+        if s is None:
+            return []
+        n = s.acc_g.shape[0]
+        device_s = s.timestamp_ms / 1000.0 + np.arange(n) / self.rate_hz
+        return self._batch(self.clock.to_session(device_s, receive_s), s.acc_g, s.gyro_dps)
+
+
+class GenericDriver(Driver):
+    """A band described by a ``[generic]`` table: subscribe, unpack records."""
+
+    def __init__(
+        self, profile: DeviceProfile, band_id: str, rate_hz: float, range_g: float | None
+    ) -> None:
+        super().__init__(profile, band_id, rate_hz, range_g)
+        assert profile.generic is not None
+        self.settings = profile.generic
+        self.layout = profile.generic.layout()
+        self.device_clock = DeviceClock()
+        self.counter = CounterClock(rate_hz)
+
+    def subscriptions(self) -> list[str]:
+        return [*super().subscriptions(), self.settings.char_uuid]
+
+    def kind(self, char: str) -> str:
+        return "generic" if char == self.settings.char_uuid else super().kind(char)
+
+    def on_reconnect(self) -> None:
+        super().on_reconnect()
+        self.counter.reset()
+
+    def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
+        if char != self.settings.char_uuid:
+            return []
+        s = decode_generic(data, self.layout)
+        if s.time_ms is not None:
+            t = self.device_clock.to_session(s.time_ms / 1000.0, receive_s)
+        else:
+            t = self.counter.times(len(s), receive_s)
+        return self._batch(t, s.acc_g, s.gyro_dps)
+
+
+class CscDriver(Driver):
+    """Cycling Speed and Cadence: cadence from successive crank counters."""
+
+    def __init__(
+        self, profile: DeviceProfile, band_id: str, rate_hz: float, range_g: float | None
+    ) -> None:
+        super().__init__(profile, band_id, rate_hz, range_g)
+        self._prev: csc.CscMeasurement | None = None
+
+    def subscriptions(self) -> list[str]:
+        return [csc.CSC_MEASUREMENT]
+
+    def on_reconnect(self) -> None:
+        super().on_reconnect()
+        self._prev = None
+
+    def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
+        if char != csc.CSC_MEASUREMENT:
+            return []
+        m = csc.decode_csc(data)
+        prev, self._prev = self._prev, m
+        if prev is None or m.crank_revolutions is None or prev.crank_revolutions is None:
+            return []
+        assert m.crank_event_ticks is not None and prev.crank_event_ticks is not None
+        rpm = csc.cadence_rpm(
+            prev.crank_revolutions, prev.crank_event_ticks, m.crank_revolutions, m.crank_event_ticks
+        )
+        return [CadenceReading(self.band_id, receive_s, "csc", cadence_rpm=rpm)]
+
+
+class RscDriver(Driver):
+    """Running Speed and Cadence."""
+
+    def subscriptions(self) -> list[str]:
+        return [rsc.RSC_MEASUREMENT]
+
+    def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
+        if char != rsc.RSC_MEASUREMENT:
+            return []
+        m = rsc.decode_rsc(data)
+        return [
+            CadenceReading(
+                self.band_id,
+                receive_s,
+                "rsc",
+                cadence_rpm=float(m.cadence_spm),
+                speed_m_s=m.speed_m_s,
+                stride_length_m=m.stride_length_m,
+            )
+        ]
+
+
+DRIVERS: dict[str, type[Driver]] = {
+    "heart-rate": HeartRateDriver,
+    "polar-pmd": PolarPmdDriver,
+    "witmotion": WitMotionDriver,
+    "movesense": MovesenseDriver,
+    "generic": GenericDriver,
+    "csc": CscDriver,
+    "rsc": RscDriver,
+}
+
+
+def make_driver(
+    profile: DeviceProfile, band_id: str, rate_hz: float | None = None, range_g: float | None = None
+) -> Driver:
+    """The driver of a profile, asking ``rate_hz``/``range_g`` (default: the profile's).
+
+    Raises
+    ------
+    DeviceError
+        If the profile does not offer the rate or range.
+    """
+    rate = float(rate_hz if rate_hz is not None else profile.sample_rate_hz)
+    rng = range_g if range_g is not None else profile.acc_range_g
+    try:
+        profile.check_rate(rate)
+        if rng is not None and range_g is not None:
+            profile.check_range(rng)
+    except ValueError as err:
+        raise DeviceError(band_id, str(err)) from None
+    return DRIVERS[profile.driver](profile, band_id, rate, rng)
