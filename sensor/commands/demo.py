@@ -142,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
     from sensor.mqtt.topics import band_id_for
 
     path = Path(args.recording) if args.recording else demo_recording()
+    if args.broker:
+        parse_broker_url(args.broker)  # a bad URL is refused before anything starts
     url, embedded = resolve_broker(args.broker)
     band_id = band_id_for(id=args.band_id)
     out = sys.stdout
@@ -195,7 +197,7 @@ def replay_live(path: Path, settings: Any, band_id: str, speed: float, out: Text
     first_t: float | None = None
     last_t = 0.0
     topics = publisher.topics
-    out.write(f"{'time':>7}  {'event':<15} {'':<40} topic\n")
+    out.write(f"{'time':>7}  {'event':<15} {'':<44} topic\n")
     try:
         publisher.start()
         publisher.band_online(
@@ -215,7 +217,7 @@ def replay_live(path: Path, settings: Any, band_id: str, speed: float, out: Text
                 publisher.publish_event(band_id, event)
                 events.append(event)
                 out.write(
-                    f"{event.t:6.1f}s  {event.type:<15} {describe_event(event):<40} "
+                    f"{event.t:6.1f}s  {event.type:<15} {describe_event(event):<44} "
                     f"{topics.event(band_id, event.type)}\n"
                 )
             if new:

@@ -1,0 +1,132 @@
+"""``retrosense demo`` end to end: a real broker, the real pipeline, a real subscriber."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sensor.cli import main
+from sensor.commands.demo import demo_recording
+from sensor.recording import RecordingReader
+from tests.conftest import Mosquitto, need_tool
+
+#: Generous bound for the subscriber to see the end of the demo; never a timing assertion.
+WAIT_S = 60.0
+
+
+def short_recording(tmp_path: Path, seconds: float) -> Path:
+    """The bundled workout's first ``seconds``, as its own recording CSV."""
+    src = demo_recording()
+    reader = RecordingReader(src)
+    keep = reader.header.first_data_line - 1 + int(seconds * reader.header.sample_rate_hz)
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)[:keep]
+    out = tmp_path / "short_retro.csv"
+    out.write_text("".join(lines), encoding="utf-8")
+    return out
+
+
+def test_bundled_recording_is_a_valid_retro_workout() -> None:
+    path = demo_recording()
+    reader = RecordingReader(path)
+    samples = reader.read_all()
+    assert reader.header.has_gyro and reader.header.placement == "shank"
+    assert 60.0 <= samples.time_s[-1] - samples.time_s[0] <= 90.0
+    truth = json.loads(path.with_suffix(".truth.json").read_text())
+    kinds = {b["kind"] for b in truth["bouts"]}
+    assert {"walk", "pedal"} <= kinds
+    assert any(j["direction"] == "backward" for j in truth["jumps"])
+    assert any(s["direction"] == "backward" for s in truth["steps"])
+    assert any(r["direction"] == "backward" for r in truth["revolutions"])
+
+
+def test_demo_publishes_and_prints_events(tmp_path: Path, mosquitto: Mosquitto) -> None:
+    recording = short_recording(tmp_path, 40.0)
+    sub = subprocess.Popen(
+        [
+            need_tool("mosquitto_sub"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(mosquitto.port),
+            "-v",
+            "-t",
+            "retrosense/demotest/#",
+            "-q",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(0.3)  # let the subscription settle; no assertion depends on it
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sensor",
+                "demo",
+                "--speed",
+                "max",
+                "--broker",
+                mosquitto.url,
+                "--recording",
+                str(recording),
+                "--band-id",
+                "demotest",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        lines: list[str] = []
+        deadline = time.monotonic() + WAIT_S
+        assert sub.stdout is not None
+        while time.monotonic() < deadline:
+            line = sub.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+            if line.startswith("retrosense/demotest/summary "):
+                break
+    finally:
+        sub.terminate()
+        sub.wait(10)
+        if sub.stdout is not None:
+            sub.stdout.close()
+    printed = [line for line in out.stdout.splitlines() if "retrosense/demotest/event/" in line]
+    received = [line for line in lines if line.startswith("retrosense/demotest/event/")]
+    assert printed, out.stdout
+    # Every detection printed reached a real subscriber, once.
+    assert len(received) == len(printed)
+    printed_types = sorted(line.split()[-1].rsplit("/", 1)[-1] for line in printed)
+    received_types = sorted(line.split()[0].rsplit("/", 1)[-1] for line in received)
+    assert printed_types == received_types
+    # The topic to subscribe to is shown, and the session summary went out.
+    assert f"-p {mosquitto.port} -t 'retrosense/demotest/#'" in out.stdout
+    summary = json.loads(
+        next(x for x in lines if x.startswith("retrosense/demotest/summary ")).split(" ", 1)[1]
+    )
+    assert summary["type"] == "session_summary"
+    assert summary["steps"]["total"] + summary["jumps"]["count"] > 0
+    assert f"{len(printed)} events published" in out.stdout
+
+
+def test_demo_refuses_a_bad_broker_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--broker", "http://x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("retrosense: error: http://x: expected an mqtt://")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("speed", ["0", "-1", "fast"])
+def test_demo_speed_is_checked(speed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--speed", speed])
+    assert info.value.code == 2
+    assert "--speed" in capsys.readouterr().err
