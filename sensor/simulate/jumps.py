@@ -1,0 +1,284 @@
+"""Countermovement jumps (vertical, forward, backward), the seed-002 series, and look-alikes.
+
+Notes
+-----
+- A countermovement jump: unweighting (ground force below body weight, the centre of mass
+  dips), braking and propulsion (force up to 2-3 body weights), takeoff when the force
+  reaches zero, free flight, and a landing whose impact peak (3-8 g and more at the trunk)
+  has a fast onset and is then damped by the legs (Linthorne, Am. J. Phys. 69 (2001)
+  1198-1204; McMahon et al., Strength Cond. J. 40 (2018) 96-106).
+- Flight time ``T`` gives the takeoff speed ``g T / 2`` and the height ``h = g T² / 8``
+  (Bosco, Luhtanen and Komi, Eur. J. Appl. Physiol. 50 (1983) 273-282). ``T`` is drawn from
+  0.15-0.6 s (h = 3-44 cm).
+- In flight the centre of mass falls freely, so a sensor at the centre of mass would read
+  0 g; a body-fixed sensor away from it reads the centripetal and tangential acceleration of
+  the trunk's rotation, 0.1-0.4 g, as the real sacrum recording shows
+  (shared/data/real/as-recordings/mcginnis_sacrum_jump.csv).
+- Horizontal jumps add a horizontal push during propulsion and its braking at landing; in a
+  backward jump the trunk leans forward more in the countermovement and the arms swing
+  back (Meylan et al., J. Strength Cond. Res. 24 (2010) 2421-2428, on horizontal jumps).
+- Look-alikes without flight: a stomp (impact 1.5-3 g, no free fall), a heel drop (rise on
+  the toes, drop on the heels: under 0.1 s of partial free fall and a 2-3.5 g impact), a
+  squat, and sitting down hard on a chair.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+
+from analysis.types import FloatArray, Placement
+from sensor.simulate.motion import (
+    DT_S,
+    FINE_HZ,
+    G_MPS2,
+    Motion,
+    alpha_pulse,
+    euler_zyx,
+    gaussian_smooth,
+    grid,
+    hann_lobe,
+    n_fine,
+    rot_y,
+    second_derivative,
+)
+from sensor.simulate.truth import Labels, Segment
+
+#: Sensor position relative to the centre of mass in the trunk frame (m): the sacrum sits
+#: behind and slightly below it, a chest strap in front and about 0.3 m above.
+OFFSET_M = {
+    Placement.WAIST: np.array([-0.12, 0.0, -0.03]),
+    Placement.CHEST: np.array([0.12, 0.0, 0.30]),
+    Placement.WRIST: np.array([0.05, 0.2, -0.10]),
+}
+
+
+def _trunk_motion(
+    t: FloatArray, acc_com_g: FloatArray, pitch: FloatArray, placement: Placement
+) -> Motion:
+    """Centre-of-mass acceleration plus the lever arm of the rotating trunk."""
+    rot = euler_zyx(np.zeros_like(t), pitch, np.zeros_like(t))
+    offset = OFFSET_M.get(placement.canonical, OFFSET_M[Placement.WAIST])
+    rel = np.einsum("nij,j->ni", rot, offset)
+    acc = acc_com_g + second_derivative(rel) / G_MPS2
+    return Motion(acc, rot)
+
+
+def _keyframes(t: FloatArray, keys: list[tuple[float, float]]) -> FloatArray:
+    x, y = zip(*sorted(keys), strict=True)
+    f = PchipInterpolator(np.array(x), np.radians(np.array(y)), extrapolate=False)
+    out: FloatArray = np.nan_to_num(f(t), nan=0.0)
+    out = np.where(t < x[0], np.radians(y[0]), out)
+    out = np.where(t > x[-1], np.radians(y[-1]), out)
+    return out
+
+
+def countermovement_jump(
+    rng: np.random.Generator,
+    placement: Placement,
+    *,
+    flight_s: float,
+    horizontal_mps: float,
+    peak_g: float,
+    lead_s: float = 1.0,
+    tail_s: float = 1.5,
+) -> Segment:
+    """One countermovement jump between quiet standing.
+
+    Parameters
+    ----------
+    flight_s
+        Flight time ``T``.
+    horizontal_mps
+        Horizontal takeoff speed; negative jumps backward.
+    peak_g
+        Specific-force peak of the landing impact at the trunk (before sensor clipping).
+    """
+    g = G_MPS2
+    d1 = float(rng.uniform(0.3, 0.4))  # unweighting
+    a1 = float(rng.uniform(0.5, 0.7))  # its depth (g below body weight)
+    d2 = float(rng.uniform(0.35, 0.45))  # braking + propulsion
+    dd = 0.05  # force falling to zero before takeoff
+    v0 = g * flight_s / 2
+    a2 = (2 * v0 / g + a1 * d1 + dd) / d2
+    t_unw = lead_s
+    t_prop = t_unw + d1
+    t_fall = t_prop + d2
+    takeoff = t_fall + dd
+    landing = takeoff + flight_s
+    duration = landing + tail_s
+    n = n_fine(duration)
+    t = grid(n)
+    f = 1.0 - a1 * hann_lobe(t, t_unw, d1) + a2 * hann_lobe(t, t_prop, d2)
+    fall = (t >= t_fall) & (t < takeoff)
+    f[fall] = 0.5 + 0.5 * np.cos(np.pi * (t[fall] - t_fall) / dd)
+    f[(t >= takeoff) & (t < landing)] = 0.0
+    # Landing: an impact carrying a share of the momentum, then absorption by the legs.
+    frac = float(rng.uniform(0.4, 0.6))
+    tau = frac * v0 / (g * (peak_g - 1.0) * np.e)
+    d3 = float(rng.uniform(0.3, 0.4))
+    a3 = (v0 / g - (peak_g - 1.0) * np.e * tau) / (d3 / 2)
+    after = t >= landing
+    f[after] = (
+        1.0
+        + (peak_g - 1.0) * alpha_pulse(t[after], landing, tau)
+        + a3 * hann_lobe(t[after], landing, d3)
+    )
+    ring = np.where(
+        after, np.exp(-(t - landing) / 0.04) * np.sin(2 * np.pi * 18.0 * (t - landing)), 0
+    )
+    f += 0.15 * (peak_g - 1.0) * ring * (t > landing + 2 * tau)
+    vert = f - 1.0
+    # In flight the legs tuck and extend and the arms swing: the trunk moves relative to the
+    # freely falling centre of mass by 0.1-0.3 g, what the real sacrum recording shows.
+    x = np.clip((t - takeoff) / flight_s, 0.0, 1.0)
+    tuck = float(rng.uniform(0.12, 0.25))
+    flight_rel = np.stack(
+        [
+            0.6 * tuck * np.sin(4 * np.pi * x + 0.5) * np.sin(np.pi * x),
+            np.zeros_like(t),
+            tuck * np.sin(2 * np.pi * x),
+        ],
+        axis=1,
+    )
+    push = horizontal_mps / g * hann_lobe(t, t_prop, d2) / (d2 / 2)
+    brake = -horizontal_mps / g * hann_lobe(t, landing, 0.25) / 0.125
+    acc_com = np.stack([push + brake, np.zeros_like(t), vert], axis=1)
+    acc_trunk = acc_com + flight_rel
+    backward = horizontal_mps < -0.15
+    lean = 45.0 if backward else (38.0 if horizontal_mps > 0.15 else 32.0)
+    mid = 0.5 * (takeoff + landing)
+    keys = [
+        (0.0, 0.0),
+        (t_unw, 0.0),
+        (t_prop + 0.15, lean),
+        (takeoff - 0.1, 2.0),
+        (takeoff, -3.0),
+        (mid, -1.0),
+        (landing, 5.0),
+        (landing + 0.3, lean * 0.8),
+        (landing + 1.0, 0.0),
+        (duration, 0.0),
+    ]
+    pitch = _keyframes(t, keys)
+    if placement.is_leg:
+        motion = _shank_motion(t, acc_com + 2.0 * flight_rel, pitch, takeoff, landing)
+    else:
+        motion = _trunk_motion(t, acc_trunk, pitch, placement)
+    direction = (
+        "vertical" if abs(horizontal_mps) < 0.15 else ("backward" if backward else "forward")
+    )
+    label = {
+        "takeoff_t": takeoff,
+        "landing_t": landing,
+        "flight_time_s": flight_s,
+        "height_m": g * flight_s**2 / 8.0,
+        "direction": direction,
+        "peak_g": float(np.max(np.linalg.norm(motion.specific_force_g()[after], axis=1))),
+    }
+    bouts = [{"kind": "jumps", "start": t_unw, "end": landing + 0.5, "direction": direction}]
+    return Segment(motion, Labels(steps=[], jumps=[label], bouts=bouts))
+
+
+def _shank_motion(
+    t: FloatArray, acc_com_g: FloatArray, trunk_pitch: FloatArray, takeoff: float, landing: float
+) -> Motion:
+    """Shank sensor: the ankle stays on the ground, leaves it with the body in flight."""
+    vel = np.cumsum(acc_com_g, axis=0) * DT_S * G_MPS2
+    pos = np.cumsum(vel, axis=0) * DT_S
+    airborne = (t >= takeoff) & (t < landing)
+    ankle = np.zeros((t.size, 3))
+    ankle[airborne] = pos[airborne] - pos[int(takeoff * FINE_HZ)]
+    ankle[:, 2] = np.clip(ankle[:, 2], 0.0, None)
+    ankle[t >= landing, 0] = ankle[airborne][-1, 0] if airborne.any() else 0.0
+    ankle = gaussian_smooth(ankle, 0.012)
+    # Knees travel forward as the trunk folds: the shank leans about half as much.
+    alpha = 0.6 * trunk_pitch
+    up = np.stack([np.sin(alpha), np.zeros_like(t), np.cos(alpha)], axis=1)
+    point = ankle + 0.3 * up
+    acc = second_derivative(point) / G_MPS2
+    # The ground contact transient at the shank is larger and sharper than at the trunk.
+    impact = 6.0 * alpha_pulse(t, landing, 0.004)
+    acc[:, 2] += impact
+    return Motion(acc, rot_y(alpha))
+
+
+def stomp(rng: np.random.Generator, placement: Placement) -> Segment:
+    """Lift one foot and stamp it down: an impact without any flight."""
+    n = n_fine(2.5)
+    t = grid(n)
+    hit = 1.2
+    peak = float(rng.uniform(1.5, 3.0))
+    vert = 0.12 * (hann_lobe(t, 0.5, 0.5) - hann_lobe(t, 0.9, 0.3))
+    vert += (peak - 1.0) * alpha_pulse(t, hit, 0.008) - 0.1 * hann_lobe(t, hit + 0.05, 0.3)
+    acc = np.stack([np.zeros_like(t), 0.05 * hann_lobe(t, 0.4, 0.8), vert], axis=1)
+    roll = np.radians(3.0) * hann_lobe(t, 0.4, 1.2)
+    return _lookalike(t, acc, roll, np.zeros_like(t), placement, "stomp")
+
+
+def heel_drop(rng: np.random.Generator, placement: Placement) -> Segment:
+    """Rise on the toes, then drop onto the heels: a brief partial free fall and an impact."""
+    n = n_fine(3.0)
+    t = grid(n)
+    drop = 1.6
+    fall_s = float(rng.uniform(0.06, 0.09))
+    depth = float(rng.uniform(0.5, 0.75))  # g below body weight during the drop
+    v = depth * fall_s
+    peak = float(rng.uniform(2.0, 3.5))
+    tau = 0.6 * v / ((peak - 1.0) * np.e)
+    vert = 0.1 * (hann_lobe(t, 0.3, 0.4) - hann_lobe(t, 0.7, 0.4))
+    vert -= depth * ((t >= drop - fall_s) & (t < drop))
+    vert += (peak - 1.0) * alpha_pulse(t, drop, tau) + 0.4 * v / 0.1 * hann_lobe(t, drop, 0.2)
+    acc = np.stack([np.zeros_like(t), np.zeros_like(t), vert], axis=1)
+    return _lookalike(t, acc, np.zeros_like(t), np.zeros_like(t), placement, "heel_drop")
+
+
+def squat(rng: np.random.Generator, placement: Placement) -> Segment:
+    """A slow bodyweight squat: down 0.4 m in about 1.2 s, up again."""
+    down = float(rng.uniform(1.0, 1.5))
+    n = n_fine(2 * down + 1.5)
+    t = grid(n)
+    depth = 0.4
+    z = -depth * (0.5 - 0.5 * np.cos(np.pi * np.clip(t - 0.2, 0, down) / down))
+    z += depth * (0.5 - 0.5 * np.cos(np.pi * np.clip(t - 0.7 - down, 0, down) / down))
+    acc = np.zeros((n, 3))
+    acc[:, 2] = second_derivative(z) / G_MPS2
+    pitch = np.radians(35.0) * np.clip(-z / depth, 0, 1)
+    return _lookalike(t, acc, np.zeros_like(t), pitch, placement, "squat")
+
+
+def sit_down_hard(rng: np.random.Generator, placement: Placement) -> Segment:
+    """Drop onto a chair: lean forward, lower, a short fall onto the seat, sit, stand up."""
+    n = n_fine(6.0)
+    t = grid(n)
+    seat = 1.5
+    peak = float(rng.uniform(1.8, 3.0))
+    vert = -0.25 * hann_lobe(t, 0.6, 0.6) - 0.45 * ((t >= seat - 0.15) & (t < seat))
+    v = 0.25 * 0.3 + 0.45 * 0.15
+    tau = 0.5 * v / ((peak - 1.0) * np.e)
+    vert = (
+        vert + (peak - 1.0) * alpha_pulse(t, seat, tau) + 0.5 * v / 0.15 * hann_lobe(t, seat, 0.3)
+    )
+    vert += 0.3 * hann_lobe(t, 3.8, 0.8) - 0.3 * hann_lobe(t, 4.6, 0.8)
+    acc = np.stack([np.zeros_like(t), np.zeros_like(t), vert], axis=1)
+    pitch = _keyframes(
+        t, [(0.0, 0.0), (0.5, 0.0), (1.2, 30.0), (1.6, -5.0), (3.5, -5.0), (4.0, 35.0), (5.2, 0.0)]
+    )
+    return _lookalike(t, acc, np.zeros_like(t), pitch, placement, "sit_down")
+
+
+def _lookalike(
+    t: FloatArray,
+    acc_com_g: FloatArray,
+    roll: FloatArray,
+    pitch: FloatArray,
+    placement: Placement,
+    what: str,
+) -> Segment:
+    if placement.is_leg:
+        motion = Motion(0.8 * acc_com_g, rot_y(0.5 * pitch))
+    else:
+        base = _trunk_motion(t, acc_com_g, pitch, placement)
+        motion = Motion(base.acc_world_g, euler_zyx(roll, pitch, np.zeros_like(t)))
+    bout = {"kind": "lookalike", "what": what, "start": 0.0, "end": float(t[-1])}
+    return Segment(motion, Labels(steps=[], jumps=[], bouts=[bout]))

@@ -1,0 +1,296 @@
+"""Walking forward and backward, for trunk (chest, waist), shank/foot and wrist sensors.
+
+Notes
+-----
+- Trunk: the centre of mass vaults over the stance leg as an inverted pendulum, lowest in
+  double support just after heel strike, highest at mid-stance: vertical acceleration peaks
+  shortly after contact, fore-aft acceleration rises slowly over single support (falling
+  forward over the stance foot) and drops sharply after heel strike (braking as the body
+  rises over the new leg); medio-lateral sway runs at stride frequency (Zijlstra and Hof,
+  Gait Posture 18 (2003) 1-10; Moe-Nilssen and Helbostad, J. Biomech. 37 (2004) 121-126).
+- Double support lasts about 12 % of the gait cycle after each heel strike (Perry and
+  Burnfield, *Gait Analysis*, 2nd ed., 2010), i.e. 24 % of a step: ``DOUBLE_SUPPORT_STEP``.
+- Backward walking is forward walking played in reverse time (Thorstensson, Med. Sci. Sports
+  Exerc. 18 (1986) 46-51; Grasso, Bianchi and Lacquaniti, J. Neurophysiol. 80 (1998)
+  1868-1885): the kinematics (positions, orientations) of a forward bout are reversed, which
+  keeps accelerations and flips angular rates. Contact events are not reversed: in backward
+  walking the toe lands first (at the reversed time of the forward toe-off) and the impact
+  is softer and slower than a heel strike (Grasso 1998), so the contact transients are added
+  after the reversal, sharp for heel strikes and soft for toe contacts.
+- Shank: sagittal shank angle over the gait cycle after Winter, *Biomechanics and Motor
+  Control of Human Movement*, 4th ed., 2009 (appendix kinematics); its swing-phase angular
+  velocity peaks at 300-400 deg/s (Aminian et al., J. Biomech. 35 (2002) 689-699).
+- Wrist: the arm swings as a pendulum at stride frequency, opposite to the ipsilateral leg
+  (Meyns, Bruijn and Duysens, Gait Posture 38 (2013) 555-562).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.interpolate import CubicSpline
+
+from analysis.types import FloatArray, Placement
+from sensor.simulate.motion import (
+    DT_S,
+    FINE_HZ,
+    Motion,
+    alpha_pulse,
+    euler_zyx,
+    from_positions,
+    gaussian_smooth,
+    grid,
+    n_fine,
+    rot_y,
+    smoothstep,
+)
+from sensor.simulate.truth import Labels, Segment
+
+DOUBLE_SUPPORT_STEP = 0.24
+
+#: Shank angle from vertical over the gait cycle (degrees, positive = ankle behind the knee),
+#: heel strike at 0; after Winter (2009). Toe-off near 62 %.
+_SHANK_KEYS = (
+    (0.00, -20.0),
+    (0.15, -10.0),
+    (0.40, 10.0),
+    (0.55, 35.0),
+    (0.62, 45.0),
+    (0.75, 30.0),
+    (0.87, -10.0),
+    (0.95, -22.0),
+    (1.00, -20.0),
+)
+#: Thigh angle (degrees, negative = knee ahead of the hip), after Winter (2009).
+_THIGH_KEYS = ((0.0, -25.0), (0.5, 10.0), (0.6, 5.0), (0.85, -30.0), (1.0, -25.0))
+
+
+def _periodic(keys: tuple[tuple[float, float], ...]) -> CubicSpline:
+    x, y = zip(*keys, strict=True)
+    return CubicSpline(np.array(x), np.radians(np.array(y)), bc_type="periodic")
+
+
+_SHANK = _periodic(_SHANK_KEYS)
+_THIGH = _periodic(_THIGH_KEYS)
+
+
+def _contacts(
+    rng: np.random.Generator, duration_s: float, cadence_spm: float, cv: float
+) -> FloatArray:
+    """Foot contact times of a bout (first one about a step after the start)."""
+    step_s = 60.0 / cadence_spm
+    times = [0.6 * step_s + 0.2]
+    while True:
+        nxt = times[-1] + step_s * (1.0 + cv * rng.standard_normal())
+        if nxt > duration_s - 0.8 * step_s - 0.2:
+            break
+        times.append(nxt)
+    return np.array(times)
+
+
+def _phase(t: FloatArray, events: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
+    """Index of the last event before each ``t`` and the phase within that interval.
+
+    Before the first and after the last event the phase continues with the neighbouring
+    interval's length, so templates stay smooth through gait initiation and termination.
+    """
+    first = events[1] - events[0] if events.size > 1 else 1.0
+    last = events[-1] - events[-2] if events.size > 1 else 1.0
+    ext = np.concatenate([[events[0] - 2 * first, events[0] - first], events, [events[-1] + last]])
+    ext = np.concatenate([ext, [ext[-1] + last, ext[-1] + 2 * last]])
+    k = np.clip(np.searchsorted(ext, t, side="right") - 1, 0, ext.size - 2)
+    phase = (t - ext[k]) / (ext[k + 1] - ext[k])
+    index: NDArray[np.intp] = k - 2
+    return index, phase
+
+
+def _envelope(t: FloatArray, contacts: FloatArray, step_s: float) -> FloatArray:
+    """Gait initiation over the first step, termination over the last."""
+    rise = smoothstep((t - (contacts[0] - step_s)) / step_s)
+    fall = smoothstep((contacts[-1] + 0.6 * step_s - t) / (0.6 * step_s))
+    out: FloatArray = rise * fall
+    return out
+
+
+def _sawtooth_ap(phase: FloatArray) -> FloatArray:
+    """Fore-aft trunk acceleration shape: sharp drop after contact, slow rise to the next."""
+    drop = 0.14
+    out: FloatArray = np.where(
+        phase < drop, 1.0 - 2.0 * phase / drop, -1.0 + 2.0 * (phase - drop) / (1.0 - drop)
+    )
+    return out
+
+
+def _trunk_forward(
+    t: FloatArray, contacts: FloatArray, step_s: float, amp: float, chest: bool
+) -> Motion:
+    k, phase = _phase(t, contacts)
+    stride = ((k % 2) + phase) / 2.0
+    env = _envelope(t, contacts, step_s)
+    # Waist amplitudes (g) from Zijlstra and Hof (2003) and Moe-Nilssen (2004) at ~1.2 m/s;
+    # the chest moves less vertically and fore-aft but rotates more.
+    av, aap, aml, rot_scale = (0.24, 0.15, 0.09, 1.4) if chest else (0.30, 0.22, 0.12, 1.0)
+    vert = av * (np.cos(2 * np.pi * (phase - 0.1)) + 0.3 * np.cos(4 * np.pi * (phase - 0.1)))
+    ap = aap * gaussian_smooth(_sawtooth_ap(phase), 0.012)
+    ml = aml * np.sin(2 * np.pi * stride)
+    acc = amp * env[:, None] * np.stack([ap, ml, vert], axis=1)
+    deg = np.radians(rot_scale) * env * amp
+    pitch = 1.5 * deg * np.cos(2 * np.pi * phase)
+    roll = 2.5 * deg * np.sin(2 * np.pi * stride)
+    yaw = 3.0 * deg * np.sin(2 * np.pi * stride + 0.4)
+    return Motion(acc, euler_zyx(roll, pitch, yaw))
+
+
+def _leg_forward(
+    t: FloatArray, contacts: FloatArray, step_s: float, amp: float, radius_m: float
+) -> Motion:
+    """Left shank: contacts[0::2] are left heel strikes."""
+    env = _envelope(t, contacts, step_s)
+    left = contacts[0::2]
+    if left.size < 2:
+        left = np.array([contacts[0], contacts[0] + 2 * step_s])
+    _, psi = _phase(t, left)
+    shank = env * amp * _SHANK(psi % 1.0)
+    thigh = env * amp * _THIGH(psi % 1.0)
+    _, phase = _phase(t, contacts)
+    step_len_m = 0.65 * amp
+    speed = env * step_len_m / step_s
+    hip_x = np.cumsum(speed) * DT_S
+    hip_z = 0.9 - env * 0.022 * np.cos(2 * np.pi * (phase - 0.1))
+    knee_x = hip_x - 0.45 * np.sin(thigh)
+    knee_z = hip_z - 0.45 * np.cos(thigh)
+    pos = np.stack(
+        [knee_x - radius_m * np.sin(shank), np.zeros_like(t), knee_z - radius_m * np.cos(shank)],
+        axis=1,
+    )
+    return from_positions(gaussian_smooth(pos, 0.004), rot_y(shank))
+
+
+def _wrist_forward(t: FloatArray, contacts: FloatArray, step_s: float, amp: float) -> Motion:
+    trunk = _trunk_forward(t, contacts, step_s, amp, chest=False)
+    env = _envelope(t, contacts, step_s)
+    left = contacts[0::2]
+    if left.size < 2:
+        left = np.array([contacts[0], contacts[0] + 2 * step_s])
+    _, psi = _phase(t, left)
+    swing = env * amp * np.radians(22.0) * np.cos(2 * np.pi * psi)
+    rel = np.stack([-0.6 * np.sin(swing), np.zeros_like(t), -0.6 * np.cos(swing)], axis=1)
+    arm = from_positions(rel, rot_y(swing))
+    return Motion(0.6 * trunk.acc_world_g + arm.acc_world_g, arm.rot)
+
+
+def _impacts(
+    t: FloatArray, contacts: FloatArray, backward: bool, placement: Placement, scale: FloatArray
+) -> FloatArray:
+    """Contact transients in the world frame (g): sharp heel strikes, soft toe contacts."""
+    acc = np.zeros((t.size, 3))
+    if placement.is_trunk:
+        peak_z, peak_x = (0.45, -0.25) if placement.canonical is Placement.WAIST else (0.3, -0.15)
+    elif placement is Placement.WRIST:
+        peak_z, peak_x = 0.15, -0.08
+    else:
+        peak_z, peak_x = 2.5, -1.2
+    tau = 0.018 if backward else 0.007
+    if backward:
+        # Toe first, then a gradual roll onto the heel: lower peak, slower rise (Grasso 1998).
+        peak_z, peak_x = 0.45 * peak_z, -0.5 * peak_x
+    for i, (c, s) in enumerate(zip(contacts, scale, strict=True)):
+        gain = s
+        if placement.is_leg and i % 2 == 1:
+            gain = 0.15 * s  # the other leg's contact, felt through the pelvis
+        window = slice(max(0, int((c - 0.01) * FINE_HZ)), min(t.size, int((c + 0.3) * FINE_HZ)))
+        shape = alpha_pulse(t[window], c, tau)
+        acc[window, 2] += gain * peak_z * shape
+        acc[window, 0] += gain * peak_x * shape
+    return acc
+
+
+def walk_bout(
+    rng: np.random.Generator,
+    placement: Placement,
+    *,
+    duration_s: float,
+    backward: bool,
+    cadence_spm: float,
+    amp: float = 1.0,
+    cv: float = 0.025,
+) -> Segment:
+    """One walking bout, starting and ending at rest, with its step labels.
+
+    Parameters
+    ----------
+    duration_s
+        Length of the segment, standing moments at both ends included.
+    backward
+        Walk backward (the forward bout's kinematics in reverse time).
+    cadence_spm
+        Steps per minute (both directions keep the cadence, Thorstensson 1986).
+    amp
+        Amplitude factor (speed and walking style); backward walking is slower.
+    cv
+        Step-to-step variability of step time (coefficient of variation), 2-4 % in healthy
+        adults (Hausdorff, J. NeuroEng. Rehabil. 2 (2005) 19).
+    """
+    n = n_fine(duration_s)
+    t = grid(n)
+    step_s = 60.0 / cadence_spm
+    contacts = _contacts(rng, duration_s, cadence_spm, cv)
+    p = placement.canonical
+    if p.is_trunk:
+        motion = _trunk_forward(t, contacts, step_s, amp, chest=p is Placement.CHEST)
+    elif p is Placement.WRIST:
+        motion = _wrist_forward(t, contacts, step_s, amp)
+    else:
+        radius = {Placement.SHANK: 0.3, Placement.FOOT: 0.43, Placement.THIGH: -0.2}[p]
+        if p is Placement.THIGH:
+            radius = 0.0
+        motion = _leg_forward(t, contacts, step_s, amp, radius)
+    sides = np.array(["left", "right"] * (contacts.size // 2 + 1))[: contacts.size]
+    durations = np.diff(contacts, append=contacts[-1] + step_s)
+    if backward:
+        motion = motion.reversed()
+        # Backward contact = reversed forward toe-off of the trailing foot.
+        contacts = duration_s - (contacts + DOUBLE_SUPPORT_STEP * durations)
+        contacts, sides = contacts[::-1], sides[::-1]
+    # The foot that toes off in forward time is the other one: in reverse it lands.
+    if backward:
+        sides = np.where(sides == "left", "right", "left")
+    scale = rng.uniform(0.7, 1.3, contacts.size)
+    impacts = _impacts(t, contacts, backward, p, scale)
+    motion = Motion(motion.acc_world_g + impacts, motion.rot)
+    direction = "backward" if backward else "forward"
+    steps = [
+        {"t": float(c), "direction": direction, "side": str(s)}
+        for c, s in zip(contacts, sides, strict=True)
+    ]
+    bouts = [
+        {
+            "kind": "walk",
+            "start": float(contacts[0]),
+            "end": float(contacts[-1]),
+            "direction": direction,
+            "cadence_spm": cadence_spm,
+        }
+    ]
+    return Segment(motion, Labels(steps=steps, bouts=bouts))
+
+
+def stand(rng: np.random.Generator, duration_s: float, rot: FloatArray | None = None) -> Segment:
+    """Quiet standing: postural sway of a few mm and a few tenths of a degree.
+
+    Notes
+    -----
+    Sway of the centre of mass in quiet stance is mostly below 1 Hz with accelerations of a
+    few mg (Mancini et al., J. NeuroEng. Rehabil. 9 (2012) 59).
+    """
+    n = n_fine(duration_s)
+    base = Motion.still(n, rot)
+    sway = gaussian_smooth(rng.standard_normal((n, 3)), 0.25) * 0.02
+    ramp = smoothstep(np.minimum(np.arange(n), np.arange(n)[::-1]) / (0.3 * FINE_HZ))
+    angles = gaussian_smooth(rng.standard_normal((n, 3)), 0.4) * np.radians(4.0) * ramp[:, None]
+    wobble = euler_zyx(angles[:, 0], angles[:, 1], angles[:, 2] * 0.5)
+    rot_all = np.einsum("nij,njk->nik", base.rot, wobble)
+    acc = sway * ramp[:, None]
+    return Segment(
+        Motion(acc, rot_all), Labels(bouts=[{"kind": "stand", "start": 0.0, "end": duration_s}])
+    )
