@@ -82,6 +82,10 @@ class StepParams:
         this factor.
     min_swing_g
         Smallest dynamic acceleration hump taken as a leg swing without a gyroscope.
+    min_swing_deg
+        Smallest angle a foot turns through in one swing (60-90° on the real IPOL feet).
+    foot_rest_dps
+        Angular rate (low-passed) below which a foot counts as resting on the ground.
     leg_lowpass_hz
         Low-pass corner for leg signals: keeps the swing, smooths contact transients.
     gravity_cutoff_hz
@@ -107,6 +111,8 @@ class StepParams:
     min_swing_dps: float = 120.0
     swing_asymmetry: float = 1.8
     min_swing_g: float = 0.3
+    min_swing_deg: float = 35.0
+    foot_rest_dps: float = 60.0
     leg_lowpass_hz: float = 4.0
     gravity_cutoff_hz: float = 0.3
     regularity_window_s: float = 10.0
@@ -128,6 +134,8 @@ class StepParams:
             ("min_swing_dps", self.min_swing_dps, 0.0, 2000.0),
             ("swing_asymmetry", self.swing_asymmetry, 1.0, 10.0),
             ("min_swing_g", self.min_swing_g, 0.0, 10.0),
+            ("min_swing_deg", self.min_swing_deg, 0.0, 180.0),
+            ("foot_rest_dps", self.foot_rest_dps, 1.0, 500.0),
             ("leg_lowpass_hz", self.leg_lowpass_hz, 0.5, 20.0),
             ("gravity_cutoff_hz", self.gravity_cutoff_hz, 0.01, 2.0),
             ("regularity_window_s", self.regularity_window_s, 2.0, 60.0),
@@ -146,6 +154,12 @@ class StepParams:
                 f"max_step_s must exceed min_step_s, got {self.max_step_s} <= {self.min_step_s}"
             )
 
+
+#: Look-ahead for a foot with gyroscope: long enough to see it come to rest after contact.
+_FOOT_LOOKAHEAD_S = 0.6
+
+#: How long a foot must be still after contact to count as standing on the ground.
+_FOOT_REST_S = 0.08
 
 #: A weak peak inside a bout (turning, the last step that brings the feet together) counts
 #: only if it comes at least this fraction of the bout's recent step time after the last step.
@@ -194,6 +208,7 @@ class StepDetector:
         self._leg = placement in (Placement.SHANK, Placement.FOOT, Placement.THIGH)
         self._gyro = self._leg and info.has_gyro
         self._wrist = placement is Placement.WRIST
+        self._foot = placement is Placement.FOOT
         self._gaps = GapSplitter(fs)
         self._gravity = GravityTracker(fs, params.gravity_cutoff_hz)
         nyq = 0.45 * fs
@@ -215,7 +230,12 @@ class StepDetector:
             signal.butter(2, min(params.leg_lowpass_hz, nyq), fs=fs, output="sos")
         )
         self._back = max(1, round(params.min_step_s * fs))
-        self._ahead = max(1, round(params.lookahead_s * fs))
+        lookahead_s = params.lookahead_s
+        if self._foot and self._gyro:
+            # A foot's rest after contact comes up to 0.6 s after the swing peak.
+            lookahead_s = max(lookahead_s, _FOOT_LOOKAHEAD_S)
+        self._lookahead_s = lookahead_s
+        self._ahead = max(1, round(lookahead_s * fs))
         self._guard = max(0, round(params.jump_guard_s * fs))
         keep_s = params.regularity_window_s + params.max_step_s + params.lookahead_s + 2.0
         self._keep = max(round(keep_s * fs), self._back + self._ahead + self._guard + 2)
@@ -229,6 +249,7 @@ class StepDetector:
         self._recent: list[float] = []  # recent step intervals in the bout (peak times)
         self._last_own_contact: float | None = None
         self._last_own_direction = Direction.UNKNOWN
+        self._last_inferred_t: float | None = None
         self._scheduled: tuple[float, Direction] | None = None
         self._last_t: float | None = None
 
@@ -236,7 +257,7 @@ class StepDetector:
     def latency_s(self) -> float:
         """Look-ahead before a step is confirmed plus the contact offset (trunk)."""
         extra = 0.0 if self._leg else max(0.0, self.params.contact_offset_s)
-        return self.params.lookahead_s + extra
+        return self._lookahead_s + extra
 
     # ------------------------------------------------------------------ stream interface
 
@@ -285,6 +306,7 @@ class StepDetector:
         self._pending = None
         self._scheduled = None
         self._last_own_contact = None
+        self._last_inferred_t = None
         self._recent = []
 
     def _signals(self, seg: Samples) -> FloatArray:
@@ -407,21 +429,28 @@ class StepDetector:
         )
         stride = max(1, round(p.max_step_s * self._fs))
         for i in (cand + lo).tolist():
-            if mag[i] <= mag[max(0, i - self._back) : i].max(initial=-np.inf):
+            # A peak of its own lobe: a larger peak of the other sign nearby (a foot's push-off
+            # next to its swing) does not hide it.
+            signed = u if u[i] > 0 else -u
+            if signed[i] <= signed[max(0, i - self._back) : i].max(initial=-np.inf):
                 continue
-            if mag[i] < mag[i + 1 : i + self._ahead + 1].max():
+            if signed[i] < signed[i + 1 : i + self._ahead + 1].max():
                 continue
             confirm = i + self._ahead
             if self._gyro:
                 sign = 1.0 if u[i] > 0 else -1.0
-                window = sign * u[max(0, i - stride // 2) : confirm + 1]
-                if window.max() < p.swing_asymmetry * max(-window.min(), 0.0):
-                    continue  # both ways alike: pedalling, not a swing
-                direction = Direction.FORWARD if sign < 0 else Direction.BACKWARD
                 # The swing rotation ends at contact: the first zero crossing after the peak.
                 after = sign * u[i + 1 : confirm + 1]
                 ends = np.flatnonzero(after <= 0.0)
                 contact_i = i + 1 + int(ends[0]) if ends.size else confirm
+                if self._foot:
+                    if not self._foot_swing(hist, i, contact_i, confirm, sign):
+                        continue
+                else:
+                    window = sign * u[max(0, i - stride // 2) : confirm + 1]
+                    if window.max() < p.swing_asymmetry * max(-window.min(), 0.0):
+                        continue  # both ways alike: pedalling, not a swing
+                direction = Direction.FORWARD if sign < 0 else Direction.BACKWARD
             else:
                 direction = Direction.UNKNOWN
                 after = u[i + 1 : confirm + 1]
@@ -430,6 +459,36 @@ class StepDetector:
             self._leg_contact(
                 hist, float(t[contact_i]), float(t[i]), direction, float(t[confirm]), events
             )
+
+    def _foot_swing(
+        self, hist: FloatArray, i: int, contact_i: int, confirm: int, sign: float
+    ) -> bool:
+        """Whether the rotation lobe around ``i`` is a foot's swing.
+
+        A foot turns fast three times per stride: heel rise and push-off, the swing, and the
+        slap to foot-flat after contact; push-off can out-peak the swing. The swing is the lobe
+        that turns the foot through a large angle (the foot pitches 60-90° between toe-off and
+        contact; measured on the IPOL feet) and is followed, after contact, by the foot at
+        rest on the ground (stance; Skog et al. 2010 detect it the same way for foot-mounted
+        navigation). Push-off is followed by the swing, not by rest; the slap turns through
+        little angle. Pedalling never rests the foot.
+        """
+        p = self.params
+        u = hist[:, 1]
+        t = hist[:, _T]
+        lo = i
+        while lo > 0 and sign * u[lo - 1] > 0.0:
+            lo -= 1
+        dt = 1.0 / self._fs
+        angle = float(np.sum(sign * u[lo:contact_i])) * dt
+        if angle < p.min_swing_deg:
+            return False
+        rest = np.abs(u[contact_i : confirm + 1]) < p.foot_rest_dps
+        need = max(1, round(_FOOT_REST_S * self._fs))
+        if rest.size < need:
+            return False
+        run = np.convolve(rest.astype(np.float64), np.ones(need), mode="valid")
+        return bool((run >= need).any()) and float(t[confirm] - t[contact_i]) >= 0.0
 
     def _leg_contact(
         self,
@@ -448,7 +507,10 @@ class StepDetector:
         if previous is not None and contact_t - previous <= 2.0 * p.max_step_s:
             stride = contact_t - previous
         scheduled = self._scheduled
-        if previous is not None and stride is not None and scheduled is None:
+        inferred_since = self._last_inferred_t is not None and (
+            previous is not None and self._last_inferred_t > previous
+        )
+        if previous is not None and stride is not None and scheduled is None and not inferred_since:
             # The first stride of a bout: the other leg's contact fell half-way, in the past.
             mid = previous + 0.5 * stride
             self._count_step(mid, mid, 0.5 * stride, direction, now_t, None, True, events)
@@ -463,7 +525,12 @@ class StepDetector:
         self._count_step(contact_t, contact_t, interval, direction, now_t, None, False, events)
         self._last_own_contact = contact_t
         if stride is not None:
-            self._scheduled = (contact_t + 0.5 * stride, direction)
+            due_t = contact_t + 0.5 * stride
+            if due_t <= now_t:
+                # Already past (a long look-ahead): the other leg's contact is due now.
+                self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
+            else:
+                self._scheduled = (due_t, direction)
 
     # ------------------------------------------------------------------ steps and bouts
 
@@ -497,6 +564,8 @@ class StepDetector:
         bout.backward += direction is Direction.BACKWARD
         bout.last_t = max(bout.last_t, contact_t)
         bout.last_peak_t = max(bout.last_peak_t, peak_t)
+        if inferred:
+            self._last_inferred_t = contact_t
         events.append(
             StepEvent(
                 t=contact_t,
@@ -512,7 +581,7 @@ class StepDetector:
         p = self.params
         gap = p.max_step_s * (2.0 if self._leg else 1.0)
         assert self._bout is not None
-        return self._bout.last_peak_t + gap + p.lookahead_s
+        return self._bout.last_peak_t + gap + self._lookahead_s
 
     def _settle_until(self, t: FloatArray, now_t: float, events: list[Event]) -> None:
         """Fire scheduled contacts and bout ends due at samples up to ``now_t``."""

@@ -404,3 +404,80 @@ def read_ipol_foot(
     own = [e / fs for _, e in meta[own_key]]
     other = [e / fs for _, e in meta[other_key]]
     return samples, StreamInfo(fs, Placement.FOOT, has_gyro=gyro), own, other
+
+
+IPOL_TRIALS = ("1-1", "2-1", "5-2")
+
+
+@needs_real
+def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
+    """Both legs' contacts from one foot sensor, forward walks with a U-turn.
+
+    Measured: F1 0.69-0.79 per sensor (pooled 0.73), about 96 % of steps called forward.
+    Below the trunk's figures: the push-off turns the foot faster than the swing, and turns
+    at the U-turn are missed. The issue's F1 target names chest, waist and shank, not foot.
+    """
+    score = Score()
+    own_inferred: list[bool] = []
+    for trial in IPOL_TRIALS:
+        for foot in ("lf", "rf"):
+            samples, info, own, other = read_ipol_foot(trial, foot)
+            steps = steps_of(detect_steps(samples, info))
+            score.add(steps, sorted(own + other))
+            own_inferred.extend(bool(s.inferred) for s in steps)
+    assert score.f1 >= 0.7, score
+    assert score.forward >= 0.93 * score.detected, score
+    # Both legs: about as many inferred contacts as own ones.
+    assert 0.3 <= np.mean(own_inferred) <= 0.7
+
+
+@needs_real
+def test_foot_without_gyroscope_counts_and_leaves_direction_unknown() -> None:
+    samples, info, _, _ = read_ipol_foot("1-1", "lf", gyro=False)
+    steps = steps_of(detect_steps(samples, info))
+    assert all(s.direction is Direction.UNKNOWN for s in steps)
+    check_all(lambda: StepDetector(StepParams(), info), samples.slice(300, 1500), max_examples=5)
+
+
+def shank_gyro(direction: int, seconds: float, fs: float, pedalling: bool = False) -> Samples:
+    """Sagittal angular rate of a shank: a fast swing one way, a slow stance rotation back
+    (Aminian et al. 2002: swing peaks of 250-450 dps, stance about a quarter of that).
+    ``direction`` +1 forward: the swing turns the lower end forward, negative about the left
+    axis. Pedalling turns the shank both ways alike."""
+    t = np.arange(int(seconds * fs)) / fs
+    stride_s = 1.1
+    phase = (t % stride_s) / stride_s
+    if pedalling:
+        rate = 150.0 * np.sin(2 * np.pi * t / 0.75)
+    else:
+        swing = (phase >= 0.6) & (phase < 1.0)
+        rate = np.where(
+            swing, -350.0 * np.sin(np.pi * (phase - 0.6) / 0.4), 90.0 * np.sin(np.pi * phase / 0.6)
+        )
+        rate *= direction
+        if direction < 0:
+            rate = rate[::-1]
+    gyro = np.zeros((t.size, 3))
+    gyro[:, 1] = rate
+    acc = np.zeros((t.size, 3))
+    acc[:, 2] = 1.0
+    return Samples(time_s=t, acc_g=acc, gyro_dps=gyro)
+
+
+@pytest.mark.parametrize("direction", [1, -1])
+def test_shank_gyro_swing_gives_direction_and_both_legs(direction: int) -> None:
+    fs = 100.0
+    info = StreamInfo(fs, Placement.SHANK, has_gyro=True)
+    steps = steps_of(detect_steps(shank_gyro(direction, 20.0, fs), info))
+    expected = Direction.FORWARD if direction > 0 else Direction.BACKWARD
+    assert len(steps) >= 30  # 18 strides, two contacts each, less the ends
+    assert all(s.direction is expected for s in steps)
+    inferred = [s for s in steps if s.inferred]
+    assert abs(len(inferred) - (len(steps) - len(inferred))) <= 2
+    gaps = np.diff([s.t for s in steps])
+    assert np.allclose(gaps, 0.55, atol=0.05)
+
+
+def test_shank_pedalling_is_not_walking() -> None:
+    info = StreamInfo(100.0, Placement.SHANK, has_gyro=True)
+    assert steps_of(detect_steps(shank_gyro(1, 30.0, 100.0, pedalling=True), info)) == []
