@@ -135,11 +135,11 @@ class PedallingParams:
     hysteresis_fraction: float = 0.3
     max_residual_ratio: float = 0.45
     max_period_change: float = 1.6
-    bout_end_s: float = 5.0
+    bout_end_s: float = 8.0
     tilt_deg: float = 22.0
     foot_tilt_deg: float = 10.0
     tilt_ratio_low: float = 1.0
-    tilt_ratio_high: float = 1.6
+    tilt_ratio_high: float = 1.45
     pitch_integrator_hz: float = 0.08
     external_max_age_s: float = 3.0
     max_bridged_gap_s: float = 0.25
