@@ -1,0 +1,204 @@
+"""The real ``retrosense run`` as a subprocess: emulated BlueZ, a real Mosquitto, SIGTERM.
+
+The virtual H10 (tests/bluez) plays a real walking recording over bleak's real BlueZ backend;
+the service runs in its own process, as a user starts it, with a configuration file. Nothing
+here asserts how long anything took; the waits only keep a broken run from hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from sensor.decoders import polar_pmd as pmd
+from sensor.recording import RecordingReader
+from tests.bluez.clips import walking_clip
+from tests.bluez.devices import VirtualH10
+from tests.bluez.emulator import BlueZEmulator
+from tests.bluez.fixtures import bluez_fixture, system_bus_fixture  # noqa: F401
+from tests.conftest import Mosquitto
+from tests.sensor.mqtt_sink import Sink
+
+H10 = "C8:2E:0A:1B:2C:3D"
+GUARD_S = 90.0
+
+
+def write_config(tmp_path: Path, broker_url: str, extra: str = "") -> Path:
+    cfg = tmp_path / "retrosense.toml"
+    cfg.write_text(
+        f"""
+[[bands]]
+address = "{H10}"
+id = "chest"
+placement = "waist"
+body_axes = "-z,+y,+x"
+
+[broker]
+url = "{broker_url}"
+client_id = "retrosense-run-test-{os.getpid()}"
+outbox_path = "{tmp_path / "outbox.sqlite3"}"
+
+[recording]
+folder = "{tmp_path / "sessions"}"
+
+[wearer]
+body_mass_kg = 70
+age_years = 40
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+async def wait_until(condition: object, what: str) -> None:
+    """Poll ``condition()`` (a callable) without blocking the emulator's loop."""
+    assert callable(condition)
+    deadline = asyncio.get_running_loop().time() + GUARD_S
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.slow
+async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
+    bluez: BlueZEmulator, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    # The real lower-back walk (ipol 2-1), worn as the recording declares it.
+    h10 = VirtualH10(H10, "Polar H10 0A1B2C3D", clip=walking_clip(seconds=40.0))
+    bluez.add(h10)
+    sink = await asyncio.to_thread(Sink, mosquitto.url, ["retrosense/#"], client_id="run-sink")
+    config = write_config(tmp_path, mosquitto.url)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sensor",
+        "-v",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "RETROSENSE_PROGRESS": "0"},
+    )
+    try:
+        # Mid-session: streaming, samples recorded, events on the broker.
+        await wait_until(lambda: h10.streaming, "the H10 to stream")
+        sessions = tmp_path / "sessions"
+        await wait_until(
+            lambda: any(m.topic.startswith("retrosense/chest/event/") for m in sink.snapshot()),
+            "a first event on the broker",
+        )
+        await wait_until(lambda: any(sessions.glob("*.csv")), "the recording file")
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    stderr = err.decode()
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+
+    # The stop command reached the virtual H10 (PMD op 03 for ACC), and it stopped.
+    assert bytes([pmd.OpCode.STOP, pmd.MeasurementType.ACC]) in [w[:2] for w in h10.cp_writes]
+    assert h10.cp_writes[-1][:2] == bytes([pmd.OpCode.STOP, pmd.MeasurementType.ACC])
+    assert not h10.streaming
+
+    # The recording is complete (no cut-off line) and parses; heart rate is in it.
+    (csv,) = sessions.glob("*_chest.csv")
+    reader = RecordingReader(csv)
+    samples = reader.read_all()
+    assert reader.truncated_line is None
+    assert len(samples) > 100
+    assert reader.header.body_axes == "-z,+y,+x"
+    assert reader.header.has_hr and samples.hr_bpm is not None
+    assert set(samples.hr_bpm[~(samples.hr_bpm != samples.hr_bpm)].tolist()) == {120.0}
+
+    # The summary beside it, and on the broker.
+    (summary_file,) = sessions.glob("*_chest.summary.json")
+    summary = json.loads(summary_file.read_text())
+    assert summary["recording"] == csv.name
+    assert summary["heart_rate"]["max_bpm"] == 120
+    assert summary["energy"]["method"] == "keytel-2005"
+
+    def final(got: list[object]) -> bool:
+        topics = [(m.topic, m.payload) for m in got]  # type: ignore[attr-defined]
+        return ("retrosense/status", b"offline") in topics and any(
+            t == "retrosense/chest/summary" for t, _ in topics
+        )
+
+    got = await asyncio.to_thread(sink.wait_for, final)
+    sink.close()
+    # Every event is on the broker: as many per type as the session counted, each once.
+    events = [m.json for m in got if m.topic.startswith("retrosense/chest/event/")]
+    ids = [e["event_id"] for e in events]
+    assert len(ids) == len(set(ids))
+    per_type: dict[str, int] = {}
+    for e in events:
+        per_type[e["type"]] = per_type.get(e["type"], 0) + 1
+    assert per_type == summary["events"]
+    assert sum(per_type.values()) > 0
+    # offline published for the band and for the service.
+    status = [(m.topic, m.payload) for m in got if m.topic.endswith("/status")]
+    assert ("retrosense/chest/status", b"online") in status
+    assert (
+        status[-2:]
+        == [
+            ("retrosense/chest/status", b"offline"),
+            ("retrosense/status", b"offline"),
+        ]
+        or ("retrosense/chest/status", b"offline") in status
+    )
+    assert ("retrosense/status", b"offline") in status
+    published = next(m.json for m in got if m.topic == "retrosense/chest/summary")
+    assert published["steps"] == summary["steps"]
+
+
+async def test_run_refuses_bad_config_before_touching_a_band(
+    bluez: BlueZEmulator, tmp_path: Path
+) -> None:
+    h10 = VirtualH10(H10, "Polar H10 0A1B2C3D", clip=walking_clip(seconds=5.0))
+    bluez.add(h10)
+    config = write_config(tmp_path, "mqtt://127.0.0.1:1", extra="bogus_kg = 3\n")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sensor",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    assert proc.returncode == 2
+    assert err.decode().strip() == (
+        f"retrosense: error: {config}: wearer.bogus_kg: unknown key; did you mean 'body_mass_kg'?"
+    )
+    assert h10.cp_writes == [] and not h10.streaming
+
+
+async def test_run_without_bands_says_how_to_add_one(tmp_path: Path) -> None:
+    config = tmp_path / "empty.toml"
+    config.write_text("[recording]\nenabled = false\n")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sensor",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    assert proc.returncode == 2
+    assert "no band is configured: add a [[bands]] table" in err.decode()
