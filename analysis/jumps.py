@@ -10,19 +10,23 @@ The detector looks for that structure rather than for one threshold crossing:
    centripetal and tangential terms (0.1–0.4 g on the real sacrum recording of McGinnis et al.),
    so the run threshold sits above that, and runs split by a brief excursion (a strap bouncing)
    are joined.
-2. **Edges.** The flight's own level is the median ``|a|`` of the run. Takeoff is where the
-   propulsion drop, walked forward from the last pushing sample, first reaches that level plus
-   ``edge_margin_g``; landing is where the impact's rise, walked back from the first sample
-   after the run, last left it. Walking back from the impact means a flight that drifts up to
-   0.4 g is never mistaken for the landing (a fixed 0.3 g threshold lands 80 ms early on the
-   sacrum recording). Both times are interpolated linearly between the two samples that
-   straddle the level.
+2. **Edges.** The flight's own level is the median ``|a|`` of the run. Takeoff is located
+   where the propulsion drop, walked forward from the last pushing sample, first reaches that
+   level plus ``edge_margin_g``; landing where the impact's rise, walked back from the first
+   sample after the run, last left it. Walking back from the impact means a flight that
+   drifts up to 0.4 g is never mistaken for the landing (a fixed 0.3 g threshold lands 80 ms
+   early on the sacrum recording). Each edge is then refined to where it meets the flight's
+   local level (the end of the drop, the onset of the impact), interpolated linearly between
+   the two samples that straddle it; an impact whose first sample is already far up is put
+   no earlier than the middle of the interval before it.
 3. **Physics check.** Leaving the ground with vertical speed ``v = g·T/2`` needs an upward
    impulse of ``T/2`` g·s above body weight before takeoff, and landing needs the same after
-   (Bosco et al. 1983; momentum balance). Both impulses, taken as ``∫ max(|a| − 1 g, 0) dt``
-   over a window on each side, must reach ``min_impulse_ratio`` of it, and the landing must
-   peak above ``min_landing_peak_g``. Stomps, heel drops and squats have no flight; sitting
-   down hard falls without pushing off first; running steps fly shorter than ``min_flight_s``.
+   (Bosco et al. 1983; momentum balance). The net ``∫ (|a| − 1 g) dt`` over the push window
+   and ``∫ max(|a| − 1 g, 0) dt`` over the landing window must each reach
+   ``min_impulse_ratio`` of it; the landing must pass body weight within tens of
+   milliseconds and peak above ``min_landing_peak_g``. Stomps, heel drops and squats have no
+   flight; sitting down hard falls without pushing off first; running steps fly shorter than
+   ``min_flight_s``; a shank swinging on the pedals climbs back slowly.
 4. **Confirmation** after ``landing_window_s`` of samples past the landing: the published
    latency. An event once emitted is never withdrawn.
 
@@ -66,7 +70,15 @@ class JumpParams:
         0.4 g on the real sacrum recording; standing reads 1 g and walking trunks stay above
         about 0.6 g.
     edge_margin_g
-        Takeoff and landing are where ``|a|`` crosses the flight's median level plus this.
+        Takeoff and landing are first located where ``|a|`` crosses the flight's median
+        level plus this.
+    edge_level_s, edge_noise_g
+        Each edge is then refined to where ``|a|`` comes within ``edge_noise_g`` (a few times
+        the sensor noise) of the flight's level over the ``edge_level_s`` next to it.
+    abrupt_rise_g
+        When the first sample after the flight is more than this above the flight level, the
+        impact began somewhere in the sample interval before it: landing is put at no earlier
+        than the interval's midpoint.
     min_flight_s, max_flight_s
         Flight times outside this range are not jumps. 0.13 s keeps hops of 0.15 s with room
         for timing error, and stays above the flight of running steps; 1.0 s is a 1.2 m jump.
@@ -83,6 +95,9 @@ class JumpParams:
         impulses must reach.
     min_landing_peak_g
         The landing must peak at least this high.
+    landing_rise_g, landing_rise_s
+        ... and pass ``landing_rise_g`` within ``landing_rise_s`` of the landing (at least 1.5
+        sample periods): feet meeting the ground load the body at once.
     direction_window_s
         Length of the push-off and landing windows whose forward impulses give the direction.
     min_travel_m
@@ -104,6 +119,9 @@ class JumpParams:
 
     flight_max_g: float = 0.6
     edge_margin_g: float = 0.15
+    edge_level_s: float = 0.05
+    edge_noise_g: float = 0.03
+    abrupt_rise_g: float = 0.5
     min_flight_s: float = 0.13
     max_flight_s: float = 1.0
     merge_gap_s: float = 0.03
@@ -112,6 +130,8 @@ class JumpParams:
     push_window_s: float = 0.5
     min_impulse_ratio: float = 0.5
     min_landing_peak_g: float = 1.5
+    landing_rise_g: float = 1.2
+    landing_rise_s: float = 0.08
     direction_window_s: float = 0.2
     min_travel_m: float = 0.075
     set_pause_s: float = 3.0
@@ -124,6 +144,9 @@ class JumpParams:
         ranges = {
             "flight_max_g": (0.05, 0.95),
             "edge_margin_g": (0.0, 0.9),
+            "edge_level_s": (0.0, 0.2),
+            "edge_noise_g": (0.0, 0.5),
+            "abrupt_rise_g": (0.05, 10.0),
             "min_flight_s": (0.02, 2.0),
             "max_flight_s": (0.05, 3.0),
             "merge_gap_s": (0.0, 0.05),
@@ -132,6 +155,8 @@ class JumpParams:
             "push_window_s": (0.1, 2.0),
             "min_impulse_ratio": (0.0, 2.0),
             "min_landing_peak_g": (1.0, 20.0),
+            "landing_rise_g": (0.5, 20.0),
+            "landing_rise_s": (0.005, 0.3),
             "direction_window_s": (0.05, 0.3),
             "min_travel_m": (0.0, 2.0),
             "set_pause_s": (0.1, 600.0),
@@ -247,6 +272,7 @@ class JumpDetector:
         self._pending: list[_Candidate] = []
         self._prev_landing_t: float | None = None
         self._prev_landing_seg = -1
+        self._prev_speed_m_s = 0.0
         self._repetition = 0
         self._set_number = 0
 
@@ -375,8 +401,22 @@ class JumpDetector:
         below = np.flatnonzero(run < edge)
         k0 = s + int(below[0])  # first sample below the edge level: takeoff lies before it
         k1 = s + int(below[-1])  # last sample below it: landing lies after it
-        takeoff_t = _crossing(t[k0 - 1], t[k0], mag[k0 - 1], mag[k0], edge)
-        landing_t = _crossing(t[k1], t[k1 + 1], mag[k1], mag[k1 + 1], edge)
+        # Refine each edge to where it meets the flight's level next to it: the end of the
+        # propulsion drop, the onset of the impact. The flight drifts (trunk rotation), so
+        # its level is taken locally, over ``edge_level_s`` inside the run.
+        m = max(1, round(p.edge_level_s * self.info.sample_rate_hz))
+        takeoff_level = float(np.median(mag[k0 : min(k0 + m, e)])) + p.edge_noise_g
+        landing_level = float(np.median(mag[max(k1 + 1 - m, s) : k1 + 1])) + p.edge_noise_g
+        j0 = _first_below(mag, k0, min(k0 + m, e), min(takeoff_level, edge))
+        j1 = _last_below(mag, max(k1 + 1 - m, s), k1 + 1, min(landing_level, edge))
+        takeoff_t = _crossing(t[j0 - 1], t[j0], mag[j0 - 1], mag[j0], min(takeoff_level, edge))
+        landing_level = min(landing_level, edge)
+        landing_t = _crossing(t[j1], t[j1 + 1], mag[j1], mag[j1 + 1], landing_level)
+        if mag[j1 + 1] - landing_level > p.abrupt_rise_g:
+            # The first impact sample is already far up the impact: the onset lies somewhere
+            # between it and the last flight sample, and without a model of the rise the
+            # midpoint is the unbiased guess (linear interpolation would land early).
+            landing_t = max(landing_t, 0.5 * float(t[j1] + t[j1 + 1]))
         self._pending.append(
             _Candidate(self._run_start, g, self._run_start_t, t_g, takeoff_t, landing_t, level)
         )
@@ -403,7 +443,9 @@ class JumpDetector:
     def _evaluate(self, c: _Candidate, data: FloatArray, detected_at: float) -> JumpEvent | None:
         p = self.params
         flight = c.landing_t - c.takeoff_t
-        if not (p.min_flight_s <= flight <= p.max_flight_s):
+        # Edge timing is good to about half a sample period: at 25 Hz that is 20 ms, so the
+        # shortest flight is judged with that allowance.
+        if not (p.min_flight_s - 0.5 / self.info.sample_rate_hz <= flight <= p.max_flight_s):
             return None
         t = data[:, _T]
         mag = data[:, _MAG]
@@ -420,9 +462,18 @@ class JumpDetector:
         peak_g = float(land[peak_i])
         if peak_g < p.min_landing_peak_g:
             return None
+        # Feet meeting the ground load the body at once: |a| passes body weight within tens
+        # of milliseconds even on a soft landing, where a sensor swinging on a limb (a shank
+        # on the pedals) climbs back slowly.
+        rise = max(p.landing_rise_s, 1.5 / self.info.sample_rate_hz)
+        r1 = int(np.searchsorted(t, c.landing_t + rise, side="right"))
+        if float(mag[l0:r1].max(initial=0.0)) < p.landing_rise_g:
+            return None
         if _excess_impulse(t[l0:l1], land) < need:
             return None
-        if _excess_impulse(t[p0:p1], mag[p0:p1]) < need:
+        # Before takeoff the net impulse counts: a body that only drops (sitting down hard)
+        # has no net upward push, whatever brief bumps precede the drop.
+        if _excess_impulse(t[p0:p1], mag[p0:p1], signed=True) < need:
             return None
 
         t_peak = float(t[l0 + peak_i])
@@ -431,7 +482,6 @@ class JumpDetector:
         tau = flight / (2.0 * max(peak_g - 1.0, 1e-3))
         softness = tau / (tau + p.softness_ref_s)
         clipped = self._clipped(data[l0:l1, _AX : _AZ + 1])
-        direction = self._direction(c, data, flight)
 
         contact: float | None = None
         rsi: float | None = None
@@ -442,6 +492,9 @@ class JumpDetector:
         ):
             contact = c.takeoff_t - self._prev_landing_t
             rsi = flight / contact
+        # A rebound's push-off also stops the previous jump's horizontal speed.
+        prior = self._prev_speed_m_s if contact is not None else 0.0
+        direction, self._prev_speed_m_s = self._direction(c, data, flight, prior)
         if self._prev_landing_t is None or c.takeoff_t - self._prev_landing_t > p.set_pause_s:
             self._set_number += 1
             self._repetition = 0
@@ -484,14 +537,17 @@ class JumpDetector:
                 return True
         return False
 
-    def _direction(self, c: _Candidate, data: FloatArray, flight: float) -> Direction:
+    def _direction(
+        self, c: _Candidate, data: FloatArray, flight: float, prior_m_s: float
+    ) -> tuple[Direction, float]:
+        """Direction and estimated horizontal speed (m/s, + forward) of one jump."""
         p = self.params
         t = data[:, _T]
         w = p.direction_window_s
         r0 = int(np.searchsorted(t, c.takeoff_t - w, side="left"))
         r1 = int(np.searchsorted(t, c.landing_t + w, side="right"))
         if r1 - r0 < 4:
-            return Direction.UNKNOWN
+            return Direction.UNKNOWN, 0.0
         acc = data[r0:r1, _AX : _AZ + 1]
         gyro = data[r0:r1, _WX : _WZ + 1]
         if self.info.has_gyro and bool(np.isfinite(gyro).all()):
@@ -499,16 +555,17 @@ class JumpDetector:
         gravity = data[r0, _GX : _GZ + 1][None, :]
         norm = float(np.linalg.norm(gravity))
         if norm <= 0 or gravity[0, 2] < norm * math.cos(math.radians(p.max_tilt_deg)):
-            return Direction.UNKNOWN
+            return Direction.UNKNOWN, 0.0
         forward = (rotation_to_vertical(gravity)[0] @ acc.T)[0]
         tt = t[r0:r1]
         i_push = _window_integral(tt, forward, c.takeoff_t - w, c.takeoff_t)
         i_land = _window_integral(tt, forward, c.landing_t, c.landing_t + w)
-        speed_m_s = G0 * (i_push - i_land) / 2.0
+        # I_push = (v - prior)/g and I_land = -v/g, so v = (g·(I_push - I_land) + prior)/2.
+        speed_m_s = (G0 * (i_push - i_land) + prior_m_s) / 2.0
         travel_m = speed_m_s * flight
         if abs(travel_m) < p.min_travel_m:
-            return Direction.VERTICAL
-        return Direction.FORWARD if travel_m > 0 else Direction.BACKWARD
+            return Direction.VERTICAL, speed_m_s
+        return (Direction.FORWARD if travel_m > 0 else Direction.BACKWARD), speed_m_s
 
 
 def _crossing(t0: float, t1: float, v0: float, v1: float, level: float) -> float:
@@ -519,9 +576,21 @@ def _crossing(t0: float, t1: float, v0: float, v1: float, level: float) -> float
     return float(t0 + frac * (t1 - t0))
 
 
-def _excess_impulse(t: FloatArray, mag: FloatArray) -> float:
-    """``∫ max(|a| − 1 g, 0) dt`` in g·s, each sample held until the next."""
-    excess = np.maximum(mag[:-1] - 1.0, 0.0)
+def _first_below(x: FloatArray, start: int, stop: int, level: float) -> int:
+    """First index in ``[start, stop)`` with ``x < level``; ``start`` if there is none."""
+    hits = np.flatnonzero(x[start:stop] < level)
+    return start + int(hits[0]) if hits.size else start
+
+
+def _last_below(x: FloatArray, start: int, stop: int, level: float) -> int:
+    """Last index in ``[start, stop)`` with ``x < level``; ``stop - 1`` if there is none."""
+    hits = np.flatnonzero(x[start:stop] < level)
+    return start + int(hits[-1]) if hits.size else stop - 1
+
+
+def _excess_impulse(t: FloatArray, mag: FloatArray, signed: bool = False) -> float:
+    """``∫ max(|a| − 1 g, 0) dt`` (or ``∫ (|a| − 1 g) dt``) in g·s, samples held."""
+    excess = mag[:-1] - 1.0 if signed else np.maximum(mag[:-1] - 1.0, 0.0)
     return float(np.dot(excess, np.diff(t)))
 
 
