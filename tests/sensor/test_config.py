@@ -253,3 +253,13 @@ def test_broker_errors_name_the_key(tmp_path: Path) -> None:
         ConfigError, match=r"broker\.keepalive: unknown key; did you mean 'keepalive_s'"
     ):
         load_config(path)
+
+
+def test_default_broker_table_is_the_broker_settings_defaults() -> None:
+    """default.toml documents every [broker] key with the value the MQTT code defaults to."""
+    from sensor.mqtt.settings import BrokerSettings
+    from sensor.settings import to_table
+
+    with open(default_config_path(), "rb") as f:
+        table = tomllib.load(f)["broker"]
+    assert table == to_table(BrokerSettings(), mask_secrets=False)
