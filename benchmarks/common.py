@@ -89,6 +89,8 @@ def machine() -> dict[str, Any]:
         "mosquitto": mosquitto_version(),
         "git_commit": git_commit(),
         "date_utc": utc_now(),
+        # Other work on the machine while the run started: the 1/5/15-minute load averages.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 

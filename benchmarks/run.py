@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -167,6 +168,7 @@ def run(sizes: Sizes, sections: tuple[str, ...], data_dir: Path) -> dict[str, An
         results["csv"] = csvread.measure(files["chest_100hz"], sizes.reps)
     results["targets"] = targets(results)
     results["finished_utc"] = utc_now()
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
@@ -253,7 +255,7 @@ def table(r: dict[str, Any]) -> str:
     m = r["machine"]
     lines.append(
         f"{m['cpu_model']}, {m['cpus']} CPUs, Python {m['python']}, numpy {m['numpy']}, "
-        f"scipy {m['scipy']}, {m['date_utc']}"
+        f"scipy {m['scipy']}, {m['date_utc']}, load average {m['load_average']}"
     )
     for key, names in r.get("detectors", {}).items():
         lines.append(f"detectors for {key}: {', '.join(names) or '(none registered)'}")
