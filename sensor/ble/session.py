@@ -384,7 +384,7 @@ class BandSession:
                         self.error = err
                         return
                 except (TimeoutError, OSError, EOFError, DecodeError) as err:
-                    conn.reason = f"{type(err).__name__}: {err}".rstrip(": ")
+                    conn.reason = f"{type(err).__name__}: {err or 'timed out'}"
                     connect_failures += 1
                 except Exception as err:
                     if not _is_bleak_error(err):

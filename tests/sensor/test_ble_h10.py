@@ -260,8 +260,11 @@ async def test_watchdog_reconnects_when_notifications_stop(bluez: BlueZEmulator)
     band = BandSession(BandSpec(H10, "polar-h10"), options=options)
     await band.start()
 
+    stalls = []
+
     def on_item(item: BandItem) -> None:
-        if isinstance(item, SampleBatch) and not item.gap_before:
+        if isinstance(item, SampleBatch) and not stalls:
+            stalls.append(item)
             h10.stalled = True  # connected, but nothing arrives any more
         if isinstance(item, LinkEvent) and item.status is LinkStatus.DISCONNECTED:
             h10.stalled = False
@@ -280,7 +283,9 @@ async def test_watchdog_reconnects_when_notifications_stop(bluez: BlueZEmulator)
 
 async def test_stale_bluez_device_is_removed_and_reconnected(bluez: BlueZEmulator) -> None:
     add_h10(bluez)
-    band = BandSession(BandSpec(H10, "polar-h10"), options=FAST)
+    # bleak itself retries "le-connection-abort-by-local" until its connect timeout.
+    options = SessionOptions(connect_timeout_s=1.0, backoff_initial_s=0.05, backoff_max_s=0.2)
+    band = BandSession(BandSpec(H10, "polar-h10"), options=options)
     await band.start()
     state = {"done": False}
 
