@@ -263,3 +263,21 @@ def test_default_broker_table_is_the_broker_settings_defaults() -> None:
     with open(default_config_path(), "rb") as f:
         table = tomllib.load(f)["broker"]
     assert table == to_table(BrokerSettings(), mask_secrets=False)
+
+
+def test_detector_parameters_reach_analysis_params(tmp_path: Path) -> None:
+    path = write(tmp_path, "[detectors.jumps]\nmin_flight_s = 0.2\n")
+    params = load_config(path).config.detectors
+    assert params.jumps.min_flight_s == 0.2
+    defaults = load_config(None, search_user_dir=False).config.detectors
+    assert params.steps == defaults.steps  # the other detectors keep their tuned values
+
+
+def test_detector_params_errors_name_the_table(tmp_path: Path) -> None:
+    path = write(tmp_path, "[detectors.jumps]\nmin_flight_s = 2.0\nmax_flight_s = 1.0\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: detectors.jumps: ")
+    path = write(tmp_path, "[detectors.steps]\nmin_peak = 0.1\n")
+    with pytest.raises(ConfigError, match=r"detectors\.steps\.min_peak: unknown key; did you mean"):
+        load_config(path)
