@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from sensor.mqtt.publisher import Publisher
     from sensor.mqtt.settings import BrokerSettings
     from sensor.mqtt.topics import band_id_for
+    from sensor.progress import track_chunks
     from sensor.sources import open_source
 
     source = open_source(args.file)
@@ -147,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
         )
         wall0 = time.monotonic()
         rows = max(1, round(source.info.sample_rate_hz * NOTIFICATION_S))
-        for chunk in (c for big in source.body_chunks() for c in big.chunks(rows)):
+        chunks = track_chunks(source.body_chunks(), args.file)
+        for chunk in (c for big in chunks for c in big.chunks(rows)):
             if first_t is None:
                 first_t = float(chunk.time_s[0])
             last_t = float(chunk.time_s[-1])
