@@ -125,6 +125,9 @@ class PedallingParams:
         A gap in time (lost packets) up to this long does not restart the filters: a cycle
         spanning it is still measured from the real samples on both sides (none is invented).
         Longer gaps restart everything but the bout, which ends by time.
+    max_stride_ratio
+        Largest energy at half the cycle rate (over two cycles, horizontal and ``|f|``)
+        relative to that at the cycle rate: walking repeats per stride, every second cycle.
     """
 
     min_cadence_rpm: float = 22.0
@@ -143,6 +146,7 @@ class PedallingParams:
     pitch_integrator_hz: float = 0.08
     external_max_age_s: float = 3.0
     max_bridged_gap_s: float = 0.25
+    max_stride_ratio: float = 0.3
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, float, float, float]] = [
@@ -162,6 +166,7 @@ class PedallingParams:
             ("pitch_integrator_hz", self.pitch_integrator_hz, 0.001, 1.0),
             ("external_max_age_s", self.external_max_age_s, 0.0, 60.0),
             ("max_bridged_gap_s", self.max_bridged_gap_s, 0.0, 2.0),
+            ("max_stride_ratio", self.max_stride_ratio, 0.0, 100.0),
         ]
         for name, value, lo, hi in checks:
             if not (lo <= value <= hi):
@@ -236,7 +241,7 @@ class PedallingDetector:
         self._gaps = GapSplitter(fs, max(1.5, params.max_bridged_gap_s * fs))
         max_period_s = 60.0 / params.min_cadence_rpm
         # Columns: time, horizontal (x), |f| band-passed, |f| raw.
-        self._ring = RingBuffer(math.ceil(max_period_s * fs * 1.5) + _BLOCK_ROWS + 8, 4)
+        self._ring = RingBuffer(math.ceil(max_period_s * fs * 2.2) + _BLOCK_ROWS + 8, 4)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._reset_signal_state()
         self._last_t: float | None = None
@@ -302,6 +307,7 @@ class PedallingDetector:
         self._prev_vt = 0.0
         self._last_zc: float | None = None
         self._last_boundary: float | None = None
+        self._boundary_before: float | None = None
 
     def _process(self, block: Samples, events: list[Event]) -> None:
         t = block.time_s
@@ -326,6 +332,7 @@ class PedallingDetector:
             self._check_bout_end(at_t, events, t)
             if self._last_boundary is not None:
                 self._on_cycle(self._measure(self._last_boundary, zc_t, at_t), events)
+            self._boundary_before = self._last_boundary
             self._last_boundary = zc_t
         self._check_bout_end(float(t[-1]), events, t)
         self._last_t = float(t[-1])
@@ -393,6 +400,8 @@ class PedallingDetector:
         residual = float(np.sqrt(np.mean((raw - fit) ** 2)))
         if residual > p.max_residual_ratio * abs(harm[0]):
             return bad
+        if self._stride_like(start_t, end_t, rows):
+            return bad
         x_amp = abs(x_coef)
         sense = (x_coef.conjugate() * n_coef).imag / (x_amp * n_amp) if x_amp > 0 else 0.0
         vote = float(sense)
@@ -406,6 +415,32 @@ class PedallingDetector:
                 side = 1.0 if ratio >= math.sqrt(p.tilt_ratio_low * p.tilt_ratio_high) else -1.0
                 vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
         return _Cycle(start_t, end_t, at_t, True, cadence, vote)
+
+    def _stride_like(self, start_t: float, end_t: float, rows: FloatArray) -> bool:
+        """Whether this cycle and the one before it look like two steps of one stride.
+
+        Walking turns the shank too, but one leg's motion repeats once per stride, i.e. every
+        *two* cycles of ``|f|`` (each foot's contact shakes the whole body); a crank repeats
+        every cycle. So the component at half the cycle rate, over the two cycles, is large
+        for walking and near zero for pedalling.
+        """
+        before = self._boundary_before
+        if before is None or before >= start_t:
+            return False
+        if (start_t - before) > self.params.max_period_change * (end_t - start_t) or (
+            end_t - start_t
+        ) > self.params.max_period_change * (start_t - before):
+            return False
+        sel = rows[(rows[:, 0] >= before) & (rows[:, 0] < end_t)]
+        if sel.shape[0] < 16:
+            return False
+        phase = (2.0 * math.pi / (end_t - before)) * (sel[:, 0] - before)
+        half = np.exp(-1j * phase)
+        full = half * half
+        chans = sel[:, 1:3]
+        sub = np.abs(half @ chans) ** 2
+        fund = np.abs(full @ chans) ** 2
+        return bool(sub.sum() > self.params.max_stride_ratio * fund.sum())
 
     # -- revolutions, segments, bouts --------------------------------------------------------
 
