@@ -95,6 +95,10 @@ class StepParams:
         the bout); bounds memory.
     min_bout_steps
         Fewest steps for a ``walk_bout`` event.
+    max_lean_change_deg
+        Largest change of the trunk's lean (gravity direction, low-passed) while a trunk bout
+        starts: starting to walk changes it by up to 6° on the real lower-back walks (played
+        either way); squats and sitting down by 20-40° in the simulated look-alikes.
     """
 
     band_low_hz: float = 0.5
@@ -117,6 +121,7 @@ class StepParams:
     gravity_cutoff_hz: float = 0.3
     regularity_window_s: float = 10.0
     min_bout_steps: int = 3
+    max_lean_change_deg: float = 15.0
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, float, float, float]] = [
@@ -140,6 +145,7 @@ class StepParams:
             ("gravity_cutoff_hz", self.gravity_cutoff_hz, 0.01, 2.0),
             ("regularity_window_s", self.regularity_window_s, 2.0, 60.0),
             ("min_bout_steps", self.min_bout_steps, 1, 1000),
+            ("max_lean_change_deg", self.max_lean_change_deg, 1.0, 90.0),
         ]
         for name, value, lo, hi in checks:
             if not (lo <= value <= hi):
@@ -167,6 +173,7 @@ _WEAK_STEP_FRACTION = 0.6
 
 # Columns of the history array every mode keeps: time, then the mode's signals.
 _T = 0
+_WIDTH = 8
 
 
 @dataclass
@@ -242,7 +249,7 @@ class StepDetector:
         # History columns: t, forward and vertical (wide band, for direction), vertical (step
         # band), |a| raw;
         # legs: t, swing signal (dps or g), |a| raw, spare, spare.
-        self._hist: FloatArray = np.empty((0, 5))
+        self._hist: FloatArray = np.empty((0, _WIDTH))
         self._unexamined = 0
         self._pending: tuple[float, float, float] | None = None  # (peak_t, contact_t, value)
         self._bout: _Bout | None = None
@@ -301,7 +308,7 @@ class StepDetector:
         self._band.reset()
         self._wide.reset()
         self._leg_lp.reset()
-        self._hist = np.empty((0, 5))
+        self._hist = np.empty((0, _WIDTH))
         self._unexamined = 0
         self._pending = None
         self._scheduled = None
@@ -312,7 +319,7 @@ class StepDetector:
     def _signals(self, seg: Samples) -> FloatArray:
         acc = seg.acc_g
         n = len(seg)
-        rows = np.empty((n, 5))
+        rows = np.empty((n, _WIDTH))
         rows[:, _T] = seg.time_s
         mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         if self._leg:
@@ -324,10 +331,13 @@ class StepDetector:
             rows[:, 2] = mag
             rows[:, 3:] = 0.0
             return rows
-        levelled = level(acc, self._gravity.update(acc))
+        gravity = self._gravity.update(acc)
+        levelled = level(acc, gravity)
         rows[:, 1:3] = self._wide.process(levelled[:, ::2])
         rows[:, 3] = self._band.process(levelled[:, 2])
         rows[:, 4] = mag
+        norm = np.sqrt(np.einsum("ij,ij->i", gravity, gravity))
+        rows[:, 5:8] = gravity / np.where(norm > 0, norm, 1.0)[:, None]
         return rows
 
     # ------------------------------------------------------------------ trunk and wrist
@@ -378,12 +388,30 @@ class StepDetector:
         if value < p.min_peak_g:
             return
         pending = self._pending
-        if pending is not None and peak_t - pending[0] <= p.max_step_s:
+        if (
+            pending is not None
+            and peak_t - pending[0] <= p.max_step_s
+            and self._posture_steady(hist, pending[0] - p.max_step_s, now_t)
+        ):
             self._pending = None
             self._emit_trunk_step(hist, pending[0], pending[1], now_t, events, next_peak_t=peak_t)
             self._emit_trunk_step(hist, peak_t, contact_t, now_t, events)
             return
         self._pending = (peak_t, contact_t, value)
+
+    def _posture_steady(self, hist: FloatArray, since_t: float, now_t: float) -> bool:
+        """Whether the trunk kept its lean from ``since_t`` until ``now_t``.
+
+        Walking, forward or backward, holds the trunk's lean within a few degrees (the
+        gravity estimate here is low-passed at 0.3 Hz); sitting down, standing up and squats
+        tilt it by tens of degrees while giving step-like vertical peaks.
+        """
+        t = hist[:, _T]
+        g = hist[int(np.searchsorted(t, since_t)) : int(np.searchsorted(t, now_t, "right")), 5:8]
+        if g.shape[0] < 2:
+            return True
+        cos = g @ g[-1]
+        return bool(cos.min() >= math.cos(math.radians(self.params.max_lean_change_deg)))
 
     def _emit_trunk_step(
         self,

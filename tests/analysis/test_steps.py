@@ -514,3 +514,25 @@ def test_simulated_walks_steps_and_direction(name: str, min_f1: float) -> None:
             matched += 1
             right += s.direction == truth[j]["direction"]
     assert right >= 0.98 * matched
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "lookalikes_chest_100hz",  # stomps, heel drops, squats, sitting down hard
+        "lookalikes_waist_100hz_gyro",
+        "squats_waist_100hz",
+        "stand_chest_100hz",
+        "cycle_chest_100hz",
+        "cycle_foot_200hz_gyro",
+        "jumps_waist_100hz",
+        "jumpseries_chest_100hz",
+    ],
+)
+def test_no_steps_in_simulated_look_alikes(name: str) -> None:
+    path = SIM / f"{name}.csv"
+    if not path.exists():
+        pytest.skip("simulated fixtures are absent")
+    reader = RecordingReader(path)
+    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    assert steps_of(detect_steps(samples, reader.stream_info())) == []
