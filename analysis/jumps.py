@@ -192,6 +192,7 @@ class _Candidate(NamedTuple):
     takeoff_t: float
     landing_t: float
     flight_level_g: float
+    ground_t: float  # end of the low run before this one: the ground phase began there
 
 
 class JumpDetector:
@@ -268,6 +269,8 @@ class JumpDetector:
         self._in_run = False
         self._run_start = 0
         self._run_start_t = 0.0
+        self._run_ground_t = -math.inf
+        self._last_run_end_t = -math.inf
         self._run_valid = False
         self._pending: list[_Candidate] = []
         self._prev_landing_t: float | None = None
@@ -307,6 +310,7 @@ class JumpDetector:
         self._last_low = False
         self._in_run = False
         self._run_valid = False
+        self._last_run_end_t = -math.inf
 
     def _process(self, block: Samples) -> list[Event]:
         n = len(block)
@@ -375,15 +379,20 @@ class JumpDetector:
                 self._in_run = True
                 self._run_start = last.run_start
                 self._run_start_t = last.start_t
+                self._run_ground_t = last.ground_t
                 self._run_valid = True
                 return
         self._in_run = True
         self._run_start = g
         self._run_start_t = t_g
+        self._run_ground_t = self._last_run_end_t
         self._run_valid = g > self._seg_start
 
     def _run_ends(self, g: int, t_g: float, data: FloatArray) -> None:
         p = self.params
+        if self._in_run and t_g - self._run_start_t >= 0.5 * p.min_flight_s:
+            # Airborne long enough to matter (a dip of a sample or two is not a flight).
+            self._last_run_end_t = t_g
         if not (self._in_run and self._run_valid):
             self._in_run = False
             return
@@ -418,7 +427,16 @@ class JumpDetector:
             # midpoint is the unbiased guess (linear interpolation would land early).
             landing_t = max(landing_t, 0.5 * float(t[j1] + t[j1 + 1]))
         self._pending.append(
-            _Candidate(self._run_start, g, self._run_start_t, t_g, takeoff_t, landing_t, level)
+            _Candidate(
+                self._run_start,
+                g,
+                self._run_start_t,
+                t_g,
+                takeoff_t,
+                landing_t,
+                level,
+                self._run_ground_t,
+            )
         )
 
     def _confirm(self, data: FloatArray, t_last: float) -> list[Event]:
@@ -453,7 +471,9 @@ class JumpDetector:
         # Landing window [landing_t, landing_t + W]; push window [takeoff_t - P, takeoff_t].
         l0 = int(np.searchsorted(t, c.landing_t, side="left"))
         l1 = int(np.searchsorted(t, c.landing_t + p.landing_window_s, side="right"))
-        p0 = int(np.searchsorted(t, c.takeoff_t - p.push_window_s, side="left"))
+        # The push window covers the ground phase only: not the flight of a previous jump.
+        push_start = max(c.takeoff_t - p.push_window_s, c.ground_t)
+        p0 = int(np.searchsorted(t, push_start, side="left"))
         p1 = int(np.searchsorted(t, c.takeoff_t, side="right"))
         if l1 - l0 < 2 or p1 - p0 < 2:
             return None

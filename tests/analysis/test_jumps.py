@@ -1,0 +1,508 @@
+"""The jump detector: contract, real recordings, a physics-based generator, look-alikes.
+
+The generator below builds the specific force a trunk or shank sensor reads from the
+momentum balance of a jump: the ground phase before takeoff gives the body an upward impulse
+of ``g·T/2`` above body weight (flight time ``T``), the flight reads only a smooth rotation
+term, and the landing takes the same impulse back (Bosco et al. 1983). The horizontal impulse
+at push-off and landing carries the travel; the trunk leans and the band sits tilted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.events import Direction, JumpEvent
+from analysis.frame import parse_body_axes, to_body_frame
+from analysis.jumps import G0, JumpDetector, JumpParams, detect_jumps
+from analysis.registry import build_detectors
+from analysis.types import Placement, Samples, StreamInfo
+from sensor.recording import RecordingReader, to_body
+from tests.analysis.detector_contract import check_all
+from tests.paths import AS_RECORDINGS, REAL
+
+SACRUM = AS_RECORDINGS / "mcginnis_sacrum_jump.csv"
+MOBGAP = REAL / "mobgap-lowback" / "HA_002_data.mat"
+
+# ----------------------------------------------------------------------------------------
+# A physics-based signal generator (world frame: x forward, y left, z up; specific force).
+
+
+@dataclass(frozen=True)
+class JumpSpec:
+    """One jump: flight time, signed horizontal travel (+ forward), landing peak."""
+
+    flight_s: float
+    travel_m: float = 0.0
+    landing_peak_g: float = 4.0
+    contact_s: float | None = None  # linked to the previous jump by this ground contact
+
+
+def _bump(n: int) -> np.ndarray:
+    """A sin² bump of ``n`` samples with unit area per sample (integral = n·dt·1)."""
+    u = (np.arange(n) + 0.5) / n
+    b = np.sin(np.pi * u) ** 2
+    return b / b.mean()
+
+
+class Body:
+    """Accumulates world-frame specific force, trunk pitch and truth at a fine rate."""
+
+    def __init__(self, rng: np.random.Generator, fine_hz: float = 2000.0) -> None:
+        self.rng = rng
+        self.dt = 1.0 / fine_hz
+        self.f: list[np.ndarray] = []  # (n, 3) specific force, g
+        self.pitch: list[np.ndarray] = []  # forward lean, rad
+        self.jumps: list[dict[str, float]] = []
+        self.lean = 0.0
+
+    @property
+    def t_now(self) -> float:
+        return sum(len(x) for x in self.f) * self.dt
+
+    def add(self, fz: np.ndarray, fx: np.ndarray | None = None, lean: np.ndarray | None = None):
+        n = len(fz)
+        f = np.zeros((n, 3))
+        f[:, 2] = fz
+        if fx is not None:
+            f[:, 0] = fx
+        self.f.append(f)
+        if lean is None:
+            lean = np.full(n, self.lean)
+        self.lean = float(lean[-1])
+        self.pitch.append(lean)
+
+    def n(self, seconds: float) -> int:
+        return max(1, round(seconds / self.dt))
+
+    def stand(self, seconds: float) -> None:
+        self.add(np.ones(self.n(seconds)))
+
+    def lean_to(self, n: int, target: float) -> np.ndarray:
+        u = (np.arange(n) + 1) / n
+        return self.lean + (target - self.lean) * (0.5 - 0.5 * np.cos(np.pi * u))
+
+    def push(self, flight: float, travel_m: float) -> None:
+        """Countermovement from stance: unweighting, then braking and propulsion."""
+        rng = self.rng
+        nu = self.n(0.25)
+        au = 0.35
+        fz_u = 1.0 - au * np.sin(np.pi * (np.arange(nu) + 0.5) / nu)
+        self.add(fz_u, lean=self.lean_to(nu, math.radians(25.0)))
+        need = flight / 2.0 + au * 0.25 * 2.0 / np.pi  # g·s above body weight
+        np_ = self.n(0.30)
+        u = (np.arange(np_) + 0.5) / np_
+        base = 1.0 - u  # the push ends at zero force at takeoff
+        shape = np.sin(np.pi * u)
+        k = (need - float(np.sum(base - 1.0)) * self.dt) / (float(np.sum(shape)) * self.dt)
+        fx = (travel_m / flight / G0) / (np_ * self.dt) * _bump(np_)
+        self.add(base + k * shape, fx, self.lean_to(np_, math.radians(rng.uniform(0.0, 10.0))))
+
+    def fly(self, flight: float, travel_m: float) -> None:
+        """Flight: only the rotation term of a body-fixed sensor, 0.1–0.35 g, smooth."""
+        takeoff = self.t_now
+        nf = self.n(flight)
+        uf = (np.arange(nf) + 0.5) / nf
+        rot = self.rng.uniform(0.1, 0.3) * np.sin(np.pi * uf) ** 2 + 0.05
+        self.add(rot, lean=self.lean_to(nf, math.radians(self.rng.uniform(5.0, 20.0))))
+        self.jumps.append({"takeoff_t": takeoff, "landing_t": self.t_now, "travel_m": travel_m})
+
+    def _impact(self, nl: int, peak_g: float) -> np.ndarray:
+        tau = np.arange(nl) * self.dt
+        tr = 0.03  # time to the impact peak
+        out: np.ndarray = (peak_g - 0.05) * (tau / tr) * np.exp(1.0 - tau / tr) + 0.05
+        return out
+
+    def land(self, flight: float, travel_m: float, peak_g: float, seconds: float = 0.35) -> None:
+        """Landing to stance: an impact peak, then absorption, g·T/2 in total."""
+        nl = self.n(seconds)
+        tau = np.arange(nl) * self.dt
+        fz = self._impact(nl, peak_g) + (1.0 - np.exp(-tau / 0.05))
+        k = (flight / 2.0 - float(np.sum(fz - 1.0)) * self.dt) / (nl * self.dt)
+        fz = fz + k * _bump(nl)
+        fx = -(travel_m / flight / G0) / (nl * self.dt) * _bump(nl)
+        self.add(fz, fx, self.lean_to(nl, math.radians(15.0)))
+
+    def rebound(self, prev: JumpSpec, nxt: JumpSpec, contact_s: float) -> None:
+        """A ground contact that stops one jump and launches the next."""
+        nc = self.n(contact_s)
+        u = (np.arange(nc) + 0.5) / nc
+        fz = self._impact(nc, prev.landing_peak_g) * (1.0 - u)
+        shape = np.sin(np.pi * u)
+        need = prev.flight_s / 2.0 + nxt.flight_s / 2.0
+        k = (need - float(np.sum(fz - 1.0)) * self.dt) / (float(np.sum(shape)) * self.dt)
+        v = nxt.travel_m / nxt.flight_s - prev.travel_m / prev.flight_s
+        fx = (v / G0) / (nc * self.dt) * _bump(nc)
+        self.add(fz + k * shape, fx, self.lean_to(nc, math.radians(10.0)))
+
+    def sample(
+        self,
+        fs: float,
+        tilt_deg: tuple[float, float] = (0.0, 0.0),
+        noise_g: float = 0.01,
+        clip_g: float | None = None,
+        phase: float = 0.0,
+    ) -> tuple[Samples, list[dict[str, float]]]:
+        f = np.concatenate(self.f)
+        pitch = np.concatenate(self.pitch)
+        t_fine = np.arange(len(f)) * self.dt
+        t = np.arange(phase / fs, t_fine[-1], 1.0 / fs)
+        fw = np.stack([np.interp(t, t_fine, f[:, i]) for i in range(3)], axis=1)
+        th = np.interp(t, t_fine, pitch)
+        # Body frame: rotate the world vector by -pitch about y (the trunk leans forward).
+        c, s = np.cos(th), np.sin(th)
+        body = np.empty_like(fw)
+        body[:, 0] = c * fw[:, 0] - s * fw[:, 2]
+        body[:, 1] = fw[:, 1]
+        body[:, 2] = s * fw[:, 0] + c * fw[:, 2]
+        dpitch = np.gradient(th, t)
+        gyro = np.zeros_like(body)
+        gyro[:, 1] = np.degrees(dpitch)
+        # The band sits tilted (undeclared): pitch then roll, constant.
+        p_, r_ = (math.radians(a) for a in tilt_deg)
+        ry = np.array(
+            [[math.cos(p_), 0, -math.sin(p_)], [0, 1, 0], [math.sin(p_), 0, math.cos(p_)]]
+        )
+        rx = np.array(
+            [[1, 0, 0], [0, math.cos(r_), math.sin(r_)], [0, -math.sin(r_), math.cos(r_)]]
+        )
+        mount = rx @ ry
+        body = body @ mount.T
+        gyro = gyro @ mount.T
+        body += self.rng.normal(0.0, noise_g, body.shape)
+        gyro += self.rng.normal(0.0, 0.5, gyro.shape)
+        if clip_g is not None:
+            body = np.clip(body, -clip_g, clip_g)
+        return Samples(time_s=t, acc_g=body, gyro_dps=gyro), self.jumps
+
+
+def session(specs: list[JumpSpec], seed: int, pause_s: float = 1.5) -> Body:
+    """Stand, then each jump; a jump with ``contact_s`` rebounds off the previous landing."""
+    body = Body(np.random.default_rng(seed))
+    body.stand(2.0)
+    prev: JumpSpec | None = None
+    for spec in specs:
+        if prev is not None and spec.contact_s is not None:
+            body.rebound(prev, spec, spec.contact_s)
+        else:
+            if prev is not None:
+                body.land(prev.flight_s, prev.travel_m, prev.landing_peak_g)
+                nst = body.n(pause_s)
+                body.add(np.ones(nst), lean=body.lean_to(nst, 0.05))
+            body.push(spec.flight_s, spec.travel_m)
+        body.fly(spec.flight_s, spec.travel_m)
+        prev = spec
+    assert prev is not None
+    body.land(prev.flight_s, prev.travel_m, prev.landing_peak_g)
+    body.stand(1.5)
+    return body
+
+
+def drill(seed: int, n: int = 6) -> list[JumpSpec]:
+    """The backward-jump drill: back, forward, linked or with a pause; flights 0.15–0.55 s."""
+    rng = np.random.default_rng(seed)
+    specs = []
+    for i in range(n):
+        flight = float(rng.uniform(0.15, 0.55))
+        travel = float(rng.uniform(0.15, 0.6)) * (-1 if i % 2 == 0 else 1)
+        if i % 3 == 2:
+            travel = 0.0
+        contact = float(rng.uniform(0.18, 0.4)) if i % 2 == 1 else None
+        specs.append(JumpSpec(flight, travel, float(rng.uniform(2.5, 6.0)), contact))
+    return specs
+
+
+def chest_info(fs: float, gyro: bool, acc_range_g: float | None = None) -> StreamInfo:
+    return StreamInfo(fs, Placement.CHEST, has_gyro=gyro, acc_range_g=acc_range_g)
+
+
+def without_gyro(s: Samples) -> Samples:
+    return Samples(time_s=s.time_s, acc_g=s.acc_g)
+
+
+@dataclass
+class Score:
+    truth: int = 0
+    found: int = 0
+    false: int = 0
+    flight_errors: list[float] = dataclasses.field(default_factory=list)
+    direction_hits: list[bool] = dataclasses.field(default_factory=list)
+    latencies: list[float] = dataclasses.field(default_factory=list)
+
+    @property
+    def f1(self) -> float:
+        tp = self.found
+        return 2 * tp / (2 * tp + self.false + (self.truth - tp)) if self.truth else 1.0
+
+    def add(self, events: list[JumpEvent], truth: list[dict[str, float]]) -> None:
+        left = list(events)
+        for tr in truth:
+            self.truth += 1
+            near = [e for e in left if abs(e.landing_t - tr["landing_t"]) < 0.1]
+            if not near:
+                continue
+            e = near[0]
+            left.remove(e)
+            self.found += 1
+            flight = tr["landing_t"] - tr["takeoff_t"]
+            self.flight_errors.append(abs(e.flight_time_s - flight))
+            self.latencies.append(e.detected_at - e.landing_t)
+            if abs(tr["travel_m"]) >= 0.15:
+                want = Direction.FORWARD if tr["travel_m"] > 0 else Direction.BACKWARD
+                self.direction_hits.append(e.direction == want)
+        self.false += len(left)
+
+
+def jumps_of(events: list[object]) -> list[JumpEvent]:
+    return [e for e in events if isinstance(e, JumpEvent)]
+
+
+# ----------------------------------------------------------------------------------------
+# Parameters and registry
+
+
+def test_params_out_of_range_name_the_field() -> None:
+    with pytest.raises(ValueError, match="min_flight_s"):
+        JumpParams(min_flight_s=-0.1)
+    with pytest.raises(ValueError, match="flight_max_g"):
+        JumpParams(flight_max_g=1.5)
+    with pytest.raises(ValueError, match="min_flight_s must be below max_flight_s"):
+        JumpParams(min_flight_s=0.5, max_flight_s=0.4)
+
+
+def test_registered_for_trunk_and_shank_only() -> None:
+    for placement in (Placement.CHEST, Placement.WAIST, Placement.SHANK, Placement.ANKLE):
+        built = build_detectors(StreamInfo(100.0, placement))
+        assert any(isinstance(d, JumpDetector) for d in built), placement
+    built = build_detectors(StreamInfo(100.0, Placement.WRIST))
+    assert not any(isinstance(d, JumpDetector) for d in built)
+
+
+def test_latency_is_the_look_ahead() -> None:
+    d = JumpDetector(JumpParams(), chest_info(100.0, False))
+    assert d.latency_s == pytest.approx(0.21)
+    assert d.latency_s <= 0.3
+
+
+# ----------------------------------------------------------------------------------------
+# The detector contract
+
+
+@pytest.mark.parametrize("gyro", [False, True])
+def test_contract_on_a_jump_session(gyro: bool) -> None:
+    samples, _ = session(drill(7, n=4), seed=7).sample(100.0, tilt_deg=(12.0, -8.0))
+    if not gyro:
+        samples = without_gyro(samples)
+    info = chest_info(100.0, gyro)
+    assert len(detect_jumps(samples, info)) == 4
+    check_all(lambda: JumpDetector(JumpParams(), info), samples, max_examples=12)
+
+
+def load_body(path: Path) -> tuple[RecordingReader, Samples]:
+    reader = RecordingReader(path)
+    return reader, to_body(reader.read_all(), reader.header.axes_matrix)
+
+
+@pytest.mark.skipif(not SACRUM.exists(), reason="shared real recordings are not present")
+def test_contract_on_the_real_sacrum_jump() -> None:
+    reader, samples = load_body(SACRUM)
+    window = samples.select((samples.time_s > 78.0) & (samples.time_s < 88.0))
+    info = reader.stream_info()
+    check_all(lambda: JumpDetector(JumpParams(), info), window, max_examples=10)
+
+
+# ----------------------------------------------------------------------------------------
+# Real recordings
+
+
+@pytest.mark.skipif(not SACRUM.exists(), reason="shared real recordings are not present")
+def test_real_sacrum_jump_within_20_ms_of_its_labels() -> None:
+    reader, samples = load_body(SACRUM)
+    import json
+
+    truth = json.loads(SACRUM.with_name(SACRUM.stem + ".truth.json").read_text())["jumps"][0]
+    events = jumps_of(detect_jumps(samples, reader.stream_info()))
+    assert len(events) == 1
+    (e,) = events
+    assert abs(e.takeoff_t - truth["takeoff_t"]) <= 0.02
+    assert abs(e.landing_t - truth["landing_t"]) <= 0.02
+    assert abs(e.flight_time_s - truth["flight_time_s"]) <= 0.02
+    assert e.landing_peak_g == pytest.approx(truth["peak_g"], abs=0.1)
+    assert not e.landing_clipped
+    # The band sits some 70° off its declared axes: its forward axis means nothing.
+    assert e.direction == Direction.UNKNOWN
+    assert 0.0 < e.detected_at - e.landing_t <= 0.3
+    assert e.height_m == pytest.approx(G0 * e.flight_time_s**2 / 8)
+
+
+@pytest.mark.skipif(not AS_RECORDINGS.exists(), reason="shared real recordings are not present")
+@pytest.mark.parametrize("name", ["ipol_1-1_lowback", "ipol_2-1_lowback", "ipol_5-2_lowback"])
+def test_no_jumps_in_real_walks(name: str) -> None:
+    reader, samples = load_body(AS_RECORDINGS / f"{name}.csv")
+    assert jumps_of(detect_jumps(samples, reader.stream_info())) == []
+
+
+@pytest.mark.skipif(not MOBGAP.exists(), reason="shared real recordings are not present")
+def test_no_jumps_in_real_daily_living() -> None:
+    """Mobilise-D lower-back recordings: 160 s of simulated daily living and two walks."""
+    from scipy.io import loadmat
+
+    data = loadmat(MOBGAP, squeeze_me=True, struct_as_record=False)["data"].TimeMeasure1
+    # The sensor's x axis runs up the spine; forward and left do not matter for detection.
+    axes = parse_body_axes("+z,+y,+x")
+    for test, trial in (("Test11", "Trial1"), ("Test5", "Trial1"), ("Test5", "Trial2")):
+        lb = getattr(getattr(data, test), trial).SU.LowerBack
+        acc = np.asarray(lb.Acc, dtype=float)
+        gyro = np.asarray(lb.Gyr, dtype=float)
+        fs = float(lb.Fs.Acc) if hasattr(lb.Fs, "Acc") else 100.0
+        t = np.arange(acc.shape[0]) / fs
+        samples = Samples(
+            time_s=t, acc_g=to_body_frame(acc, axes), gyro_dps=to_body_frame(gyro, axes)
+        )
+        info = StreamInfo(fs, Placement.WAIST, has_gyro=True)
+        assert jumps_of(detect_jumps(samples, info)) == [], (test, trial)
+
+
+# ----------------------------------------------------------------------------------------
+# Accuracy on the physics-based generator (issue 4 targets)
+
+
+@pytest.mark.parametrize("fs", [25.0, 50.0, 100.0, 200.0])
+@pytest.mark.parametrize("gyro", [False, True])
+def test_accuracy_targets_on_generated_drills(fs: float, gyro: bool) -> None:
+    score = Score()
+    for seed in range(4):
+        rng = np.random.default_rng(100 + seed)
+        tilt = (float(rng.uniform(-30, 30)), float(rng.uniform(-30, 30)))
+        samples, truth = session(drill(seed), seed).sample(fs, tilt, phase=float(rng.uniform()))
+        if not gyro:
+            samples = without_gyro(samples)
+        score.add(jumps_of(detect_jumps(samples, chest_info(fs, gyro))), truth)
+    assert score.f1 >= 0.99
+    flight_mae = float(np.mean(score.flight_errors))
+    assert flight_mae <= (0.008 if fs >= 100 else 1.0 / fs)
+    assert np.mean(score.direction_hits) >= 0.95
+    assert max(score.latencies) <= 0.3
+
+
+@pytest.mark.parametrize("placement", [Placement.WAIST, Placement.SHANK])
+def test_other_placements_detect_the_drill(placement: Placement) -> None:
+    samples, truth = session(drill(3), 3).sample(100.0, (10.0, 5.0))
+    score = Score()
+    score.add(jumps_of(detect_jumps(samples, StreamInfo(100.0, placement, True))), truth)
+    assert score.f1 >= 0.99
+
+
+def test_short_hop_of_0_15_s_is_a_jump() -> None:
+    samples, _ = session([JumpSpec(0.15, 0.0, 2.5)], 5).sample(100.0)
+    (e,) = jumps_of(detect_jumps(samples, chest_info(100.0, False)))
+    assert e.flight_time_s == pytest.approx(0.15, abs=0.01)  # one sample period
+    assert e.direction == Direction.VERTICAL
+
+
+# ----------------------------------------------------------------------------------------
+# Look-alikes: no flight, no push, or too short
+
+
+def lookalike_body(kind: str, seed: int) -> Body:
+    body = Body(np.random.default_rng(seed))
+    body.stand(1.5)
+    n = body.n
+    for _ in range(3):
+        if kind == "stomp":
+            body.add(1.0 - 0.2 * np.sin(np.pi * np.linspace(0, 1, n(0.3))))
+            body.add(body._impact(n(0.3), 2.8) + 0.9 * (1 - np.exp(-np.arange(n(0.3)) / 40)))
+        elif kind == "heel_drop":
+            body.add(1.0 + 0.1 * np.sin(np.pi * np.linspace(0, 1, n(0.5))))
+            body.add(np.full(n(0.07), 0.15))
+            body.add(body._impact(n(0.3), 3.2) + 0.9 * (1 - np.exp(-np.arange(n(0.3)) / 40)))
+        elif kind == "sit_down":
+            body.add(1.0 - 0.3 * np.sin(np.pi * np.linspace(0, 1, n(0.5))))
+            body.add(np.full(n(0.2), 0.3))
+            body.add(body._impact(n(0.4), 2.6) + 0.9 * (1 - np.exp(-np.arange(n(0.4)) / 40)))
+        elif kind == "squat":
+            u = np.linspace(0, 1, n(2.0))
+            body.add(1.0 - 0.3 * np.sin(2 * np.pi * u))
+        elif kind == "running":
+            body.push(0.09, 0.0)
+            prev = JumpSpec(0.09, -0.2, 2.5)
+            for _ in range(12):
+                body.fly(prev.flight_s, prev.travel_m)
+                body.rebound(prev, prev, 0.25)
+            body.fly(prev.flight_s, prev.travel_m)
+            body.land(prev.flight_s, prev.travel_m, prev.landing_peak_g)
+        elif kind == "walking":
+            t = np.arange(n(8.0)) * body.dt
+            fz = 1.0 + 0.3 * np.sin(2 * np.pi * 1.8 * t) + 0.12 * np.sin(2 * np.pi * 3.6 * t)
+            body.add(fz, 0.2 * np.sin(2 * np.pi * 1.8 * t + 1.0))
+        body.stand(1.5)
+    return body
+
+
+@pytest.mark.parametrize("kind", ["stomp", "heel_drop", "sit_down", "squat", "running", "walking"])
+@pytest.mark.parametrize("fs", [50.0, 100.0])
+def test_no_jumps_from_lookalikes(kind: str, fs: float) -> None:
+    samples, _ = lookalike_body(kind, 11).sample(fs, (15.0, 10.0))
+    assert jumps_of(detect_jumps(samples, chest_info(fs, True))) == []
+
+
+# ----------------------------------------------------------------------------------------
+# Landing metrics, linked jumps and sets
+
+
+def test_clipped_landing_is_flagged_not_reported_as_the_peak() -> None:
+    spec = JumpSpec(0.4, -0.3, 11.0)
+    samples, _ = session([spec], 2).sample(100.0, noise_g=0.0, clip_g=8.0)
+    # Known range (the H10's 8 g), and unknown range (a flat top on the clipped axis).
+    for info in (chest_info(100.0, False, acc_range_g=8.0), chest_info(100.0, False)):
+        (e,) = jumps_of(detect_jumps(samples, info))
+        assert e.landing_clipped
+        assert 8.0 <= e.landing_peak_g <= 8.0 * math.sqrt(3)
+    unclipped, _ = session([JumpSpec(0.4, -0.3, 5.0)], 2).sample(100.0, clip_g=8.0)
+    (e,) = jumps_of(detect_jumps(unclipped, chest_info(100.0, False, acc_range_g=8.0)))
+    assert not e.landing_clipped
+    assert e.landing_peak_g == pytest.approx(5.0, rel=0.1)
+
+
+def test_soft_landing_scores_softer_and_loads_slower() -> None:
+    soft = jumps_of(
+        detect_jumps(session([JumpSpec(0.4, 0.0, 2.5)], 4).sample(100.0)[0], chest_info(100, False))
+    )[0]
+    stiff = jumps_of(
+        detect_jumps(session([JumpSpec(0.4, 0.0, 7.0)], 4).sample(100.0)[0], chest_info(100, False))
+    )[0]
+    assert soft.landing_softness is not None and stiff.landing_softness is not None
+    assert soft.landing_softness > stiff.landing_softness
+    assert soft.landing_loading_rate_g_per_s is not None
+    assert stiff.landing_loading_rate_g_per_s is not None
+    assert soft.landing_loading_rate_g_per_s < stiff.landing_loading_rate_g_per_s
+    assert 0.0 < stiff.landing_softness < soft.landing_softness < 1.0
+
+
+def test_linked_jumps_report_contact_rsi_and_repetitions_sets_after_a_pause() -> None:
+    first = [JumpSpec(0.35, -0.3, 4.0), JumpSpec(0.30, 0.3, 4.0, contact_s=0.25)]
+    body = session([*first, JumpSpec(0.4, -0.3, 4.0)], seed=9, pause_s=1.0)
+    body.stand(4.0)  # with the session's own 1.5 s: a pause that ends the set
+    body.push(0.32, 0.0)
+    body.fly(0.32, 0.0)
+    body.land(0.32, 0.0, 4.0)
+    body.stand(1.0)
+    samples, truth = body.sample(100.0)
+    events = jumps_of(detect_jumps(samples, chest_info(100.0, True)))
+    assert len(events) == 4
+    assert [e.repetition for e in events] == [1, 2, 3, 1]
+    assert [e.set_number for e in events] == [1, 1, 1, 2]
+    linked = events[1]
+    contact = truth[1]["takeoff_t"] - truth[0]["landing_t"]
+    assert linked.contact_time_s == pytest.approx(contact, abs=0.015)
+    assert linked.reactive_strength_index == pytest.approx(
+        linked.flight_time_s / linked.contact_time_s
+    )
+    # A jump from standing after a pause has no contact time of its own.
+    assert events[0].contact_time_s is None and events[2].contact_time_s is None
+    assert [e.direction for e in events[:2]] == [Direction.BACKWARD, Direction.FORWARD]
