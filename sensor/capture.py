@@ -1,0 +1,379 @@
+"""Raw BLE capture, version 1 (shared spec ``capture-jsonl.md``): writer, reader and source.
+
+What came over the air, byte for byte: ``retrosense record --raw`` writes it from a live
+band (every notification, read, write and link event, in arrival order), and ``analyze``,
+``replay`` and ``convert`` read it back through the same device drivers a live band runs.
+A payload its decoder cannot parse is counted, logged once per kind with its line, and
+skipped; it never stops the replay.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.frame import parse_body_axes
+from analysis.types import Placement, Samples, StreamInfo
+from sensor.errors import ConfigError, DecodeError, RecordingError
+from sensor.recording import parse_placement, to_body
+from sensor.sources import FILE_READERS, Source, SourceOptions
+
+log = logging.getLogger(__name__)
+
+MAGIC = "retrosense_capture"
+VERSION = 1
+
+
+def iso_utc(unix_s: float) -> str:
+    """``2026-11-20T10:15:00.123Z``."""
+    stamp = datetime.fromtimestamp(unix_s, tz=UTC).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
+
+
+class CaptureWriter:
+    """Write a capture line by line; a ``RawSink`` for ``BandSession``.
+
+    Parameters
+    ----------
+    path
+        The ``.jsonl`` file (overwritten).
+    profile
+        The device profile whose drivers read it back.
+    name, address
+        The band as it advertised.
+    placement, body_axes
+        As in the recording CSV.
+    started_unix_s
+        Wall-clock time of ``t = 0``.
+    extra
+        More header keys (``sample_rate_hz``, ``acc_range_g``, ``band_id``); readers ignore
+        keys they do not know.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        profile: str,
+        name: str | None,
+        address: str | None,
+        placement: Placement,
+        body_axes: str,
+        started_unix_s: float,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.lines_written = 0
+        self._f = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        header: dict[str, Any] = {
+            MAGIC: VERSION,
+            "profile": profile,
+            "device": {"name": name or "", "address": address or ""},
+            "placement": Placement(placement).value,
+            "body_axes": body_axes,
+            "started": iso_utc(started_unix_s),
+            **(extra or {}),
+        }
+        self._write(header)
+
+    def _write(self, obj: dict[str, Any]) -> None:
+        self._f.write(json.dumps(obj, separators=(", ", ": ")) + "\n")
+        self._f.flush()
+        self.lines_written += 1
+
+    def set_device(self, name: str | None, address: str | None) -> None:
+        """Record the band's identity once known (a band found by name), as a line of its own."""
+        self._write({"t": 0.0, "device": {"name": name or "", "address": address or ""}})
+
+    def record(self, t: float, kind: str, char: str, data: bytes, event: str | None) -> None:
+        """One notification (``kind="notify"``), read, write, or link event."""
+        if kind == "event":
+            self._write({"t": round(t, 6), "event": event or ""})
+            return
+        line: dict[str, Any] = {"t": round(t, 6), "char": char, "hex": data.hex()}
+        if kind != "notify":
+            line["kind"] = kind
+        self._write(line)
+
+    def close(self) -> None:
+        if not self._f.closed:
+            self._f.close()
+
+    def __enter__(self) -> CaptureWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class CaptureHeader:
+    """The first line of a capture."""
+
+    path: str
+    profile: str
+    name: str
+    address: str
+    placement: Placement
+    body_axes: str
+    started: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaptureLine:
+    """One line after the header."""
+
+    line: int
+    t: float
+    kind: str
+    char: str = ""
+    data: bytes = b""
+    event: str = ""
+
+
+def _header(path: str, text: str) -> CaptureHeader:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        obj = None
+    if not isinstance(obj, dict) or obj.get(MAGIC) is None:
+        raise RecordingError(
+            path, 1, f'expected a capture header {{"{MAGIC}": 1, ...}}, got {text.strip()[:40]!r}'
+        )
+    if obj[MAGIC] != VERSION:
+        raise RecordingError(path, 1, f"expected capture version {VERSION}, got {obj[MAGIC]!r}")
+    profile = obj.get("profile")
+    if not isinstance(profile, str) or not profile:
+        raise RecordingError(path, 1, "expected a 'profile' naming the device profile")
+    try:
+        placement = parse_placement(str(obj.get("placement", "")))
+    except ValueError as err:
+        raise RecordingError(path, 1, f"placement: {err}") from None
+    axes = str(obj.get("body_axes", "+x,+y,+z"))
+    try:
+        parse_body_axes(axes)
+    except ValueError as err:
+        raise RecordingError(path, 1, f"body_axes: {err}") from None
+    raw_device = obj.get("device")
+    device: dict[str, Any] = raw_device if isinstance(raw_device, dict) else {}
+    known = {MAGIC, "profile", "device", "placement", "body_axes", "started"}
+    return CaptureHeader(
+        path=path,
+        profile=profile,
+        name=str(device.get("name", "")),
+        address=str(device.get("address", "")),
+        placement=placement,
+        body_axes=axes,
+        started=obj.get("started"),
+        extra={k: v for k, v in obj.items() if k not in known},
+    )
+
+
+class CaptureReader:
+    """Read a capture: its header, then its lines in order.
+
+    A last line cut off by a crash (no newline, not JSON) is dropped with a warning; any
+    other line that is not a JSON object, lacks ``t`` or carries odd-length hex raises
+    ``RecordingError`` with its line number.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                first = f.readline()
+        except OSError as err:
+            raise RecordingError(self.path, None, f"cannot read: {err.strerror}") from err
+        except UnicodeDecodeError as err:
+            raise RecordingError(self.path, 1, "expected UTF-8 JSON Lines") from err
+        if not first:
+            raise RecordingError(self.path, None, "the file is empty; expected a capture header")
+        self.header = _header(self.path, first)
+
+    def lines(self) -> Iterator[CaptureLine]:
+        with open(self.path, encoding="utf-8") as f:
+            f.readline()
+            lineno = 1
+            for text in f:
+                lineno += 1
+                if not text.strip():
+                    continue
+                parsed = self._parse(text, lineno)
+                if parsed is not None:
+                    yield parsed
+
+    def _parse(self, text: str, lineno: int) -> CaptureLine | None:
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError:
+            if not text.endswith("\n"):
+                log.warning("%s:%d: last line is incomplete; dropped", self.path, lineno)
+                return None
+            raise RecordingError(self.path, lineno, "expected a JSON object") from None
+        if not isinstance(obj, dict):
+            raise RecordingError(self.path, lineno, "expected a JSON object")
+        t = obj.get("t")
+        if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t):
+            raise RecordingError(self.path, lineno, f"expected 't' in seconds, got {t!r}")
+        if "event" in obj:
+            return CaptureLine(lineno, float(t), "event", event=str(obj["event"]))
+        if "hex" not in obj:
+            return CaptureLine(lineno, float(t), "other")  # a key this reader does not know
+        hex_text, char = obj.get("hex"), obj.get("char")
+        if not isinstance(hex_text, str) or len(hex_text) % 2:
+            raise RecordingError(
+                self.path, lineno, f"hex: expected an even number of hex digits, got {hex_text!r}"
+            )
+        try:
+            data = bytes.fromhex(hex_text)
+        except ValueError:
+            raise RecordingError(
+                self.path, lineno, f"hex: expected hex digits, got {hex_text[:20]!r}"
+            ) from None
+        if not isinstance(char, str):
+            raise RecordingError(self.path, lineno, "expected 'char', a characteristic UUID")
+        kind = str(obj.get("kind", "notify"))
+        return CaptureLine(lineno, float(t), kind, char.lower(), data)
+
+
+class CaptureSource:
+    """A capture replayed through its profile's driver, as a ``Source``.
+
+    Parameters
+    ----------
+    path
+        The capture.
+    options
+        ``placement``/``body_axes`` override the header's; ``sample_rate_hz`` the rate.
+
+    Attributes
+    ----------
+    counters
+        Payloads per kind that were decoded.
+    malformed
+        Payloads per kind a decoder refused (skipped).
+    heart_rate
+        ``(time_s, bpm)`` of every heart-rate notification.
+    """
+
+    def __init__(self, path: str | Path, options: SourceOptions | None = None) -> None:
+        from sensor.ble.drivers import make_driver
+        from sensor.ble.profiles import load_profile
+
+        options = options or SourceOptions()
+        self.reader = CaptureReader(path)
+        self.options = options
+        h = self.reader.header
+        try:
+            self.profile = load_profile(h.profile)
+        except ConfigError as err:
+            raise RecordingError(
+                self.reader.path, 1, f"profile {h.profile!r}: {err.expected}"
+            ) from None
+        self.placement = options.placement or h.placement
+        self.body_axes = options.body_axes or h.body_axes
+        try:
+            self.axes_matrix = parse_body_axes(self.body_axes)
+        except ValueError as err:
+            raise RecordingError(self.reader.path, None, f"body_axes: {err}") from None
+        rate = options.sample_rate_hz or _number(h.extra.get("sample_rate_hz"))
+        range_g = _number(h.extra.get("acc_range_g"))
+        band_id = str(h.extra.get("band_id") or h.address or Path(path).stem)
+        self.driver = make_driver(self.profile, band_id, None, None)
+        if rate is not None:
+            self.driver.rate_hz = rate  # a start command in the capture may still change it
+        if range_g is not None:
+            self.driver.range_g = range_g
+        self._rate_hint = rate
+        self.counters: Counter[str] = Counter()
+        self.malformed: Counter[str] = Counter()
+        self.heart_rate: list[tuple[float, int]] = []
+
+    @property
+    def name(self) -> str:
+        h = self.reader.header
+        return h.name or h.address or Path(self.reader.path).stem
+
+    @property
+    def info(self) -> StreamInfo:
+        return StreamInfo(
+            sample_rate_hz=max(1.0, self._rate_hint or self.driver.rate_hz),
+            placement=self.placement,
+            has_gyro=self.profile.gyro,
+            acc_range_g=self.driver.range_g,
+        )
+
+    def chunks(self) -> Iterator[Samples]:
+        """Sensor-frame chunks, one per decoded notification, heart rate in ``hr_bpm``."""
+        from sensor.ble.items import HeartRateReading, SampleBatch
+
+        warned: set[str] = set()
+        pending_hr = math.nan
+        with_hr = self.profile.heart_rate
+        for line in self.reader.lines():
+            if line.kind == "event":
+                if line.event == "connected":
+                    self.driver.on_reconnect()
+                continue
+            if line.kind == "write":
+                self.driver.observe_write(line.char, line.data)
+                continue
+            if line.kind not in ("notify", "read"):
+                continue
+            kind = self.driver.kind(line.char)
+            try:
+                items = self.driver.decode(line.char, line.t, line.data)
+            except DecodeError as err:
+                self.malformed[err.kind] += 1
+                if err.kind not in warned:
+                    warned.add(err.kind)
+                    log.warning(
+                        "%s:%d: skipping %s (logged once per kind)",
+                        self.reader.path,
+                        line.line,
+                        err,
+                    )
+                continue
+            self.counters[kind] += 1
+            for item in items:
+                if isinstance(item, HeartRateReading):
+                    self.heart_rate.append((item.time_s, item.bpm))
+                    pending_hr = float(item.bpm)
+                elif isinstance(item, SampleBatch):
+                    s = item.samples
+                    hr = None
+                    if with_hr:
+                        hr = np.full(len(s), np.nan)
+                        hr[0], pending_hr = pending_hr, math.nan
+                    yield Samples(s.time_s, s.acc_g, s.gyro_dps, hr)
+
+    def body_chunks(self) -> Iterator[Samples]:
+        for chunk in self.chunks():
+            yield to_body(chunk, self.axes_matrix)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None
+
+
+def _sniff(first_line: str) -> bool:
+    return first_line.lstrip().startswith("{") and f'"{MAGIC}"' in first_line
+
+
+def _open(path: Path, options: SourceOptions) -> Source:
+    return CaptureSource(path, options)
+
+
+FILE_READERS.append((_sniff, _open))

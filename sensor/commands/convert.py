@@ -1,0 +1,50 @@
+"""``retrosense convert CAPTURE OUT.csv``: decode a raw BLE capture into a recording CSV."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sensor.commands.analyze import placement_arg
+
+HELP = "decode a raw capture (.jsonl) into a recording CSV"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("capture", help="raw capture JSONL written by `retrosense record --raw`")
+    p.add_argument("output", help="recording CSV to write")
+    p.add_argument("--placement", type=placement_arg, help="override the capture's placement")
+    p.add_argument("--body-axes", help="override the capture's body axes (e.g. +z,+x,+y)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sensor.capture import CaptureSource, iso_utc  # noqa: F401
+    from sensor.recording import RecordingWriter
+    from sensor.sources import SourceOptions
+
+    source = CaptureSource(
+        args.capture, SourceOptions(placement=args.placement, body_axes=args.body_axes)
+    )
+    h = source.reader.header
+    info = source.info
+    with RecordingWriter(
+        args.output,
+        placement=source.placement,
+        sample_rate_hz=info.sample_rate_hz,
+        body_axes=source.body_axes,
+        has_gyro=info.has_gyro,
+        has_hr=source.profile.heart_rate,
+        device=" ".join(x for x in (h.name, h.address) if x) or None,
+        started=h.started,
+        extra={"profile": h.profile},
+    ) as out:
+        for chunk in source.chunks():
+            out.write(chunk)
+    bad = sum(source.malformed.values())
+    detail = ", ".join(f"{k} {v}" for k, v in sorted(source.malformed.items()))
+    print(
+        f"{args.output}: {out.rows_written} samples"
+        + (f"; skipped {bad} malformed notifications ({detail})" if bad else ""),
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,171 @@
+"""``retrosense record --band DEVICE -o FILE [--raw CAPTURE]``: record a live band.
+
+Writes a recording CSV (sensor frame, ``body_axes`` in its header) and/or a raw capture of
+every notification, until ``--duration-s`` has passed or Ctrl-C. The band is always sent its
+stop command on the way out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sensor.commands.analyze import placement_arg
+
+HELP = "record a live band to a recording CSV and/or a raw BLE capture"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--band",
+        required=True,
+        metavar="DEVICE",
+        help="the band's address (C8:2E:0A:1B:2C:3D) or the start of its name (Polar H10)",
+    )
+    p.add_argument(
+        "--profile",
+        help="device profile (polar-h10, witmotion, movesense, heart-rate, ... or a TOML "
+        "file); default: the profile whose name prefixes match --band, else one found by a scan",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="recording CSV to write")
+    p.add_argument("--raw", metavar="CAPTURE", help="raw capture (.jsonl) to write")
+    p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
+    p.add_argument("--placement", type=placement_arg, help="where the band sits")
+    p.add_argument("--body-axes", help="sensor axes pointing forward, left, up (e.g. +z,+x,+y)")
+    p.add_argument("--rate-hz", type=float, help="sample rate to ask of the band")
+    p.add_argument("--range-g", type=float, help="accelerometer range to ask of the band")
+    p.add_argument("--scan-timeout-s", type=float, default=10.0, help="how long to look (10 s)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from sensor.errors import DeviceError
+
+    if not args.output and not args.raw:
+        raise DeviceError(args.band, "nothing to write: give -o FILE.csv and/or --raw FILE.jsonl")
+    return asyncio.run(_record(args))
+
+
+async def _pick_profile(args: argparse.Namespace) -> Any:
+    from sensor.ble.profiles import all_profiles, load_profile, match_profile
+    from sensor.ble.scan import scan
+    from sensor.ble.session import is_address
+    from sensor.errors import DeviceError
+
+    if args.profile:
+        return load_profile(args.profile)
+    profiles = all_profiles()
+    if not is_address(args.band):
+        found = match_profile(args.band, [], profiles)
+        if found is not None:
+            return found
+    for result in await scan(min(args.scan_timeout_s, 5.0), profiles):
+        same = result.address.upper() == args.band.upper()
+        if result.profile and (same or (result.name or "").startswith(args.band)):
+            return load_profile(result.profile)
+    raise DeviceError(args.band, "no profile matches this band; pass --profile")
+
+
+async def _record(args: argparse.Namespace) -> int:
+    import math
+
+    import numpy as np
+
+    from analysis.types import Samples
+    from sensor.ble import BandSession, BandSpec, HeartRateReading, LinkEvent, SampleBatch
+    from sensor.ble.items import LinkStatus
+    from sensor.ble.session import SessionOptions
+    from sensor.capture import CaptureWriter, iso_utc
+    from sensor.errors import DeviceError
+    from sensor.recording import RecordingWriter
+
+    profile = await _pick_profile(args)
+    if args.output and not profile.has_samples:
+        raise DeviceError(
+            args.band, f"profile {profile.name} streams no samples; record it with --raw only"
+        )
+    spec = BandSpec(
+        device=args.band,
+        profile=profile.name,
+        placement=args.placement,
+        body_axes=args.body_axes,
+        rate_hz=args.rate_hz,
+        range_g=args.range_g,
+    )
+    band = BandSession(
+        spec, profile, SessionOptions(scan_timeout_s=args.scan_timeout_s), raw_sink=None
+    )
+    writer = None
+    capture = None
+    device_noted = band.address is not None
+    samples = gaps = 0
+    pending_hr = math.nan
+    try:
+        await band.start()
+        if args.raw:
+            # Before the first await: the decoder task records from the very first entry.
+            capture = CaptureWriter(
+                args.raw,
+                profile=profile.name,
+                name=band.name,
+                address=band.address,
+                placement=band.placement,
+                body_axes=band.body_axes,
+                started_unix_s=band.started_unix_s,
+                extra={
+                    "sample_rate_hz": band.info.sample_rate_hz,
+                    "acc_range_g": band.info.acc_range_g,
+                    "band_id": spec.id,
+                },
+            )
+            band.raw_sink = capture
+        async for item in band:
+            if isinstance(item, LinkEvent):
+                connected = item.status is LinkStatus.CONNECTED
+                if connected and capture is not None and not device_noted:
+                    device_noted = True
+                    capture.set_device(band.name, band.address)
+                print(
+                    f"retrosense: {item.status.value}{': ' + item.reason if item.reason else ''}",
+                    file=sys.stderr,
+                )
+            elif isinstance(item, HeartRateReading):
+                pending_hr = float(item.bpm)
+            elif isinstance(item, SampleBatch) and args.output:
+                if writer is None:
+                    writer = RecordingWriter(
+                        args.output,
+                        placement=band.placement,
+                        sample_rate_hz=band.info.sample_rate_hz,
+                        body_axes=band.body_axes,
+                        has_gyro=band.info.has_gyro,
+                        has_hr=profile.heart_rate,
+                        device=" ".join(x for x in (band.name, band.address) if x) or None,
+                        started=iso_utc(band.started_unix_s),
+                        extra={"profile": profile.name},
+                    )
+                s = item.samples
+                hr = None
+                if profile.heart_rate:
+                    hr = np.full(len(s), np.nan)
+                    hr[0], pending_hr = pending_hr, math.nan
+                writer.write(Samples(s.time_s, s.acc_g, s.gyro_dps, hr))
+                samples += len(s)
+                gaps += int(item.gap_before and samples > len(s))
+            if args.duration_s is not None and band.now() >= args.duration_s:
+                await band.stop()
+    finally:
+        await band.stop()
+        if writer is not None:
+            writer.close()
+        if capture is not None:
+            capture.close()
+    bad = sum(band.counters.malformed.values())
+    print(
+        f"retrosense: recorded {samples} samples, {gaps} gaps, {bad} malformed notifications "
+        f"skipped, {band.counters.connects} connections",
+        file=sys.stderr,
+    )
+    return 0
