@@ -29,11 +29,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="recording CSV, raw capture (.jsonl) or a supported export")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     p.add_argument("--placement", type=placement_arg, help="override the file's placement")
+    p.add_argument(
+        "--body-axes",
+        help="sensor axes pointing forward, left, up (e.g. +z,+x,+y), for files that cannot say",
+    )
 
 
-def analyze_file(path: str, placement: Placement | None = None) -> tuple[list[Event], float]:
+def analyze_file(
+    path: str, placement: Placement | None = None, body_axes: str | None = None
+) -> tuple[list[Event], float]:
     """All events of a file in emission order, and the file's duration in seconds."""
-    source = open_source(path, SourceOptions(placement=placement))
+    source = open_source(path, SourceOptions(placement=placement, body_axes=body_axes))
     pipeline = build_pipeline(source.info)
     events: list[Event] = []
     first_t: float | None = None
@@ -53,7 +59,7 @@ def write_jsonl(events: list[Event], out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    events, duration_s = analyze_file(args.file, args.placement)
+    events, duration_s = analyze_file(args.file, args.placement, args.body_axes)
     if args.format == "jsonl":
         write_jsonl(events, sys.stdout)
     else:
