@@ -454,9 +454,10 @@ class Publisher:
             log.warning("lost %s (%s); events wait in the outbox", self.settings.broker, reason)
 
     def _on_log(self, client: mqtt.Client, userdata: Any, level: int, text: str) -> None:
-        # paho 2.2 logs "Client is not connected" at error level when its loop ends after a
-        # disconnect we asked for; everything else of paho's stays at debug unless an error.
-        if level == mqtt.MQTT_LOG_ERR and not self._stopping:
+        # paho 2.2 logs "Client is not connected" at error level whenever its loop runs
+        # without a socket (between retries, after our own disconnect): that is our
+        # "reconnecting" state, not an error. Everything else of paho's stays at debug.
+        if level == mqtt.MQTT_LOG_ERR and not text.startswith("Client is not connected"):
             log.warning("paho: %s", text)
         else:
             log.debug("paho: %s", text)
