@@ -19,13 +19,14 @@ import pytest
 from sensor.decoders import polar_pmd as pmd
 from sensor.recording import RecordingReader
 from tests.bluez.clips import walking_clip
-from tests.bluez.devices import VirtualH10
+from tests.bluez.devices import VirtualH10, VirtualWitMotion
 from tests.bluez.emulator import BlueZEmulator
 from tests.bluez.fixtures import bluez_fixture, system_bus_fixture  # noqa: F401
 from tests.conftest import Mosquitto
 from tests.sensor.mqtt_sink import Sink
 
 H10 = "C8:2E:0A:1B:2C:3D"
+WIT = "F4:12:FA:00:11:22"
 GUARD_S = 90.0
 
 
@@ -38,6 +39,12 @@ address = "{H10}"
 id = "chest"
 placement = "waist"
 body_axes = "-z,+y,+x"
+
+[[bands]]
+name = "WT901BLE68"
+profile = "witmotion"
+id = "shank"
+rate_hz = 50
 
 [broker]
 url = "{broker_url}"
@@ -74,6 +81,9 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
     # The real lower-back walk (ipol 2-1), worn as the recording declares it.
     h10 = VirtualH10(H10, "Polar H10 0A1B2C3D", clip=walking_clip(seconds=40.0))
     bluez.add(h10)
+    # A second band in the same process: a WitMotion IMU found by its name.
+    wit = VirtualWitMotion(WIT, "WT901BLE68", clip=walking_clip(rate_hz=50), rate_hz=10)
+    bluez.add(wit)
     sink = await asyncio.to_thread(Sink, mosquitto.url, ["retrosense/#"], client_id="run-sink")
     config = write_config(tmp_path, mosquitto.url)
     proc = await asyncio.create_subprocess_exec(
@@ -96,7 +106,7 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
             lambda: any(m.topic.startswith("retrosense/chest/event/") for m in sink.snapshot()),
             "a first event on the broker",
         )
-        await wait_until(lambda: any(sessions.glob("*.csv")), "the recording file")
+        await wait_until(lambda: len(list(sessions.glob("*.csv"))) == 2, "both recordings")
         proc.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
     finally:
@@ -130,7 +140,7 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
     assert summary["energy"]["method"] == "keytel-2005"
 
     def final(got: list[object]) -> bool:
-        topics = [(m.topic, m.payload) for m in got]  # type: ignore[attr-defined]
+        topics = [(m.topic, m.payload) for m in got if not m.retain]  # type: ignore[attr-defined]
         return ("retrosense/status", b"offline") in topics and any(
             t == "retrosense/chest/summary" for t, _ in topics
         )
@@ -147,19 +157,27 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
     assert per_type == summary["events"]
     assert sum(per_type.values()) > 0
     # offline published for the band and for the service.
-    status = [(m.topic, m.payload) for m in got if m.topic.endswith("/status")]
+    # (Live messages only: the session's broker may hold retained ones from other tests.)
+    status = [(m.topic, m.payload) for m in got if m.topic.endswith("/status") and not m.retain]
     assert ("retrosense/chest/status", b"online") in status
-    assert (
-        status[-2:]
-        == [
-            ("retrosense/chest/status", b"offline"),
-            ("retrosense/status", b"offline"),
-        ]
-        or ("retrosense/chest/status", b"offline") in status
-    )
-    assert ("retrosense/status", b"offline") in status
+    # The band goes offline before the service does (the service's is the last word).
+    band_off = status.index(("retrosense/chest/status", b"offline"))
+    assert status.index(("retrosense/status", b"offline")) > band_off
     published = next(m.json for m in got if m.topic == "retrosense/chest/summary")
     assert published["steps"] == summary["steps"]
+
+    # The WitMotion band ran alongside: asked for 50 Hz, recorded with its gyroscope,
+    # announced and taken offline under its own id.
+    assert wit.rate_hz == 50
+    (wit_csv,) = sessions.glob("*_shank.csv")
+    wit_reader = RecordingReader(wit_csv)
+    assert wit_reader.header.has_gyro and wit_reader.header.sample_rate_hz == 50
+    assert wit_reader.truncated_line is None and len(wit_reader.read_all()) > 50
+    assert ("retrosense/shank/status", b"online") in status
+    assert ("retrosense/shank/status", b"offline") in status
+    wit_summary = json.loads(next(sessions.glob("*_shank.summary.json")).read_text())
+    wit_events = [m for m in got if m.topic.startswith("retrosense/shank/event/")]
+    assert len(wit_events) == sum(wit_summary["events"].values())
 
 
 async def test_run_refuses_bad_config_before_touching_a_band(
