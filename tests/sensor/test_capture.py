@@ -1,0 +1,164 @@
+"""Raw capture JSONL v1: writer and reader round trip, bad input, and replay through the
+device drivers into ``analyze`` and ``convert``.
+
+tests/data/ble/h10_walk_chest.jsonl is made by tests/data/ble/make_files.py from the
+simulated walk tests/data/sim/walk_chest_100hz.csv, encoded as the virtual H10 encodes PMD
+frames (raw, every fifth delta-compressed), with one cut-off frame and a 2-s link loss.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.types import Placement, Samples
+from sensor.capture import CaptureReader, CaptureSource, CaptureWriter
+from sensor.cli import main
+from sensor.errors import RecordingError
+from sensor.recording import RecordingReader
+from sensor.sources import SourceOptions, open_source
+from tests.paths import DATA
+
+CAPTURE = DATA / "ble" / "h10_walk_chest.jsonl"
+SIM_WALK = DATA / "sim" / "walk_chest_100hz.csv"
+HR = "00002a37-0000-1000-8000-00805f9b34fb"
+
+
+def write_capture(path: Path) -> None:
+    with CaptureWriter(
+        path,
+        profile="heart-rate",
+        name="HRM",
+        address="E1:22:33:44:55:66",
+        placement=Placement.CHEST,
+        body_axes="+x,+y,+z",
+        started_unix_s=1_795_169_700.25,
+    ) as w:
+        w.record(0.0, "event", "", b"", "connected")
+        w.record(0.5, "notify", HR, bytes([0x00, 70]), None)
+        w.record(0.6, "write", "fb005c81-02e7-f387-1cad-8acd2d8df0c8", b"\x03\x02", None)
+
+
+def test_writer_follows_the_spec(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    write_capture(path)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0] == {
+        "retrosense_capture": 1,
+        "profile": "heart-rate",
+        "device": {"name": "HRM", "address": "E1:22:33:44:55:66"},
+        "placement": "chest",
+        "body_axes": "+x,+y,+z",
+        "started": "2026-11-20T10:15:00.250Z",
+    }
+    assert lines[1] == {"t": 0.0, "event": "connected"}
+    assert lines[2] == {"t": 0.5, "char": HR, "hex": "0046"}
+    assert lines[3]["kind"] == "write" and lines[3]["hex"] == "0302"
+    reader = CaptureReader(path)
+    got = list(reader.lines())
+    assert [g.kind for g in got] == ["event", "notify", "write"]
+    assert got[1].data == bytes([0, 70]) and got[1].line == 3
+
+
+def test_replay_decodes_the_recording_played(tmp_path: Path) -> None:
+    source = CaptureSource(CAPTURE)
+    chunks = list(source.chunks())
+    s = Samples.concat(chunks)
+    ref = RecordingReader(SIM_WALK).read_all()
+    # Each decoded sample is a sample of the simulated walk, to the H10's 1 mG.
+    t_ref = ref.time_s - ref.time_s[0]
+    idx = np.searchsorted(t_ref, s.time_s - s.time_s[0] + t_ref[0] - 1e-6)
+    np.testing.assert_allclose(s.acc_g, np.round(ref.acc_g[idx] * 1000) / 1000, atol=1e-9)
+    # The recording's own gaps and the 8-10 s link loss are gaps, not invented samples.
+    dt = np.diff(s.time_s)
+    assert np.all(dt > 0)
+    assert dt.max() > 1.5
+    assert np.unique(idx).size == idx.size
+    # The cut-off frame was counted and skipped; the replay went on.
+    assert source.malformed == {"pmd_frame": 1}
+    assert source.counters["pmd_frame"] > 40
+    assert [bpm for _, bpm in source.heart_rate][:3] == [96, 96, 96]
+    # Heart rate rides on the next sample row (several beats between two frames: the last).
+    assert s.hr_bpm is not None
+    hr_rows = s.hr_bpm[np.isfinite(s.hr_bpm)]
+    assert 0.8 * len(source.heart_rate) <= hr_rows.size <= len(source.heart_rate)
+    assert set(hr_rows.tolist()) == {96.0}
+    assert source.info.sample_rate_hz == 100 and source.info.acc_range_g == 8
+    assert source.info.placement is Placement.CHEST
+
+
+def test_open_source_and_analyze_accept_captures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = open_source(CAPTURE, SourceOptions(placement=Placement.WAIST))
+    assert isinstance(source, CaptureSource) and source.info.placement is Placement.WAIST
+    assert main(["analyze", str(CAPTURE)]) == 0
+    from_capture = capsys.readouterr().out.splitlines()
+    # convert, then analyze the recording CSV: the same samples give the same events.
+    out = tmp_path / "walk.csv"
+    assert main(["convert", str(CAPTURE), str(out)]) == 0
+    assert "skipped 1 malformed notifications (pmd_frame 1)" in capsys.readouterr().err
+    assert main(["analyze", str(out)]) == 0
+    from_csv = capsys.readouterr().out.splitlines()
+    assert len(from_capture) == len(from_csv)
+    kinds = [json.loads(e)["type"] for e in from_capture]
+    assert kinds == [json.loads(e)["type"] for e in from_csv]
+    header = RecordingReader(out).header
+    assert header.body_axes == "-y,-x,-z" and header.extra["profile"] == "polar-h10"
+    assert header.has_hr and header.started == "2026-11-20T10:15:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        (['{"t": 0.1, "char": "x", "hex": "abc"}'], 2, "even number of hex digits"),
+        (["not json", '{"t": 1}'], 2, "expected a JSON object"),
+        (['{"char": "x", "hex": "00"}'], 2, "expected 't'"),
+        (['{"t": 0.1, "char": "x", "hex": "zz"}'], 2, "hex digits"),
+    ],
+)
+def test_bad_lines_name_line_and_reason(
+    tmp_path: Path, lines: list[str], line: int, message: str
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(CAPTURE.read_text().splitlines()[0] + "\n" + "\n".join(lines) + "\n")
+    with pytest.raises(RecordingError, match=message) as info:
+        list(CaptureReader(path).lines())
+    assert info.value.line == line
+
+
+def test_bad_headers(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"t": 0}\n')
+    with pytest.raises(RecordingError, match="capture header"):
+        CaptureReader(path)
+    path.write_text('{"retrosense_capture": 1, "profile": "polar-h11", "placement": "chest"}\n')
+    with pytest.raises(RecordingError, match=r"unknown device profile.*did you mean 'polar-h10'"):
+        CaptureSource(path)
+    path.write_text('{"retrosense_capture": 2, "profile": "polar-h10", "placement": "chest"}\n')
+    with pytest.raises(RecordingError, match="version 1"):
+        CaptureReader(path)
+
+
+def test_cut_off_last_line_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "crash.jsonl"
+    text = CAPTURE.read_text()
+    path.write_text(text[: len(text) - 40])  # a crash mid-line
+    source = CaptureSource(path)
+    n = sum(len(c) for c in source.chunks())
+    assert n > 1700
+
+
+def test_cli_reports_bad_capture_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(CAPTURE.read_text().splitlines()[0] + '\n{"t": 1, "char": "x", "hex": "0"}\n')
+    assert main(["convert", str(path), str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"retrosense: error: {path}:2: hex: expected an even number of hex digits, got '0'"
+    ]
