@@ -55,6 +55,8 @@ class Mosquitto:
     workdir: Path
     port: int = field(default_factory=free_port)
     tls: tuple[str, str, str] | None = None
+    #: More lines for the configuration (``password_file ...``, say).
+    extra: tuple[str, ...] = ()
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -80,6 +82,9 @@ class Mosquitto:
         if self.tls:
             ca, cert, key = self.tls
             lines += [f"cafile {ca}", f"certfile {cert}", f"keyfile {key}"]
+        lines += self.extra
+        if any(line.startswith("password_file") for line in self.extra):
+            lines.remove("allow_anonymous true")
         conf = self.workdir / "mosquitto.conf"
         conf.write_text("\n".join(lines) + "\n")
         return conf

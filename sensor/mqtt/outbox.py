@@ -84,6 +84,8 @@ class Outbox:
         self.path = Path(path)
         self.max_messages = max_messages
         self._lock = threading.Lock()
+        #: The class of the message the last ``put`` dropped to stay within the bound, if any.
+        self.last_dropped: Kind | None = None
         self._lock_file = _lock_exclusively(self.path)
         try:
             self._db = sqlite3.connect(
@@ -110,6 +112,7 @@ class Outbox:
         is the one dropped.
         """
         with self._lock:
+            self.last_dropped = None
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if self._count >= self.max_messages:
@@ -118,6 +121,7 @@ class Outbox:
                         (int(kind),),
                     ).fetchone()
                     dropped = Kind(victim[1]) if victim else kind
+                    self.last_dropped = dropped
                     if victim:
                         self._db.execute("DELETE FROM outbox WHERE id = ?", (victim[0],))
                         self._count -= 1

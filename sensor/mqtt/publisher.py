@@ -97,6 +97,7 @@ class Publisher:
         self._last_state_t: dict[str, float] = {}
         self._retained: dict[str, bytes] = {}
         self._enqueued = {k: 0 for k in Kind}
+        self._drops = 0
         # Drainer state, guarded by _cv.
         self._cv = threading.Condition()
         self._connected = False
@@ -117,7 +118,7 @@ class Publisher:
         self._disconnects = 0
         self._last_error: str | None = None
         self._protocol = mqtt.MQTTv311 if settings.protocol == "3.1.1" else mqtt.MQTTv5
-        self._client_connected_once = False
+        self._client_answered = False
         self._client: mqtt.Client | None = None
         self._stopping = False
         self._final_counters: dict[str, int] = {}
@@ -326,8 +327,18 @@ class Publisher:
     def _put(self, kind: Kind, topic: str, payload: bytes, retain: bool = False) -> None:
         if self._outbox is None:
             raise RuntimeError("Publisher.start() was not called")
-        if self._outbox.put(kind, topic, payload, qos=1, retain=retain) is None:
-            log.warning("outbox full of higher-priority messages: dropped one on %s", topic)
+        self._outbox.put(kind, topic, payload, qos=1, retain=retain)
+        dropped = self._outbox.last_dropped
+        if dropped is not None:
+            self._drops += 1
+            # The first drop and then every 1000th, so a long outage does not flood the log.
+            if self._drops % 1000 == 1:
+                log.warning(
+                    "outbox full (%d messages): dropping the oldest %s messages; %s",
+                    self._outbox.max_messages,
+                    dropped.name.lower(),
+                    {k: v for k, v in self._outbox.counters().items() if v},
+                )
         self._enqueued[kind] += 1
         with self._cv:
             self._cv.notify_all()
@@ -391,7 +402,7 @@ class Publisher:
 
     def _start_client(self) -> None:
         url = self.settings.broker
-        self._client_connected_once = False
+        self._client_answered = False
         self._client = self._make_client()
         self._client.connect_async(url.host, url.port, keepalive=round(self.settings.keepalive_s))
         self._client.loop_start()
@@ -414,11 +425,12 @@ class Publisher:
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
+        # A CONNACK, even a refusal, shows the broker speaks our protocol version.
+        self._client_answered = True
         if reason.is_failure:
             self._last_error = f"broker refused the connection: {reason}"
             log.warning("%s: %s", self.settings.broker, self._last_error)
             return
-        self._client_connected_once = True
         self._connects += 1
         log.info("connected to %s", self.settings.broker)
         if self.settings.discovery:
@@ -442,7 +454,7 @@ class Publisher:
             self._hold = True
             if (
                 not was
-                and not self._client_connected_once
+                and not self._client_answered
                 and self.settings.protocol == "auto"
                 and self._protocol == mqtt.MQTTv5
             ):

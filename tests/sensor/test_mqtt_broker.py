@@ -573,3 +573,35 @@ def test_bad_broker_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "mqtt:// or mqtts://" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_credentials_come_from_the_environment(
+    mosquitto_factory: type[Mosquitto], tmp_path: Path
+) -> None:
+    from sensor.mqtt.settings import ENV_PASSWORD, ENV_USERNAME
+
+    passwd = tmp_path / "passwd"
+    subprocess.run(
+        [need_tool("mosquitto_passwd"), "-b", "-c", str(passwd), "band-user", "s3cret pass"],
+        check=True,
+        capture_output=True,
+    )
+    broker = mosquitto_factory(extra=(f"password_file {passwd}",)).start()
+    for password, ok in (("s3cret pass", True), ("wrong", False)):
+        folder = tmp_path / password.replace(" ", "_")
+        folder.mkdir()
+        s = settings_for(broker.url, folder, discovery=False).with_environment(
+            {ENV_USERNAME: "band-user", ENV_PASSWORD: password}
+        )
+        pub = Publisher(s)
+        pub.start()
+        try:
+            pub.band_online(BandInfo("b", "B", STARTED))
+            pub.publish_event("b", jump(0))
+            if ok:
+                assert pub.wait_drained(WAIT_S), pub.counters()
+            else:
+                assert not pub.wait_drained(2.0)
+                assert "refused" in (pub.counters()["last_error"] or "")
+        finally:
+            pub.stop(0.5)

@@ -195,6 +195,7 @@ def test_full_outbox_drops_raw_then_state_then_events_and_counts(tmp_path: Path)
         box.put(Kind.STATE, "s", b"s2", 1, False)  # drops s1
         box.put(Kind.EVENT, "e", b"e5", 1, False)  # drops s2
         box.put(Kind.EVENT, "e", b"e6", 1, False)  # only events left: drops e0
+        assert box.last_dropped is Kind.EVENT
         kept = [m.payload for m in box.after(0, 100)]
         assert kept == [b"e1", b"e2", b"e3", b"e4", b"e5", b"e6"]
         assert box.counters() == {"dropped_raw": 3, "dropped_state": 3, "dropped_event": 1}
