@@ -32,7 +32,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--raw", metavar="CAPTURE", help="raw capture (.jsonl) to write")
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
     p.add_argument("--placement", type=placement_arg, help="where the band sits")
-    p.add_argument("--body-axes", help="sensor axes pointing forward, left, up (e.g. +z,+x,+y)")
+    p.add_argument(
+        "--body-axes",
+        help="sensor axes pointing forward, left, up, e.g. +z,+x,+y "
+        "(write --body-axes=-z,+x,-y when the first starts with a minus)",
+    )
     p.add_argument("--rate-hz", type=float, help="sample rate to ask of the band")
     p.add_argument("--range-g", type=float, help="accelerometer range to ask of the band")
     p.add_argument("--scan-timeout-s", type=float, default=10.0, help="how long to look (10 s)")
