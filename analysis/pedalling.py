@@ -77,6 +77,18 @@ _BLOCK_ROWS = 256
 #: Weight of a cycle's turning sense near the no-gyroscope crossover (see ``tilt_ratio_*``).
 _WEAK_VOTE = 0.15
 
+#: Sign of the winding of (horizontal, |f|) crank-rate acceleration when pedalling forward:
+#: forward, horizontal = cos ωt and vertical = -sin ωt (``Im(conj(X)·N) > 0``), angle -ωt.
+_FORWARD_WINDING = -1.0
+
+#: How far back from a detected turn the still moment of the crank is looked for (a stop of
+#: up to 3 s plus the half turn that confirms the new sense).
+_TURN_LOOKBACK_S = 5.0
+
+#: Smallest power ratio between the two halves of a revolution: a cadence change from 40 to
+#: 80 rpm within one turn (a hard spin-up) gives (40/80)^4 ≈ 0.06 in power of ``r·ω²``.
+_HALF_POWER_RATIO = 0.05
+
 #: Crank harmonics removed before measuring what is left of a cycle (smoothness test).
 _HARMONICS = 3
 
@@ -128,6 +140,10 @@ class PedallingParams:
     max_stride_ratio
         Largest energy at half the cycle rate (over two cycles, horizontal and ``|f|``)
         relative to that at the cycle rate: walking repeats per stride, every second cycle.
+    reversal_turn_fraction
+        With a gyroscope, the crank has turned round once the levelled acceleration has wound
+        this many turns the other way since its last extreme: the reversal is reported then,
+        without waiting for a whole revolution the new way.
     """
 
     min_cadence_rpm: float = 22.0
@@ -147,6 +163,7 @@ class PedallingParams:
     external_max_age_s: float = 3.0
     max_bridged_gap_s: float = 0.25
     max_stride_ratio: float = 0.3
+    reversal_turn_fraction: float = 0.5
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, float, float, float]] = [
@@ -167,6 +184,7 @@ class PedallingParams:
             ("external_max_age_s", self.external_max_age_s, 0.0, 60.0),
             ("max_bridged_gap_s", self.max_bridged_gap_s, 0.0, 2.0),
             ("max_stride_ratio", self.max_stride_ratio, 0.0, 100.0),
+            ("reversal_turn_fraction", self.reversal_turn_fraction, 0.1, 2.0),
         ]
         for name, value, lo, hi in checks:
             if not (lo <= value <= hi):
@@ -223,11 +241,15 @@ class PedallingDetector:
         nyq = fs / 2.0
         high = min(params.band_high_hz, 0.45 * fs)
         low = min(params.band_low_hz, 0.5 * high)
-        self._band = StreamingSOS(
-            signal.butter(2, [low / nyq, high / nyq], "bandpass", output="sos")
-        )
+        band_sos: FloatArray = signal.butter(2, [low / nyq, high / nyq], "bandpass", output="sos")
+        self._band = StreamingSOS(band_sos)
         # Squared amplitude of the counting signal, smoothed over about one slow revolution.
-        self._env = StreamingSOS(signal.butter(1, min(0.5, 0.2 * nyq) / nyq, output="sos"))
+        env_hz = min(0.5, 0.2 * nyq)
+        self._env = StreamingSOS(signal.butter(1, env_hz / nyq, output="sos"))
+        # The still moment of a turn is seen late by the band-pass (group delay at 60 rpm)
+        # and by the power smoother (first order: 1/(2π·fc) at low frequency).
+        _, band_delay = signal.group_delay(signal.sos2tf(band_sos), w=[1.0], fs=fs)
+        self._quiet_delay_s = float(band_delay[0]) / fs + 1.0 / (2.0 * math.pi * env_hz)
         # Leaky integrator: 1/(s + a) discretised; state starts at zero (a constant offset of
         # the pitch only rotates the frame and leaves the turning sense alone).
         a = 2.0 * math.pi * params.pitch_integrator_hz
@@ -240,8 +262,9 @@ class PedallingDetector:
         self._tilt_g = math.sin(math.radians(tilt))
         self._gaps = GapSplitter(fs, max(1.5, params.max_bridged_gap_s * fs))
         max_period_s = 60.0 / params.min_cadence_rpm
-        # Columns: time, horizontal (x), |f| band-passed, |f| raw.
-        self._ring = RingBuffer(math.ceil(max_period_s * fs * 2.2) + _BLOCK_ROWS + 8, 4)
+        # Columns: time, horizontal (x), |f| band-passed, |f| raw, crank-rate power of |f|.
+        ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
+        self._ring = RingBuffer(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 5)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._reset_signal_state()
         self._last_t: float | None = None
@@ -254,6 +277,7 @@ class PedallingDetector:
         self._last_dir: Direction | None = None
         self._last_rev_end: float | None = None
         self._bout: _Bout | None = None
+        self._turned_at = -math.inf
 
     # -- public -----------------------------------------------------------------------------
 
@@ -308,6 +332,11 @@ class PedallingDetector:
         self._last_zc: float | None = None
         self._last_boundary: float | None = None
         self._boundary_before: float | None = None
+        # Winding of the levelled (horizontal, |f|) acceleration, gyroscope only.
+        self._wind = 0.0
+        self._wind_angle: float | None = None
+        self._wind_sense = 0  # +1 / -1: the sense it last wound in by a turn fraction; 0: none
+        self._wind_ext = 0.0  # extreme of the winding in that sense since then
 
     def _process(self, block: Samples, events: list[Event]) -> None:
         t = block.time_s
@@ -322,20 +351,95 @@ class PedallingDetector:
         filt = self._band.process(np.column_stack((horiz, norm)))
         v = filt[:, 1]
         env = self._env.process(v * v)
-        self._ring.extend(np.column_stack((t, filt[:, 0], v, norm)))
+        self._ring.extend(np.column_stack((t, filt[:, 0], v, norm, env)))
         hyst = np.maximum(
             self.params.hysteresis_fraction * np.sqrt(2.0 * np.maximum(env, 0.0)),
             0.5 * self.params.min_amplitude_g,
         )
         boundaries = self._crossings(t, v, hyst)
-        for zc_t, at_t in boundaries:
+        turns = self._turns(t, filt) if self._gyro else []
+        # Both kinds of evidence in time order, so any chunking takes the same path.
+        marks = sorted(
+            [(at_t, 0, zc_t, 0.0) for zc_t, at_t in boundaries]
+            + [(at_t, 1, at_t, sense) for at_t, sense in turns]
+        )
+        for at_t, kind, when, sense in marks:
             self._check_bout_end(at_t, events, t)
+            if kind == 1:
+                self._on_turn(at_t, sense, events)
+                continue
             if self._last_boundary is not None:
-                self._on_cycle(self._measure(self._last_boundary, zc_t, at_t), events)
+                self._on_cycle(self._measure(self._last_boundary, when, at_t), events)
             self._boundary_before = self._last_boundary
-            self._last_boundary = zc_t
+            self._last_boundary = when
         self._check_bout_end(float(t[-1]), events, t)
         self._last_t = float(t[-1])
+
+    def _turns(self, t: FloatArray, filt: FloatArray) -> list[tuple[float, float]]:
+        """Where the levelled acceleration changed its sense of winding by a turn fraction.
+
+        Returns ``(time of the confirming sample, new sense)``; sense ``-1`` is
+        forward (see ``_FORWARD_WINDING``). Samples whose crank-rate amplitude is below half
+        ``min_amplitude_g`` (a still crank) add no winding, so a pause winds nothing.
+        """
+        u, v = filt[:, 0], filt[:, 1]
+        angle = np.arctan2(v, u)
+        strong = (u * u + v * v) >= (0.5 * self.params.min_amplitude_g) ** 2
+        prev = angle[0] if self._wind_angle is None else self._wind_angle
+        step = np.diff(angle, prepend=prev)
+        step = (step + math.pi) % (2.0 * math.pi) - math.pi
+        step[~strong] = 0.0
+        self._wind_angle = float(angle[-1]) if bool(strong[-1]) else None
+        if self._wind_angle is None and bool(strong.any()):
+            self._wind_angle = None
+        wind = np.cumsum(np.concatenate(([self._wind], step)))[1:]
+        self._wind = float(wind[-1])
+        limit = 2.0 * math.pi * self.params.reversal_turn_fraction
+        out: list[tuple[float, float]] = []
+        pos = 0
+        n = wind.shape[0]
+        while pos < n:
+            w = wind[pos:]
+            if self._wind_sense == 0:
+                hit = np.flatnonzero(np.abs(w - self._wind_ext) >= limit)
+                if not hit.size:
+                    return out
+                i = pos + int(hit[0])
+                self._wind_sense = 1 if wind[i] > self._wind_ext else -1
+                self._wind_ext = float(wind[i])
+                pos = i + 1
+                continue
+            sense = self._wind_sense
+            # Running extreme in the current sense (max for +1, min for -1).
+            ext = (
+                sense
+                * np.maximum.accumulate(np.concatenate(([sense * self._wind_ext], sense * w)))[1:]
+            )
+            back = sense * (ext - w)
+            hit = np.flatnonzero(back >= limit)
+            if not hit.size:
+                self._wind_ext = float(ext[-1])
+                return out
+            i = pos + int(hit[0])
+            out.append((float(t[i]), float(-sense)))
+            self._wind_sense = -sense
+            self._wind_ext = float(wind[i])
+            pos = i + 1
+        return out
+
+    def _still_time(self, at_t: float) -> float:
+        """When the crank stood still before ``at_t``: the middle of the quietest stretch of
+        crank-rate power of ``|f|`` within ``_TURN_LOOKBACK_S`` (a stop is symmetric enough)."""
+        rows = self._ring.view()
+        sel = rows[(rows[:, 0] >= at_t - _TURN_LOOKBACK_S) & (rows[:, 0] <= at_t)]
+        if sel.shape[0] == 0:
+            return at_t
+        power = sel[:, 4]
+        quiet = np.flatnonzero(
+            power <= power.min() + 0.25 * (0.5 * self.params.min_amplitude_g) ** 2
+        )
+        middle = 0.5 * (sel[quiet[0], 0] + sel[quiet[-1], 0])
+        return float(max(sel[0, 0], middle - self._quiet_delay_s))
 
     def _crossings(
         self, t: FloatArray, v: FloatArray, hyst: FloatArray
@@ -400,6 +504,13 @@ class PedallingDetector:
         residual = float(np.sqrt(np.mean((raw - fit) ** 2)))
         if residual > p.max_residual_ratio * abs(harm[0]):
             return bad
+        # A whole turn keeps turning: a cycle whose one half is much quieter than the other
+        # holds the start or the end of the motion (a partial turn), not a revolution.
+        first = phase < math.pi
+        p_first = float(np.mean(sel[first, 2] ** 2)) if bool(first.any()) else 0.0
+        p_second = float(np.mean(sel[~first, 2] ** 2)) if bool((~first).any()) else 0.0
+        if min(p_first, p_second) < _HALF_POWER_RATIO * max(p_first, p_second):
+            return bad
         if self._stride_like(start_t, end_t, rows):
             return bad
         x_amp = abs(x_coef)
@@ -446,6 +557,9 @@ class PedallingDetector:
 
     def _on_cycle(self, cycle: _Cycle, events: list[Event]) -> None:
         prev = self._prev_cycle
+        if cycle.start_t < self._turned_at:
+            # It spans the turn: part of it went one way, the rest the other.
+            cycle.valid = False
         self._prev_cycle = cycle
         if not cycle.valid:
             self._pending = None
@@ -486,6 +600,27 @@ class PedallingDetector:
             self._emit(cycle, cycle.detected_at, events, counted=True)
             return
         self._emit(cycle, cycle.detected_at, events)
+
+    def _on_turn(self, at_t: float, sense: float, events: list[Event]) -> None:
+        """The levelled acceleration started winding the other way (gyroscope only)."""
+        direction = Direction.FORWARD if sense == _FORWARD_WINDING else Direction.BACKWARD
+        if self._bout is None or self._last_dir is None or direction is self._last_dir:
+            return
+        still_t = self._still_time(at_t)
+        events.append(
+            PedalReversalEvent(
+                t=still_t,
+                detected_at=at_t,
+                from_direction=self._last_dir,
+                to_direction=direction,
+            )
+        )
+        self._bout.reversals += 1
+        self._last_dir = direction
+        self._last_rev_end = at_t
+        self._turned_at = still_t
+        self._pending = None
+        self._end_segment()
 
     def _emit(
         self, cycle: _Cycle, detected_at: float, events: list[Event], counted: bool = False
