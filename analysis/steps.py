@@ -96,9 +96,10 @@ class StepParams:
     min_bout_steps
         Fewest steps for a ``walk_bout`` event.
     max_lean_change_deg
-        Largest change of the trunk's lean (gravity direction, low-passed) while a trunk bout
-        starts: starting to walk changes it by up to 6° on the real lower-back walks (played
-        either way); squats and sitting down by 20-40° in the simulated look-alikes.
+        Largest change of the trunk's lean (acceleration low-passed at 1 Hz) while a trunk
+        bout starts: starting to walk changes it by up to 13° on the real lower-back walks
+        (played either way) and the simulated walks; squats and sitting down by 32-37° in the
+        simulated look-alikes.
     """
 
     band_low_hz: float = 0.5
@@ -121,7 +122,7 @@ class StepParams:
     gravity_cutoff_hz: float = 0.3
     regularity_window_s: float = 10.0
     min_bout_steps: int = 3
-    max_lean_change_deg: float = 15.0
+    max_lean_change_deg: float = 20.0
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, float, float, float]] = [
@@ -171,6 +172,10 @@ _FOOT_REST_S = 0.08
 #: only if it comes at least this fraction of the bout's recent step time after the last step.
 _WEAK_STEP_FRACTION = 0.6
 
+#: Low-pass corner of the lean estimate used to tell sitting down and squats from a walk's
+#: start: fast enough to see a lean within the first step, slow enough to average a step.
+_LEAN_CUTOFF_HZ = 1.0
+
 # Columns of the history array every mode keeps: time, then the mode's signals.
 _T = 0
 _WIDTH = 8
@@ -218,6 +223,7 @@ class StepDetector:
         self._foot = placement is Placement.FOOT
         self._gaps = GapSplitter(fs)
         self._gravity = GravityTracker(fs, params.gravity_cutoff_hz)
+        self._lean = GravityTracker(fs, _LEAN_CUTOFF_HZ)
         nyq = 0.45 * fs
         band_hi = min(params.band_high_hz, nyq)
         self._band = StreamingSOS(
@@ -251,7 +257,8 @@ class StepDetector:
         # legs: t, swing signal (dps or g), |a| raw, spare, spare.
         self._hist: FloatArray = np.empty((0, _WIDTH))
         self._unexamined = 0
-        self._pending: tuple[float, float, float] | None = None  # (peak_t, contact_t, value)
+        # A held first peak of a trunk bout: (peak_t, contact_t, confirmed at t).
+        self._pending: tuple[float, float, float] | None = None
         self._bout: _Bout | None = None
         self._recent: list[float] = []  # recent step intervals in the bout (peak times)
         self._last_own_contact: float | None = None
@@ -305,6 +312,7 @@ class StepDetector:
         if self._last_t is not None:
             self._close_bout(events, now_t)
         self._gravity.reset()
+        self._lean.reset()
         self._band.reset()
         self._wide.reset()
         self._leg_lp.reset()
@@ -336,8 +344,9 @@ class StepDetector:
         rows[:, 1:3] = self._wide.process(levelled[:, ::2])
         rows[:, 3] = self._band.process(levelled[:, 2])
         rows[:, 4] = mag
-        norm = np.sqrt(np.einsum("ij,ij->i", gravity, gravity))
-        rows[:, 5:8] = gravity / np.where(norm > 0, norm, 1.0)[:, None]
+        lean = self._lean.update(acc)
+        norm = np.sqrt(np.einsum("ij,ij->i", lean, lean))
+        rows[:, 5:8] = lean / np.where(norm > 0, norm, 1.0)[:, None]
         return rows
 
     # ------------------------------------------------------------------ trunk and wrist
@@ -362,7 +371,57 @@ class StepDetector:
             if hist[max(0, i - self._guard) : i + self._ahead + 1, 4].min() < p.freefall_g:
                 continue  # a flight phase nearby: a jump's push-off or landing, not a step
             confirm = i + self._ahead
+            self._try_start(hist, confirm, events)
             self._trunk_candidate(hist, i, float(t[i]), float(v[i]), float(t[confirm]), events)
+        self._try_start(hist, len(hist) - 1, events)
+
+    def _try_start(self, hist: FloatArray, upto: int, events: list[Event]) -> None:
+        """Start a bout with the held first peak once the next step's rise is seen.
+
+        The first peak of a bout is only a step if another follows within ``max_step_s``:
+        rather than wait for that peak's own look-ahead, the held step is emitted at the first
+        sample (not before the first peak's confirmation) where the vertical acceleration,
+        having fallen below ``min_peak_g`` after the first peak, rises to it again, provided
+        the trunk kept its lean. ``upto`` is the last sample index examined now.
+        """
+        pending = self._pending
+        if pending is None or self._bout is not None:
+            return
+        p = self.params
+        peak_t, contact_t, confirm_t = pending
+        t = hist[:, _T]
+        v = hist[:, 3]
+        i1 = int(np.searchsorted(t, peak_t))
+        below = np.flatnonzero(v[i1 : upto + 1] < p.min_peak_g)
+        if below.size == 0:
+            return
+        d = i1 + int(below[0])
+        above = np.flatnonzero(v[d : upto + 1] >= p.min_peak_g)
+        if above.size == 0:
+            if t[upto] - peak_t > p.max_step_s:
+                self._pending = None
+            return
+        r = d + int(above[0])
+        if t[r] - peak_t > p.max_step_s:
+            self._pending = None
+            return
+        k = max(r, int(np.searchsorted(t, confirm_t)))
+        if k > upto:
+            return
+        now_t = float(t[k])
+        self._pending = None
+        # The wrist turns with every arm swing: its lean says nothing about the trunk.
+        if not self._wrist and not self._posture_steady(hist, peak_t - p.max_step_s, now_t):
+            return
+        # Step time from rise to rise (the first pulse's rise to the second's): the stride
+        # window for the first step's direction then spans a whole stride, where leakage from
+        # the side-to-side sway cancels.
+        rises = np.flatnonzero(v[:i1] < p.min_peak_g)
+        step_s = float(t[r] - t[int(rises[-1]) + 1]) if rises.size else now_t - peak_t
+        self._settle_until(t, now_t, events)
+        self._emit_trunk_step(
+            hist, peak_t, contact_t, now_t, events, next_peak_t=now_t, interval_s=step_s
+        )
 
     def _trunk_candidate(
         self,
@@ -387,24 +446,14 @@ class StepDetector:
             return
         if value < p.min_peak_g:
             return
-        pending = self._pending
-        if (
-            pending is not None
-            and peak_t - pending[0] <= p.max_step_s
-            and self._posture_steady(hist, pending[0] - p.max_step_s, now_t)
-        ):
-            self._pending = None
-            self._emit_trunk_step(hist, pending[0], pending[1], now_t, events, next_peak_t=peak_t)
-            self._emit_trunk_step(hist, peak_t, contact_t, now_t, events)
-            return
-        self._pending = (peak_t, contact_t, value)
+        self._pending = (peak_t, contact_t, now_t)
 
     def _posture_steady(self, hist: FloatArray, since_t: float, now_t: float) -> bool:
         """Whether the trunk kept its lean from ``since_t`` until ``now_t``.
 
-        Walking, forward or backward, holds the trunk's lean within a few degrees (the
-        gravity estimate here is low-passed at 0.3 Hz); sitting down, standing up and squats
-        tilt it by tens of degrees while giving step-like vertical peaks.
+        Walking, forward or backward, holds the trunk's lean within about ten degrees;
+        sitting down, standing up and squats tilt it by tens of degrees while giving step-like
+        vertical peaks.
         """
         t = hist[:, _T]
         g = hist[int(np.searchsorted(t, since_t)) : int(np.searchsorted(t, now_t, "right")), 5:8]
@@ -421,13 +470,14 @@ class StepDetector:
         now_t: float,
         events: list[Event],
         next_peak_t: float | None = None,
+        interval_s: float | None = None,
     ) -> None:
         bout = self._bout
         if bout is not None:
             interval = peak_t - bout.last_peak_t
         else:
             assert next_peak_t is not None
-            interval = next_peak_t - peak_t
+            interval = next_peak_t - peak_t if interval_s is None else interval_s
         # The stride ending at this step; the first step of a bout borrows the stride ending
         # at the second (before the first, the walker was standing or starting).
         end_t = peak_t if next_peak_t is None else next_peak_t
@@ -465,6 +515,8 @@ class StepDetector:
             if signed[i] < signed[i + 1 : i + self._ahead + 1].max():
                 continue
             confirm = i + self._ahead
+            if hist[max(0, i - self._guard) : confirm + 1, 2].min() < p.freefall_g:
+                continue  # a flight phase nearby: a jump, not a step
             if self._gyro:
                 sign = 1.0 if u[i] > 0 else -1.0
                 # The swing rotation ends at contact: the first zero crossing after the peak.
