@@ -39,10 +39,11 @@ import numpy as np
 from analysis.events import Event
 from analysis.frame import parse_body_axes
 from analysis.registry import build_pipeline
+from analysis.stream import Pipeline
 from analysis.summary import SummaryParams, Wearer, summarize_session
 from analysis.types import Samples
 from sensor.config import Config, recording_folder
-from sensor.errors import RetrosenseError
+from sensor.errors import DeviceError, RetrosenseError
 from sensor.recording import RecordingWriter, to_body
 
 if TYPE_CHECKING:
@@ -154,7 +155,14 @@ class BandRunner:
         self.band_id = session.band_id
         self.status = BandStatus(session.label)
         self.axes = parse_body_axes(session.body_axes)
-        self.pipeline = build_pipeline(session.info, cfg.detectors)
+        self.pipeline: Pipeline | None = None
+        if session.profile.has_samples:
+            try:
+                self.pipeline = build_pipeline(session.info, cfg.detectors)
+            except ValueError as err:
+                raise DeviceError(
+                    session.label, f"the detectors cannot run on this stream: {err}"
+                ) from err
         self.events: list[Event] = []
         self.hr_t: list[float] = []
         self.hr_bpm: list[float] = []
@@ -244,9 +252,9 @@ class BandRunner:
         self.last_t = float(chunk.time_s[-1])
         self._record(chunk)
         self.publisher.publish_raw(self.band_id, chunk)
-        body = to_body(chunk, self.axes)
-        for event in self.pipeline.update(body):
-            self._event(event)
+        if self.pipeline is not None:
+            for event in self.pipeline.update(to_body(chunk, self.axes)):
+                self._event(event)
         self.publisher.tick(self.band_id, self.last_t)
         self.status.samples += len(chunk)
         self.status.last_sample_t = self.last_t
@@ -294,7 +302,7 @@ class BandRunner:
     # ------------------------------------------------------------------ end
     def finish(self) -> dict[str, Any]:
         """Flush the pipeline, close the recording, write and publish the summary."""
-        for event in self.pipeline.flush():
+        for event in self.pipeline.flush() if self.pipeline is not None else []:
             self._event(event)
         if self.last_t is not None:
             self.publisher.tick(self.band_id, self.last_t, force=True)
@@ -410,9 +418,6 @@ async def run_service(
         else None
     )
     publisher = Publisher(cfg.broker.with_environment())
-    await asyncio.to_thread(publisher.start)
-    log.info("publishing to %s under %s/", cfg.broker.broker, cfg.broker.base_topic)
-
     sessions: list[BandSession] = []
     runners: list[BandRunner] = []
     captures: list[Any] = []
@@ -433,6 +438,8 @@ async def run_service(
         sessions.append(session)
         runners.append(BandRunner(session, publisher, cfg, folder, stamp))
 
+    await asyncio.to_thread(publisher.start)
+    log.info("publishing to %s under %s/", cfg.broker.broker, cfg.broker.base_topic)
     status = StatusLine(
         status_stream or sys.stderr,
         enabled=bool(getattr(status_stream or sys.stderr, "isatty", lambda: False)())

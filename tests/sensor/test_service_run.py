@@ -19,7 +19,7 @@ import pytest
 from sensor.decoders import polar_pmd as pmd
 from sensor.recording import RecordingReader
 from tests.bluez.clips import walking_clip
-from tests.bluez.devices import VirtualH10, VirtualWitMotion
+from tests.bluez.devices import HeartRateStrap, VirtualH10, VirtualWitMotion
 from tests.bluez.emulator import BlueZEmulator
 from tests.bluez.fixtures import bluez_fixture, system_bus_fixture  # noqa: F401
 from tests.conftest import Mosquitto
@@ -27,6 +27,7 @@ from tests.sensor.mqtt_sink import Sink
 
 H10 = "C8:2E:0A:1B:2C:3D"
 WIT = "F4:12:FA:00:11:22"
+STRAP = "E0:11:22:33:44:55"
 GUARD_S = 90.0
 
 
@@ -45,6 +46,11 @@ name = "WT901BLE68"
 profile = "witmotion"
 id = "shank"
 rate_hz = 50
+
+[[bands]]
+address = "E0:11:22:33:44:55"
+profile = "heart-rate"
+id = "strap"
 
 [broker]
 url = "{broker_url}"
@@ -84,6 +90,9 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
     # A second band in the same process: a WitMotion IMU found by its name.
     wit = VirtualWitMotion(WIT, "WT901BLE68", clip=walking_clip(rate_hz=50), rate_hz=10)
     bluez.add(wit)
+    # And a heart-rate-only strap: no samples, so no recording, but a summary.
+    strap = HeartRateStrap(STRAP, "HRM-Pro")
+    bluez.add(strap)
     sink = await asyncio.to_thread(Sink, mosquitto.url, ["retrosense/#"], client_id="run-sink")
     config = write_config(tmp_path, mosquitto.url)
     proc = await asyncio.create_subprocess_exec(
@@ -109,6 +118,11 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
         await wait_until(lambda: len(list(sessions.glob("*.csv"))) == 2, "both recordings")
         proc.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    except AssertionError as err:
+        if proc.returncode is None:
+            proc.kill()
+        _, err_text = await proc.communicate()
+        raise AssertionError(f"{err}; the service said:\n{err_text.decode()[-3000:]}") from None
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -178,6 +192,12 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
     wit_summary = json.loads(next(sessions.glob("*_shank.summary.json")).read_text())
     wit_events = [m for m in got if m.topic.startswith("retrosense/shank/event/")]
     assert len(wit_events) == sum(wit_summary["events"].values())
+
+    assert not list(sessions.glob("*_strap.csv"))
+    strap_summary = json.loads(next(sessions.glob("*_strap.summary.json")).read_text())
+    assert strap_summary["heart_rate"]["readings"] > 0
+    assert strap_summary["heart_rate"]["min_bpm"] >= 60
+    assert ("retrosense/strap/status", b"offline") in status
 
 
 async def test_run_refuses_bad_config_before_touching_a_band(
