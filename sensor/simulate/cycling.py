@@ -164,7 +164,10 @@ def _labels(t: FloatArray, rpm: FloatArray, phi_raw: FloatArray) -> Labels:
             if sign[nxt[0]] != sign[a]:
                 frm = "forward" if sign[a] > 0 else "backward"
                 to = "backward" if sign[a] > 0 else "forward"
-                reversals.append({"t": float((t[b - 1] + t[nxt[0]]) / 2), "from": frm, "to": to})
+                # The turn: when the crank, stopped, starts moving the other way.
+                reversals.append(
+                    {"t": float(t[nxt[0]]), "from": frm, "to": to, "stop_s": float(gap)}
+                )
             continue
         dirs = {float(sign[r[0]]) for r in runs if bout_start <= r[0] < b}
         direction = "mixed" if len(dirs) > 1 else ("forward" if dirs == {1.0} else "backward")

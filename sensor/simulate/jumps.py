@@ -70,7 +70,8 @@ def _keyframes(t: FloatArray, keys: list[tuple[float, float]]) -> FloatArray:
     out: FloatArray = np.nan_to_num(f(t), nan=0.0)
     out = np.where(t < x[0], np.radians(y[0]), out)
     out = np.where(t > x[-1], np.radians(y[-1]), out)
-    return out
+    # Muscles cannot change angular velocity instantly: smooth the corners PCHIP leaves.
+    return gaussian_smooth(out, 0.03)
 
 
 def countermovement_jump(
@@ -82,6 +83,7 @@ def countermovement_jump(
     peak_g: float,
     lead_s: float = 1.0,
     tail_s: float = 1.5,
+    travel_m: float | None = None,
 ) -> Segment:
     """One countermovement jump between quiet standing.
 
@@ -93,6 +95,8 @@ def countermovement_jump(
         Horizontal takeoff speed; negative jumps backward.
     peak_g
         Specific-force peak of the landing impact at the trunk (before sensor clipping).
+    travel_m
+        If given, the horizontal travel (signed) instead of ``horizontal_mps``.
     """
     g = G_MPS2
     d1 = float(rng.uniform(0.3, 0.4))  # unweighting
@@ -100,6 +104,9 @@ def countermovement_jump(
     d2 = float(rng.uniform(0.35, 0.45))  # braking + propulsion
     dd = 0.05  # force falling to zero before takeoff
     v0 = g * flight_s / 2
+    if travel_m is not None:
+        # Travel = v (d2/2 + dd + T + 0.125): the push lobe, the last 50 ms, flight, braking.
+        horizontal_mps = travel_m / (d2 / 2 + dd + flight_s + 0.125)
     a2 = (2 * v0 / g + a1 * d1 + dd) / d2
     t_unw = lead_s
     t_prop = t_unw + d1
@@ -151,8 +158,7 @@ def countermovement_jump(
     keys = [
         (0.0, 0.0),
         (t_unw, 0.0),
-        (t_prop + 0.15, lean),
-        (takeoff - 0.1, 2.0),
+        (t_prop + 0.1, lean),
         (takeoff, -3.0),
         (mid, -1.0),
         (landing, 5.0),
@@ -174,6 +180,8 @@ def countermovement_jump(
         "flight_time_s": flight_s,
         "height_m": g * flight_s**2 / 8.0,
         "direction": direction,
+        # Horizontal travel of the centre of mass, takeoff push and landing brake included.
+        "distance_m": float(np.sum(np.cumsum(push + brake) * DT_S * g) * DT_S),
         "peak_g": float(np.max(np.linalg.norm(motion.specific_force_g()[after], axis=1))),
     }
     bouts = [{"kind": "jumps", "start": t_unw, "end": landing + 0.5, "direction": direction}]

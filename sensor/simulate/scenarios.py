@@ -95,6 +95,7 @@ def jump_series(rng: np.random.Generator, placement: Placement, duration_s: floa
     parts = [stand(rng, 2.0)]
     used = 2.0
     while used < duration_s - 8.0:
+        travel = 0.0
         for kind in ("backward", "forward"):
             flight, horiz, peak = _jump_params(rng, kind)
             seg = jumps.countermovement_jump(
@@ -105,7 +106,9 @@ def jump_series(rng: np.random.Generator, placement: Placement, duration_s: floa
                 peak_g=peak,
                 lead_s=0.4,
                 tail_s=float(rng.uniform(0.9, 1.4)),
+                travel_m=-travel if kind == "forward" else None,
             )
+            travel = seg.labels.jumps[0]["distance_m"]
             parts.append(seg)
             used += seg.duration_s
         rest = float(rng.uniform(1.5, 3.0))

@@ -1,0 +1,85 @@
+"""Score the detectors on labelled fixtures, for accuracy tests in any test module.
+
+Examples
+--------
+>>> from tests.accuracy import evaluate_fixtures  # doctest: +SKIP
+>>> report = evaluate_fixtures("walk_*")  # doctest: +SKIP
+>>> assert report.score("step").f1 >= 0.98, report.markdown()  # doctest: +SKIP
+
+Patterns are globbed in ``tests/data/sim`` (``"walk_*"``, ``"*_shank_*"``); paths are used as
+given (the real recordings: ``tests.paths.real_recordings()``). Each file runs through the
+real pipeline (``retrosense evaluate``'s code), so these are end-to-end figures.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.evaluate import Miss, RecordingScore, TypeScore, check_targets, pool
+from sensor.commands.evaluate import evaluate_recording, format_markdown
+from tests.paths import DATA
+
+SIM = DATA / "sim"
+
+
+@dataclass(frozen=True)
+class AccuracyReport:
+    """Scores of a set of recordings."""
+
+    recordings: tuple[RecordingScore, ...]
+
+    def score(self, type_: str, group: str | None = None) -> TypeScore:
+        """Pooled score of one type over all recordings (or one group, ``"sim chest 100 Hz"``)."""
+        recs = [r for r in self.recordings if group is None or r.group == group]
+        if not recs:
+            raise KeyError(f"no recordings in group {group!r}")
+        return pool(recs, key="all")["all"][type_]
+
+    def by_name(self, name: str) -> RecordingScore:
+        for rec in self.recordings:
+            if rec.name == name or Path(rec.name).stem == name:
+                return rec
+        raise KeyError(name)
+
+    def misses(self) -> list[Miss]:
+        """Every target (issues 4-6) missed, per group."""
+        return check_targets(self.recordings)
+
+    def markdown(self) -> str:
+        """The README table; handy as an assertion message."""
+        return format_markdown(self.recordings)
+
+
+def fixture_paths(patterns: str | Iterable[str | Path]) -> list[Path]:
+    """Recording CSVs: glob patterns under tests/data/sim, or paths as given."""
+    items = [patterns] if isinstance(patterns, (str, Path)) else list(patterns)
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.exists():
+            out.append(p)
+            continue
+        pattern = str(item) if str(item).endswith(".csv") else f"{item}.csv"
+        found = sorted(SIM.glob(pattern))
+        if not found:
+            raise FileNotFoundError(f"no fixture matches {item!r} in {SIM}")
+        out.extend(found)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _evaluate_cached(path: str, mtime_ns: int) -> RecordingScore:
+    return evaluate_recording(path)
+
+
+def evaluate_fixtures(patterns: str | Sequence[str | Path]) -> AccuracyReport:
+    """Run the detectors over the matching recordings and score them against their labels.
+
+    Results are cached per file (and its modification time) for the test session, so
+    several test modules can ask for the same fixtures without running them twice.
+    """
+    paths = fixture_paths(patterns)
+    return AccuracyReport(tuple(_evaluate_cached(str(p), p.stat().st_mtime_ns) for p in paths))

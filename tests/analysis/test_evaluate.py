@@ -1,0 +1,339 @@
+"""The scorer itself (issue 3): perfect lists score perfect; shifted, missing, extra score worse."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from analysis.evaluate import (
+    RecordingScore,
+    Tolerances,
+    Truth,
+    TruthBout,
+    TruthJump,
+    TruthReversal,
+    TruthRevolution,
+    TruthStep,
+    TypeScore,
+    check_targets,
+    match_times,
+    pool,
+    score_jumps,
+    score_recording,
+    score_reversals,
+    score_revolutions,
+    score_steps,
+)
+from analysis.events import (
+    Direction,
+    JumpEvent,
+    PedalReversalEvent,
+    RevolutionEvent,
+    StepEvent,
+)
+
+RNG = np.random.default_rng(3)
+STEP_T = np.cumsum(0.5 + 0.02 * RNG.standard_normal(40)) + 2.0
+TRUTH_STEPS = tuple(
+    TruthStep(float(t), "backward" if i >= 20 else "forward") for i, t in enumerate(STEP_T)
+)
+
+
+def steps_from(
+    truth: tuple[TruthStep, ...], shift_s: float = 0.0, delay_s: float = 0.3
+) -> list[StepEvent]:
+    return [
+        StepEvent(t=s.t + shift_s, detected_at=s.t + delay_s, direction=Direction(s.direction))
+        for s in truth
+    ]
+
+
+# --- matching ------------------------------------------------------------------------------
+
+
+def test_match_is_one_to_one_and_closest_first() -> None:
+    # Two detections near one label: only the closer one matches; the other stays free.
+    assert match_times([1.0, 2.0], [1.05, 0.98, 2.3], 0.25) == [(0, 1)]
+    assert match_times([1.0, 1.2], [1.1], 0.25) in ([(0, 0)], [(1, 0)])
+    assert match_times([], [1.0], 0.25) == []
+    assert match_times([1.0], [], 0.25) == []
+
+
+def test_match_respects_the_tolerance_edge() -> None:
+    assert match_times([1.0], [1.25], 0.25) == [(0, 0)]
+    assert match_times([1.0], [1.2501], 0.25) == []
+
+
+def test_match_prefers_closest_pairs_over_time_order() -> None:
+    # Greedy in time order would pair 1.0 with 1.2 and leave 1.4 unmatched.
+    assert match_times([1.0, 1.4], [1.2, 0.9], 0.25) == [(0, 1), (1, 0)]
+
+
+# --- steps ---------------------------------------------------------------------------------
+
+
+def test_perfect_steps_score_perfect() -> None:
+    s = score_steps(TRUTH_STEPS, steps_from(TRUTH_STEPS), 60.0)
+    assert (s.precision, s.recall, s.f1, s.direction_accuracy) == (1.0, 1.0, 1.0, 1.0)
+    assert s.fp == 0 and s.fn == 0
+    assert s.summary()["latency_median_s"] == pytest.approx(0.3)
+    assert s.summary()["time_error_median_s"] == pytest.approx(0.0)
+
+
+def test_shifted_steps_score_worse_and_beyond_tolerance_not_at_all() -> None:
+    near = score_steps(TRUTH_STEPS, steps_from(TRUTH_STEPS, shift_s=0.1), 60.0)
+    assert near.f1 == 1.0
+    assert near.summary()["time_error_median_s"] == pytest.approx(0.1)
+    sparse = tuple(TruthStep(float(t), "forward") for t in np.arange(1.0, 30.0, 1.0))
+    far = score_steps(sparse, steps_from(sparse, shift_s=0.26), 30.0)
+    assert far.tp == 0 and far.f1 == 0.0 and far.fp == far.fn == len(sparse)
+    wide = score_steps(sparse, steps_from(sparse, shift_s=0.26), 30.0, Tolerances(step_s=0.3))
+    assert wide.f1 == 1.0
+    with pytest.raises(ValueError, match="step_s"):
+        Tolerances(step_s=0.0)
+    # At 0.5 s spacing a 0.3 s shift lands 0.2 s from the next step and matches it: the
+    # one-to-one rule still leaves the first label and the last detection unmatched.
+    next_one = score_steps(TRUTH_STEPS, steps_from(TRUTH_STEPS, shift_s=0.3), 60.0)
+    assert next_one.tp < len(TRUTH_STEPS) and next_one.f1 < near.f1
+
+
+def test_missing_and_extra_steps_lower_recall_and_precision() -> None:
+    detected = steps_from(TRUTH_STEPS)
+    missing = score_steps(TRUTH_STEPS, detected[::2], 60.0)
+    assert missing.precision == 1.0 and missing.recall == pytest.approx(0.5)
+    extra = detected + [
+        StepEvent(t=t, detected_at=t + 0.3, direction=Direction.FORWARD) for t in (0.5, 30.0, 40.0)
+    ]
+    scored = score_steps(TRUTH_STEPS, extra, 60.0)
+    assert scored.recall == 1.0 and scored.precision == pytest.approx(40 / 43)
+    assert scored.fp_per_min == pytest.approx(3.0)
+
+
+def test_wrong_and_unknown_directions() -> None:
+    detected = steps_from(TRUTH_STEPS)
+    flipped = [
+        StepEvent(t=e.t, detected_at=e.detected_at, direction=Direction.FORWARD) for e in detected
+    ]
+    s = score_steps(TRUTH_STEPS, flipped, 60.0)
+    assert s.f1 == 1.0 and s.direction_accuracy == pytest.approx(0.5)
+    unknown = [
+        StepEvent(t=e.t, detected_at=e.detected_at, direction=Direction.UNKNOWN) for e in detected
+    ]
+    u = score_steps(TRUTH_STEPS, unknown, 60.0)
+    assert u.direction_unknown == 40 and math.isnan(u.direction_accuracy)
+
+
+def test_unlabelled_steps_are_not_scored_but_empty_labels_count_false_alarms() -> None:
+    detected = steps_from(TRUTH_STEPS)
+    unlabelled = score_steps(None, detected, 60.0)
+    assert not unlabelled.labelled and unlabelled.n_detected == 40
+    assert unlabelled.summary()["f1"] is None
+    none_there = score_steps((), detected, 60.0)
+    assert none_there.labelled and none_there.fp_on_empty == 40 and none_there.fp == 40
+
+
+# --- jumps ---------------------------------------------------------------------------------
+
+JUMPS = (
+    TruthJump(2.0, 2.4, 0.4, 9.80665 * 0.16 / 8, "vertical", 0.0),
+    TruthJump(6.0, 6.3, 0.3, 9.80665 * 0.09 / 8, "backward", -0.4),
+    TruthJump(9.0, 9.3, 0.3, 9.80665 * 0.09 / 8, "forward", 0.1),
+)
+
+
+def jumps_from(truth: tuple[TruthJump, ...], flight_bias_s: float = 0.0) -> list[JumpEvent]:
+    out = []
+    for j in truth:
+        flight = j.flight_time_s + flight_bias_s
+        out.append(
+            JumpEvent(
+                t=j.landing_t,
+                detected_at=j.landing_t + 0.2,
+                takeoff_t=j.landing_t - flight,
+                landing_t=j.landing_t,
+                flight_time_s=flight,
+                height_m=9.80665 * flight**2 / 8,
+                landing_peak_g=5.0,
+                direction=Direction(j.direction),
+            )
+        )
+    return out
+
+
+def test_perfect_jumps_score_perfect() -> None:
+    s = score_jumps(JUMPS, jumps_from(JUMPS), 30.0)
+    summary = s.summary()
+    assert s.f1 == 1.0 and summary["flight_time_mae_s"] == pytest.approx(0.0)
+    # The forward jump travels 10 cm: too short to judge its direction.
+    assert s.direction_scored == 2 and s.direction_accuracy == 1.0
+    assert summary["latency_max_s"] == pytest.approx(0.2)
+
+
+def test_jump_flight_and_height_errors() -> None:
+    s = score_jumps(JUMPS, jumps_from(JUMPS, flight_bias_s=-0.02), 30.0).summary()
+    assert s["flight_time_mae_s"] == pytest.approx(0.02)
+    assert s["flight_time_bias_s"] == pytest.approx(-0.02)
+    assert s["height_mae_m"] is not None and s["height_mae_m"] > 0.004
+
+
+def test_jump_landing_tolerance_is_tight() -> None:
+    late = [
+        JumpEvent(**{**e.__dict__, "t": e.t + 0.09, "landing_t": e.landing_t + 0.09})
+        for e in jumps_from(JUMPS)
+    ]
+    assert score_jumps(JUMPS, late, 30.0).tp == 0
+    ok = [
+        JumpEvent(**{**e.__dict__, "t": e.t + 0.07, "landing_t": e.landing_t + 0.07})
+        for e in jumps_from(JUMPS)
+    ]
+    assert score_jumps(JUMPS, ok, 30.0).tp == 3
+
+
+# --- pedalling -----------------------------------------------------------------------------
+
+
+def ride_truth() -> tuple[tuple[TruthRevolution, ...], tuple[TruthBout, ...]]:
+    fwd = [TruthRevolution(1.0 + 0.8 * k, "forward", 75.0) for k in range(1, 21)]
+    back = [TruthRevolution(20.0 + 1.2 * k, "backward", 50.0) for k in range(1, 11)]
+    bouts = (TruthBout("pedal", 1.0, 17.0, "forward"), TruthBout("pedal", 20.0, 32.0, "backward"))
+    return tuple(fwd + back), bouts
+
+
+def revs_from(truth: tuple[TruthRevolution, ...], offset_s: float = 0.3) -> list[RevolutionEvent]:
+    return [
+        RevolutionEvent(
+            t=r.t + offset_s,
+            detected_at=r.t + offset_s + 0.05,
+            direction=Direction(r.direction),
+            cadence_rpm=r.cadence_rpm,
+        )
+        for r in truth
+    ]
+
+
+def test_revolutions_perfect_even_when_offset_in_phase() -> None:
+    truth, bouts = ride_truth()
+    s = score_revolutions(truth, bouts, revs_from(truth), 40.0)
+    summary = s.summary()
+    assert s.f1 == 1.0 and s.direction_accuracy == 1.0
+    assert summary["bout_count_error_max_pct"] == 0.0
+    assert summary["cadence_mae_rpm"] == pytest.approx(0.0)
+
+
+def test_revolutions_missing_wrong_and_outside_bouts() -> None:
+    truth, bouts = ride_truth()
+    detected = revs_from(truth)
+    fewer = score_revolutions(truth, bouts, detected[1:], 40.0).summary()
+    assert fewer["bout_count_error_max_pct"] == pytest.approx(5.0)  # 19 of 20
+    wrong = [
+        RevolutionEvent(
+            t=e.t,
+            detected_at=e.detected_at,
+            direction=Direction.FORWARD,
+            cadence_rpm=e.cadence_rpm + 3,
+        )
+        for e in detected
+    ]
+    w = score_revolutions(truth, bouts, wrong, 40.0)
+    assert w.direction_accuracy == pytest.approx(20 / 30)
+    assert w.summary()["cadence_mae_rpm"] == pytest.approx(3.0)
+    stray = [
+        *detected,
+        RevolutionEvent(t=35.0, detected_at=35.1, direction=Direction.FORWARD, cadence_rpm=60.0),
+    ]
+    s = score_revolutions(truth, bouts, stray, 40.0)
+    assert s.fp == 1 and s.precision < 1.0 and s.recall == 1.0
+
+
+def test_reversals_matched_within_tolerance_and_latency_budget() -> None:
+    truth_revs, _ = ride_truth()
+    truth = (TruthReversal(19.0, "forward", "backward"),)
+    on_time = [
+        PedalReversalEvent(
+            t=19.4,
+            detected_at=20.5,
+            from_direction=Direction.FORWARD,
+            to_direction=Direction.BACKWARD,
+        )
+    ]
+    s = score_reversals(truth, on_time, 40.0, revolutions=truth_revs)
+    # Budget: one revolution at 50 rpm (1.2 s) plus 1 s; 1.5 s latency is within it.
+    assert s.f1 == 1.0 and s.summary()["latency_excess_max_s"] == pytest.approx(1.5 - 2.2)
+    late = [PedalReversalEvent(**{**on_time[0].__dict__, "t": 20.6, "detected_at": 23.0})]
+    s_late = score_reversals(truth, late, 40.0, revolutions=truth_revs)
+    assert s_late.tp == 0 and s_late.fp == 1 and s_late.fn == 1
+
+
+# --- recordings, pooling, targets -----------------------------------------------------------
+
+
+def perfect_recording(name: str, placement: str = "chest", rate: float = 100.0) -> RecordingScore:
+    truth_revs, bouts = ride_truth()
+    truth = Truth(
+        steps=TRUTH_STEPS,
+        jumps=JUMPS,
+        revolutions=truth_revs,
+        reversals=(TruthReversal(19.0, "forward", "backward"),),
+        bouts=bouts,
+    )
+    events = [
+        *steps_from(TRUTH_STEPS),
+        *jumps_from(JUMPS),
+        *revs_from(truth_revs),
+        PedalReversalEvent(
+            t=19.2,
+            detected_at=20.0,
+            from_direction=Direction.FORWARD,
+            to_direction=Direction.BACKWARD,
+        ),
+    ]
+    return score_recording(
+        truth,
+        events,
+        name=name,
+        placement=placement,
+        sample_rate_hz=rate,
+        has_gyro=True,
+        duration_s=40.0,
+    )
+
+
+def test_a_perfect_recording_meets_every_target() -> None:
+    rec = perfect_recording("a.csv")
+    assert {k: v.f1 for k, v in rec.scores.items()} == {
+        "step": 1.0,
+        "jump": 1.0,
+        "revolution": 1.0,
+        "pedal_reversal": 1.0,
+    }
+    assert check_targets([rec]) == []
+    assert rec.group == "sim chest 100 Hz +gyro"
+
+
+def test_targets_flag_a_worse_recording() -> None:
+    rec = perfect_recording("b.csv")
+    worse = score_recording(
+        Truth(steps=TRUTH_STEPS, jumps=(), revolutions=None, reversals=None),
+        steps_from(TRUTH_STEPS)[5:] + jumps_from(JUMPS[:1]),
+        name="c.csv",
+        placement="chest",
+        sample_rate_hz=100.0,
+        has_gyro=True,
+        duration_s=40.0,
+    )
+    misses = check_targets([rec, worse])
+    labels = {(m.type, m.label) for m in misses}
+    assert ("step", "F1 ≥ 0.98") in labels
+    assert ("jump", "jumps on jump-free files = 0") in labels
+
+
+def test_pooling_adds_counts_and_keeps_errors() -> None:
+    a, b = perfect_recording("a.csv"), perfect_recording("b.csv", placement="waist")
+    groups = pool([a, b])
+    assert set(groups) == {"sim chest 100 Hz +gyro", "sim waist 100 Hz +gyro"}
+    overall = pool([a, b], key="all")["all"]["step"]
+    assert overall.n_truth == 80 and overall.tp == 80 and len(overall.latencies_s) == 80
+    with pytest.raises(ValueError, match="cannot pool"):
+        overall.merged(TypeScore("jump"))
