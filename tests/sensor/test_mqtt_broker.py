@@ -112,13 +112,18 @@ def test_replay_delivers_every_event_once_read_by_mosquitto_sub(
         [
             need_tool("mosquitto_sub"),
             *("-h", "127.0.0.1", "-p", str(mosquitto.port), "-q", "1", "-v"),
-            *("-t", f"{base}/+/event/#", "-t", f"{base}/+/summary"),
-            *("-C", str(len(expected) + 1), "-W", str(int(WAIT_S))),
+            *("-t", f"{base}/+/event/#", "-t", f"{base}/+/summary", "-t", f"{base}/ready"),
+            *("-C", str(len(expected) + 2), "-W", str(int(WAIT_S * 4))),
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
-    time.sleep(0.3)  # mosquitto_sub has no "subscribed" signal; the summary is retained anyway
+    # mosquitto_sub says nothing when it has subscribed: a retained marker it prints tells.
+    marker = Sink(mosquitto.url, [f"{base}/ready"], client_id=unique("marker-"))
+    marker.client.publish(f"{base}/ready", b"ready", qos=1, retain=True).wait_for_publish(WAIT_S)
+    marker.close()
+    assert sub.stdout is not None
+    assert sub.stdout.readline().strip() == f"{base}/ready ready"
     run = subprocess.run(
         [
             sys.executable,
@@ -139,7 +144,7 @@ def test_replay_delivers_every_event_once_read_by_mosquitto_sub(
         cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr
-    out, _ = sub.communicate(timeout=WAIT_S + 10)
+    out, _ = sub.communicate(timeout=WAIT_S * 4 + 10)
     lines = [line.split(" ", 1) for line in out.splitlines()]
     events = [json.loads(p) for topic, p in lines if "/event/" in topic]
     topics = [topic for topic, _ in lines if "/event/" in topic]
