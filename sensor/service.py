@@ -172,6 +172,9 @@ class BandRunner:
         self.recording_path: Path | None = None
         self.summary_path: Path | None = None
         self._pending_hr: float | None = None
+        #: The raw capture writer, if raw captures are on (set by ``run_service``).
+        self.capture: Any = None
+        self._identified = False
         self._announced = False
         self._last_online_id: str | None = None
 
@@ -213,6 +216,10 @@ class BandRunner:
             self.status.link = item.status.value
             if item.status is LinkStatus.CONNECTED:
                 self._announce(force=True)
+                if self.capture is not None and not self._identified:
+                    # A band found by name: its address is known from the first connection.
+                    self.capture.set_device(self.session.name, self.session.address)
+                    self._identified = True
             elif item.status in (LinkStatus.DISCONNECTED, LinkStatus.STOPPED) and self._announced:
                 self.publisher.band_offline(self.band_id)
 
@@ -365,19 +372,28 @@ class StatusLine:
             self._lines = 0
 
 
-def _open_capture(base: Path, session: BandSession) -> Any:
-    """A raw capture writer for the session, from ``sensor.capture``."""
-    import importlib
+def _open_capture(path: Path, session: BandSession) -> Any:
+    """A raw capture writer (``sensor.capture``) for a started session.
 
-    capture = importlib.import_module("sensor.capture")
-    base.parent.mkdir(parents=True, exist_ok=True)
-    return capture.CaptureWriter(
-        base.with_suffix(".capture.jsonl"),
+    Called right after ``session.start()`` and before the first ``await``, so the decoder
+    task records from the very first entry.
+    """
+    from sensor.capture import CaptureWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return CaptureWriter(
+        path,
         profile=session.profile.name,
-        name=session.name or session.label,
+        name=session.name,
         address=session.address,
-        placement=str(session.placement),
+        placement=session.placement,
         body_axes=session.body_axes,
+        started_unix_s=session.started_unix_s,
+        extra={
+            "sample_rate_hz": session.info.sample_rate_hz,
+            "acc_range_g": session.info.acc_range_g,
+            "band_id": session.band_id,
+        },
     )
 
 
@@ -432,9 +448,6 @@ async def run_service(
             id=band.id,
         )
         session = BandSession(spec, options=options)
-        if folder is not None and cfg.recording.raw_capture:
-            session.raw_sink = _open_capture(folder / f"{stamp}_{session.band_id}", session)
-            captures.append(session.raw_sink)
         sessions.append(session)
         runners.append(BandRunner(session, publisher, cfg, folder, stamp))
 
@@ -462,6 +475,11 @@ async def run_service(
 
     for session in sessions:
         await session.start()
+        if folder is not None and cfg.recording.raw_capture:
+            path = folder / f"{stamp}_{session.band_id}.capture.jsonl"
+            session.raw_sink = _open_capture(path, session)
+            captures.append(session.raw_sink)
+            runners[sessions.index(session)].capture = session.raw_sink
     pumps = [
         loop.create_task(pump(s, r), name=f"pump {s.label}")
         for s, r in zip(sessions, runners, strict=True)

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from analysis.types import Samples
 from sensor.decoders import polar_pmd as pmd
 from sensor.recording import RecordingReader
+from sensor.sources import open_source
 from tests.bluez.clips import walking_clip
 from tests.bluez.devices import HeartRateStrap, VirtualH10, VirtualWitMotion
 from tests.bluez.emulator import BlueZEmulator
@@ -59,6 +61,7 @@ outbox_path = "{tmp_path / "outbox.sqlite3"}"
 
 [recording]
 folder = "{tmp_path / "sessions"}"
+raw_capture = true
 
 [wearer]
 body_mass_kg = 70
@@ -145,6 +148,11 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
     assert reader.header.body_axes == "-z,+y,+x"
     assert reader.header.has_hr and samples.hr_bpm is not None
     assert set(samples.hr_bpm[~(samples.hr_bpm != samples.hr_bpm)].tolist()) == {120.0}
+
+    # The raw capture beside it replays through the decoders to the same samples.
+    (capture,) = sessions.glob("*_chest.capture.jsonl")
+    replayed = Samples.concat(list(open_source(capture).body_chunks()))
+    assert len(replayed) == len(samples)
 
     # The summary beside it, and on the broker.
     (summary_file,) = sessions.glob("*_chest.summary.json")
