@@ -46,6 +46,24 @@ def test_bundled_recording_is_a_valid_retro_workout() -> None:
 
 def test_demo_publishes_and_prints_events(tmp_path: Path, mosquitto: Mosquitto) -> None:
     recording = short_recording(tmp_path, 40.0)
+    # A retained marker: when mosquitto_sub prints it, its subscription is in place.
+    marker = f"retrosense/demotest/marker {tmp_path.name}"
+    subprocess.run(
+        [
+            need_tool("mosquitto_pub"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(mosquitto.port),
+            "-r",
+            "-t",
+            "retrosense/demotest/marker",
+            "-m",
+            tmp_path.name,
+        ],
+        check=True,
+        timeout=30,
+    )
     sub = subprocess.Popen(
         [
             need_tool("mosquitto_sub"),
@@ -63,7 +81,10 @@ def test_demo_publishes_and_prints_events(tmp_path: Path, mosquitto: Mosquitto) 
         text=True,
     )
     try:
-        time.sleep(0.3)  # let the subscription settle; no assertion depends on it
+        assert sub.stdout is not None
+        deadline = time.monotonic() + WAIT_S
+        while sub.stdout.readline().rstrip("\n") != marker:
+            assert time.monotonic() < deadline, "mosquitto_sub never subscribed"
         out = subprocess.run(
             [
                 sys.executable,
