@@ -41,7 +41,7 @@ from analysis.frame import parse_body_axes
 from analysis.registry import build_pipeline
 from analysis.stream import Pipeline
 from analysis.summary import SummaryParams, Wearer, summarize_session
-from analysis.types import Samples
+from analysis.types import FloatArray, Samples
 from sensor.config import Config, recording_folder
 from sensor.errors import DeviceError, RetrosenseError
 from sensor.recording import RecordingWriter, to_body
@@ -257,10 +257,14 @@ class BandRunner:
         if self.first_t is None:
             self.first_t = float(chunk.time_s[0])
         self.last_t = float(chunk.time_s[-1])
-        self._record(chunk)
-        self.publisher.publish_raw(self.band_id, chunk)
+        hr = self._record(chunk)
+        body = to_body(chunk, self.axes)
+        if hr is not None:
+            body = Samples(body.time_s, body.acc_g, body.gyro_dps, hr)
+        # Raw samples go out in the body frame (sensor.mqtt.payloads.raw_payload).
+        self.publisher.publish_raw(self.band_id, body)
         if self.pipeline is not None:
-            for event in self.pipeline.update(to_body(chunk, self.axes)):
+            for event in self.pipeline.update(body):
                 self._event(event)
         self.publisher.tick(self.band_id, self.last_t)
         self.status.samples += len(chunk)
@@ -275,10 +279,23 @@ class BandRunner:
         self.status.last_event = f"{event.type} {direction}" if direction else event.type
         self.status.last_event_t = event.t
 
-    def _record(self, chunk: Samples) -> None:
+    def _take_hr(self, n: int) -> FloatArray | None:
+        """The heart-rate column for the next ``n`` samples: the reading since the last
+        batch on the first row, NaN elsewhere (``None`` for bands without heart rate)."""
+        if not self.session.profile.heart_rate:
+            return None
+        hr = np.full(n, np.nan)
+        if self._pending_hr is not None:
+            hr[0] = self._pending_hr
+            self._pending_hr = None
+        return hr
+
+    def _record(self, chunk: Samples) -> FloatArray | None:
+        """Write a sensor-frame batch to the recording; return its heart-rate column."""
+        hr = self._take_hr(len(chunk))
         base = self.base_path
         if base is None or not self.cfg.recording.enabled:
-            return
+            return hr
         s = self.session
         if self.writer is None:
             base.parent.mkdir(parents=True, exist_ok=True)
@@ -290,21 +307,16 @@ class BandRunner:
                 sample_rate_hz=s.info.sample_rate_hz,
                 body_axes=s.body_axes,
                 has_gyro=chunk.gyro_dps is not None,
-                has_hr=s.profile.heart_rate,
+                has_hr=hr is not None,
                 device=s.name or s.label,
                 started=started.isoformat().replace("+00:00", "Z"),
                 extra={"profile": s.profile.name, "band_id": self.band_id},
             )
             log.info("%s: recording to %s", s.label, self.recording_path)
-        if self.writer.has_hr:
-            hr = np.full(len(chunk), np.nan)
-            if self._pending_hr is not None:
-                hr[0] = self._pending_hr
-                self._pending_hr = None
-            chunk = Samples(chunk.time_s, chunk.acc_g, chunk.gyro_dps, hr)
         if self.writer.has_gyro and chunk.gyro_dps is None:
-            return  # a batch without the gyroscope cannot go into this file's rows
-        self.writer.write(chunk)
+            return hr  # a batch without the gyroscope cannot go into this file's rows
+        self.writer.write(Samples(chunk.time_s, chunk.acc_g, chunk.gyro_dps, hr))
+        return hr
 
     # ------------------------------------------------------------------ end
     def finish(self) -> dict[str, Any]:
