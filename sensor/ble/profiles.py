@@ -9,6 +9,7 @@ new band that speaks a known protocol, or a custom ESP32 band that notifies fixe
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -117,8 +118,6 @@ class DeviceProfile:
         except ValueError as err:
             raise ValueError(f"body_axes: {err}") from None
         object.__setattr__(self, "service_uuids", [normalize_uuid(u) for u in self.service_uuids])
-        if self.driver == "generic" and self.generic is None:
-            raise ValueError("driver 'generic' needs a [generic] table")
         if self.driver != "generic" and self.generic is not None:
             raise ValueError(
                 f"a [generic] table is only read with driver 'generic', not {self.driver!r}"
@@ -186,7 +185,22 @@ def load_profile_file(path: str | Path) -> DeviceProfile:
     path = Path(path)
     data = read_toml(path)
     data.setdefault("name", path.stem)
-    return load_dataclass(DeviceProfile, data, path)
+    # The [generic] table is loaded on its own, so that its errors name its own keys.
+    table = data.pop("generic", None)
+    generic = None
+    if table is not None:
+        if not isinstance(table, dict):
+            raise ConfigError(path, "generic", f"expected a table, got {table!r}")
+        generic = load_dataclass(GenericSettings, table, path, "generic")
+    profile = load_dataclass(DeviceProfile, data, path)
+    if profile.driver == "generic" and generic is None:
+        raise ConfigError(path, "generic", "driver 'generic' needs a [generic] table")
+    if generic is None:
+        return profile
+    try:
+        return dataclasses.replace(profile, generic=generic)
+    except ValueError as err:
+        raise ConfigError(path, "generic", str(err)) from None
 
 
 def profile_files() -> dict[str, Path]:
