@@ -8,6 +8,7 @@ stop command on the way out.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from typing import Any
 
@@ -43,8 +44,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
     from sensor.errors import DeviceError
 
     if not args.output and not args.raw:
@@ -70,6 +69,11 @@ async def _pick_profile(args: argparse.Namespace) -> Any:
         if result.profile and (same or (result.name or "").startswith(args.band)):
             return load_profile(result.profile)
     raise DeviceError(args.band, "no profile matches this band; pass --profile")
+
+
+async def _stop_after(band: Any, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    await band.stop()
 
 
 async def _record(args: argparse.Namespace) -> int:
@@ -106,8 +110,12 @@ async def _record(args: argparse.Namespace) -> int:
     device_noted = band.address is not None
     samples = gaps = 0
     pending_hr = math.nan
+    timer: asyncio.Task[None] | None = None
     try:
         await band.start()
+        if args.duration_s is not None:
+            # Also ends a session that never connects (the band is off or out of range).
+            timer = asyncio.get_running_loop().create_task(_stop_after(band, args.duration_s))
         if args.raw:
             # Before the first await: the decoder task records from the very first entry.
             capture = CaptureWriter(
@@ -161,6 +169,8 @@ async def _record(args: argparse.Namespace) -> int:
             if args.duration_s is not None and band.now() >= args.duration_s:
                 await band.stop()
     finally:
+        if timer is not None:
+            timer.cancel()
         await band.stop()
         if writer is not None:
             writer.close()

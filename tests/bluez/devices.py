@@ -80,6 +80,8 @@ class VirtualH10(Peripheral):
     cp_writes: list[bytes] = field(default_factory=list)
     streaming: bool = False
     hr_on: bool = False
+    #: Answer every start with this status instead (e.g. 9, ERROR_INVALID_RANGE).
+    refuse_start: int | None = None
     _player: Player | None = None
     _task: asyncio.Task[None] | None = None
     _hr_task: asyncio.Task[None] | None = None
@@ -124,6 +126,8 @@ class VirtualH10(Peripheral):
             }
             if not needed <= set(chosen):
                 return self._answer(op, kind, 5)  # ERROR_INVALID_PARAMETER (issue 124)
+            if self.refuse_start is not None:
+                return self._answer(op, kind, self.refuse_start)
             if self.streaming:
                 return self._answer(op, kind, 6)  # ERROR_ALREADY_IN_STATE
             self.streaming = True

@@ -26,6 +26,7 @@ from sensor.ble import (
 from sensor.ble.items import BandItem
 from sensor.ble.scan import scan
 from sensor.decoders import polar_pmd as pmd
+from sensor.errors import DeviceError
 from tests.bluez.clips import walking_clip
 from tests.bluez.devices import VirtualH10, VirtualWitMotion
 from tests.bluez.emulator import BlueZEmulator
@@ -318,3 +319,22 @@ async def test_malformed_notification_is_counted_and_skipped(bluez: BlueZEmulato
     items = await collect(band, lambda items: n_samples(items) >= 150, on_item)
     assert band.counters.malformed["pmd_frame"] == 2
     assert n_samples(items) >= 150
+
+
+async def test_refused_start_ends_the_session_with_the_reason(bluez: BlueZEmulator) -> None:
+    h10 = add_h10(bluez)
+    h10.refuse_start = 9  # ERROR_INVALID_RANGE
+    band = BandSession(BandSpec(H10, "polar-h10"), options=FAST)
+    await band.start()
+    with pytest.raises(DeviceError, match=r"refused the ACC start .*: ERROR_INVALID_RANGE"):
+        await asyncio.wait_for(collect(band, lambda items: False), GUARD_S)
+    # A refused start is still followed by the stop command, in case the strap did start.
+    assert h10.cp_writes[-1] == pmd.encode_stop(pmd.MeasurementType.ACC)
+
+
+async def test_gives_up_after_max_attempts_when_asked(bluez: BlueZEmulator) -> None:
+    options = SessionOptions(scan_timeout_s=0.2, backoff_initial_s=0.01, max_attempts=2)
+    band = BandSession(BandSpec(H10, "polar-h10"), options=options)
+    await band.start()
+    with pytest.raises(DeviceError, match="gave up after 2 failed attempts: no such band"):
+        await asyncio.wait_for(collect(band, lambda items: False), GUARD_S)
