@@ -24,7 +24,7 @@ from analysis.registry import build_detectors
 from analysis.types import Placement, Samples, StreamInfo
 from sensor.recording import RecordingReader, to_body
 from tests.analysis.detector_contract import check_all
-from tests.paths import AS_RECORDINGS, REAL
+from tests.paths import AS_RECORDINGS, DATA, REAL
 
 SACRUM = AS_RECORDINGS / "mcginnis_sacrum_jump.csv"
 MOBGAP = REAL / "mobgap-lowback" / "HA_002_data.mat"
@@ -506,3 +506,33 @@ def test_linked_jumps_report_contact_rsi_and_repetitions_sets_after_a_pause() ->
     # A jump from standing after a pause has no contact time of its own.
     assert events[0].contact_time_s is None and events[2].contact_time_s is None
     assert [e.direction for e in events[:2]] == [Direction.BACKWARD, Direction.FORWARD]
+
+
+# ----------------------------------------------------------------------------------------
+# The project's simulated fixtures (tests/data/sim), end to end through the pipeline
+
+
+SIM_JUMPS = sorted((DATA / "sim").glob("jump*.csv"))
+
+
+@pytest.mark.skipif(not SIM_JUMPS, reason="simulated fixtures not generated")
+def test_simulated_fixtures_detection_and_the_levels_reached() -> None:
+    """Detection meets issue 4's targets; flight time and direction do not yet everywhere.
+
+    The levels asserted for those two are what the detector reaches (README, report): the
+    simulated trunk reads a rotation transient of up to 0.5-0.6 g for tens of milliseconds
+    after takeoff, and the simulated shank loads 30 ms before its labelled landing.
+    """
+    from tests.accuracy import evaluate_fixtures
+
+    report = evaluate_fixtures(["jump*", "lookalikes*", "walk_chest_100hz*", "cycle_shank_*"])
+    total = report.score("jump")
+    assert total.f1 >= 0.99
+    assert total.fp_on_empty == 0
+    assert max(total.latencies_s) <= 0.3
+    # Levels reached, not the 8 ms target: the simulated jump series (chest) is 40-60 ms
+    # short, single jumps at the waist about 9 ms.
+    for group, mae_s in (("sim chest 100 Hz", 0.065), ("sim waist 100 Hz", 0.013)):
+        errors = report.score("jump", group).flight_errors_s
+        assert float(np.mean(np.abs(errors))) <= mae_s, group
+    assert total.direction_accuracy >= 0.5
