@@ -248,8 +248,10 @@ class PedallingDetector:
         self._env = StreamingSOS(signal.butter(1, env_hz / nyq, output="sos"))
         # The still moment of a turn is seen late by the band-pass (group delay at 60 rpm)
         # and by the power smoother (first order: 1/(2π·fc) at low frequency).
-        _, band_delay = signal.group_delay(signal.sos2tf(band_sos), w=[1.0], fs=fs)
-        self._quiet_delay_s = float(band_delay[0]) / fs + 1.0 / (2.0 * math.pi * env_hz)
+        self._delay_hz: FloatArray = np.linspace(0.1, min(8.0, 0.45 * fs), 256)
+        _, band_delay = signal.group_delay(signal.sos2tf(band_sos), w=self._delay_hz, fs=fs)
+        self._delay_s: FloatArray = band_delay / fs
+        self._quiet_delay_s = self._group_delay_s(1.0) + 1.0 / (2.0 * math.pi * env_hz)
         # Leaky integrator: 1/(s + a) discretised; state starts at zero (a constant offset of
         # the pitch only rotates the frame and leaves the turning sense alone).
         a = 2.0 * math.pi * params.pitch_integrator_hz
@@ -332,6 +334,7 @@ class PedallingDetector:
         self._last_zc: float | None = None
         self._last_boundary: float | None = None
         self._boundary_before: float | None = None
+        self._last_delay_s: float | None = None
         # Winding of the levelled (horizontal, |f|) acceleration, gyroscope only.
         self._wind = 0.0
         self._wind_angle: float | None = None
@@ -368,10 +371,17 @@ class PedallingDetector:
             if kind == 1:
                 self._on_turn(at_t, sense, events)
                 continue
+            delay = None
             if self._last_boundary is not None:
-                self._on_cycle(self._measure(self._last_boundary, when, at_t), events)
+                # Each crossing is seen late by the band-pass's group delay at the crank rate
+                # of its time; during a spin-up the two ends of a cycle are delayed unequally.
+                delay = self._group_delay_s(1.0 / max(when - self._last_boundary, 1e-3))
+                before = delay if self._last_delay_s is None else self._last_delay_s
+                period = (when - delay) - (self._last_boundary - before)
+                self._on_cycle(self._measure(self._last_boundary, when, at_t, period), events)
             self._boundary_before = self._last_boundary
             self._last_boundary = when
+            self._last_delay_s = delay
         self._check_bout_end(float(t[-1]), events, t)
         self._last_t = float(t[-1])
 
@@ -480,11 +490,14 @@ class PedallingDetector:
         self._prev_vt = float(t[-1])
         return out
 
-    def _measure(self, start_t: float, end_t: float, at_t: float) -> _Cycle:
-        """Features of one cycle from the ring buffer."""
+    def _group_delay_s(self, hz: float) -> float:
+        return float(np.interp(hz, self._delay_hz, self._delay_s))
+
+    def _measure(self, start_t: float, end_t: float, at_t: float, period_s: float) -> _Cycle:
+        """Features of one cycle from the ring buffer; ``period_s`` is delay-corrected."""
         p = self.params
         period = end_t - start_t
-        cadence = 60.0 / period if period > 0 else math.inf
+        cadence = 60.0 / period_s if period_s > 0 else math.inf
         rows = self._ring.view()
         sel = rows[(rows[:, 0] >= start_t) & (rows[:, 0] < end_t)]
         bad = _Cycle(start_t, end_t, at_t, False, cadence, 0.0)
@@ -541,7 +554,7 @@ class PedallingDetector:
         if (start_t - before) > self.params.max_period_change * (end_t - start_t) or (
             end_t - start_t
         ) > self.params.max_period_change * (start_t - before):
-            return False
+            return False  # a fast spin-up or slow-down: the pair is not periodic either way
         sel = rows[(rows[:, 0] >= before) & (rows[:, 0] < end_t)]
         if sel.shape[0] < 16:
             return False
@@ -591,7 +604,11 @@ class PedallingDetector:
         if not in_bout and self._pending is not None:
             pending = self._pending
             self._pending = None
-            if abs(pending.end_t - cycle.start_t) > 1e-9:
+            p_a, p_b = pending.end_t - pending.start_t, cycle.end_t - cycle.start_t
+            if abs(pending.end_t - cycle.start_t) > 1e-9 or max(
+                p_a, p_b
+            ) > self.params.max_period_change * min(p_a, p_b):
+                # A bout starts with two alike turns in a row (a step pair is not alike).
                 self._pending = cycle
                 return
             # Both cycles' evidence decides the first revolution's direction.

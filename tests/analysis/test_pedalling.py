@@ -488,6 +488,24 @@ def _score_fixture(csv: Path) -> dict[str, float]:
     for e in revs:
         k = int(np.argmin(np.abs(times - e.t)))
         ok += str(e.direction) == labelled[k]["direction"]
+    # The labelled crank as turns against time, run by run (a run: one direction, no stop).
+    runs: list[tuple[list[float], list[float]]] = []
+    for r in labelled:
+        start = r["t"] - 60.0 / r["cadence_rpm"]
+        if runs and abs(runs[-1][0][-1] - start) < 1e-3:
+            runs[-1][0].append(r["t"])
+            runs[-1][1].append(runs[-1][1][-1] + 1.0)
+        else:
+            runs.append(([start, r["t"]], [0.0, 1.0]))
+    cadence_err = []
+    for e in revs:
+        begin = e.t - 60.0 / e.cadence_rpm
+        for run_t, run_turns in runs:
+            if run_t[0] <= begin and e.t <= run_t[-1]:
+                turns = np.interp([begin, e.t], run_t, run_turns)
+                true_rpm = (turns[1] - turns[0]) / (e.t - begin) * 60
+                if 40.0 <= true_rpm <= 120.0:  # the cadence range
+                    cadence_err.append(abs(e.cadence_rpm - true_rpm))
     hits = [
         (r, e)
         for r in truth["reversals"]
@@ -497,8 +515,15 @@ def _score_fixture(csv: Path) -> dict[str, float]:
     tp = len({id(r) for r, _ in hits})
     precision = tp / max(1, len(found))
     recall = tp / max(1, len(truth["reversals"]))
+    allowed = []  # the latency bound: one revolution (at the new cadence) + 1 s
+    for r, e in hits:
+        after = [x for x in labelled if x["t"] > r["t"]]
+        one_turn_s = 60.0 / after[0]["cadence_rpm"] if after else 0.0
+        allowed.append(e.detected_at - r["t"] - one_turn_s - 1.0)
     return {
         "revolutions": len(revs),
+        "cadence_mae_rpm": float(np.mean(cadence_err)) if cadence_err else 0.0,
+        "latency_over_bound_s": max(allowed, default=-1.0),
         "count_error": count_err,
         "direction": ok / max(1, len(revs)),
         "reversal_f1": 2 * precision * recall / max(1e-9, precision + recall),
