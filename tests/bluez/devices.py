@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from sensor.decoders import movesense, witmotion
 from sensor.decoders import polar_pmd as pmd
-from sensor.decoders import witmotion
 from sensor.decoders.heart_rate import HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE
 from sensor.decoders.info import BATTERY_LEVEL, BATTERY_SERVICE, DEVICE_INFORMATION_SERVICE
 from tests.bluez.emulator import Char, Peripheral
@@ -301,3 +301,68 @@ class HeartRateStrap(Peripheral):
                 await asyncio.sleep(0.2)
                 self.notify(HEART_RATE_MEASUREMENT, bytes([0x00, 60 + self.sent % 100]))
                 self.sent += 1
+
+
+@dataclass
+class VirtualMovesense(Peripheral):
+    """A Movesense sensor with the GATT sensor data app: SUBSCRIBE ``/Meas/IMU6/<rate>``, then
+    data packets ``[2, ref, u32 ms of the first sample, acc vectors (m/s²), gyro vectors]``."""
+
+    clip: Clip | None = None
+    samples_per_packet: int = 4
+    subscriptions: dict[int, str] = field(default_factory=dict)
+    _player: Player | None = None
+    _task: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.services = {
+            movesense.GSP_SERVICE: [
+                Char(movesense.GSP_WRITE, ["write", "write-without-response"]),
+                Char(movesense.GSP_NOTIFY, ["notify"]),
+            ],
+            **info_services("Movesense Active", "Amer Sports", 75),
+        }
+        assert self.clip is not None
+        self._player = Player(self.clip, tick_s=0.04)
+
+    def write(self, uuid: str, data: bytes) -> None:
+        if uuid != movesense.GSP_WRITE or len(data) < 2:
+            return
+        op, ref = data[0], data[1]
+        if op == movesense.CMD_SUBSCRIBE:
+            self.subscriptions[ref] = data[2:].decode()
+            assert self._player is not None
+            if self._player.started_at is None:
+                self._player.started_at = time.monotonic()
+            self._task = asyncio.get_running_loop().create_task(self._stream(ref))
+            self.notify(movesense.GSP_NOTIFY, bytes([movesense.RESP_COMMAND, ref, 200, 0]))
+        elif op == movesense.CMD_UNSUBSCRIBE:
+            self.subscriptions.pop(ref, None)
+            self.disconnected()
+
+    def disconnected(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _stream(self, ref: int) -> None:
+        assert self._player is not None and self.clip is not None
+        pending: list[int] = []
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await asyncio.sleep(self._player.tick_s)
+                pending.extend(self._player.due())
+                while len(pending) >= self.samples_per_packet:
+                    idx, pending = (
+                        pending[: self.samples_per_packet],
+                        pending[self.samples_per_packet :],
+                    )
+                    self.notify(movesense.GSP_NOTIFY, self.packet(ref, idx))
+
+    def packet(self, ref: int, idx: list[int]) -> bytes:
+        assert self.clip is not None and self.clip.gyro_dps is not None
+        ts_ms = 1000 + round(float(self.clip.time_s[idx[0]]) * 1000)
+        acc = self.clip.acc_g[idx] * movesense.STANDARD_GRAVITY_M_S2
+        gyro = self.clip.gyro_dps[idx]
+        body = np.concatenate([acc.reshape(-1), gyro.reshape(-1)]).astype("<f4").tobytes()
+        return bytes([movesense.RESP_DATA, ref]) + ts_ms.to_bytes(4, "little") + body

@@ -18,7 +18,7 @@ from sensor.ble import (
 from sensor.ble.items import BandItem
 from sensor.decoders import witmotion
 from tests.bluez.clips import walking_clip
-from tests.bluez.devices import HeartRateStrap, VirtualH10, VirtualWitMotion
+from tests.bluez.devices import Clip, HeartRateStrap, VirtualH10, VirtualMovesense, VirtualWitMotion
 from tests.bluez.emulator import BlueZEmulator
 from tests.bluez.fixtures import bluez_fixture, system_bus_fixture  # noqa: F401
 
@@ -80,3 +80,35 @@ async def test_three_bands_at_once(bluez: BlueZEmulator) -> None:
     # Every band was stopped on the way out; the H10 was sent its stop command.
     assert h10.cp_writes[-1] == bytes([0x03, 0x02])
     assert all(s.error is None for s in sessions)
+
+
+async def test_movesense_imu6(bluez: BlueZEmulator) -> None:
+    base = walking_clip()
+    clip = Clip(base.time_s * 100 / 104, base.acc_g, base.gyro_dps, 104.0)
+    sensor = bluez.add(VirtualMovesense("0C:8C:DC:00:11:22", "Movesense 220330000122", clip=clip))
+    band = BandSession(BandSpec("Movesense", "movesense"), options=OPTIONS)
+    await band.start()
+    got: list[SampleBatch] = []
+
+    async def run() -> None:
+        async for item in band:
+            if isinstance(item, SampleBatch):
+                got.append(item)
+                if sum(len(b.samples) for b in got) >= 100:
+                    return
+
+    await asyncio.wait_for(run(), GUARD_S)
+    await band.stop()
+    # Subscribed to the IMU6 resource at the profile's rate; unsubscribed on the way out.
+    writes = [data for _, data in sensor.writes]
+    assert writes[0] == b"\x01\x63/Meas/IMU6/104"
+    assert writes[-1] == b"\x02\x63"
+    acc = np.concatenate([b.samples.acc_g for b in got])
+    gyro = np.concatenate([b.samples.gyro_dps for b in got if b.samples.gyro_dps is not None])
+    n = len(acc)
+    np.testing.assert_allclose(acc, clip.acc_g[:n], atol=1e-6)  # float32 on the wire
+    assert clip.gyro_dps is not None
+    np.testing.assert_allclose(gyro, clip.gyro_dps[:n], atol=1e-4)
+    t = np.concatenate([b.samples.time_s for b in got])
+    assert np.all(np.diff(t) > 0)
+    np.testing.assert_allclose(np.diff(t), 1 / 104, atol=1.1e-3)  # ms timestamps
