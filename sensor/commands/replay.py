@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
 
     band_id = band_id_for(id=args.band_id, name=source.name or Path(args.file).stem)
     pipeline = build_pipeline(source.info)
-    publisher = Publisher(settings)
+    # Its own availability topic: a replay must not mark a running service offline.
+    publisher = Publisher(settings, service_name="replay")
     started = datetime.now(UTC)
     events: list[Event] = []
     hr_t: list[float] = []

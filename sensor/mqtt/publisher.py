@@ -76,6 +76,10 @@ class Publisher:
         Prefix of this session's event ids; random by default.
     clock
         Wall clock for messages that have no stream time (battery, summaries).
+    service_name
+        ``None`` for the service (availability and last will on ``<base>/status``); a name
+        for another publisher on the same base topic, such as ``replay``, whose availability
+        goes to ``<base>/status/<name>`` so that it never flips the live service's.
     """
 
     def __init__(
@@ -84,9 +88,10 @@ class Publisher:
         *,
         session_id: str | None = None,
         clock: Callable[[], datetime] = now_utc,
+        service_name: str | None = None,
     ) -> None:
         self.settings = settings
-        self.topics = Topics(settings.base_topic, settings.discovery_prefix)
+        self.topics = Topics(settings.base_topic, settings.discovery_prefix, service_name)
         self.session_id = session_id or uuid.uuid4().hex[:12]
         self._clock = clock
         self._outbox: Outbox | None = None

@@ -3,6 +3,8 @@
 ::
 
     <base>/status                       service availability: online/offline, retained, last will
+    <base>/status/<name>                the same for a named publisher (replay), so that it
+                                        never flips the live service's availability
     <base>/<band>/status                band availability: online/offline, retained
     <base>/<band>/device                device info JSON, retained
     <base>/<band>/battery               battery JSON, retained
@@ -28,6 +30,8 @@ _BAND_ID_BAD_RUN = re.compile(r"[^a-z0-9_-]+")
 #: Long enough for a Bluetooth address or CoreBluetooth UUID as hex, short enough for topics
 #: people read and type.
 MAX_BAND_ID_CHARS = 48
+#: Band ids that would make a band's topics overlap the service's (``<base>/status/...``).
+RESERVED_BAND_IDS = frozenset({"status"})
 _MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 
 
@@ -49,6 +53,8 @@ def sanitize_band_id(text: str) -> str:
     if not cleaned.strip("_-"):
         digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         return f"band-{digest}"
+    if cleaned in RESERVED_BAND_IDS:
+        return f"{cleaned}_"
     return cleaned
 
 
@@ -78,7 +84,11 @@ def band_id_for(
 
 
 def is_valid_band_id(band_id: str) -> bool:
-    return bool(_BAND_ID_OK.fullmatch(band_id)) and len(band_id) <= MAX_BAND_ID_CHARS
+    return (
+        bool(_BAND_ID_OK.fullmatch(band_id))
+        and len(band_id) <= MAX_BAND_ID_CHARS
+        and band_id not in RESERVED_BAND_IDS
+    )
 
 
 @dataclass(frozen=True)
@@ -87,9 +97,13 @@ class Topics:
 
     base: str = "retrosense"
     discovery_prefix: str = "homeassistant"
+    #: A named publisher's availability goes to ``<base>/status/<service>`` instead.
+    service: str | None = None
 
     @property
     def service_status(self) -> str:
+        if self.service:
+            return f"{self.base}/status/{sanitize_band_id(self.service)}"
         return f"{self.base}/status"
 
     @property

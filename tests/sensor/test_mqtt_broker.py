@@ -158,6 +158,17 @@ def test_replay_delivers_every_event_once_read_by_mosquitto_sub(
         datetime.fromisoformat(got["time"].replace("Z", "+00:00"))
     summary = [json.loads(p) for topic, p in lines if topic.endswith("/summary")]
     assert len(summary) == 1 and summary[0]["band"] == "chest_band_1"
+    # The replay's availability has its own topic: a live service's is left alone.
+    status = Sink(mosquitto.url, [f"{base}/status", f"{base}/status/+"], client_id=unique("st-"))
+    try:
+        got = status.wait_for(lambda g: len(g) >= 1)
+        time.sleep(0.2)  # anything else retained arrives together with it
+        assert [(m.topic, m.payload) for m in status.snapshot()] == [
+            (f"{base}/status/replay", b"offline")
+        ]
+        assert got[0].retain
+    finally:
+        status.close()
 
 
 def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(

@@ -49,6 +49,16 @@ def test_any_text_sanitises_to_a_valid_stable_id(name: str) -> None:
 def test_unsanitised_ids_are_refused_by_the_topic_tree() -> None:
     with pytest.raises(ValueError, match="not sanitised"):
         Topics().state("a/b")
+    with pytest.raises(ValueError, match="not sanitised"):
+        Topics().state("status")
+
+
+def test_band_and_service_topics_never_overlap() -> None:
+    assert sanitize_band_id("Status") == "status_"
+    live, replay = Topics("rs"), Topics("rs", service="replay")
+    assert (live.service_status, replay.service_status) == ("rs/status", "rs/status/replay")
+    band_topics = {live.band_status("status_"), live.state("status_"), live.event("x", "jump")}
+    assert not band_topics & {live.service_status, replay.service_status}
 
 
 def test_band_id_comes_from_the_address_not_the_name() -> None:
