@@ -55,6 +55,9 @@ log = logging.getLogger(__name__)
 WINDOW = 16
 #: paho's reconnect back-off, seconds: first retry after 1 s, doubling to at most 10 s, so a
 #: broker that restarts is found again within 10 s.
+#: Sample times are floats: 8.1 - 7.1 is a hair under 1.0. A microsecond is far below any
+#: sensor's sample period.
+_TIME_EPS_S = 1e-6
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 10
 
@@ -261,7 +264,7 @@ class Publisher:
         with self._lock:
             last = self._last_state_t.get(band_id)
             if last is not None and (
-                t == last or (not force and t - last < self.settings.state_interval_s)
+                t == last or (not force and t - last < self.settings.state_interval_s - _TIME_EPS_S)
             ):
                 return
             band = self._band(band_id)

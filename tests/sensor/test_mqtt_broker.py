@@ -621,3 +621,39 @@ def test_credentials_come_from_the_environment(
                 assert "refused" in (pub.counters()["last_error"] or "")
         finally:
             pub.stop(0.5)
+
+
+def test_raw_samples_only_when_asked_and_one_message_per_notification(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from analysis.types import Samples
+
+    rng = np.random.default_rng(8)
+    t = np.arange(0, 1.0, 0.01)
+    chunk = Samples(time_s=t, acc_g=rng.normal(0, 0.1, (t.size, 3)) + np.array([0.0, 0.0, 1.0]))
+    for raw in (False, True):
+        folder = tmp_path / str(raw)
+        folder.mkdir()
+        s = settings_for(mosquitto.url, folder, raw=raw, discovery=False)
+        sink = Sink(mosquitto.url, [f"{s.base_topic}/+/raw"], client_id=unique("raw-"))
+        pub = Publisher(s)
+        pub.start()
+        try:
+            pub.band_online(BandInfo("b", "B", STARTED))
+            for piece in chunk.chunks(25):  # four notifications
+                pub.publish_raw("b", piece)
+            pub.publish_event("b", jump(0))
+            assert pub.wait_drained(WAIT_S)
+        finally:
+            pub.stop(5)
+        if not raw:
+            assert sink.snapshot() == [] and pub.counters()["enqueued_raw"] == 0
+        else:
+            got = [m.json for m in sink.wait_for(lambda g: len(g) >= 4)]
+            assert [len(m["t"]) for m in got] == [25, 25, 25, 25]
+            assert got[1]["t0"] == 0.25 and got[1]["time"] == "2026-05-01T09:30:00.250Z"
+            back = np.array([row for m in got for row in m["acc"]])
+            assert np.allclose(back, chunk.acc_g, atol=5e-5)
+        sink.close()

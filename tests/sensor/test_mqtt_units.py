@@ -229,3 +229,33 @@ def test_a_second_process_cannot_open_the_same_outbox(tmp_path: Path) -> None:
     assert "in use by another retrosense process" in out.stdout
     with pytest.raises(OutboxError):
         raise OutboxError(path, "x")
+
+
+def test_state_is_throttled_and_carries_heart_rate(tmp_path: Path) -> None:
+    """No broker needed: what the publisher queues is in its counters and outbox."""
+    from sensor.mqtt.publisher import Publisher
+
+    s = BrokerSettings(
+        url="mqtt://127.0.0.1:9",  # discard port: nothing answers
+        outbox_path=str(tmp_path / "o.sqlite3"),
+        state_interval_s=1.0,
+        discovery=False,
+    )
+    pub = Publisher(s)
+    pub.start()
+    try:
+        pub.band_online(BandInfo("b", "B", datetime(2026, 5, 1, tzinfo=UTC)))
+        for i in range(100):  # 10 s in 0.1 s notifications
+            t = 0.1 * (i + 1)
+            pub.publish_hr("b", t, 120.0 + i % 5, [500.0])
+            pub.tick("b", t)
+        assert pub.counters()["enqueued_state"] == 10
+        assert pub.state("b")["hr_bpm"] == 124.0
+        with pytest.raises(KeyError, match="band_online"):
+            pub.publish_event("unknown", jump(1.0))
+    finally:
+        assert not pub.stop(0.1)
+    with Outbox(tmp_path / "o.sqlite3", 100) as box:
+        states = [json.loads(m.payload) for m in box.after(0, 100)]
+    assert [round(x["t"], 1) for x in states] == [round(0.1 + k, 1) for k in range(10)]
+    assert all(x["hr_bpm"] is not None and x["rr_ms"] == [500.0] for x in states)
