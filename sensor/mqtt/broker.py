@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 DEFAULT_URL = "mqtt://localhost:1883"
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 1883
+#: rumqttd's default limit is 20 KiB (iotcore 0.4 ``IotCoreBroker`` signature); a session
+#: summary with a long list of jumps can pass that, and a broker that drops the connection
+#: over one message would stall the outbox behind it. 1 MiB leaves room for any of ours.
+MAX_PAYLOAD_BYTES = 1 << 20
 
 
 def broker_answers(host: str = LOOPBACK, port: int = DEFAULT_PORT, timeout_s: float = 0.3) -> bool:
@@ -45,7 +49,7 @@ class EmbeddedBroker:
                 "pip install 'retrosense[broker]', or give a broker URL",
             ) from err
         self.port = port
-        self._broker: Any = Broker(port=port, listen=LOOPBACK)
+        self._broker: Any = Broker(port=port, listen=LOOPBACK, max_payload_size=MAX_PAYLOAD_BYTES)
 
     @property
     def url(self) -> str:

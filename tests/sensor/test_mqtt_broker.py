@@ -542,6 +542,13 @@ def test_embedded_broker_works_through_the_mqtt_3_fallback(tmp_path: Path) -> No
             )
             assert [e["seq"] for e in got] == [1, 2, 3, 4, 5]
             assert pub.counters()["protocol"] == "3.1.1"
+            # A long session's summary is far over rumqttd's default 20 KiB payload limit.
+            pub.publish_summary(
+                "b", {"jumps": [{"t": float(i), "height_m": 0.2} for i in range(3000)]}
+            )
+            big = sink.wait_for(lambda g: any(m.topic.endswith("/summary") for m in g))
+            summary = next(m for m in big if m.topic.endswith("/summary"))
+            assert len(summary.payload) > 20 * 1024 and len(summary.json["jumps"]) == 3000
         finally:
             pub.stop(5)
             sink.close()
