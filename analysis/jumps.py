@@ -75,19 +75,22 @@ class JumpParams:
     edge_level_s, edge_noise_g
         Each edge is then refined to where ``|a|`` comes within ``edge_noise_g`` (a few times
         the sensor noise) of the flight's level over the ``edge_level_s`` next to it.
-    takeoff_midway
-        Put takeoff half-way down the propulsion drop (between body weight and the flight
-        level) rather than where the drop meets the flight level (the default: the ground
-        force reaching zero). The labelled real sacrum jump sits there (3 ms against 9 ms),
-        and a rotation transient after takeoff makes the end of the drop late; but without
-        one it puts takeoff 20-25 ms early and lets running strides pass for hops.
+    takeoff_drop_fraction
+        Takeoff is put this fraction of the way up the propulsion drop, from the flight level
+        towards body weight (0: where the drop meets the flight level, the ground force's
+        zero for a sensor at the centre of mass). A trunk sensor reads a lever-arm rotation
+        term that changes when the ground's torque vanishes and settles over tens of
+        milliseconds, so the end of the drop comes late: on the labelled real sacrum jump 0
+        gives 9 ms, 0.35 gives 5 ms, 0.5 gives 3 ms of flight-time error. 0.35 keeps the
+        flights of running strides (about 0.1 s) measured below ``min_flight_s``.
     abrupt_rise_g
         When the first sample after the flight is more than this above the flight level, the
         impact began somewhere in the sample interval before it: landing is put at no earlier
         than the interval's midpoint.
     min_flight_s, max_flight_s
-        Flight times outside this range are not jumps. 0.13 s keeps hops of 0.15 s with room
-        for timing error, and stays above the flight of running steps; 1.0 s is a 1.2 m jump.
+        Flight times outside this range are not jumps. 0.14 s keeps hops of 0.15 s and stays
+        above the flight of running strides (about 0.1 s, measured up to 0.13 s with the
+        takeoff rule below); 1.0 s is a 1.2 m jump.
     merge_gap_s, bridge_max_g
         Two low runs separated by at most ``merge_gap_s`` whose samples in between stay below
         ``bridge_max_g`` are one flight (a strap or belt bouncing in the air).
@@ -128,8 +131,8 @@ class JumpParams:
     edge_level_s: float = 0.05
     edge_noise_g: float = 0.03
     abrupt_rise_g: float = 0.5
-    takeoff_midway: bool = False
-    min_flight_s: float = 0.13
+    takeoff_drop_fraction: float = 0.35
+    min_flight_s: float = 0.14
     max_flight_s: float = 1.0
     merge_gap_s: float = 0.03
     bridge_max_g: float = 1.0
@@ -155,6 +158,7 @@ class JumpParams:
             "edge_level_s": (0.0, 0.2),
             "edge_noise_g": (0.0, 0.5),
             "abrupt_rise_g": (0.05, 10.0),
+            "takeoff_drop_fraction": (0.0, 0.9),
             "min_flight_s": (0.02, 2.0),
             "max_flight_s": (0.05, 3.0),
             "merge_gap_s": (0.0, 0.05),
@@ -430,12 +434,13 @@ class JumpDetector:
         j0 = _first_below(mag, k0, min(k0 + m, e), min(takeoff_level, edge))
         j1 = _last_below(mag, max(k1 + 1 - m, s), k1 + 1, min(landing_level, edge))
         takeoff_t = _crossing(t[j0 - 1], t[j0], mag[j0 - 1], mag[j0], min(takeoff_level, edge))
-        if p.takeoff_midway:
-            # Takeoff at the half-way point of the propulsion drop, from body weight to the
-            # flight level: after takeoff the reading is the flight's rotation term, which
-            # jumps when the ground's torque vanishes and decays over tens of milliseconds,
-            # so the end of the drop comes late.
-            mid = 0.5 * (1.0 + takeoff_level - p.edge_noise_g)
+        if p.takeoff_drop_fraction > 0.0:
+            # Takeoff part of the way down the propulsion drop, from the flight level towards
+            # body weight: after takeoff a trunk sensor reads the rotation (lever-arm) term,
+            # which changes when the ground's torque vanishes and settles over tens of
+            # milliseconds, so the end of the drop comes late.
+            floor = takeoff_level - p.edge_noise_g
+            mid = floor + p.takeoff_drop_fraction * (1.0 - floor)
             lo = max(k0 - round(0.15 * self.info.sample_rate_hz), 0)
             above = np.flatnonzero(mag[lo:k0] >= mid)
             if above.size:
@@ -483,9 +488,7 @@ class JumpDetector:
     def _evaluate(self, c: _Candidate, data: FloatArray, detected_at: float) -> JumpEvent | None:
         p = self.params
         flight = c.landing_t - c.takeoff_t
-        # Edge timing is good to about half a sample period: at 25 Hz that is 20 ms, so the
-        # shortest flight is judged with that allowance.
-        if not (p.min_flight_s - 0.5 / self.info.sample_rate_hz <= flight <= p.max_flight_s):
+        if not (p.min_flight_s <= flight <= p.max_flight_s):
             return None
         t = data[:, _T]
         mag = data[:, _MAG]
