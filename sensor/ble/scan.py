@@ -24,8 +24,16 @@ async def scan(
     """Scan for ``timeout_s`` and match each device to a profile (strongest signal first)."""
     from bleak import BleakScanner
 
+    from sensor.ble.session import _bluetooth_missing, _is_bleak_error, bluetooth_missing_text
+    from sensor.errors import DeviceError
+
     known = profiles if profiles is not None else all_profiles()
-    found = await BleakScanner.discover(timeout=timeout_s, return_adv=True)
+    try:
+        found = await BleakScanner.discover(timeout=timeout_s, return_adv=True)
+    except Exception as err:
+        if _bluetooth_missing(err) or _is_bleak_error(err):
+            raise DeviceError("scan", bluetooth_missing_text(err)) from err
+        raise
     results = []
     for device, adv in found.values():
         name = adv.local_name or device.name

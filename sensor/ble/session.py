@@ -384,11 +384,20 @@ class BandSession:
                         self.error = err
                         return
                 except (TimeoutError, OSError, EOFError, DecodeError) as err:
+                    if _bluetooth_missing(err) and not self._has_connected:
+                        self.error = DeviceError(self.label, bluetooth_missing_text(err))
+                        return
                     conn.reason = f"{type(err).__name__}: {err or 'timed out'}"
                     connect_failures += 1
                 except Exception as err:
                     if not _is_bleak_error(err):
-                        raise
+                        log.exception("%s: unexpected error; the session ends", self.label)
+                        self.error = DeviceError(self.label, f"unexpected error: {err!r}")
+                        return
+                    if _bluetooth_missing(err) and not self._has_connected:
+                        # Nothing to retry for yet: say so at once rather than loop.
+                        self.error = DeviceError(self.label, bluetooth_missing_text(err))
+                        return
                     conn.reason = f"{type(err).__name__}: {err}"
                     if type(err).__name__ == "BleakDeviceNotFoundError":
                         connect_failures = 0
@@ -537,6 +546,26 @@ class BandSession:
             self.band_id, self.now(), self.name or "", self.address or "", self.device_info
         )
         self._enqueue(_Raw(item.time_s, "item", "", b"", item))
+
+
+def _bluetooth_missing(err: BaseException) -> bool:
+    """No adapter, Bluetooth off, or no system D-Bus to reach BlueZ through."""
+    from bleak.exc import BleakBluetoothNotAvailableError
+
+    if isinstance(err, BleakBluetoothNotAvailableError):
+        return True
+    # bluetoothd not running: the bus answers that nobody owns org.bluez.
+    return isinstance(err, (FileNotFoundError, ConnectionRefusedError)) or (
+        "org.freedesktop.DBus.Error.ServiceUnknown" in str(err)
+    )
+
+
+def bluetooth_missing_text(err: BaseException) -> str:
+    """One line for a user whose machine cannot reach Bluetooth."""
+    return (
+        f"Bluetooth is not available ({err}); is the adapter present and powered, "
+        "and is bluetoothd running?"
+    )
 
 
 def _is_bleak_error(err: BaseException) -> bool:

@@ -100,3 +100,17 @@ async def test_ctrl_c_stops_the_band_and_keeps_the_file(
     assert h10.cp_writes[-1] == STOP and not h10.streaming
     assert len(RecordingReader(csv).read_all()) > 50
     assert "Traceback" not in err.decode()
+
+
+async def test_no_bluez_is_one_clear_line(system_bus: str, tmp_path: Path) -> None:
+    # A bus with nobody owning org.bluez: bluetoothd is not running.
+    for args in (
+        ["scan", "--timeout-s", "1"],
+        ["record", "--band", H10, "-o", str(tmp_path / "x.csv")],
+    ):
+        proc = await retrosense(*args)
+        _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+        assert proc.returncode == 2
+        last = err.decode().strip().splitlines()[-1]
+        assert last.startswith("retrosense: error: ") and "Bluetooth is not available" in last
+        assert "Traceback" not in err.decode()
