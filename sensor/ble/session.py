@@ -31,6 +31,7 @@ from analysis.types import Placement, StreamInfo
 from sensor.ble.drivers import Driver, make_driver
 from sensor.ble.items import (
     BandItem,
+    BatteryReading,
     DeviceInfoReading,
     LinkEvent,
     LinkStatus,
@@ -363,6 +364,8 @@ class BandSession:
                 log.warning("%s: skipping malformed %s (logged once per kind)", self.label, err)
             return
         for item in items:
+            if isinstance(item, BatteryReading):
+                self.battery_percent = item.percent
             if isinstance(item, SampleBatch):
                 self._last_sample_s = float(item.samples.time_s[-1])
             self._out.put_nowait(item)
@@ -526,6 +529,8 @@ class BandSession:
             try:
                 data = await link.read(BATTERY_LEVEL)
                 self.battery_percent = data[0] if len(data) == 1 else None
+                if "notify" in link._char(BATTERY_LEVEL).properties:
+                    await link.subscribe(BATTERY_LEVEL)  # changes over a long session
             except Exception as err:
                 if not _is_bleak_error(err):
                     raise

@@ -16,6 +16,7 @@ import pytest
 from sensor.ble import (
     BandSession,
     BandSpec,
+    BatteryReading,
     DeviceInfoReading,
     HeartRateReading,
     LinkEvent,
@@ -26,6 +27,7 @@ from sensor.ble import (
 from sensor.ble.items import BandItem
 from sensor.ble.scan import scan
 from sensor.decoders import polar_pmd as pmd
+from sensor.decoders.info import BATTERY_LEVEL
 from sensor.errors import DeviceError
 from tests.bluez.clips import walking_clip
 from tests.bluez.devices import VirtualH10, VirtualWitMotion
@@ -99,7 +101,13 @@ async def test_h10_streams_the_recording(bluez: BlueZEmulator, compressed: bool)
     assert clip is not None
     band = BandSession(BandSpec(H10, "polar-h10"), options=FAST)
     await band.start()
-    items = await collect(band, lambda items: n_samples(items) >= 250)
+    drained = []
+
+    def battery_drains(item: BandItem) -> None:
+        if isinstance(item, SampleBatch) and not drained:
+            drained.append(h10.notify(BATTERY_LEVEL, bytes([86])))
+
+    items = await collect(band, lambda items: n_samples(items) >= 250, battery_drains)
 
     # The start command carries every setting: rate 100 Hz, resolution 16, range 8 g.
     assert START_100HZ_8G in h10.cp_writes
@@ -121,7 +129,9 @@ async def test_h10_streams_the_recording(bluez: BlueZEmulator, compressed: bool)
     assert hr and hr[0].bpm == 120 and hr[0].rr_s == (0.5,) and hr[0].contact is True
     info = next(i for i in items if isinstance(i, DeviceInfoReading))
     assert info.info.model == "Polar H10" and info.address == H10
-    assert band.battery_percent == 87
+    # Battery: read on connect, then followed by its notifications.
+    assert [i.percent for i in items if isinstance(i, BatteryReading)] == [87, 86]
+    assert drained == [True] and band.battery_percent == 86
     assert band.band_id == "c82e0a1b2c3d"
     assert statuses(items)[:2] == [LinkStatus.CONNECTING, LinkStatus.CONNECTED]
     assert statuses(items)[-1] is LinkStatus.STOPPED
