@@ -68,7 +68,7 @@ from analysis.events import (
     PedalReversalEvent,
     RevolutionEvent,
 )
-from analysis.stream import GapSplitter, RingBuffer, StreamingSOS, finite_rows, run_batch
+from analysis.stream import GapSplitter, finite_rows, run_batch
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
 #: Rows processed at a time; bounds the ring buffer however large a chunk arrives.
@@ -197,6 +197,67 @@ class PedallingParams:
             raise ValueError("tilt_ratio_high must not be below tilt_ratio_low")
 
 
+class _History:
+    """The last rows of the signals, oldest first, readable as a slice without copying.
+
+    Rows are appended to a buffer twice the capacity; when it fills, the newest
+    ``capacity`` rows move to its front (one copy per ``capacity`` rows appended).
+    """
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self._cap = capacity
+        self._buf = np.zeros((2 * capacity, width))
+        self._n = 0
+
+    def clear(self) -> None:
+        self._n = 0
+
+    def extend(self, *columns: FloatArray) -> None:
+        k = columns[0].shape[0]
+        if self._n + k > self._buf.shape[0]:
+            keep = min(self._n, self._cap)
+            self._buf[:keep] = self._buf[self._n - keep : self._n]
+            self._n = keep
+        for j, col in enumerate(columns):
+            self._buf[self._n : self._n + k, j] = col
+        self._n += k
+
+    def between(self, t0: float, t1: float) -> FloatArray:
+        """Rows with ``t0 <= time < t1`` (a view)."""
+        times = self._buf[: self._n, 0]
+        i, j = np.searchsorted(times, [t0, t1], side="left")
+        out: FloatArray = self._buf[int(i) : int(j)]
+        return out
+
+
+class _Filter:
+    """A low-order IIR filter (transfer function) whose state carries across chunks.
+
+    ``lfilter`` rather than ``sosfilt``: for these second- and fourth-order filters the direct
+    form is accurate in float64, and each call costs a fifth of ``sosfilt``'s (≈ 35 µs against
+    ≈ 180 µs with SciPy 1.16), which matters at BLE chunk sizes of 7-20 samples.
+    With ``steady`` the state starts at steady state for the first sample (as
+    ``StreamingSOS``), otherwise at zero.
+    """
+
+    def __init__(self, b: FloatArray, a: FloatArray, *, steady: bool) -> None:
+        self._b = b
+        self._a = a
+        self._zi_unit: FloatArray = signal.lfilter_zi(b, a) if steady else np.zeros(len(a) - 1)
+        self._zi: FloatArray | None = None
+
+    def reset(self) -> None:
+        self._zi = None
+
+    def process(self, x: FloatArray) -> FloatArray:
+        """Filter ``x`` (shape ``(n,)`` or ``(n, channels)``) along time."""
+        if self._zi is None:
+            self._zi = self._zi_unit * x[0] if x.ndim == 1 else np.outer(self._zi_unit, x[0])
+        y, self._zi = signal.lfilter(self._b, self._a, x, axis=0, zi=self._zi)
+        out: FloatArray = y
+        return out
+
+
 @dataclass
 class _Cycle:
     """One cycle of the counting signal, between two confirmed upward zero crossings."""
@@ -242,10 +303,10 @@ class PedallingDetector:
         high = min(params.band_high_hz, 0.45 * fs)
         low = min(params.band_low_hz, 0.5 * high)
         band_sos: FloatArray = signal.butter(2, [low / nyq, high / nyq], "bandpass", output="sos")
-        self._band = StreamingSOS(band_sos)
+        self._band = _Filter(*signal.sos2tf(band_sos), steady=True)
         # Squared amplitude of the counting signal, smoothed over about one slow revolution.
         env_hz = min(0.5, 0.2 * nyq)
-        self._env = StreamingSOS(signal.butter(1, env_hz / nyq, output="sos"))
+        self._env = _Filter(*signal.butter(1, env_hz / nyq), steady=True)
         # The still moment of a turn is seen late by the band-pass (group delay at 60 rpm)
         # and by the power smoother (first order: 1/(2π·fc) at low frequency).
         self._delay_hz: FloatArray = np.linspace(0.1, min(8.0, 0.45 * fs), 256)
@@ -256,8 +317,7 @@ class PedallingDetector:
         # the pitch only rotates the frame and leaves the turning sense alone).
         a = 2.0 * math.pi * params.pitch_integrator_hz
         b_lp, a_lp = signal.bilinear([1.0], [1.0, a], fs=fs)
-        self._pitch_sos: FloatArray = signal.tf2sos(b_lp, a_lp)
-        self._pitch_zi: FloatArray = np.zeros((1, 2))
+        self._pitch = _Filter(b_lp, a_lp, steady=False)
         tilt = (
             params.foot_tilt_deg if info.placement.canonical is Placement.FOOT else params.tilt_deg
         )
@@ -266,7 +326,7 @@ class PedallingDetector:
         max_period_s = 60.0 / params.min_cadence_rpm
         # Columns: time, horizontal (x), |f| band-passed, |f| raw, crank-rate power of |f|.
         ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
-        self._ring = RingBuffer(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 5)
+        self._ring = _History(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 5)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._reset_signal_state()
         self._last_t: float | None = None
@@ -324,7 +384,7 @@ class PedallingDetector:
     def _reset_signal_state(self) -> None:
         self._band.reset()
         self._env.reset()
-        self._pitch_zi = np.zeros((1, 2))
+        self._pitch.reset()
         self._ring.clear()
         self._armed = False
         self._above = False
@@ -347,14 +407,14 @@ class PedallingDetector:
         norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         if self._gyro and block.gyro_dps is not None:
             rate = np.deg2rad(block.gyro_dps[:, 1])
-            pitch, self._pitch_zi = signal.sosfilt(self._pitch_sos, rate, zi=self._pitch_zi)
+            pitch = self._pitch.process(rate)
             horiz = np.cos(pitch) * acc[:, 0] + np.sin(pitch) * acc[:, 2]
         else:
             horiz = acc[:, 0]
         filt = self._band.process(np.column_stack((horiz, norm)))
         v = filt[:, 1]
         env = self._env.process(v * v)
-        self._ring.extend(np.column_stack((t, filt[:, 0], v, norm, env)))
+        self._ring.extend(t, filt[:, 0], v, norm, env)
         hyst = np.maximum(
             self.params.hysteresis_fraction * np.sqrt(2.0 * np.maximum(env, 0.0)),
             0.5 * self.params.min_amplitude_g,
@@ -440,8 +500,7 @@ class PedallingDetector:
     def _still_time(self, at_t: float) -> float:
         """When the crank stood still before ``at_t``: the middle of the quietest stretch of
         crank-rate power of ``|f|`` within ``_TURN_LOOKBACK_S`` (a stop is symmetric enough)."""
-        rows = self._ring.view()
-        sel = rows[(rows[:, 0] >= at_t - _TURN_LOOKBACK_S) & (rows[:, 0] <= at_t)]
+        sel = self._ring.between(at_t - _TURN_LOOKBACK_S, at_t + 1e-9)
         if sel.shape[0] == 0:
             return at_t
         power = sel[:, 4]
@@ -498,13 +557,15 @@ class PedallingDetector:
         p = self.params
         period = end_t - start_t
         cadence = 60.0 / period_s if period_s > 0 else math.inf
-        rows = self._ring.view()
-        sel = rows[(rows[:, 0] >= start_t) & (rows[:, 0] < end_t)]
         bad = _Cycle(start_t, end_t, at_t, False, cadence, 0.0)
-        if not (p.min_cadence_rpm <= cadence <= p.max_cadence_rpm) or sel.shape[0] < 8:
+        if not (p.min_cadence_rpm <= cadence <= p.max_cadence_rpm):
+            return bad
+        sel = self._ring.between(start_t, end_t)
+        if sel.shape[0] < 8:
             return bad
         phase = (2.0 * math.pi / period) * (sel[:, 0] - start_t)
-        basis = np.exp(-1j * np.outer(phase, np.arange(1, _HARMONICS + 1)))
+        e1 = np.exp(-1j * phase)
+        basis = np.column_stack((e1, e1 * e1, e1 * e1 * e1))  # crank harmonics 1-3
         m = sel.shape[0]
         x_coef = 2.0 * (sel[:, 1] @ basis[:, 0]) / m
         n_coef = 2.0 * (sel[:, 2] @ basis[:, 0]) / m
@@ -524,7 +585,7 @@ class PedallingDetector:
         p_second = float(np.mean(sel[~first, 2] ** 2)) if bool((~first).any()) else 0.0
         if min(p_first, p_second) < _HALF_POWER_RATIO * max(p_first, p_second):
             return bad
-        if self._stride_like(start_t, end_t, rows):
+        if self._stride_like(start_t, end_t):
             return bad
         x_amp = abs(x_coef)
         sense = (x_coef.conjugate() * n_coef).imag / (x_amp * n_amp) if x_amp > 0 else 0.0
@@ -540,7 +601,7 @@ class PedallingDetector:
                 vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
         return _Cycle(start_t, end_t, at_t, True, cadence, vote)
 
-    def _stride_like(self, start_t: float, end_t: float, rows: FloatArray) -> bool:
+    def _stride_like(self, start_t: float, end_t: float) -> bool:
         """Whether this cycle and the one before it look like two steps of one stride.
 
         Walking turns the shank too, but one leg's motion repeats once per stride, i.e. every
@@ -555,7 +616,7 @@ class PedallingDetector:
             end_t - start_t
         ) > self.params.max_period_change * (start_t - before):
             return False  # a fast spin-up or slow-down: the pair is not periodic either way
-        sel = rows[(rows[:, 0] >= before) & (rows[:, 0] < end_t)]
+        sel = self._ring.between(before, end_t)
         if sel.shape[0] < 16:
             return False
         phase = (2.0 * math.pi / (end_t - before)) * (sel[:, 0] - before)
