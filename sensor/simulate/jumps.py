@@ -30,7 +30,6 @@ from scipy.interpolate import PchipInterpolator
 from analysis.types import FloatArray, Placement
 from sensor.simulate.motion import (
     DT_S,
-    FINE_HZ,
     G_MPS2,
     Motion,
     alpha_pulse,
@@ -41,6 +40,7 @@ from sensor.simulate.motion import (
     n_fine,
     rot_y,
     second_derivative,
+    smoothstep,
 )
 from sensor.simulate.truth import Labels, Segment
 
@@ -168,7 +168,7 @@ def countermovement_jump(
     ]
     pitch = _keyframes(t, keys)
     if placement.is_leg:
-        motion = _shank_motion(t, acc_com + 2.0 * flight_rel, pitch, takeoff, landing)
+        motion = _shank_motion(t, acc_com, t_unw, t_prop, takeoff, landing, lean)
     else:
         motion = _trunk_motion(t, acc_trunk, pitch, placement)
     direction = (
@@ -189,25 +189,52 @@ def countermovement_jump(
 
 
 def _shank_motion(
-    t: FloatArray, acc_com_g: FloatArray, trunk_pitch: FloatArray, takeoff: float, landing: float
+    t: FloatArray,
+    acc_com_g: FloatArray,
+    t_unw: float,
+    t_prop: float,
+    takeoff: float,
+    landing: float,
+    lean_deg: float,
 ) -> Motion:
-    """Shank sensor: the ankle stays on the ground, leaves it with the body in flight."""
-    vel = np.cumsum(acc_com_g, axis=0) * DT_S * G_MPS2
-    pos = np.cumsum(vel, axis=0) * DT_S
-    airborne = (t >= takeoff) & (t < landing)
-    ankle = np.zeros((t.size, 3))
-    ankle[airborne] = pos[airborne] - pos[int(takeoff * FINE_HZ)]
-    ankle[:, 2] = np.clip(ankle[:, 2], 0.0, None)
-    ankle[t >= landing, 0] = ankle[airborne][-1, 0] if airborne.any() else 0.0
-    ankle = gaussian_smooth(ankle, 0.012)
-    # Knees travel forward as the trunk folds: the shank leans about half as much.
-    alpha = 0.6 * trunk_pitch
+    """Shank sensor, 0.3 m above the ankle.
+
+    The ankle stays on the ground until the heel rises in the last 60 ms before toe-off
+    (plantar flexion), moves with the body in flight, lands toes first and lets the heel
+    down over 0.1 s. The shank leans forward as the knees bend in the countermovement and
+    the landing, and flexes a little in flight.
+    """
+    g = G_MPS2
+    vel = np.cumsum(acc_com_g, axis=0) * DT_S * g
+    heel_rise = np.clip((t - (takeoff - 0.06)) / 0.06, 0.0, 1.0)
+    contact = np.clip(1.0 - (t - landing) / 0.015, 0.0, 1.0)
+    follow = np.where(t < takeoff, heel_rise, np.where(t < landing, 1.0, contact))
+    ankle = np.cumsum(vel * follow[:, None], axis=0) * DT_S
+    # Toes first, then the heel comes down to the ground.
+    after = t >= landing
+    if after.any():
+        i = int(np.argmax(after))
+        ankle[after, 2] -= ankle[i, 2] * smoothstep((t[after] - landing) / 0.1)
+    alpha = _keyframes(
+        t,
+        [
+            (0.0, 0.0),
+            (t_unw, 0.0),
+            (t_prop + 0.1, 0.7 * lean_deg),
+            (takeoff, -3.0),
+            (0.5 * (takeoff + landing), 3.0),
+            (landing, 6.0),
+            (landing + 0.25, 0.8 * lean_deg),
+            (landing + 1.0, 0.0),
+            (float(t[-1]) + DT_S, 0.0),
+        ],
+    )
     up = np.stack([np.sin(alpha), np.zeros_like(t), np.cos(alpha)], axis=1)
     point = ankle + 0.3 * up
-    acc = second_derivative(point) / G_MPS2
-    # The ground contact transient at the shank is larger and sharper than at the trunk.
-    impact = 6.0 * alpha_pulse(t, landing, 0.004)
-    acc[:, 2] += impact
+    acc = second_derivative(point) / g
+    # The ground contact transient at the shank is larger and sharper than at the trunk
+    # (tibial shock of 3-10 g in landings; Lafortune et al. 1996).
+    acc[:, 2] += 3.0 * alpha_pulse(t, landing, 0.004)
     return Motion(acc, rot_y(alpha))
 
 

@@ -121,19 +121,51 @@ def _sawtooth_ap(phase: FloatArray) -> FloatArray:
     return out
 
 
+def _bump(phase: FloatArray, centre: float, width: float) -> FloatArray:
+    """A periodic Gaussian bump on the step phase."""
+    d = (phase - centre + 0.5) % 1.0 - 0.5
+    out: FloatArray = np.exp(-0.5 * (d / width) ** 2)
+    return out
+
+
+def _vertical(phase: FloatArray) -> FloatArray:
+    """Vertical trunk acceleration shape over a step, zero mean.
+
+    The centre of mass is lowest and turning upward in double support: the vertical peak
+    comes 0.1-0.15 s after heel strike, with a smaller second peak as the trailing leg pushes
+    off, and about -0.2 g through single support (the real lower-back walks in
+    shared/data/real/as-recordings/ipol_*; Zijlstra and Hof 2003).
+    """
+    shape = _bump(phase, 0.2, 0.05) + 0.35 * _bump(phase, 0.36, 0.05)
+    out: FloatArray = shape - 1.35 * 0.05 * np.sqrt(2 * np.pi)
+    return out
+
+
 def _trunk_forward(
-    t: FloatArray, contacts: FloatArray, step_s: float, amp: float, chest: bool
+    rng: np.random.Generator,
+    t: FloatArray,
+    contacts: FloatArray,
+    step_s: float,
+    amp: float,
+    chest: bool,
 ) -> Motion:
     k, phase = _phase(t, contacts)
     stride = ((k % 2) + phase) / 2.0
     env = _envelope(t, contacts, step_s)
-    # Waist amplitudes (g) from Zijlstra and Hof (2003) and Moe-Nilssen (2004) at ~1.2 m/s;
-    # the chest moves less vertically and fore-aft but rotates more.
-    av, aap, aml, rot_scale = (0.24, 0.15, 0.09, 1.4) if chest else (0.30, 0.22, 0.12, 1.0)
-    vert = av * (np.cos(2 * np.pi * (phase - 0.1)) + 0.3 * np.cos(4 * np.pi * (phase - 0.1)))
-    ap = aap * gaussian_smooth(_sawtooth_ap(phase), 0.012)
+    # Waist amplitudes (g) from Zijlstra and Hof (2003), Moe-Nilssen (2004) and the real
+    # lower-back walks at ~1.2 m/s; the chest moves less vertically and fore-aft but rotates
+    # more.
+    av, aap, aml, rot_scale = (0.5, 0.22, 0.09, 1.4) if chest else (0.65, 0.3, 0.12, 1.0)
+    # No two steps are alike: 10 % step-to-step amplitude variation, a left-right asymmetry
+    # of a few per cent, and unstructured trunk motion of a few hundredths of a g.
+    per_step = 1.0 + 0.1 * rng.standard_normal((contacts.size + 6, 2))
+    per_step[::2] *= 1.0 + 0.04 * rng.standard_normal(2)
+    idx = np.clip(k + 2, 0, per_step.shape[0] - 1)
+    vert = av * _vertical(phase) * per_step[idx, 0]
+    ap = aap * gaussian_smooth(_sawtooth_ap(phase), 0.012) * per_step[idx, 1]
     ml = aml * np.sin(2 * np.pi * stride)
-    acc = amp * env[:, None] * np.stack([ap, ml, vert], axis=1)
+    wobble = gaussian_smooth(rng.standard_normal((t.size, 3)), 0.015) * 0.03 / 0.12
+    acc = amp * env[:, None] * (np.stack([ap, ml, vert], axis=1) + wobble)
     deg = np.radians(rot_scale) * env * amp
     pitch = 1.5 * deg * np.cos(2 * np.pi * phase)
     roll = 2.5 * deg * np.sin(2 * np.pi * stride)
@@ -166,8 +198,10 @@ def _leg_forward(
     return from_positions(gaussian_smooth(pos, 0.004), rot_y(shank))
 
 
-def _wrist_forward(t: FloatArray, contacts: FloatArray, step_s: float, amp: float) -> Motion:
-    trunk = _trunk_forward(t, contacts, step_s, amp, chest=False)
+def _wrist_forward(
+    rng: np.random.Generator, t: FloatArray, contacts: FloatArray, step_s: float, amp: float
+) -> Motion:
+    trunk = _trunk_forward(rng, t, contacts, step_s, amp, chest=False)
     env = _envelope(t, contacts, step_s)
     left = contacts[0::2]
     if left.size < 2:
@@ -185,7 +219,8 @@ def _impacts(
     """Contact transients in the world frame (g): sharp heel strikes, soft toe contacts."""
     acc = np.zeros((t.size, 3))
     if placement.is_trunk:
-        peak_z, peak_x = (0.45, -0.25) if placement.canonical is Placement.WAIST else (0.3, -0.15)
+        # A small sharp transient at heel strike; most of the trunk's loading comes later.
+        peak_z, peak_x = (0.25, -0.2) if placement.canonical is Placement.WAIST else (0.18, -0.12)
     elif placement is Placement.WRIST:
         peak_z, peak_x = 0.15, -0.08
     else:
@@ -237,9 +272,9 @@ def walk_bout(
     contacts = _contacts(rng, duration_s, cadence_spm, cv)
     p = placement.canonical
     if p.is_trunk:
-        motion = _trunk_forward(t, contacts, step_s, amp, chest=p is Placement.CHEST)
+        motion = _trunk_forward(rng, t, contacts, step_s, amp, chest=p is Placement.CHEST)
     elif p is Placement.WRIST:
-        motion = _wrist_forward(t, contacts, step_s, amp)
+        motion = _wrist_forward(rng, t, contacts, step_s, amp)
     else:
         radius = {Placement.SHANK: 0.3, Placement.FOOT: 0.43, Placement.THIGH: -0.2}[p]
         if p is Placement.THIGH:
