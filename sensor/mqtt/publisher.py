@@ -58,6 +58,13 @@ WINDOW = 16
 #: Sample times are floats: 8.1 - 7.1 is a hair under 1.0. A microsecond is far below any
 #: sensor's sample period.
 _TIME_EPS_S = 1e-6
+#: A message that is the oldest unacknowledged one when the connection drops this many times
+#: in a row is taken to be the cause (a broker limit: Mosquitto's ``message_size_limit``
+#: makes it drop an MQTT 5 client over one message, and paho resends that message first on
+#: every reconnect, so everything behind it would stall for ever). It is dropped and counted
+#: as refused. Five: a flaky network does not lose the same message's PUBACK five times
+#: running, each after a fresh CONNACK.
+POISON_DISCONNECTS = 5
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 10
 
@@ -112,6 +119,9 @@ class Publisher:
         self._hold = False
         self._stop_drainer = False
         self._need_fallback = False
+        self._suspect_row: int | None = None
+        self._suspect_count = 0
+        self._poison_row: int | None = None
         self._last_sent = 0
         self._drainer: threading.Thread | None = None
         # mid bookkeeping, guarded by _mid_lock (never held while calling paho: paho calls
@@ -429,6 +439,34 @@ class Publisher:
             old.loop_stop()
         self._start_client()
 
+    def _drop_poison(self, row: int) -> None:
+        """Drop the message the broker keeps hanging up over, and start a fresh client.
+
+        paho would resend it first on every reconnect, so the client (and paho's queue) is
+        replaced; the messages after it are read again from the outbox, in order.
+        """
+        old = self._client
+        if old is not None:
+            old.loop_stop()
+        assert self._outbox is not None
+        lost = self._outbox.after(row - 1, 1)
+        what = f"{lost[0].topic} ({len(lost[0].payload)} bytes)" if lost else f"row {row}"
+        self._outbox.delete(row)
+        self._refused += 1
+        self._last_error = (
+            f"the broker dropped the connection over one message {POISON_DISCONNECTS} times: {what}"
+        )
+        log.error("%s; that message is dropped", self._last_error)
+        with self._mid_lock:
+            self._inflight.clear()
+            self._early.clear()
+            self._direct.clear()
+        with self._cv:
+            self._last_sent = row
+            self._hold = False
+            self._suspect_row, self._suspect_count = None, 0
+        self._start_client()
+
     # paho callbacks (paho's network thread) --------------------------------------
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
@@ -468,6 +506,17 @@ class Publisher:
             ):
                 self._need_fallback = True
             self._cv.notify_all()
+        if was and not self._stopping:
+            with self._mid_lock:
+                oldest = min(self._inflight.values(), default=None)
+            with self._cv:
+                if oldest is not None and oldest == self._suspect_row:
+                    self._suspect_count += 1
+                else:
+                    self._suspect_row, self._suspect_count = oldest, 1
+                if oldest is not None and self._suspect_count >= POISON_DISCONNECTS:
+                    self._poison_row = oldest
+                    self._cv.notify_all()
         if was and not self._stopping:
             self._disconnects += 1
             self._last_error = f"connection lost: {reason}"
@@ -530,7 +579,7 @@ class Publisher:
                 while True:
                     if self._stop_drainer:
                         return
-                    if self._need_fallback:
+                    if self._need_fallback or self._poison_row is not None:
                         break
                     if self._connected:
                         with self._mid_lock:
@@ -543,6 +592,10 @@ class Publisher:
                                 break
                     self._cv.wait(0.5)
                 fallback, self._need_fallback = self._need_fallback, False
+                poison, self._poison_row = self._poison_row, None
+            if poison is not None:
+                self._drop_poison(poison)
+                continue
             if fallback:
                 self._fallback_to_311()
                 continue

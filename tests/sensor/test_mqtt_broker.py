@@ -664,3 +664,31 @@ def test_raw_samples_only_when_asked_and_one_message_per_notification(
             back = np.array([row for m in got for row in m["acc"]])
             assert np.allclose(back, chunk.acc_g, atol=5e-5)
         sink.close()
+
+
+def test_a_message_the_broker_keeps_hanging_up_over_does_not_stall_the_rest(
+    mosquitto_factory: type[Mosquitto], tmp_path: Path
+) -> None:
+    """Mosquitto drops an MQTT 5 client over a message above ``message_size_limit``."""
+    broker = mosquitto_factory(extra=("message_size_limit 4000",)).start()
+    s = settings_for(broker.url, tmp_path, discovery=False, protocol="5")
+    sink = Sink(broker.url, [f"{s.base_topic}/#"], client_id=unique("sink-"))
+    pub = Publisher(s)
+    pub.start()
+    try:
+        pub.band_online(BandInfo("b", "B", STARTED))
+        pub.publish_event("b", jump(0))
+        pub.publish_summary("b", {"padding": "x" * 10_000})
+        pub.publish_event("b", jump(1))
+        pub.publish_event("b", jump(2))
+        assert pub.wait_drained(WAIT_S * 2), pub.counters()
+        got = first_seen(
+            events_on(sink.wait_for(lambda g: len(events_on(g, s.base_topic)) >= 3), s.base_topic)
+        )
+        assert [e["seq"] for e in got] == [1, 2, 3]
+        c = pub.counters()
+        assert c["refused"] == 1 and "summary" in (c["last_error"] or "")
+        assert not [m for m in sink.snapshot() if m.topic.endswith("/summary")]
+    finally:
+        pub.stop(5)
+        sink.close()
