@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import signal
@@ -45,6 +46,14 @@ from analysis.types import FloatArray, Samples
 from sensor.config import Config, recording_folder
 from sensor.errors import DeviceError, RetrosenseError
 from sensor.recording import RecordingWriter, to_body
+from sensor.roles import (
+    DEFAULT_GROUP,
+    OFFER_INTERVAL_S,
+    Gateway,
+    Worker,
+    default_worker_id,
+    worker_settings,
+)
 
 if TYPE_CHECKING:
     from sensor.ble import BandItem, BandSession, SessionOptions
@@ -146,8 +155,11 @@ class BandRunner:
         cfg: Config,
         folder: Path | None,
         stamp: str,
+        gateway: Gateway | None = None,
     ) -> None:
         self.session = session
+        #: In the gateway role: detectors run on a worker; this band is offered to them.
+        self.gateway = gateway
         self.publisher = publisher
         self.cfg = cfg
         self.folder = folder
@@ -156,7 +168,7 @@ class BandRunner:
         self.status = BandStatus(session.label)
         self.axes = parse_body_axes(session.body_axes)
         self.pipeline: Pipeline | None = None
-        if session.profile.has_samples:
+        if session.profile.has_samples and gateway is None:
             try:
                 self.pipeline = build_pipeline(session.info, cfg.detectors)
             except ValueError as err:
@@ -244,7 +256,24 @@ class BandRunner:
         self.band_id = self.session.band_id
         if self._announced and not force:
             return
-        self.publisher.band_online(self._band_info())
+        band = self._band_info()
+        self.publisher.band_online(band)
+        if self.gateway is not None and self.session.profile.has_samples:
+            info = self.session.info
+            self.gateway.offer(
+                self.band_id,
+                {
+                    "band": self.band_id,
+                    "name": band.name,
+                    "address": band.address,
+                    "model": band.model,
+                    "placement": str(info.placement),
+                    "sample_rate_hz": info.sample_rate_hz,
+                    "has_gyro": info.has_gyro,
+                    "acc_range_g": info.acc_range_g,
+                    "started": band.started.isoformat().replace("+00:00", "Z"),
+                },
+            )
         if self.session.battery_percent is not None:
             self.publisher.publish_battery(self.band_id, float(self.session.battery_percent))
             self.status.battery_pct = self.session.battery_percent
@@ -319,8 +348,18 @@ class BandRunner:
         return hr
 
     # ------------------------------------------------------------------ end
-    def finish(self) -> dict[str, Any]:
-        """Flush the pipeline, close the recording, write and publish the summary."""
+    def finish(self) -> dict[str, Any] | None:
+        """Flush the pipeline, close the recording, write and publish the summary.
+
+        In the gateway role only the recording is closed: the worker that ran the detectors
+        makes the summary once the band goes offline, which the publisher announces after its
+        outbox (the last raw samples) has drained.
+        """
+        if self.gateway is not None:
+            if self.writer is not None:
+                self.writer.close()
+            self.gateway.withdraw(self.band_id)
+            return None
         for event in self.pipeline.flush() if self.pipeline is not None else []:
             self._event(event)
         if self.last_t is not None:
@@ -416,8 +455,15 @@ async def run_service(
     stop: asyncio.Event | None = None,
     status_stream: TextIO | None = None,
     handle_signals: bool = True,
+    role: str = "all",
+    group: str = DEFAULT_GROUP,
+    worker_id: str | None = None,
 ) -> int:
     """Run every configured band until SIGINT/SIGTERM (or ``stop``), then shut down cleanly.
+
+    ``role`` is ``all`` (bands, detectors and publishing in this process), ``gateway`` (bands
+    and raw samples; detectors on workers) or ``worker`` (no bands; detectors for the bands a
+    gateway offers), see ``sensor.roles``.
 
     Returns
     -------
@@ -428,6 +474,12 @@ async def run_service(
     from sensor.ble import BandSession, BandSpec
     from sensor.mqtt.publisher import Publisher
 
+    if role == "worker":
+        return await run_worker(
+            cfg, stop=stop, handle_signals=handle_signals, group=group, worker_id=worker_id
+        )
+    if role not in ("all", "gateway"):
+        raise ValueError(f"role must be all, gateway or worker, not {role!r}")
     if not cfg.bands:
         raise RetrosenseError(
             "no band is configured: add a [[bands]] table to your configuration "
@@ -445,6 +497,10 @@ async def run_service(
         if (cfg.recording.enabled or cfg.recording.summary or cfg.recording.raw_capture)
         else None
     )
+    gateway: Gateway | None = None
+    if role == "gateway":
+        cfg = dataclasses.replace(cfg, broker=dataclasses.replace(cfg.broker, raw=True))
+        gateway = Gateway(cfg.broker.with_environment())
     publisher = Publisher(cfg.broker.with_environment())
     sessions: list[BandSession] = []
     runners: list[BandRunner] = []
@@ -461,10 +517,12 @@ async def run_service(
         )
         session = BandSession(spec, options=options)
         sessions.append(session)
-        runners.append(BandRunner(session, publisher, cfg, folder, stamp))
+        runners.append(BandRunner(session, publisher, cfg, folder, stamp, gateway))
 
     await asyncio.to_thread(publisher.start)
     log.info("publishing to %s under %s/", cfg.broker.broker, cfg.broker.base_topic)
+    if gateway is not None:
+        gateway.start()
     status = StatusLine(
         status_stream or sys.stderr,
         enabled=bool(getattr(status_stream or sys.stderr, "isatty", lambda: False)())
@@ -481,9 +539,13 @@ async def run_service(
             errors.append(err)
 
     async def draw() -> None:
+        next_offer = 0.0
         while True:
             status.draw([r.status for r in runners])
-            await asyncio.sleep(cfg.service.status_interval_s)
+            if gateway is not None and loop.time() >= next_offer:
+                gateway.tick()
+                next_offer = loop.time() + OFFER_INTERVAL_S
+            await asyncio.sleep(min(cfg.service.status_interval_s, OFFER_INTERVAL_S))
 
     for session in sessions:
         await session.start()
@@ -522,6 +584,8 @@ async def run_service(
                 cap.close()
         t0 = time.monotonic()
         drained = await asyncio.to_thread(publisher.stop, timeout)
+        if gateway is not None:
+            gateway.stop()
         log.info(
             "publisher stopped in %.1f s (%s)",
             time.monotonic() - t0,
@@ -532,6 +596,41 @@ async def run_service(
                 loop.remove_signal_handler(sig)
     if errors and len(errors) == len(sessions):
         return 2
+    return 0 if drained else 1
+
+
+async def run_worker(
+    cfg: Config,
+    *,
+    stop: asyncio.Event | None = None,
+    handle_signals: bool = True,
+    group: str = DEFAULT_GROUP,
+    worker_id: str | None = None,
+) -> int:
+    """The worker role: run the detectors of the bands gateways offer, until stopped."""
+    from sensor.mqtt.publisher import Publisher
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if handle_signals:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    worker_id = worker_id or default_worker_id()
+    publisher = Publisher(worker_settings(cfg.broker.with_environment(), worker_id))
+    await asyncio.to_thread(publisher.start)
+    worker = Worker(
+        dataclasses.replace(cfg, broker=cfg.broker.with_environment()), publisher, group, worker_id
+    )
+    worker.start()
+    log.info("worker %s: waiting for bands (group %s)", worker_id, group)
+    try:
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(worker.stop)
+        drained = await asyncio.to_thread(publisher.stop, cfg.service.stop_timeout_s)
+        if handle_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
     return 0 if drained else 1
 
 

@@ -12,6 +12,20 @@ HELP = "connect the configured bands, detect live, publish to MQTT, record the s
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_config_option(p)
     p.add_argument(
+        "--role",
+        choices=("all", "gateway", "worker"),
+        default="all",
+        help="all (default): bands, detectors and MQTT in this process; gateway: bands and "
+        "raw samples only; worker: no bands, detectors for the bands gateways offer over "
+        "MQTT v5 shared subscriptions",
+    )
+    p.add_argument(
+        "--group",
+        default="retrosense",
+        help="worker: the shared-subscription group whose workers share the bands",
+    )
+    p.add_argument("--worker-id", help="worker: this worker's id (default: host and random)")
+    p.add_argument(
         "--no-record",
         action="store_true",
         help="publish only: no recording CSV, raw capture or summary file this time",
@@ -39,4 +53,4 @@ def run(args: argparse.Namespace) -> int:
         )
     cfg.broker.check_files()
     log.info("configuration: %s", ", ".join(loaded.files))
-    return asyncio.run(run_service(cfg))
+    return asyncio.run(run_service(cfg, role=args.role, group=args.group, worker_id=args.worker_id))
