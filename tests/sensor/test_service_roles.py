@@ -146,3 +146,55 @@ async def test_gateway_offers_the_band_to_one_worker(
     # Raw samples travelled over MQTT; the gateway kept its recording.
     assert any(m.topic == f"{BASE}/chest/raw" for m in got)
     assert list((tmp_path / "sessions").glob("*_chest.csv"))
+
+
+@pytest.mark.slow
+async def test_band_moves_to_another_worker_when_its_worker_dies(
+    bluez: BlueZEmulator, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    bluez.add(VirtualH10(H10, "Polar H10 0A1B2C3D", clip=walking_clip(seconds=40.0)))
+    base = f"{BASE}/chest"
+    sink = await asyncio.to_thread(Sink, mosquitto.url, [f"{BASE}/#"], client_id="fail-sink")
+    wcfg = config(tmp_path, "worker", mosquitto.url)
+    workers = {w: await start(wcfg, "--role", "worker", "--worker-id", w) for w in ("wa", "wb")}
+    gcfg = config(
+        tmp_path,
+        "gateway",
+        mosquitto.url,
+        bands=f'[[bands]]\naddress = "{H10}"\nid = "chest"\nplacement = "waist"\n',
+    )
+    gateway = await start(gcfg, "--role", "gateway")
+
+    def claims() -> list[bytes]:
+        return [
+            m.payload
+            for m in sink.snapshot()
+            if m.topic == f"{base}/worker" and m.payload and not m.retain
+        ]
+
+    try:
+        await wait_until(lambda: bool(claims()), "a first claim")
+        first = claims()[0].decode()
+        # The owner dies without a word: its last will says offline; the band moves on.
+        workers[first].kill()
+        await workers[first].wait()
+        await wait_until(lambda: any(c.decode() != first for c in claims()), "a second claim")
+        second = next(c.decode() for c in claims() if c.decode() != first)
+        n_before = len(sink.snapshot())
+        await wait_until(
+            lambda: any(m.topic.startswith(f"{base}/event/") for m in sink.snapshot()[n_before:]),
+            "events from the second worker",
+        )
+        assert (await stop(gateway)) is not None and gateway.returncode == 0
+        await wait_until(
+            lambda: any(m.topic == f"{base}/summary" and not m.retain for m in sink.snapshot()),
+            "the second worker's summary",
+        )
+    finally:
+        for proc in [*workers.values(), gateway]:
+            if proc.returncode is None:
+                await stop(proc)
+        sink.close()
+    assert second != first
+    summary = next(m.json for m in sink.snapshot() if m.topic == f"{base}/summary" and not m.retain)
+    assert summary["worker"] == second
