@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sensor.errors import ConfigError
+from sensor.errors import BrokerError, ConfigError
 
 if TYPE_CHECKING:
     from sensor.mqtt.settings import BrokerSettings
@@ -71,6 +71,15 @@ def broker_settings(args: argparse.Namespace, **overrides: Any) -> tuple[BrokerS
         table.update(broker)
     named = bool(args.broker or "url" in table)
     if args.broker:
+        from sensor.mqtt.settings import ENV_PASSWORD, ENV_USERNAME, parse_broker_url
+
+        if parse_broker_url(args.broker).username is not None:
+            raise BrokerError(
+                args.broker.split("@")[-1],
+                "credentials do not belong on the command line, where ps shows them to "
+                f"every user: set {ENV_USERNAME} and {ENV_PASSWORD}, or the [broker] table "
+                "of --config",
+            )
         table["url"] = args.broker
     if args.base_topic:
         table["base_topic"] = args.base_topic
@@ -115,8 +124,8 @@ def run(args: argparse.Namespace) -> int:
     from sensor.progress import track_chunks
     from sensor.sources import open_source
 
-    source = open_source(args.file)
     settings, named = broker_settings(args, raw=True if args.raw else None)
+    source = open_source(args.file)
     if not args.client_id and not settings.client_id:
         host_id = BrokerSettings().effective_client_id.removeprefix("retrosense-")
         settings = replace(settings, client_id=f"retrosense-replay-{host_id}")

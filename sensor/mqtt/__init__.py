@@ -26,6 +26,9 @@ Interface for ``retrosense run``, ``replay`` and ``demo``
 Every ``publish_*``/``band_*``/``tick`` call is thread-safe and returns at once (it stores to
 memory or to the SQLite outbox, ~0.1 ms); paho's network thread and a drainer thread send.
 ``start`` and ``stop`` block. Call ``band_online`` before anything else for a band.
+A publisher other than the service on the same base topic (replay, demo, a worker) should
+pass ``Publisher(settings, service_name="replay")``: its availability and last will then go to
+``<base>/status/<name>`` and never mark the live service offline.
 ``sensor.mqtt.broker.resolve_broker(url)`` gives a URL, starting the embedded broker when no
 broker is configured and nothing answers on localhost:1883.
 """

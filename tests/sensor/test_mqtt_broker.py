@@ -596,6 +596,15 @@ def test_bad_broker_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "mqtt:// or mqtts://" in out.stderr
     assert "Traceback" not in out.stderr
+    out = subprocess.run(
+        [sys.executable, "-m", "sensor", "listen", "--broker", "mqtt://me:s3cret@host"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "RETROSENSE_MQTT_PASSWORD" in out.stderr and "s3cret" not in out.stderr
 
 
 def test_credentials_come_from_the_environment(
