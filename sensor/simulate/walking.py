@@ -114,7 +114,7 @@ def _envelope(t: FloatArray, contacts: FloatArray, step_s: float) -> FloatArray:
 
 def _sawtooth_ap(phase: FloatArray) -> FloatArray:
     """Fore-aft trunk acceleration shape: sharp drop after contact, slow rise to the next."""
-    drop = 0.14
+    drop = 0.12
     out: FloatArray = np.where(
         phase < drop, 1.0 - 2.0 * phase / drop, -1.0 + 2.0 * (phase - drop) / (1.0 - drop)
     )
@@ -132,12 +132,13 @@ def _vertical(phase: FloatArray) -> FloatArray:
     """Vertical trunk acceleration shape over a step, zero mean.
 
     The centre of mass is lowest and turning upward in double support: the vertical peak
-    comes 0.1-0.15 s after heel strike, with a smaller second peak as the trailing leg pushes
-    off, and about -0.2 g through single support (the real lower-back walks in
+    comes within the first tenth of the step after heel strike, before the fore-aft
+    minimum, with a smaller second peak about a third into the step, and -0.1 to -0.2 g
+    through single support (stride-averaged real lower-back walks in
     shared/data/real/as-recordings/ipol_*; Zijlstra and Hof 2003).
     """
-    shape = _bump(phase, 0.2, 0.05) + 0.35 * _bump(phase, 0.36, 0.05)
-    out: FloatArray = shape - 1.35 * 0.05 * np.sqrt(2 * np.pi)
+    shape = _bump(phase, 0.08, 0.05) + 0.4 * _bump(phase, 0.33, 0.05)
+    out: FloatArray = shape - 1.4 * 0.05 * np.sqrt(2 * np.pi)
     return out
 
 
@@ -155,7 +156,7 @@ def _trunk_forward(
     # Waist amplitudes (g) from Zijlstra and Hof (2003), Moe-Nilssen (2004) and the real
     # lower-back walks at ~1.2 m/s; the chest moves less vertically and fore-aft but rotates
     # more.
-    av, aap, aml, rot_scale = (0.5, 0.22, 0.09, 1.4) if chest else (0.65, 0.3, 0.12, 1.0)
+    av, aap, aml, rot_scale = (0.5, 0.18, 0.09, 1.4) if chest else (0.65, 0.24, 0.12, 1.0)
     # No two steps are alike: 10 % step-to-step amplitude variation, a left-right asymmetry
     # of a few per cent, and unstructured trunk motion of a few hundredths of a g.
     per_step = 1.0 + 0.1 * rng.standard_normal((contacts.size + 6, 2))
