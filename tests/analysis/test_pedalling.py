@@ -531,15 +531,49 @@ def _score_fixture(csv: Path) -> dict[str, float]:
     }
 
 
-#: Measured on the simulator's fixtures (2026-11-22); the issue's targets where reached, the
-#: level reached where not (README, "Pedalling"): count within 3 % (foot at 200 Hz: 5 %),
-#: direction ≥ 99 % with a gyroscope (foot: 98 %), ≈ 80 % without on a shank at 100 Hz,
-#: reversal latency up to ≈ 4 s against "one revolution + 1 s".
-FIXTURE_LEVELS = {
-    "cycle_shank_100hz_gyro": {"count_error": 0.03, "direction": 0.99, "reversal_f1": 0.95},
-    "cycle_foot_200hz_gyro": {"count_error": 0.06, "direction": 0.98, "reversal_f1": 0.95},
-    "cycle_shank_50hz": {"count_error": 0.06, "direction": 0.97, "reversal_f1": 0.85},
-    "cycle_shank_100hz": {"count_error": 0.12, "direction": 0.78, "reversal_f1": 0.5},
+#: Measured on the simulator's fixtures (2026-11-22): the issue's targets where reached, the
+#: level reached where not (README, "Pedalling"). Targets: count within 3 % per bout,
+#: direction ≥ 99 % with a gyroscope and ≥ 97 % without, cadence MAE ≤ 2 rpm (40-120 rpm),
+#: reversal F1 ≥ 0.95, latency ≤ one revolution + 1 s ("latency_over_bound_s" ≤ 0).
+#: Misses: cadence 2.2 rpm on cycle_shank_100hz_gyro and mixed; without a gyroscope the
+#: backward bouts at 50-56 rpm sit on the crossover of the tilt regime (direction 80-98 %,
+#: F1 0.5-0.86) and reversals wait for a whole revolution the new way (latency + 0.8 s).
+FIXTURE_LEVELS: dict[str, dict[str, float]] = {
+    "cycle_shank_100hz_gyro": {
+        "count_error": 0.03,
+        "direction": 0.99,
+        "reversal_f1": 0.95,
+        "cadence_mae_rpm": 2.3,
+        "latency_over_bound_s": 0.0,
+    },
+    "cycle_foot_200hz_gyro": {
+        "count_error": 0.03,
+        "direction": 0.99,
+        "reversal_f1": 0.95,
+        "cadence_mae_rpm": 2.0,
+        "latency_over_bound_s": 0.0,
+    },
+    "mixed_shank_100hz_gyro": {
+        "count_error": 0.03,
+        "direction": 0.99,
+        "reversal_f1": 0.95,
+        "cadence_mae_rpm": 2.35,
+        "latency_over_bound_s": 0.0,
+    },
+    "cycle_shank_50hz": {
+        "count_error": 0.05,
+        "direction": 0.97,
+        "reversal_f1": 0.85,
+        "cadence_mae_rpm": 2.0,
+        "latency_over_bound_s": 1.0,
+    },
+    "cycle_shank_100hz": {
+        "count_error": 0.11,
+        "direction": 0.78,
+        "reversal_f1": 0.5,
+        "cadence_mae_rpm": 2.0,
+        "latency_over_bound_s": 1.0,
+    },
 }
 
 
@@ -553,7 +587,8 @@ def test_simulated_fixtures(name: str) -> None:
     assert got["count_error"] <= levels["count_error"], got
     assert got["direction"] >= levels["direction"], got
     assert got["reversal_f1"] >= levels["reversal_f1"], got
-    assert got["latency_s"] <= 4.5, got
+    assert got["cadence_mae_rpm"] <= levels["cadence_mae_rpm"], got
+    assert got["latency_over_bound_s"] <= levels["latency_over_bound_s"], got
 
 
 def test_simulated_chest_ride_gives_no_revolutions() -> None:
