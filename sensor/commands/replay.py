@@ -195,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
             embedded.stop()
     where = f"{settings.broker} under {settings.base_topic}/{band_id}/"
     print(
-        f"replay: {len(events)} events, {counters['enqueued_state']} state messages "
+        f"replay: {len(events)} event{'' if len(events) == 1 else 's'}, "
+        f"{counters['enqueued_state']} state messages "
         f"published to {where}",
         file=sys.stderr,
     )
