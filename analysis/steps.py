@@ -185,6 +185,13 @@ _T = 0
 _WIDTH = 8
 
 
+def _median(values: list[float]) -> float:
+    """Median of a short list (a handful of step times): cheaper than ``numpy.median``."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
+
+
 class _Sections:
     """Causal second-order sections on several channels, state carried across chunks.
 
@@ -508,7 +515,7 @@ class StepDetector:
         if bout is not None and peak_t - bout.last_peak_t <= p.max_step_s:
             interval = peak_t - bout.last_peak_t
             if value >= p.min_peak_g or (
-                self._recent and interval >= _WEAK_STEP_FRACTION * float(np.median(self._recent))
+                self._recent and interval >= _WEAK_STEP_FRACTION * _median(self._recent)
             ):
                 self._emit_trunk_step(hist, peak_t, contact_t, now_t, events)
             return
@@ -577,16 +584,15 @@ class StepDetector:
         for i in (cand + lo).tolist():
             # A peak of its own lobe: a larger peak of the other sign nearby (a foot's push-off
             # next to its swing) does not hide it.
-            signed = u if u[i] > 0 else -u
-            if signed[i] <= signed[max(0, i - self._back) : i].max(initial=-np.inf):
+            sign = 1.0 if u[i] > 0 else -1.0
+            if mag[i] <= (sign * u[max(0, i - self._back) : i]).max(initial=-np.inf):
                 continue
-            if signed[i] < signed[i + 1 : i + self._ahead + 1].max():
+            if mag[i] < (sign * u[i + 1 : i + self._ahead + 1]).max():
                 continue
             confirm = i + self._ahead
             if hist[max(0, i - self._guard) : confirm + 1, 2].min() < p.freefall_g:
                 continue  # a flight phase nearby: a jump, not a step
             if self._gyro:
-                sign = 1.0 if u[i] > 0 else -1.0
                 # The swing rotation ends at contact: the first zero crossing after the peak.
                 after = sign * u[i + 1 : confirm + 1]
                 ends = np.flatnonzero(after <= 0.0)
@@ -706,7 +712,7 @@ class StepDetector:
             interval = peak_t - bout.last_peak_t
         if interval is not None and interval > 0:
             self._recent = [*self._recent[-3:], interval]
-        cadence = 60.0 / float(np.median(self._recent)) if self._recent else None
+        cadence = 60.0 / _median(self._recent) if self._recent else None
         bout.steps += 1
         bout.forward += direction is Direction.FORWARD
         bout.backward += direction is Direction.BACKWARD
