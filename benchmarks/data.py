@@ -158,13 +158,25 @@ def _synthetic(spec: RecordingSpec, dst: Path) -> int:
         return writer.rows_written
 
 
-def ensure_recording(spec: RecordingSpec, data_dir: Path) -> tuple[Path, dict[str, Any]]:
-    """The recording for ``spec`` (generated on first use) and a description of how it was made."""
+def ensure_recording(
+    spec: RecordingSpec, data_dir: Path, reuse: bool = False
+) -> tuple[Path, dict[str, Any]]:
+    """The recording for ``spec`` (generated on first use) and a description of how it was made.
+
+    The cache is keyed by a hash of the simulator's sources; with ``reuse`` the newest cached
+    recording of the same spec is taken even if the simulator changed since.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     digest = _simulator_digest()
-    stem = f"{spec.name}_{spec.duration_s:g}s_seed{spec.seed}_{digest}"
+    prefix = f"{spec.name}_{spec.duration_s:g}s_seed{spec.seed}_"
+    stem = prefix + digest
     path = data_dir / f"{stem}.csv"
     meta_path = data_dir / f"{stem}.meta.json"
+    if reuse and not meta_path.exists():
+        cached = sorted(data_dir.glob(prefix + "*.meta.json"), key=lambda p: p.stat().st_mtime)
+        if cached:
+            meta_path = cached[-1]
+            path = meta_path.with_name(meta_path.name.replace(".meta.json", ".csv"))
     if path.exists() and meta_path.exists():
         meta: dict[str, Any] = json.loads(meta_path.read_text())
         return path, meta
@@ -199,6 +211,7 @@ def ensure_recording(spec: RecordingSpec, data_dir: Path) -> tuple[Path, dict[st
                 "tiled": False,
             }
     meta.update(
+        simulator_digest=digest,
         placement=spec.placement,
         rate_hz=spec.rate_hz,
         gyro=spec.gyro,

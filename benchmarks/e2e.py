@@ -32,6 +32,9 @@ from benchmarks.common import PYTHON, ROOT, percentile, rnd
 from benchmarks.subscriber import STOP_TOPIC
 
 BAND_COUNTS = (1, 10, 100)
+#: A run is abandoned when the driver falls this far behind real time (the bands' data would
+#: pile up without bound); ``fell_behind`` says so and the delays are of what was delivered.
+MAX_LAG_S = 10.0
 #: Samples per notification: a Polar H10 at 100 Hz, as in the streaming section's headline.
 CHUNK = 8
 
@@ -177,6 +180,7 @@ def run_bands(
         algorithmic: dict[str, list[float]] = {}
         lags: list[float] = []
         update_s: list[float] = []
+        fell_behind = False
         publish_s: list[float] = []
         cpu0 = time.process_time()
         while heap:
@@ -186,6 +190,9 @@ def run_bands(
                 time.sleep(due - now)
             started = time.monotonic()
             lags.append(started - due)
+            if started - due > MAX_LAG_S:
+                fell_behind = True
+                break
             chunk = chunks[b][i]
             events = pipelines[b].update(chunk)
             detected = time.monotonic()
@@ -252,6 +259,7 @@ def run_bands(
             "p99": rnd(1000 * (percentile(lags, 99) or 0.0), 3),
         },
         "driver_cpu_fraction": rnd(cpu / wall, 3) if wall > 0 else None,
+        "fell_behind": fell_behind,
         # Time inside the driver per notification: the pipeline's update, then handing its
         # events (and the per-chunk state tick) to the publisher.
         "update_ms": _stats_ms(update_s),

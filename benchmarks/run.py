@@ -58,11 +58,11 @@ class Sizes:
 
 FULL = Sizes(
     duration_s=7200.0,
-    reps=3,
+    reps=2,
     stream_bands=10,
-    stream_s=300.0,
-    mem_bands=200,
-    mem_warm_s=120.0,
+    stream_s=60.0,
+    mem_bands=100,
+    mem_warm_s=60.0,
     flat_bands=5,
     flat_chunk=36,
     e2e_bands=(1, 10, 100),
@@ -101,7 +101,9 @@ def _first_event_s(samples: Any, info: Any) -> float:
     return max(0.0, min(e.t for e in events) - float(samples.time_s[0]) - 5.0)
 
 
-def run(sizes: Sizes, sections: tuple[str, ...], data_dir: Path) -> dict[str, Any]:
+def run(
+    sizes: Sizes, sections: tuple[str, ...], data_dir: Path, reuse: bool = False
+) -> dict[str, Any]:
     results: dict[str, Any] = {
         "schema": "retrosense-benchmarks/1",
         "machine": machine(),
@@ -111,7 +113,7 @@ def run(sizes: Sizes, sections: tuple[str, ...], data_dir: Path) -> dict[str, An
     files: dict[str, Path] = {}
     for key, spec in recordings(sizes).items():
         t0 = time.perf_counter()
-        path, meta = ensure_recording(spec, data_dir)
+        path, meta = ensure_recording(spec, data_dir, reuse)
         files[key] = path
         results["recordings"][key] = meta | {"file": path.name}
         _log(f"recording {key}: {path.name} ({time.perf_counter() - t0:.1f} s)")
@@ -128,6 +130,7 @@ def run(sizes: Sizes, sections: tuple[str, ...], data_dir: Path) -> dict[str, An
         for key, path in files.items():
             _log(f"offline {key} ...")
             results["offline"][key] = offline.measure(path, sizes.reps)
+    _checkpoint(results, data_dir)
     if "streaming" in sections:
         from benchmarks import streaming
 
@@ -137,6 +140,7 @@ def run(sizes: Sizes, sections: tuple[str, ...], data_dir: Path) -> dict[str, An
             results["streaming"][key] = streaming.measure(
                 samples, info, sizes.stream_bands, sizes.stream_s
             )
+    _checkpoint(results, data_dir)
     if "memory" in sections:
         results["memory"] = {}
         for key, path in files.items():
@@ -153,6 +157,7 @@ def run(sizes: Sizes, sections: tuple[str, ...], data_dir: Path) -> dict[str, An
                     str(sizes.flat_chunk),
                 ]
             )
+    _checkpoint(results, data_dir)
     if "e2e" in sections:
         from benchmarks import e2e
 
@@ -161,6 +166,7 @@ def run(sizes: Sizes, sections: tuple[str, ...], data_dir: Path) -> dict[str, An
         results["e2e"] = e2e.measure(
             samples, info, sizes.e2e_bands, sizes.e2e_s, _first_event_s(samples, info)
         )
+    _checkpoint(results, data_dir)
     if "csv" in sections:
         from benchmarks import csvread
 
@@ -170,6 +176,11 @@ def run(sizes: Sizes, sections: tuple[str, ...], data_dir: Path) -> dict[str, An
     results["finished_utc"] = utc_now()
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
+
+
+def _checkpoint(results: dict[str, Any], data_dir: Path) -> None:
+    """Write what is measured so far, so a long run that is stopped still leaves its figures."""
+    (data_dir.parent / "partial.json").write_text(json.dumps(results, indent=1))
 
 
 def _get(d: Any, *keys: str) -> Any:
@@ -356,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--publish", action="store_true", help=f"also write {PUBLISHED.relative_to(ROOT)}"
     )
+    p.add_argument(
+        "--reuse-recordings",
+        action="store_true",
+        help="use cached recordings even if the simulator changed since they were made",
+    )
     args = p.parse_args(argv)
     sections = tuple(s.strip() for s in args.only.split(",") if s.strip())
     unknown = set(sections) - set(SECTIONS)
@@ -363,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown section(s) {', '.join(sorted(unknown))}; expected {', '.join(SECTIONS)}")
     sizes = QUICK if args.quick else FULL
     args.out.mkdir(parents=True, exist_ok=True)
-    results = run(sizes, sections, args.out / "data")
+    results = run(sizes, sections, args.out / "data", args.reuse_recordings)
     text = json.dumps(results, indent=1)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     (args.out / f"results-{stamp}.json").write_text(text)
