@@ -108,7 +108,12 @@ class JumpParams:
         ... and pass ``landing_rise_g`` within ``landing_rise_s`` of the landing (at least 1.5
         sample periods): feet meeting the ground load the body at once.
     direction_window_s
-        Length of the push-off and landing windows whose forward impulses give the direction.
+        Length of the push-off and landing windows whose forward impulses give the direction
+        (without a gyroscope; with one, of the landing window only).
+    gyro_push_window_s, gyro_reference_lead_s, quiet_window_s
+        With a gyroscope: the push-off window; how far before takeoff to look for a
+        quasi-static moment, whose mean specific force is gravity and from which the
+        gyroscope tracks the orientation; and that moment's length.
     min_travel_m
         A jump whose estimated horizontal travel is shorter than this is ``vertical``.
     set_pause_s
@@ -144,6 +149,9 @@ class JumpParams:
     landing_rise_g: float = 1.2
     landing_rise_s: float = 0.08
     direction_window_s: float = 0.2
+    gyro_push_window_s: float = 0.35
+    gyro_reference_lead_s: float = 1.5
+    quiet_window_s: float = 0.2
     min_travel_m: float = 0.075
     set_pause_s: float = 3.0
     max_contact_s: float = 1.0
@@ -171,6 +179,9 @@ class JumpParams:
             "landing_rise_g": (0.5, 20.0),
             "landing_rise_s": (0.005, 0.3),
             "direction_window_s": (0.05, 0.3),
+            "gyro_push_window_s": (0.05, 1.0),
+            "gyro_reference_lead_s": (0.3, 2.0),
+            "quiet_window_s": (0.02, 1.0),
             "min_travel_m": (0.0, 2.0),
             "set_pause_s": (0.1, 600.0),
             "max_contact_s": (0.05, 10.0),
@@ -223,15 +234,21 @@ class JumpDetector:
     Notes
     -----
     **Direction.** With ``a_f`` the forward component of specific force in the levelled frame,
-    ``I_push = ∫ a_f dt`` over the ``direction_window_s`` before takeoff and ``I_land`` over
-    the same length after landing. Jumping backward pushes the body backward
-    (``I_push < 0``) and the landing stops it (``I_land > 0``); a forward jump is the mirror.
-    A lean the orientation estimate missed leaks ``g·sin θ`` into both windows alike, which
-    cancels in ``I_push − I_land``; ``v = g·(I_push − I_land)/2`` estimates the horizontal
-    speed and ``v·T`` the travel. Where the estimated travel is below ``min_travel_m`` the
-    jump is ``vertical``. With a gyroscope the windows are rotated into the orientation at
-    the start of the push-off window (gyro integration over well under a second, so its
-    bias does not matter), then levelled by the quasi-static gravity estimate there.
+    ``I_push = ∫ a_f dt`` over a window before takeoff and ``I_land`` over
+    ``direction_window_s`` after landing. Jumping backward pushes the body backward
+    (``I_push < 0``) and the landing stops it (``I_land > 0``); a forward jump is the mirror,
+    and ``v = g·(I_push − I_land)/2`` estimates the horizontal speed, ``v·T`` the travel
+    (below ``min_travel_m``: ``vertical``). A rebound's push-off also stops the previous
+    jump, whose speed is added back. Without a gyroscope both windows are
+    ``direction_window_s`` long and levelled by the quasi-static gravity estimate at the
+    start of the push window: a lean it misses leaks ``g·sin θ`` into both windows alike and
+    cancels in the difference, but a lean that changes between push-off and landing does
+    not. With a gyroscope the samples from ``gyro_reference_lead_s`` before takeoff on are
+    rotated into the orientation there (gyro integration over about a second, so its bias
+    does not matter) and levelled by the gravity estimate of that quasi-static moment; the
+    push window is then ``gyro_push_window_s``. The quasi-static moment is the stillest
+    ``quiet_window_s`` (least change of ``|a|``, least rotation) in the
+    ``gyro_reference_lead_s`` before takeoff; its mean specific force is gravity there.
 
     **Loading rate** is the average rate of rise of ``|a|`` from the landing onset to the
     landing peak, ``(peak − flight level) / (t_peak − landing_t)`` in g/s: the accelerometer
@@ -274,7 +291,8 @@ class JumpDetector:
         self._gravity = GravityTracker(fs, min(p.gravity_cutoff_hz, 0.4 * fs))
         # The ring reaches back over the push window, the longest flight and the look-ahead,
         # plus one internal block; 1.5× for timestamps denser than nominal.
-        reach_s = p.push_window_s + p.max_flight_s + p.landing_window_s + p.merge_gap_s + 0.2
+        lead_s = max(p.push_window_s, p.gyro_push_window_s, p.gyro_reference_lead_s)
+        reach_s = lead_s + p.max_flight_s + p.landing_window_s + p.merge_gap_s + 0.2
         capacity = math.ceil(1.5 * reach_s * fs) + _BLOCK_ROWS + 8
         self._ring = RingBuffer(capacity, 11)
         self._n = 0  # global index of the next sample
@@ -291,6 +309,7 @@ class JumpDetector:
         self._prev_landing_t: float | None = None
         self._prev_landing_seg = -1
         self._prev_speed_m_s = 0.0
+        self._quiet_gravity = np.array([0.0, 0.0, 1.0])
         self._repetition = 0
         self._set_number = 0
 
@@ -584,30 +603,78 @@ class JumpDetector:
                 return True
         return False
 
+    def _quiet_index(self, data: FloatArray, start_t: float, takeoff_t: float) -> int:
+        """Centre of the stillest window before the countermovement; sets its gravity.
+
+        The window of ``quiet_window_s`` with the least change of ``|a|`` and the least
+        rotation between ``start_t`` and 0.3 s before takeoff; its mean specific force is
+        gravity there (a quasi-static posture), and the gyroscope tracks the orientation
+        from its centre.
+        """
+        t = data[:, _T]
+        i0 = int(np.searchsorted(t, start_t, side="left"))
+        i1 = int(np.searchsorted(t, takeoff_t - 0.3, side="right"))
+        n = max(2, round(self.params.quiet_window_s * self.info.sample_rate_hz))
+        if i1 - i0 < n:
+            i0 = max(0, i1 - n)
+        mag = data[i0:i1, _MAG]
+        if mag.shape[0] < n:
+            self._quiet_gravity = data[i0, _GX : _GZ + 1].copy()
+            return i0
+        # Stillness: little change of |a| (g) and little rotation (per 100 °/s).
+        rate = np.linalg.norm(data[i0:i1, _WX : _WZ + 1], axis=1) / 100.0
+        c1 = np.concatenate(([0.0], np.cumsum(mag)))
+        c2 = np.concatenate(([0.0], np.cumsum(mag * mag)))
+        cw = np.concatenate(([0.0], np.cumsum(rate)))
+        var = (c2[n:] - c2[:-n]) / n - ((c1[n:] - c1[:-n]) / n) ** 2
+        score = np.sqrt(np.maximum(var, 0.0)) / 0.05 + (cw[n:] - cw[:-n]) / n
+        k = int(np.argmin(score))
+        self._quiet_gravity = data[i0 + k : i0 + k + n, _AX : _AZ + 1].mean(axis=0)
+        return i0 + k + n // 2
+
     def _direction(
         self, c: _Candidate, data: FloatArray, flight: float, prior_m_s: float
     ) -> tuple[Direction, float]:
         """Direction and estimated horizontal speed (m/s, + forward) of one jump."""
         p = self.params
         t = data[:, _T]
-        w = p.direction_window_s
-        r0 = int(np.searchsorted(t, c.takeoff_t - w, side="left"))
-        r1 = int(np.searchsorted(t, c.landing_t + w, side="right"))
+        w_land = p.direction_window_s
+        gyro_ok = self.info.has_gyro and bool(np.isfinite(data[:, _WX]).all())
+        if gyro_ok:
+            # The gyroscope carries the orientation from a quasi-static moment before the
+            # countermovement through the whole jump, so the push window can cover the
+            # propulsion's horizontal thrust whatever the trunk does meanwhile.
+            w_push = p.gyro_push_window_s
+            r0 = self._quiet_index(data, c.takeoff_t - p.gyro_reference_lead_s, c.takeoff_t)
+        else:
+            # Equal windows: a lean the quasi-static estimate misses leaks alike into both.
+            w_push = w_land
+            r0 = int(np.searchsorted(t, c.takeoff_t - w_push, side="left"))
+        r1 = int(np.searchsorted(t, c.landing_t + w_land, side="right"))
         if r1 - r0 < 4:
             return Direction.UNKNOWN, 0.0
         acc = data[r0:r1, _AX : _AZ + 1]
-        gyro = data[r0:r1, _WX : _WZ + 1]
-        if self.info.has_gyro and bool(np.isfinite(gyro).all()):
-            acc = _rotate_into_first(acc, gyro, t[r0:r1])
-        gravity = data[r0, _GX : _GZ + 1][None, :]
+        if gyro_ok:
+            acc = _rotate_into_first(acc, data[r0:r1, _WX : _WZ + 1], t[r0:r1])
+            gravity = self._quiet_gravity[None, :]
+        else:
+            gravity = data[r0, _GX : _GZ + 1][None, :]
         norm = float(np.linalg.norm(gravity))
         if norm <= 0 or gravity[0, 2] < norm * math.cos(math.radians(p.max_tilt_deg)):
             return Direction.UNKNOWN, 0.0
         forward = (rotation_to_vertical(gravity)[0] @ acc.T)[0]
         tt = t[r0:r1]
-        i_push = _window_integral(tt, forward, c.takeoff_t - w, c.takeoff_t)
-        i_land = _window_integral(tt, forward, c.landing_t, c.landing_t + w)
-        # I_push = (v - prior)/g and I_land = -v/g, so v = (g·(I_push - I_land) + prior)/2.
+        # The push is on the ground: after a rebound the window starts at the contact.
+        push_start = max(c.takeoff_t - w_push, c.ground_t)
+        if push_start > c.ground_t:
+            # The window does not reach back to the contact's start, where the previous
+            # jump was stopped: that stop is not in it.
+            prior_m_s = 0.0
+        i_push = _window_integral(tt, forward, push_start, c.takeoff_t)
+        i_land = _window_integral(tt, forward, c.landing_t, c.landing_t + w_land)
+        # I_push = (v - prior)/g and I_land = -v/g: v = (g·(I_push - I_land) + prior)/2. The
+        # difference also cancels what is left of a reference tilt error, which leaks alike
+        # into both windows.
         speed_m_s = (G0 * (i_push - i_land) + prior_m_s) / 2.0
         travel_m = speed_m_s * flight
         if abs(travel_m) < p.min_travel_m:

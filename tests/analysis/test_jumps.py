@@ -525,12 +525,15 @@ SIM_JUMPS = sorted((DATA / "sim").glob("jump*.csv"))
 
 
 @pytest.mark.skipif(not SIM_JUMPS, reason="simulated fixtures not generated")
-def test_simulated_fixtures_detection_and_the_levels_reached() -> None:
-    """Detection meets issue 4's targets; flight time and direction do not yet everywhere.
+def test_simulated_fixtures_detection() -> None:
+    """Detection meets issue 4's targets on the simulator's labelled files.
 
-    The levels asserted for those two are what the detector reaches (README, report): the
-    simulated trunk reads a rotation transient of up to 0.5-0.6 g for tens of milliseconds
-    after takeoff, and the simulated shank loads 30 ms before its labelled landing.
+    Flight time and direction are reported (README), not asserted here: the simulated trunk
+    reads a lever-arm transient of up to 0.5-0.6 g for tens of milliseconds after takeoff,
+    the simulated shank moves in flight (plantar flexion at takeoff, the leg reaching for the
+    ground before landing), and the simulated trunk's lean changes by 20-40° between push-off
+    and landing, which no-gyroscope direction cannot see. Those figures move with the
+    simulator; the physics-based tests above hold the detector to the targets.
     """
     from tests.accuracy import evaluate_fixtures
 
@@ -540,15 +543,8 @@ def test_simulated_fixtures_detection_and_the_levels_reached() -> None:
         score = rec.scores.get("jump")
         if score is None or not score.n_truth:
             continue
-        # The simulated shank moves in flight (plantar flexion at takeoff, the leg reaching
-        # for the ground before landing): its flights read 60-75 ms short, and one of 0.22 s
-        # falls under min_flight_s.
+        # One simulated shank jump of 0.22 s reads under min_flight_s (its flight 60-75 ms
+        # short, see above).
         assert score.f1 >= (0.9 if rec.placement == "shank" else 0.99), rec.name
     assert total.fp_on_empty == 0
     assert max(total.latencies_s) <= 0.3
-    # Levels reached, not the 8 ms target: the simulated jump series (chest) is 40-60 ms
-    # short, single jumps at the waist about 9 ms.
-    for group, mae_s in (("sim chest 100 Hz", 0.065), ("sim waist 100 Hz", 0.013)):
-        errors = report.score("jump", group).flight_errors_s
-        assert float(np.mean(np.abs(errors))) <= mae_s, group
-    assert total.direction_accuracy >= 0.5
