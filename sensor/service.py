@@ -399,13 +399,32 @@ class BandRunner:
         return summary
 
 
-class StatusLine:
-    """One line per band on a terminal, redrawn in place; nothing at all elsewhere."""
+class StatusLine(logging.Filter):
+    """One line per band on a terminal, redrawn in place; nothing at all elsewhere.
+
+    While attached (``attach``) it is also a filter on the root logger's handlers: the status
+    lines are cleared before a log line is written, so the two never overwrite each other;
+    the next ``draw`` puts them back below it.
+    """
 
     def __init__(self, stream: TextIO, enabled: bool) -> None:
+        super().__init__()
         self.stream = stream
         self.enabled = enabled
         self._lines = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.clear()
+        return True
+
+    def attach(self) -> None:
+        if self.enabled:
+            for handler in logging.getLogger().handlers:
+                handler.addFilter(self)
+
+    def detach(self) -> None:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self)
 
     def draw(self, statuses: list[BandStatus]) -> None:
         if not self.enabled:
@@ -528,6 +547,7 @@ async def run_service(
         enabled=bool(getattr(status_stream or sys.stderr, "isatty", lambda: False)())
         and logging.getLogger().getEffectiveLevel() < logging.ERROR,
     )
+    status.attach()
     errors: list[BaseException] = []
 
     async def pump(session: BandSession, runner: BandRunner) -> None:
@@ -574,6 +594,7 @@ async def run_service(
         stopper.cancel()
         drawer.cancel()
         status.clear()
+        status.detach()
         for runner in runners:
             try:
                 runner.finish()

@@ -159,8 +159,23 @@ def run(args: argparse.Namespace) -> int:
             broker = parse_broker_url(url)
             where = "embedded broker" if embedded is not None else "broker"
             topic = f"{settings.base_topic}/{band_id}/#"
+            about = (
+                "a 76 s retro workout on a shank band with gyroscope: backward walking,\n"
+                "  the backward-jump series, then backward pedalling with a reversal\n"
+                "  (simulated; see sensor/data/README.md)"
+                if not args.recording
+                else path.name
+            )
+            speed = (
+                "as fast as possible"
+                if math.isinf(args.speed)
+                else "in real time"
+                if args.speed == 1
+                else f"at {args.speed:g}x speed"
+            )
             out.write(
-                f"retrosense demo: {path.name}\n"
+                f"retrosense demo: {about},\n  replayed {speed} through the live detectors. "
+                "Ctrl-C stops.\n"
                 f"publishing to the {where} at {broker}; to watch from elsewhere:\n"
                 f"  mosquitto_sub -h {broker.host} -p {broker.port} -t '{topic}' -v\n"
                 f"  retrosense listen --broker {broker}\n\n"

@@ -69,3 +69,24 @@ def test_summary_params_and_wearer_come_from_the_config(tmp_path: Path) -> None:
     assert p.met_walk_backward == SummaryParams().met_walk_backward
     w = wearer(cfg)
     assert (w.body_mass_kg, w.sex, w.age_years) == (64.0, "female", None)
+
+
+def test_log_lines_clear_the_status_lines_first() -> None:
+    import logging
+
+    term = Terminal()
+    line = StatusLine(term, enabled=True)
+    handler = logging.StreamHandler(term)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        line.attach()
+        line.draw([BandStatus("a", link="connected")])
+        logging.getLogger("sensor.test").warning("link lost")
+        out = term.getvalue()
+        # The status line is erased (cursor up, clear below) before the log line appears.
+        assert out.index("\x1b[1F\x1b[J") < out.index("link lost")
+        line.detach()
+        assert line not in handler.filters
+    finally:
+        root.removeHandler(handler)
