@@ -495,6 +495,8 @@ SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
         ("walk_chest_200hz", 0.98),
         ("walk_waist_100hz_gyro", 0.98),
         ("walk_shank_100hz_gyro", 0.96),  # measured 0.967: below the 0.98 target
+        ("walk_shank_100hz", 0.95),  # no gyroscope: measured 0.957, direction unknown
+        ("mixed_shank_100hz_gyro", 0.95),  # measured 0.958
         ("walk_chest_25hz", 0.96),  # measured 0.964 at 25 Hz
         ("mixed_chest_100hz", 0.96),  # measured 0.969
     ],
@@ -515,7 +517,10 @@ def test_simulated_walks_steps_and_direction(name: str, min_f1: float) -> None:
         if abs(s.t - truth_t[j]) <= TOLERANCE_S:
             matched += 1
             right += s.direction == truth[j]["direction"]
-    assert right >= 0.98 * matched
+    if reader.stream_info().placement is Placement.SHANK and not reader.header.has_gyro:
+        assert all(s.direction is Direction.UNKNOWN for s in steps)
+    else:
+        assert right >= 0.98 * matched
 
 
 @pytest.mark.parametrize(
@@ -529,9 +534,12 @@ def test_simulated_walks_steps_and_direction(name: str, min_f1: float) -> None:
         "cycle_foot_200hz_gyro",
         "jumps_waist_100hz",
         "jumpseries_chest_100hz",
+        "jumps_shank_100hz_gyro",
     ],
 )
 def test_no_steps_in_simulated_look_alikes(name: str) -> None:
+    """None of these holds a step. (Pedalling with a shank sensor still gives 1-3 false
+    steps in 60 s of riding: cycle_shank_*; reported, not asserted away.)"""
     path = SIM / f"{name}.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
