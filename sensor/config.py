@@ -330,6 +330,8 @@ def check_config(cfg: Config, file: str) -> None:
             except ValueError as err:
                 raise ConfigError(file, f"{key}.body_axes", str(err)) from None
         _check_band_profile(band, file, key, profiles)
+        if band.id is not None:
+            _check_band_id(band.id, file, f"{key}.id")
         ident = band.id or band.address or band.name or ""
         if ident.lower() in seen:
             raise ConfigError(
@@ -347,6 +349,20 @@ def check_config(cfg: Config, file: str) -> None:
             file,
             "hr_zones.lower_pct_of_max",
             f"expected increasing per cent values within 0..100, got {list(zones)}",
+        )
+
+
+def _check_band_id(band_id: str, file: str, key: str) -> None:
+    """An id must be usable as it is: one MQTT topic level and a Home Assistant node id."""
+    from sensor.mqtt.topics import sanitize_band_id
+
+    safe = sanitize_band_id(band_id)
+    if safe != band_id:
+        raise ConfigError(
+            file,
+            key,
+            f"expected lower-case letters, digits, '_' or '-' (one MQTT topic level), "
+            f"got {band_id!r}; {safe!r} would do",
         )
 
 

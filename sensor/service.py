@@ -492,6 +492,7 @@ async def run_service(
     """
     from sensor.ble import BandSession, BandSpec
     from sensor.mqtt.publisher import Publisher
+    from sensor.mqtt.topics import band_id_for
 
     if role == "worker":
         return await run_worker(
@@ -532,7 +533,9 @@ async def run_service(
             body_axes=band.body_axes,
             rate_hz=band.rate_hz,
             range_g=band.range_g,
-            id=band.id,
+            # The id every part uses (topics, file names, the session) from the start, so it
+            # does not change when a band configured by name shows its address.
+            id=band_id_for(id=band.id, address=band.address, name=band.name),
         )
         session = BandSession(spec, options=options)
         sessions.append(session)

@@ -137,6 +137,11 @@ def test_user_table_merges_key_by_key(tmp_path: Path) -> None:
         ),
         ('[[bands]]\nname = "H10"\nprofile = "polar-h01"\n', "did you mean 'polar-h10'?"),
         (
+            '[[bands]]\nname = "H10"\nid = "My Chest/1"\n',
+            "user.toml: bands[0].id: expected lower-case letters, digits, '_' or '-' (one MQTT "
+            "topic level), got 'My Chest/1'; 'my_chest_1' would do",
+        ),
+        (
             "[band_defaults]\nrate = 100\n",
             "user.toml: band_defaults.rate: unknown key; did you mean 'rate_hz'?",
         ),
