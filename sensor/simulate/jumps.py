@@ -154,13 +154,23 @@ def countermovement_jump(
     acc_trunk = acc_com + flight_rel
     backward = horizontal_mps < -0.15
     lean = 45.0 if backward else (38.0 if horizontal_mps > 0.15 else 32.0)
+    # Trunk angle at takeoff: upright (slightly extended) for a vertical jump; leaning into a
+    # forward jump with the whole body line (the centre of mass ahead of the feet, about 18°
+    # per m/s); in a backward jump the body line leans back but the hips stay flexed, so the
+    # trunk itself still leans a little forward.
+    if horizontal_mps > 0.15:
+        at_takeoff = -3.0 + 18.0 * horizontal_mps
+    elif backward:
+        at_takeoff = 3.0 + 30.0 * (frac - 0.4)  # 3-9°, reusing a draw keeps the seeds' files
+    else:
+        at_takeoff = -3.0
     mid = 0.5 * (takeoff + landing)
     keys = [
         (0.0, 0.0),
         (t_unw, 0.0),
         (t_prop + 0.1, lean),
-        (takeoff, -3.0),
-        (mid, -1.0),
+        (takeoff, at_takeoff),
+        (mid, 0.5 * at_takeoff),
         (landing, 5.0),
         (landing + 0.3, lean * 0.8),
         (landing + 1.0, 0.0),
