@@ -103,7 +103,8 @@ class JumpParams:
         Fractions of the momentum balance ``T/2`` g·s the propulsion impulse and the landing
         impulse within the look-ahead must reach.
     min_landing_peak_g
-        The landing must peak at least this high.
+        The landing must peak at least this high (an impact of 10-20 ms can fall between
+        samples at 25 Hz, so the sampled peak may be far below the true one).
     landing_rise_g, landing_rise_s
         ... and pass ``landing_rise_g`` within ``landing_rise_s`` of the landing (at least 1.5
         sample periods): feet meeting the ground load the body at once.
@@ -145,7 +146,7 @@ class JumpParams:
     push_window_s: float = 0.5
     min_impulse_ratio: float = 0.5
     min_landing_impulse_ratio: float = 0.25
-    min_landing_peak_g: float = 1.5
+    min_landing_peak_g: float = 1.3
     landing_rise_g: float = 1.2
     landing_rise_s: float = 0.08
     direction_window_s: float = 0.2
