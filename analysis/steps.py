@@ -176,6 +176,16 @@ class StepParams:
 #: Look-ahead for a foot with gyroscope: long enough to see it come to rest after contact.
 _FOOT_LOOKAHEAD_S = 0.6
 
+#: A bout's first swing at least this fraction of the second counts as a full swing: the
+#: other leg stepped first. Starting from standing, the first swing is a half step (feet side
+#: by side to one ahead; Jian et al. 1993, "Trajectory of the body COG and COP during
+#: initiation and termination of gait", Gait Posture 1:9-22).
+_FULL_FIRST_SWING = 0.75
+
+#: Half a stride in swing times: swing is about 40 % of the gait cycle at comfortable speed
+#: (J. Perry and J. M. Burnfield, Gait Analysis, 2nd ed., 2010), 0.5 / 0.4 = 1.25.
+_HALF_STRIDE_PER_SWING = 1.25
+
 #: How long a foot must be still after contact to count as standing on the ground.
 _FOOT_REST_S = 0.08
 
@@ -345,6 +355,7 @@ class StepDetector:
         self._last_own_contact: float | None = None
         self._last_own_direction = Direction.UNKNOWN
         self._last_inferred_t: float | None = None
+        self._first_swing_deg: float | None = None
         self._scheduled: tuple[float, Direction] | None = None
         self._last_t: float | None = None
 
@@ -403,6 +414,7 @@ class StepDetector:
         self._scheduled = None
         self._last_own_contact = None
         self._last_inferred_t = None
+        self._first_swing_deg = None
         self._recent = []
 
     def _signals(self, seg: Samples) -> FloatArray:
@@ -613,7 +625,13 @@ class StepDetector:
                     if window.max() < p.swing_asymmetry * max(-window.min(), 0.0):
                         continue  # both ways alike: pedalling, not a swing
                 direction = Direction.FORWARD if sign < 0 else Direction.BACKWARD
+                back_i = max(0, i - stride)
+                prior = np.flatnonzero(sign * u[back_i:i] <= 0.0)
+                lobe_start = back_i + int(prior[-1]) + 1 if prior.size else back_i
+                swing_deg: float | None = float((sign * u[lobe_start:contact_i]).sum()) / self._fs
+                swing_s: float | None = float(t[contact_i] - t[lobe_start])
             else:
+                swing_deg = swing_s = None
                 direction = Direction.UNKNOWN
                 after = u[i + 1 : confirm + 1]
                 ends = np.flatnonzero(after <= 0.5 * u[i])
@@ -621,7 +639,7 @@ class StepDetector:
                 if hist[i : confirm + 1, 2].max() < p.min_contact_g:
                     continue  # no ground contact shock: pedalling or a leg swung in the air
             self._leg_contact(
-                hist, float(t[contact_i]), float(t[i]), direction, float(t[confirm]), events
+                hist, float(t[contact_i]), direction, float(t[confirm]), swing_deg, swing_s, events
             )
 
     def _foot_swing(
@@ -658,9 +676,10 @@ class StepDetector:
         self,
         hist: FloatArray,
         contact_t: float,
-        peak_t: float,
         direction: Direction,
         now_t: float,
+        swing_deg: float | None,
+        swing_s: float | None,
         events: list[Event],
     ) -> None:
         p = self.params
@@ -674,6 +693,18 @@ class StepDetector:
         inferred_since = self._last_inferred_t is not None and (
             previous is not None and self._last_inferred_t > previous
         )
+        first = self._first_swing_deg
+        if previous is not None and stride is not None and first is not None:
+            self._first_swing_deg = None
+            before = previous - 0.5 * stride
+            if (
+                swing_deg is not None
+                and first >= _FULL_FIRST_SWING * swing_deg
+                and before >= float(t[0])
+            ):
+                # The bout's first swing was a full one: it started from behind, so the other
+                # leg had stepped first. Gait started from standing opens with a half step.
+                self._count_step(before, before, None, direction, now_t, None, True, events)
         if previous is not None and stride is not None and scheduled is None and not inferred_since:
             # The first stride of a bout: the other leg's contact fell half-way, in the past.
             mid = previous + 0.5 * stride
@@ -685,11 +716,20 @@ class StepDetector:
                 scheduled[0], scheduled[0], None, scheduled[1], now_t, None, True, events
             )
         self._scheduled = None
+        if stride is None:
+            self._first_swing_deg = swing_deg
         interval = None if stride is None else 0.5 * stride
         self._count_step(contact_t, contact_t, interval, direction, now_t, None, False, events)
         self._last_own_contact = contact_t
+        half_s = None
         if stride is not None:
-            due_t = contact_t + 0.5 * stride
+            half_s = 0.5 * stride
+        elif swing_s is not None:
+            # No stride yet: swing takes about 40 % of a stride (Perry and Burnfield 2010),
+            # so the other leg's contact comes about 1.25 swing times after this one.
+            half_s = _HALF_STRIDE_PER_SWING * swing_s
+        if half_s is not None:
+            due_t = contact_t + half_s
             if due_t <= now_t:
                 # Already past (a long look-ahead): the other leg's contact is due now.
                 self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
@@ -726,6 +766,7 @@ class StepDetector:
         bout.steps += 1
         bout.forward += direction is Direction.FORWARD
         bout.backward += direction is Direction.BACKWARD
+        bout.start_t = min(bout.start_t, contact_t)
         bout.last_t = max(bout.last_t, contact_t)
         bout.last_peak_t = max(bout.last_peak_t, peak_t)
         if inferred:
