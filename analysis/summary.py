@@ -110,9 +110,11 @@ class SummaryParams:
         Steps (or revolutions) further apart than this start a new bout.
     jump_series_gap_s
         Jumps further apart than this start a new series.
+    jump_prep_s
+        Time counted as jumping before each takeoff: the countermovement's unweighting,
+        braking and propulsion phases, which take about 0.7-1.0 s (McMahon et al. 2018).
     jump_margin_s
-        Time counted as jumping before each series' first takeoff (the countermovement) and
-        after its last landing.
+        Time counted as jumping after each landing (absorbing it).
     max_reactive_contact_s
         The longest ground contact between two jumps that still counts as reactive, for the
         reactive strength index (jump height / contact time; Flanagan and Comyns 2008).
@@ -131,6 +133,7 @@ class SummaryParams:
     met_jumps: float = 8.0
     bout_gap_s: float = 2.5
     jump_series_gap_s: float = 5.0
+    jump_prep_s: float = 0.8
     jump_margin_s: float = 0.5
     max_reactive_contact_s: float = 1.0
     max_hr_hold_s: float = 5.0
@@ -406,6 +409,8 @@ def summarize_session(
     codes and MET values. Med Sci Sports Exerc 43(8):1575-1581.
     Tanaka H., Monahan K.D., Seals D.R. (2001) Age-predicted maximal heart rate revisited.
     J Am Coll Cardiol 37(1):153-156.
+    McMahon J.J., Suchomel T.J., Lake J.P., Comfort P. (2018) Understanding the key phases of
+    the countermovement jump force-time curve. Strength Cond J 40(4):96-106.
     Flanagan E.P., Comyns T.M. (2008) The use of contact time and the reactive strength index
     to optimize fast stretch-shortening cycle training. Strength Cond J 30(5):32-38.
     """
@@ -469,14 +474,12 @@ def summarize_session(
     jump_spans: list[tuple[float, float]] = []
     series = _clusters([j.landing_t for j in jumps], params.jump_series_gap_s)
     for set_number, (a, b) in enumerate(series, 1):
-        jump_spans.append(
-            (
-                jumps[a].takeoff_t - params.jump_margin_s,
-                jumps[b - 1].landing_t + params.jump_margin_s,
-            )
-        )
         for i in range(a, b):
             j = jumps[i]
+            # Each jump's own time; pauses between the jumps of a set count as rest.
+            jump_spans.append(
+                (j.takeoff_t - params.jump_prep_s, j.landing_t + params.jump_margin_s)
+            )
             rsi = j.reactive_strength_index
             if rsi is None and j.contact_time_s:
                 rsi = j.height_m / j.contact_time_s

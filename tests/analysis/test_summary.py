@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from typing import Any
 
 import numpy as np
 import pytest
@@ -83,9 +84,10 @@ def test_counts_times_and_cadences_of_a_retro_workout() -> None:
     assert (s.reversals_forward_to_backward, s.reversals_backward_to_forward) == (1, 0)
     assert len(s.jumps) == 3 and s.jump_sets == 2
     assert [j.set_number for j in s.jumps] == [1, 1, 2]
-    # 1st set: 69.5 .. 71.7 s; 2nd: 79.5 .. 81.0 s.
-    assert s.time_jumping_s == pytest.approx(2.2 + 1.5)
-    active = 36 * 60 / 110 + 30 + 3.7 + 30 + 30
+    # Each jump from 0.8 s before takeoff to 0.5 s after landing: 69.2 .. 70.9 and
+    # 70.1 .. 71.7 overlap into 2.5 s; 79.2 .. 81.0 is 1.8 s.
+    assert s.time_jumping_s == pytest.approx(2.5 + 1.8)
+    active = 36 * 60 / 110 + 30 + 4.3 + 30 + 30
     assert s.time_rest_s == pytest.approx(180 - active)
     intervals = np.array([60 / 110] * 36 + [60 / 90] * 45)
     assert s.step_time_cv == pytest.approx(intervals.std() / intervals.mean())
@@ -277,3 +279,55 @@ def test_wearer_is_checked() -> None:
         Wearer(sex="x")
     with pytest.raises(ValueError, match="before"):
         summarize_session([], start_s=2.0, end_s=1.0)
+
+
+def truth_events(truth: dict[str, Any]) -> list[Event]:
+    """The labels of a simulated recording as the events a perfect detector would emit."""
+    out: list[Event] = []
+    for s in truth["steps"] or []:
+        out.append(StepEvent(t=s["t"], detected_at=s["t"], direction=Direction(s["direction"])))
+    for j in truth["jumps"] or []:
+        out.append(
+            JumpEvent(
+                t=j["landing_t"],
+                detected_at=j["landing_t"],
+                takeoff_t=j["takeoff_t"],
+                landing_t=j["landing_t"],
+                flight_time_s=j["flight_time_s"],
+                height_m=j["height_m"],
+                landing_peak_g=j["peak_g"],
+                direction=Direction(j["direction"]),
+            )
+        )
+    for r in truth["revolutions"] or []:
+        out.append(
+            RevolutionEvent(
+                t=r["t"],
+                detected_at=r["t"],
+                direction=Direction(r["direction"]),
+                cadence_rpm=r["cadence_rpm"],
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("name", ["mixed_shank_100hz_gyro", "mixed_chest_100hz"])
+def test_time_per_activity_matches_the_simulators_labelled_bouts(name: str) -> None:
+    """Fed the labels, the summary's times agree with the labelled bouts of the workout."""
+    truth = json.loads((ROOT / "tests" / "data" / "sim" / f"{name}.truth.json").read_text())
+    s = summarize_session(truth_events(truth), start_s=0.0, end_s=truth["duration_s"])
+    bouts: dict[str, float] = {}
+    for b in truth["bouts"]:
+        key = b["kind"] if b["kind"] != "walk" else f"walk_{b['direction']}"
+        bouts[key] = bouts.get(key, 0.0) + b["end"] - b["start"]
+    # Walking: first to last contact of a bout, so up to a step shorter than the label.
+    assert s.time_walk_forward_s == pytest.approx(bouts["walk_forward"], abs=1.5)
+    assert s.time_walk_backward_s == pytest.approx(bouts["walk_backward"], abs=1.5)
+    # Jumping: each jump from its countermovement to just after landing.
+    assert s.time_jumping_s == pytest.approx(bouts["jumps"], rel=0.2)
+    # Pedalling: the revolutions' own time; the labelled bout also holds the stop of the
+    # reversal and the slow-down, so it is longer.
+    pedal = s.time_pedal_forward_s + s.time_pedal_backward_s
+    assert 0.6 * bouts["pedal"] <= pedal <= bouts["pedal"]
+    assert s.steps == len(truth["steps"])
+    assert len(s.jumps) == len(truth["jumps"])
