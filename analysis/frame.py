@@ -8,7 +8,6 @@ with a streaming estimate of gravity, which removes up to 30° of undeclared til
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from analysis.types import FloatArray
 
@@ -119,6 +118,11 @@ class GravityTracker:
     """
 
     def __init__(self, sample_rate_hz: float, cutoff_hz: float = 0.3) -> None:
+        # scipy.signal costs about a second to import: only modules that filter pay for it,
+        # so commands such as `listen` and `config` start at once.
+        from scipy import signal
+
+        self._sosfilt = signal.sosfilt
         self._sos = signal.butter(2, cutoff_hz, fs=sample_rate_hz, output="sos")
         self._zi_unit = signal.sosfilt_zi(self._sos)
         self._zi: FloatArray | None = None
@@ -132,6 +136,6 @@ class GravityTracker:
             return np.empty((0, 3))
         if self._zi is None:
             self._zi = self._zi_unit[:, :, None] * acc_g[0][None, None, :]
-        out, self._zi = signal.sosfilt(self._sos, acc_g, axis=0, zi=self._zi)
+        out, self._zi = self._sosfilt(self._sos, acc_g, axis=0, zi=self._zi)
         result: FloatArray = out
         return result

@@ -8,7 +8,6 @@ import sys
 from typing import TextIO
 
 from analysis.events import Event
-from analysis.registry import build_pipeline
 from analysis.types import Placement
 from sensor.progress import track_chunks
 from sensor.recording import parse_placement
@@ -39,6 +38,10 @@ def analyze_file(
     path: str, placement: Placement | None = None, body_axes: str | None = None
 ) -> tuple[list[Event], float]:
     """All events of a file in emission order, and the file's duration in seconds."""
+    # The detectors pull in scipy.signal (about a second): imported here, not at start-up,
+    # since every subcommand's module is imported to build the parser.
+    from analysis.registry import build_pipeline
+
     source = open_source(path, SourceOptions(placement=placement, body_axes=body_axes))
     pipeline = build_pipeline(source.info)
     events: list[Event] = []
