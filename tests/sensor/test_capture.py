@@ -1,9 +1,9 @@
 """Raw capture JSONL v1: writer and reader round trip, bad input, and replay through the
 device drivers into ``analyze`` and ``convert``.
 
-tests/data/ble/h10_walk_chest.jsonl is made by tests/data/ble/make_files.py from the
-simulated walk tests/data/sim/walk_chest_100hz.csv, encoded as the virtual H10 encodes PMD
-frames (raw, every fifth delta-compressed), with one cut-off frame and a 2-s link loss.
+tests/data/ble/h10_walk_chest.jsonl is made by tests/data/ble/make_files.py from its
+deterministic ``reference_walk``, encoded as the virtual H10 encodes PMD frames (raw, every
+fifth delta-compressed), with one cut-off frame and a 2-s link loss.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from sensor.cli import main
 from sensor.errors import RecordingError
 from sensor.recording import RecordingReader
 from sensor.sources import SourceOptions, open_source
+from tests.data.ble.make_files import reference_walk
 from tests.paths import DATA
 
 CAPTURE = DATA / "ble" / "h10_walk_chest.jsonl"
-SIM_WALK = DATA / "sim" / "walk_chest_100hz.csv"
 HR = "00002a37-0000-1000-8000-00805f9b34fb"
 
 
@@ -67,12 +67,12 @@ def test_replay_decodes_the_recording_played(tmp_path: Path) -> None:
     source = CaptureSource(CAPTURE)
     chunks = list(source.chunks())
     s = Samples.concat(chunks)
-    ref = RecordingReader(SIM_WALK).read_all()
-    # Each decoded sample is a sample of the simulated walk, to the H10's 1 mG.
-    t_ref = ref.time_s - ref.time_s[0]
-    idx = np.searchsorted(t_ref, s.time_s - s.time_s[0] + t_ref[0] - 1e-6)
+    ref = reference_walk(20.0, 100.0)
+    # Each decoded sample is a sample of the walk played, to the H10's 1 mG.
+    idx = np.searchsorted(ref.time_s, s.time_s - s.time_s[0] - 1e-6)
+    np.testing.assert_allclose(ref.time_s[idx], s.time_s - s.time_s[0], atol=1e-6)
     np.testing.assert_allclose(s.acc_g, np.round(ref.acc_g[idx] * 1000) / 1000, atol=1e-9)
-    # The recording's own gaps and the 8-10 s link loss are gaps, not invented samples.
+    # Dropped packets and the 8-10 s link loss are gaps, not invented samples.
     dt = np.diff(s.time_s)
     assert np.all(dt > 0)
     assert dt.max() > 1.5
@@ -107,7 +107,7 @@ def test_open_source_and_analyze_accept_captures(
     kinds = [json.loads(e)["type"] for e in from_capture]
     assert kinds == [json.loads(e)["type"] for e in from_csv]
     header = RecordingReader(out).header
-    assert header.body_axes == "-y,-x,-z" and header.extra["profile"] == "polar-h10"
+    assert header.body_axes == "+z,+x,+y" and header.extra["profile"] == "polar-h10"
     assert header.has_hr and header.started == "2026-11-20T10:15:00.000Z"
 
 

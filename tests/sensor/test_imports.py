@@ -1,7 +1,7 @@
 """Polar Sensor Logger ACC and phyphox accelerometer exports as sources.
 
-The files in tests/data/ble/ are made by tests/data/ble/make_files.py from the simulated
-walks in tests/data/sim/, in the layouts the apps write (see sensor/imports.py).
+The files in tests/data/ble/ are made by tests/data/ble/make_files.py from its deterministic
+``reference_walk``, in the layouts the apps write (see sensor/imports.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from analysis.types import Placement, Samples
 from sensor.cli import main
 from sensor.errors import RecordingError
 from sensor.imports import ImportedSource
-from sensor.recording import RecordingReader
 from sensor.sources import SourceOptions, open_source
+from tests.data.ble.make_files import reference_walk
 from tests.paths import DATA
 
 POLAR = DATA / "ble" / "polar_sensor_logger_ACC.txt"
@@ -28,10 +28,10 @@ def test_polar_sensor_logger_export() -> None:
     source = open_source(POLAR)
     assert isinstance(source, ImportedSource)
     s = Samples.concat(list(source.chunks()))
-    ref = RecordingReader(DATA / "sim" / "walk_chest_100hz.csv").read_all()
-    assert len(s) == 500
-    np.testing.assert_allclose(s.acc_g, np.round(ref.acc_g[:500] * 1000) / 1000, atol=1e-9)
-    np.testing.assert_allclose(s.time_s, ref.time_s[:500] - ref.time_s[0], atol=1e-9)
+    ref = reference_walk(5.0, 100.0)
+    assert len(s) == len(ref.time_s) == 495  # 5 s at 100 Hz less one dropped packet
+    np.testing.assert_allclose(s.acc_g, np.round(ref.acc_g * 1000) / 1000, atol=1e-9)
+    np.testing.assert_allclose(s.time_s, ref.time_s, atol=1e-9)
     # The file cannot say where the strap sat: a chest H10 unless told otherwise.
     assert source.info.placement is Placement.CHEST and source.info.sample_rate_hz == 100
     told = open_source(POLAR, SourceOptions(placement=Placement.WAIST, body_axes="-y,-x,-z"))
@@ -45,9 +45,9 @@ def test_phyphox_export_needs_placement() -> None:
         open_source(PHYPHOX)
     source = open_source(PHYPHOX, SourceOptions(placement=Placement.WRIST))
     s = Samples.concat(list(source.chunks()))
-    ref = RecordingReader(DATA / "sim" / "walk_wrist_50hz.csv").read_all()
-    assert len(s) == 250 and source.info.sample_rate_hz == 50
-    np.testing.assert_allclose(s.acc_g, ref.acc_g[:250], atol=1e-8)
+    ref = reference_walk(5.0, 50.0)
+    assert len(s) == len(ref.time_s) == 247 and source.info.sample_rate_hz == 50
+    np.testing.assert_allclose(s.acc_g, ref.acc_g, atol=1e-8)
 
 
 def test_phyphox_semicolon_and_decimal_comma(tmp_path: Path) -> None:

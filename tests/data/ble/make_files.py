@@ -1,8 +1,8 @@
-"""Make the small BLE test files in this folder from the project's own simulated walk.
+"""Make the small BLE test files in this folder from a deterministic synthetic walk.
 
-Run from the repository root: ``.venv/bin/python -m tests.data.ble.make_files``. Deterministic:
-the input is tests/data/sim/walk_chest_100hz.csv (seeded simulator output) and nothing random
-is added here.
+Run from the repository root: ``.venv/bin/python -m tests.data.ble.make_files``. The tests
+compare what they read back with ``reference_walk`` itself, so the files depend on nothing
+else in the repository.
 """
 
 from __future__ import annotations
@@ -11,25 +11,43 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.types import Placement
 from sensor.capture import CaptureWriter
 from sensor.decoders import polar_pmd as pmd
 from sensor.decoders.heart_rate import HEART_RATE_MEASUREMENT
-from sensor.recording import RecordingReader
 from tests.bluez.devices import H10_CLOCK_START_NS, Clip, VirtualH10
 
 HERE = Path(__file__).resolve().parent
-SIM = HERE.parent / "sim"
 STARTED_UNIX_S = 1_795_169_700.0  # 2026-11-20T10:15:00Z
 LATENCY_S = 0.02
 #: The virtual link drops between these sample times (s): those frames never arrive.
 LOST = (8.0, 10.0)
+#: Sensor axes of the synthetic band: forward is sensor +z, left +x, up +y.
+BODY_AXES = "+z,+x,+y"
+STEP_HZ = 1.8
+
+
+def reference_walk(seconds: float, rate_hz: float) -> Clip:
+    """A walk at 1.8 steps/s in sensor axes (``BODY_AXES``), seeded noise, two packet losses.
+
+    Up: 1 g plus a 0.25 g step oscillation; forward: 0.15 g, leading by 0.8 rad; left: a
+    0.08 g sway at half the step rate. Samples in 3.00-3.05 s and 13.2-13.3 s are missing, as
+    dropped BLE packets leave them.
+    """
+    t = np.arange(round(seconds * rate_hz)) / rate_hz
+    phase = 2 * np.pi * STEP_HZ * t
+    left = 0.08 * np.sin(phase / 2)
+    up = 1.0 + 0.25 * np.sin(phase)
+    forward = 0.15 * np.sin(phase + 0.8)
+    acc = np.column_stack([left, up, forward])
+    acc += np.random.default_rng(20261120).normal(0.0, 0.01, acc.shape)
+    keep = ~(((t >= 3.0) & (t < 3.05)) | ((t >= 13.2) & (t < 13.3)))
+    return Clip(t[keep], acc[keep], None, rate_hz)
 
 
 def h10_capture(seconds: float = 20.0) -> None:
-    reader = RecordingReader(SIM / "walk_chest_100hz.csv")
-    rec = reader.read_all()
-    n = int(np.searchsorted(rec.time_s, rec.time_s[0] + seconds))
-    clip = Clip(rec.time_s[:n] - rec.time_s[0], rec.acc_g[:n])
+    clip = reference_walk(seconds, 100.0)
+    n = len(clip.time_s)
     h10 = VirtualH10("C8:2E:0A:1B:2C:3D", "Polar H10 0A1B2C3D", clip=clip)
     # Frames are contiguous runs of at most 36 samples: split at the recording's own gaps.
     breaks = np.flatnonzero(np.diff(clip.time_s) > 1.5 / 100) + 1
@@ -41,8 +59,8 @@ def h10_capture(seconds: float = 20.0) -> None:
         profile="polar-h10",
         name="Polar H10 0A1B2C3D",
         address="C8:2E:0A:1B:2C:3D",
-        placement=reader.header.placement,
-        body_axes=reader.header.body_axes,  # the simulated mounting
+        placement=Placement.CHEST,
+        body_axes=BODY_AXES,
         started_unix_s=STARTED_UNIX_S,
         extra={"sample_rate_hz": 100, "acc_range_g": 8, "band_id": "c82e0a1b2c3d"},
     )
@@ -75,22 +93,22 @@ def h10_capture(seconds: float = 20.0) -> None:
 
 
 def polar_sensor_logger(seconds: float = 5.0) -> None:
-    rec = RecordingReader(SIM / "walk_chest_100hz.csv").read_all()
-    n = int(seconds * 100)
-    sensor_ns = H10_CLOCK_START_NS + np.round((rec.time_s[:n] - rec.time_s[0]) * 1e9).astype(int)
-    mg = np.round(rec.acc_g[:n] * 1000).astype(int)
+    clip = reference_walk(seconds, 100.0)
+    sensor_ns = H10_CLOCK_START_NS + np.round(clip.time_s * 1e9).astype(np.int64)
+    mg = np.round(clip.acc_g * 1000).astype(int)
     lines = ["Phone timestamp;sensor timestamp [ns];X [mg];Y [mg];Z [mg]"]
-    for i in range(n):
-        phone = f"2026-11-20T10:15:{i // 100:02d}.{(i % 100) * 10:03d}"
+    for i in range(len(clip.time_s)):
+        ms = round(clip.time_s[i] * 1000)
+        phone = f"2026-11-20T10:15:{ms // 1000:02d}.{ms % 1000:03d}"
         lines.append(f"{phone};{sensor_ns[i]};{mg[i, 0]};{mg[i, 1]};{mg[i, 2]}")
     (HERE / "polar_sensor_logger_ACC.txt").write_text("\n".join(lines) + "\n")
 
 
 def phyphox(seconds: float = 5.0) -> None:
-    rec = RecordingReader(SIM / "walk_wrist_50hz.csv").read_all()
-    n = int(seconds * 50)
-    ms2 = rec.acc_g[:n] * 9.80665
-    t = rec.time_s[:n] - rec.time_s[0]
+    clip = reference_walk(seconds, 50.0)
+    ms2 = clip.acc_g * 9.80665
+    t = clip.time_s
+    n = len(t)
     head = [
         "Time (s)",
         "Acceleration x (m/s^2)",
