@@ -45,7 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from analysis.events import Direction, Event, JumpEvent
-from analysis.frame import GravityTracker, rotation_to_vertical
+from analysis.frame import rotation_to_vertical
 from analysis.stream import GapSplitter, RingBuffer, finite_rows, run_batch
 from analysis.types import FloatArray, Samples, StreamInfo
 
@@ -53,7 +53,8 @@ from analysis.types import FloatArray, Samples, StreamInfo
 G0 = 9.80665
 
 # Ring buffer columns.
-_T, _AX, _AY, _AZ, _MAG, _GX, _GY, _GZ, _WX, _WY, _WZ = range(11)
+_T, _AX, _AY, _AZ, _MAG, _WX, _WY, _WZ = range(8)
+_COLUMNS = 8
 
 #: Rows processed per internal block: bounds how far the ring must reach back.
 _BLOCK_ROWS = 256
@@ -124,8 +125,6 @@ class JumpParams:
         ground contact between them is at most this long.
     softness_ref_s
         Effective stopping time scoring 0.5 on the softness scale (see ``JumpEvent`` fields).
-    gravity_cutoff_hz
-        Corner of the quasi-static gravity estimate that levels the direction windows.
     max_tilt_deg
         Where gravity before the jump is further than this from the declared up axis, the
         band is not worn as declared (its forward axis means nothing): direction ``unknown``.
@@ -157,7 +156,6 @@ class JumpParams:
     set_pause_s: float = 3.0
     max_contact_s: float = 1.0
     softness_ref_s: float = 0.1
-    gravity_cutoff_hz: float = 0.3
     max_tilt_deg: float = 55.0
 
     def __post_init__(self) -> None:
@@ -187,7 +185,6 @@ class JumpParams:
             "set_pause_s": (0.1, 600.0),
             "max_contact_s": (0.05, 10.0),
             "softness_ref_s": (0.001, 10.0),
-            "gravity_cutoff_hz": (0.01, 5.0),
             "max_tilt_deg": (0.0, 90.0),
         }
         for f in fields(self):
@@ -289,13 +286,12 @@ class JumpDetector:
                 f"landing_window_s ({p.landing_window_s}) must exceed merge_gap_s "
                 f"({p.merge_gap_s}) plus 1.5 sample periods at {fs} Hz"
             )
-        self._gravity = GravityTracker(fs, min(p.gravity_cutoff_hz, 0.4 * fs))
         # The ring reaches back over the push window, the longest flight and the look-ahead,
         # plus one internal block; 1.5× for timestamps denser than nominal.
         lead_s = max(p.push_window_s, p.gyro_push_window_s, p.gyro_reference_lead_s)
         reach_s = lead_s + p.max_flight_s + p.landing_window_s + p.merge_gap_s + 0.2
         capacity = math.ceil(1.5 * reach_s * fs) + _BLOCK_ROWS + 8
-        self._ring = RingBuffer(capacity, 11)
+        self._ring = RingBuffer(capacity, _COLUMNS)
         self._n = 0  # global index of the next sample
         self._seg_start = 0  # global index of the first sample of the current segment
         self._seg_id = 0
@@ -327,6 +323,9 @@ class JumpDetector:
         for seg, after_gap in self._gaps.split(clean):
             if after_gap:
                 self._start_segment()
+            if len(seg) <= _BLOCK_ROWS:
+                events.extend(self._process(seg))
+                continue
             for a in range(0, len(seg), _BLOCK_ROWS):
                 events.extend(self._process(seg.slice(a, a + _BLOCK_ROWS)))
         return events
@@ -338,7 +337,6 @@ class JumpDetector:
 
     def _start_segment(self) -> None:
         self._ring.clear()
-        self._gravity.reset()
         self._pending = []
         self._seg_start = self._n
         self._seg_id += 1
@@ -352,11 +350,10 @@ class JumpDetector:
         t = block.time_s
         acc = block.acc_g
         mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
-        rows = np.empty((n, 11))
+        rows = np.empty((n, _COLUMNS))
         rows[:, _T] = t
         rows[:, _AX : _AZ + 1] = acc
         rows[:, _MAG] = mag
-        rows[:, _GX : _GZ + 1] = self._gravity.update(acc)
         if block.gyro_dps is not None:
             rows[:, _WX : _WZ + 1] = block.gyro_dps
         else:
@@ -366,9 +363,10 @@ class JumpDetector:
         self._n += n
 
         p = self.params
-        low = mag < p.flight_max_g
-        prev = 1 if self._last_low else 0
-        steps = np.diff(low.astype(np.int8), prepend=np.int8(prev))
+        low = (mag < p.flight_max_g).view(np.int8)
+        steps = np.empty(n, dtype=np.int8)
+        steps[0] = low[0] - (1 if self._last_low else 0)
+        np.subtract(low[1:], low[:-1], out=steps[1:])
         self._last_low = bool(low[-1])
         events: list[Event] = []
         t_last = float(t[-1])
@@ -620,10 +618,11 @@ class JumpDetector:
             i0 = max(0, i1 - n)
         mag = data[i0:i1, _MAG]
         if mag.shape[0] < n:
-            self._quiet_gravity = data[i0, _GX : _GZ + 1].copy()
+            self._quiet_gravity = data[i0:i1, _AX : _AZ + 1].mean(axis=0)
             return i0
         # Stillness: little change of |a| (g) and little rotation (per 100 °/s).
-        rate = np.linalg.norm(data[i0:i1, _WX : _WZ + 1], axis=1) / 100.0
+        gyro = data[i0:i1, _WX : _WZ + 1]
+        rate = np.linalg.norm(np.nan_to_num(gyro), axis=1) / 100.0
         c1 = np.concatenate(([0.0], np.cumsum(mag)))
         c2 = np.concatenate(([0.0], np.cumsum(mag * mag)))
         cw = np.concatenate(([0.0], np.cumsum(rate)))
@@ -641,12 +640,13 @@ class JumpDetector:
         t = data[:, _T]
         w_land = p.direction_window_s
         gyro_ok = self.info.has_gyro and bool(np.isfinite(data[:, _WX]).all())
+        # Gravity from the stillest moment before the countermovement (quasi-static).
+        r0 = self._quiet_index(data, c.takeoff_t - p.gyro_reference_lead_s, c.takeoff_t)
         if gyro_ok:
-            # The gyroscope carries the orientation from a quasi-static moment before the
-            # countermovement through the whole jump, so the push window can cover the
-            # propulsion's horizontal thrust whatever the trunk does meanwhile.
+            # The gyroscope carries the orientation from there through the whole jump, so
+            # the push window can cover the propulsion's horizontal thrust whatever the
+            # trunk does meanwhile.
             w_push = p.gyro_push_window_s
-            r0 = self._quiet_index(data, c.takeoff_t - p.gyro_reference_lead_s, c.takeoff_t)
         else:
             # Equal windows: a lean the quasi-static estimate misses leaks alike into both.
             w_push = w_land
@@ -659,7 +659,11 @@ class JumpDetector:
             acc = _rotate_into_first(acc, data[r0:r1, _WX : _WZ + 1], t[r0:r1])
             gravity = self._quiet_gravity[None, :]
         else:
-            gravity = data[r0, _GX : _GZ + 1][None, :]
+            # Quasi-static estimate around the jump: the mean specific force over the push
+            # and landing windows together, where the horizontal push and the stop cancel
+            # and the vertical work lies along gravity, so it points up in the two windows'
+            # mean posture.
+            gravity = acc.mean(axis=0)[None, :]
         norm = float(np.linalg.norm(gravity))
         if norm <= 0 or gravity[0, 2] < norm * math.cos(math.radians(p.max_tilt_deg)):
             return Direction.UNKNOWN, 0.0
