@@ -18,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sensor.capture import CaptureSource, iso_utc  # noqa: F401
+    from sensor.capture import CaptureSource
     from sensor.recording import RecordingWriter
     from sensor.sources import SourceOptions
 
