@@ -250,6 +250,7 @@ class TypeScore:
             "flight_time_sd_s": _sd(flight),
             "height_mae_m": _mean([abs(e) for e in self.height_errors_m]),
             "cadence_mae_rpm": _mean([abs(e) for e in cadence]),
+            "cadence_median_abs_error_rpm": _median([abs(e) for e in cadence]),
             "cadence_bias_rpm": _mean(cadence),
             "cadence_sd_rpm": _sd(cadence),
             "bout_count_error_mean_pct": _mean(bouts),

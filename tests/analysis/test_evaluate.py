@@ -337,3 +337,50 @@ def test_pooling_adds_counts_and_keeps_errors() -> None:
     assert overall.n_truth == 80 and overall.tp == 80 and len(overall.latencies_s) == 80
     with pytest.raises(ValueError, match="cannot pool"):
         overall.merged(TypeScore("jump"))
+
+
+# --- regression: the detectors on the labelled set ------------------------------------------
+
+#: Targets (issues 4-6) missed on the labelled set when this list was last updated, as
+#: ``(group, type, target)``. A miss not listed here fails the test: a detector fell below its
+#: target. Remove entries as detectors improve (a met target is never a failure).
+KNOWN_MISSES: frozenset[tuple[str, str, str]] = frozenset(
+    {
+        ("sim chest 100 Hz", "jump", "direction ≥ 95 %"),  # 0.421
+        ("sim chest 100 Hz", "jump", "flight MAE ≤ 8 ms (≤ 1/fs below 100 Hz)"),  # 0.0108
+        ("sim chest 200 Hz", "jump", "direction ≥ 95 %"),  # 0.286
+        ("sim chest 200 Hz", "jump", "flight MAE ≤ 8 ms (≤ 1/fs below 100 Hz)"),  # 0.00877
+        ("sim chest 25 Hz", "jump", "direction ≥ 95 %"),  # 0.429
+        ("sim chest 50 Hz", "jump", "direction ≥ 95 %"),  # 0.429
+        ("sim shank 100 Hz +gyro", "jump", "F1 ≥ 0.99"),  # 0.963
+        ("sim shank 100 Hz +gyro", "jump", "direction ≥ 95 %"),  # 0.769
+        ("sim shank 100 Hz +gyro", "jump", "flight MAE ≤ 8 ms (≤ 1/fs below 100 Hz)"),  # 0.063
+        ("sim waist 100 Hz", "jump", "direction ≥ 95 %"),  # 0.667
+        ("sim shank 100 Hz", "pedal_reversal", "F1 ≥ 0.95"),  # 0.5
+        ("sim shank 50 Hz", "pedal_reversal", "F1 ≥ 0.95"),  # 0.857
+        ("sim shank 50 Hz", "pedal_reversal", "latency ≤ 1 rev + 1 s"),  # 0.796
+        ("sim foot 200 Hz +gyro", "revolution", "cadence MAE ≤ 2 rpm"),  # 3.39
+        ("sim shank 100 Hz", "revolution", "cadence MAE ≤ 2 rpm"),  # 2.5
+        ("sim shank 100 Hz", "revolution", "count error ≤ 3 % per bout"),  # 10
+        ("sim shank 100 Hz", "revolution", "direction ≥ 97 %"),  # 0.803
+        ("sim shank 100 Hz +gyro", "revolution", "cadence MAE ≤ 2 rpm"),  # 4.06
+        ("sim shank 50 Hz", "revolution", "cadence MAE ≤ 2 rpm"),  # 2.58
+        ("sim shank 50 Hz", "revolution", "count error ≤ 3 % per bout"),  # 4.65
+        ("real waist 100 Hz +gyro", "step", "F1 ≥ 0.98"),  # 0.938
+        ("sim shank 100 Hz", "step", "F1 ≥ 0.98"),  # 0.945
+        ("sim shank 100 Hz +gyro", "step", "F1 ≥ 0.98"),  # 0.969
+        ("sim shank 50 Hz", "step", "F1 ≥ 0.98"),  # 0
+    }
+)
+
+
+def test_no_detector_falls_below_its_target_on_the_labelled_set() -> None:
+    from tests.accuracy import evaluate_fixtures, fixture_paths
+    from tests.paths import real_recordings
+
+    report = evaluate_fixtures([*fixture_paths("*"), *real_recordings()])
+    misses = {(m.group, m.type, m.label): m.value for m in report.misses()}
+    new = sorted(set(misses) - KNOWN_MISSES)
+    assert not new, "below target: " + "; ".join(
+        f"{t} {label} on {g} ({misses[(g, t, label)]:.3g})" for g, t, label in new
+    )
