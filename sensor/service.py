@@ -188,7 +188,6 @@ class BandRunner:
         self.capture: Any = None
         self._identified = False
         self._announced = False
-        self._last_online_id: str | None = None
 
     @property
     def base_path(self) -> Path | None:
@@ -232,7 +231,11 @@ class BandRunner:
                     # A band found by name: its address is known from the first connection.
                     self.capture.set_device(self.session.name, self.session.address)
                     self._identified = True
-            elif item.status in (LinkStatus.DISCONNECTED, LinkStatus.STOPPED) and self._announced:
+            elif item.status is LinkStatus.DISCONNECTED and self._announced:
+                self.publisher.band_offline(self.band_id)
+            elif item.status is LinkStatus.STOPPED and self._announced and self.gateway is None:
+                # (A gateway's bands go offline when the publisher stops, after its outbox
+                # has drained, so a worker has every raw sample before it ends the band.)
                 self.publisher.band_offline(self.band_id)
 
     def _band_info(self) -> Any:
@@ -252,7 +255,6 @@ class BandRunner:
         )
 
     def _announce(self, force: bool = False) -> None:
-        # The band id may be learnt on the first connection (from the scanned address).
         self.band_id = self.session.band_id
         if self._announced and not force:
             return
