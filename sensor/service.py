@@ -519,6 +519,14 @@ async def run_service(
         if (cfg.recording.enabled or cfg.recording.summary or cfg.recording.raw_capture)
         else None
     )
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise RetrosenseError(
+                f"recording.folder: cannot create {folder}: {err.strerror}; "
+                "set [recording] folder to a writable place, or use --no-record"
+            ) from err
     gateway: Gateway | None = None
     if role == "gateway":
         cfg = dataclasses.replace(cfg, broker=dataclasses.replace(cfg.broker, raw=True))

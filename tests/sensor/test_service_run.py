@@ -248,3 +248,29 @@ async def test_run_without_bands_says_how_to_add_one(tmp_path: Path) -> None:
     _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
     assert proc.returncode == 2
     assert "no band is configured: add a [[bands]] table" in err.decode()
+
+
+async def test_run_refuses_an_unwritable_recording_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[bands]]\naddress = "{H10}"\n[recording]\nfolder = "{blocker / "sessions"}"\n'
+        '[broker]\nurl = "mqtt://127.0.0.1:1"\n'
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sensor",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    assert proc.returncode == 2
+    assert err.decode().strip() == (
+        f"retrosense: error: recording.folder: cannot create {blocker / 'sessions'}: Not a "
+        "directory; set [recording] folder to a writable place, or use --no-record"
+    )
