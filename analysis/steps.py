@@ -196,6 +196,8 @@ _WEAK_STEP_FRACTION = 0.6
 #: Low-pass corner of the lean estimate used to tell sitting down and squats from a walk's
 #: start: fast enough to see a lean within the first step, slow enough to average a step.
 _LEAN_CUTOFF_HZ = 1.0
+#: Samples before the lean window that settle the filter (five time constants at 1 Hz).
+_LEAN_WARMUP_S = 1.0
 
 # Columns of the history array every mode keeps: time, then the mode's signals.
 _T = 0
@@ -304,11 +306,10 @@ class StepDetector:
         self._foot = placement is Placement.FOOT
         self._gaps = GapSplitter(fs)
         nyq = 0.45 * fs
-        # Gravity (levelling) and lean (start-of-bout check) from the same three channels.
         self._gravity = _Sections(
             signal.butter(2, params.gravity_cutoff_hz, fs=fs, output="sos"), channels=3
         )
-        self._lean = _Sections(signal.butter(2, _LEAN_CUTOFF_HZ, fs=fs, output="sos"), channels=3)
+        self._lean_sos = signal.butter(2, min(_LEAN_CUTOFF_HZ, nyq), fs=fs, output="sos")
         self._band = _Sections(
             signal.butter(
                 2,
@@ -344,8 +345,8 @@ class StepDetector:
         keep_s = params.regularity_window_s + params.max_step_s + params.lookahead_s + 2.0
         self._keep = max(round(keep_s * fs), self._back + self._ahead + self._guard + 2)
         # History columns: t, forward and vertical (wide band, for direction), vertical (step
-        # band), |a| raw;
-        # legs: t, swing signal (dps or g), |a| raw, spare, spare.
+        # band), |a| raw, raw acceleration (3, for the lean at bout starts);
+        # legs: t, swing signal (dps or g), |a| raw, unused.
         self._hist: FloatArray = np.empty((0, _WIDTH))
         self._unexamined = 0
         # A held first peak of a trunk bout: (peak_t, contact_t, confirmed at t).
@@ -404,7 +405,6 @@ class StepDetector:
         if self._last_t is not None:
             self._close_bout(events, now_t)
         self._gravity.reset()
-        self._lean.reset()
         self._band.reset()
         self._wide.reset()
         self._leg_lp.reset()
@@ -436,9 +436,7 @@ class StepDetector:
         rows[:, 1:3] = self._wide.process(np.column_stack((forward, up)))
         rows[:, 3] = self._band.process(up[:, None])[:, 0]
         rows[:, 4] = mag
-        lean = self._lean.process(acc)
-        norm = np.sqrt(np.einsum("ij,ij->i", lean, lean))
-        rows[:, 5:8] = lean / np.where(norm > 0, norm, 1.0)[:, None]
+        rows[:, 5:8] = acc
         return rows
 
     # ------------------------------------------------------------------ trunk and wrist
@@ -551,9 +549,16 @@ class StepDetector:
         vertical peaks.
         """
         t = hist[:, _T]
-        g = hist[int(np.searchsorted(t, since_t)) : int(np.searchsorted(t, now_t, "right")), 5:8]
-        if g.shape[0] < 2:
+        a = int(np.searchsorted(t, since_t - _LEAN_WARMUP_S))
+        b = int(np.searchsorted(t, now_t, "right"))
+        skip = int(np.searchsorted(t[a:b], since_t))
+        if b - a - skip < 2:
             return True
+        # Low-passed here, over the window only (from steady state at its first sample), so
+        # the filter runs at bout starts rather than on every chunk.
+        lean = _Sections(self._lean_sos, channels=3).process(hist[a:b, 5:8])[skip:]
+        norm = np.sqrt(np.einsum("ij,ij->i", lean, lean))
+        g = lean / np.where(norm > 0, norm, 1.0)[:, None]
         cos = g @ g[-1]
         return bool(cos.min() >= math.cos(math.radians(self.params.max_lean_change_deg)))
 
