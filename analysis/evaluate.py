@@ -607,6 +607,11 @@ class Target:
             and rate_hz >= self.min_rate_hz
         )
 
+    def judges(self, score: TypeScore) -> bool:
+        """Whether ``score`` can be held to this target: F1 needs labelled events (false
+        alarms on recordings without any are judged by ``fp_on_empty``, not by F1)."""
+        return score.labelled and (self.metric != "f1" or score.n_truth > 0)
+
     def met(self, value: float | None) -> bool | None:
         """Whether ``value`` reaches the target; ``None`` when there is nothing to judge."""
         if value is None or not math.isfinite(value):
@@ -700,7 +705,7 @@ def check_targets(
         pooled = pool(recs, key="all")["all"]
         for target in targets:
             score = pooled.get(target.type)
-            if score is None or not score.labelled:
+            if score is None or not target.judges(score):
                 continue
             if not target.applies(first.placement, first.sample_rate_hz, first.has_gyro):
                 continue

@@ -218,7 +218,9 @@ def _get(score: TypeScore, metric: str) -> float | None:
 
 
 def _judged(score: TypeScore, rec: RecordingScore, target: Target, text: str) -> str:
-    if not target.applies(rec.placement, rec.sample_rate_hz, rec.has_gyro):
+    if not target.applies(rec.placement, rec.sample_rate_hz, rec.has_gyro) or not target.judges(
+        score
+    ):
         return text
     limit = flight_target_s(rec.sample_rate_hz) if target.metric == "flight_time_mae_s" else None
     check = (
@@ -408,14 +410,14 @@ COLUMNS: dict[str, tuple[str, list[Column]]] = {
 
 
 def _rows(
-    recordings: Sequence[RecordingScore], type_: str
+    recordings: Sequence[RecordingScore], type_: str, by_file: bool = False
 ) -> list[tuple[str, int, TypeScore, RecordingScore]]:
     """Pooled score per group for one type, only groups where the type is labelled."""
     groups: dict[str, list[RecordingScore]] = {}
     for rec in recordings:
         score = rec.scores.get(type_)
         if score is not None and score.labelled:
-            groups.setdefault(rec.group, []).append(rec)
+            groups.setdefault(rec.name if by_file else rec.group, []).append(rec)
     rows = []
     for group in sorted(groups):
         recs = groups[group]
@@ -446,12 +448,15 @@ def _none_labelled_note(recordings: Sequence[RecordingScore], type_: str) -> str
     return text + (f" ({', '.join(where)})." if where else ".")
 
 
-def format_markdown(recordings: Sequence[RecordingScore]) -> str:
-    """One README-ready table per event type, a row per origin, placement, rate, gyroscope."""
+def format_markdown(recordings: Sequence[RecordingScore], by_file: bool = False) -> str:
+    """One README-ready table per event type, a row per origin, placement, rate, gyroscope.
+
+    With ``by_file`` a row per recording instead (targets judged the same way).
+    """
     out: list[str] = []
     for type_ in SCORED_TYPES:
         title, columns = COLUMNS[type_]
-        rows = _rows(recordings, type_)
+        rows = _rows(recordings, type_, by_file)
         if not rows and not _none_labelled_note(recordings, type_):
             continue
         out.append(f"**{title}.**")
@@ -529,7 +534,12 @@ def report_json(recordings: Sequence[RecordingScore]) -> dict[str, Any]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("recordings", nargs="+", metavar="RECORDING", help="labelled recordings")
+    p.add_argument(
+        "recordings",
+        nargs="+",
+        metavar="RECORDING",
+        help="labelled recordings, or directories of them",
+    )
     p.add_argument(
         "--labels",
         nargs="+",
@@ -537,14 +547,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="labels files, one per recording in order (default: <stem>.truth.json beside each)",
     )
     p.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    p.add_argument(
+        "--by-file",
+        action="store_true",
+        help="markdown: a row per recording instead of per placement and rate",
+    )
+
+
+def expand_recordings(items: Sequence[str]) -> list[str]:
+    """Directories stand for the recording CSVs in them that have labels beside them."""
+    out: list[str] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = [str(c) for c in sorted(p.glob("*.csv")) if truth_path_for(c).exists()]
+            if not found:
+                raise RecordingError(
+                    p, None, "expected labelled recordings (*.csv with .truth.json)"
+                )
+            out.extend(found)
+        else:
+            out.append(item)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
-    recordings = evaluate_files(args.recordings, args.labels)
+    recordings = evaluate_files(expand_recordings(args.recordings), args.labels)
     if args.format == "json":
         sys.stdout.write(json.dumps(report_json(recordings), indent=1) + "\n")
     elif args.format == "markdown":
-        sys.stdout.write(format_markdown(recordings))
+        sys.stdout.write(format_markdown(recordings, args.by_file))
     else:
         sys.stdout.write(format_table(recordings))
     return 0

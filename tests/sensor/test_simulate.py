@@ -316,3 +316,13 @@ def test_evaluate_bad_labels_are_one_line_errors(
     bad.write_text("{not json")
     assert main(["evaluate", str(jump_recording), "--labels", str(bad)]) == 2
     assert "expected JSON labels" in capsys.readouterr().err
+
+
+def test_evaluate_a_directory_row_per_file(
+    jump_recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evaluate", str(jump_recording.parent), "--format", "markdown", "--by-file"]) == 0
+    md = capsys.readouterr().out
+    assert "| jumps.csv | 1 |" in md
+    assert main(["evaluate", str(tmp_path)]) == 2
+    assert "expected labelled recordings" in capsys.readouterr().err
