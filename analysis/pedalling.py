@@ -85,9 +85,10 @@ _FORWARD_WINDING = -1.0
 #: up to 3 s plus the half turn that confirms the new sense).
 _TURN_LOOKBACK_S = 5.0
 
-#: Smallest power ratio between the two halves of a revolution: a cadence change from 40 to
-#: 80 rpm within one turn (a hard spin-up) gives (40/80)^4 ≈ 0.06 in power of ``r·ω²``.
-_HALF_POWER_RATIO = 0.05
+#: Smallest power ratio between the two halves of a revolution: power of ``r·ω²`` goes as the
+#: cadence to the fourth, so 0.15 lets the cadence change by up to 1.6× within one turn (50 to
+#: 80 rpm, a hard spin-up) and refuses a cycle half of which the crank stood still.
+_HALF_POWER_RATIO = 0.15
 
 #: Crank harmonics removed before measuring what is left of a cycle (smoothness test).
 _HARMONICS = 3
