@@ -546,3 +546,17 @@ def test_no_steps_in_simulated_look_alikes(name: str) -> None:
     reader = RecordingReader(path)
     samples = to_body(reader.read_all(), reader.header.axes_matrix)
     assert steps_of(detect_steps(samples, reader.stream_info())) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["walk_shank_100hz_gyro", "walk_shank_100hz", "walk_wrist_50hz", "mixed_chest_100hz"]
+)
+def test_contract_on_simulated_placements(name: str) -> None:
+    path = SIM / f"{name}.csv"
+    if not path.exists():
+        pytest.skip("simulated fixtures are absent")
+    reader = RecordingReader(path)
+    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    info = reader.stream_info()
+    n = int(25 * info.sample_rate_hz)  # standing, a walk, its end and the next start
+    check_all(lambda: StepDetector(StepParams(), info), samples.slice(0, n), max_examples=8)
