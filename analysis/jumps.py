@@ -15,25 +15,29 @@ The detector looks for that structure rather than for one threshold crossing:
    level plus ``edge_margin_g``; landing where the impact's rise, walked back from the first
    sample after the run, last left it. Walking back from the impact means a flight that
    drifts up to 0.4 g is never mistaken for the landing (a fixed 0.3 g threshold lands 80 ms
-   early on the sacrum recording). Each edge is then refined to where it meets the flight's
-   local level (the end of the drop, the onset of the impact), interpolated linearly between
-   the two samples that straddle it; an impact whose first sample is already far up is put
-   no earlier than the middle of the interval before it.
+   early on the sacrum recording). Landing is then refined to where the rise left the
+   flight's local level (the impact's onset), interpolated between the two samples that
+   straddle it; an impact whose first sample is already far up is put no earlier than the
+   middle of the interval before it. Takeoff is put ``takeoff_drop_fraction`` of the way up
+   the propulsion drop from the flight's local level towards body weight: after takeoff a
+   trunk sensor reads a lever-arm rotation term that settles over tens of milliseconds, so
+   the end of the drop comes late.
 3. **Physics check.** Leaving the ground with vertical speed ``v = g·T/2`` needs an upward
    impulse of ``T/2`` g·s above body weight before takeoff, and landing needs the same after
-   (Bosco et al. 1983; momentum balance). The net ``∫ (|a| − 1 g) dt`` over the push window
-   and ``∫ max(|a| − 1 g, 0) dt`` over the landing window must each reach
-   ``min_impulse_ratio`` of it; the landing must pass body weight within tens of
-   milliseconds and peak above ``min_landing_peak_g``. Stomps, heel drops and squats have no
-   flight; sitting down hard falls without pushing off first; running steps fly shorter than
-   ``min_flight_s``; a shank swinging on the pedals climbs back slowly.
+   (Bosco et al. 1983; momentum balance). The net ``∫ (|a| − 1 g) dt`` over the ground phase
+   before takeoff must reach ``min_impulse_ratio`` of it, and ``∫ max(|a| − 1 g, 0) dt`` in
+   the look-ahead after landing ``min_landing_impulse_ratio``; the landing must pass body
+   weight within tens of milliseconds and peak above ``min_landing_peak_g``. Stomps, heel
+   drops and squats have no flight; sitting down hard falls without pushing off first;
+   running strides fly shorter than ``min_flight_s``; a shank swinging on the pedals climbs
+   back slowly.
 4. **Confirmation** after ``landing_window_s`` of samples past the landing: the published
    latency. An event once emitted is never withdrawn.
 
 Direction comes from the horizontal impulse at push-off and at landing along the body's
-forward axis (see ``JumpDetector`` Notes); with a gyroscope the orientation is tracked through
-the jump, without one the quasi-static gravity estimate before the jump levels both windows,
-and the lean that trunk posture adds to both windows alike cancels in their difference.
+forward axis (see ``JumpDetector`` Notes): with a gyroscope the orientation is tracked from a
+quasi-static moment before the jump; without one both windows are levelled by their own mean
+specific force, and a lean shared by both windows cancels in their difference.
 """
 
 from __future__ import annotations
@@ -238,13 +242,14 @@ class JumpDetector:
     and ``v = g·(I_push − I_land)/2`` estimates the horizontal speed, ``v·T`` the travel
     (below ``min_travel_m``: ``vertical``). A rebound's push-off also stops the previous
     jump, whose speed is added back. Without a gyroscope both windows are
-    ``direction_window_s`` long and levelled by the quasi-static gravity estimate at the
-    start of the push window: a lean it misses leaks ``g·sin θ`` into both windows alike and
+    ``direction_window_s`` long and levelled by their mean specific force (the quasi-static
+    estimate around the jump: the push and the stop cancel in it, and vertical work lies
+    along gravity): a lean shared by both windows leaks ``g·sin θ`` into both alike and
     cancels in the difference, but a lean that changes between push-off and landing does
-    not. With a gyroscope the samples from ``gyro_reference_lead_s`` before takeoff on are
+    not. With a gyroscope the samples from a quasi-static moment before the jump on are
     rotated into the orientation there (gyro integration over about a second, so its bias
-    does not matter) and levelled by the gravity estimate of that quasi-static moment; the
-    push window is then ``gyro_push_window_s``. The quasi-static moment is the stillest
+    does not matter) and levelled by that moment's gravity; the push window is then
+    ``gyro_push_window_s``. The quasi-static moment is the stillest
     ``quiet_window_s`` (least change of ``|a|``, least rotation) in the
     ``gyro_reference_lead_s`` before takeoff; its mean specific force is gravity there.
 
@@ -640,9 +645,9 @@ class JumpDetector:
         t = data[:, _T]
         w_land = p.direction_window_s
         gyro_ok = self.info.has_gyro and bool(np.isfinite(data[:, _WX]).all())
-        # Gravity from the stillest moment before the countermovement (quasi-static).
-        r0 = self._quiet_index(data, c.takeoff_t - p.gyro_reference_lead_s, c.takeoff_t)
         if gyro_ok:
+            # Gravity from the stillest moment before the countermovement (quasi-static).
+            r0 = self._quiet_index(data, c.takeoff_t - p.gyro_reference_lead_s, c.takeoff_t)
             # The gyroscope carries the orientation from there through the whole jump, so
             # the push window can cover the propulsion's horizontal thrust whatever the
             # trunk does meanwhile.
