@@ -257,10 +257,11 @@ def level_forward_up(acc_g: FloatArray, gravity: FloatArray) -> tuple[FloatArray
     norm = np.sqrt(np.einsum("ij,ij->i", gravity, gravity))
     g = gravity / np.where(norm > 0, norm, 1.0)[:, None]
     gx, gy, gz = g[:, 0], g[:, 1], g[:, 2]
-    k = 1.0 / (1.0 + np.clip(gz, -0.999999, None))
-    ax, ay, az = acc_g[:, 0], acc_g[:, 1], acc_g[:, 2]
-    forward = (1.0 - k * gx * gx) * ax - k * gx * gy * ay - gx * az
-    up = gx * ax + gy * ay + gz * az
+    ax, az = acc_g[:, 0], acc_g[:, 2]
+    # Row 0 is (1 - k gx², -k gx gy, -gx) with k = 1 / (1 + gz); row 2 is g itself.
+    horizontal = gx * ax + gy * acc_g[:, 1]
+    up: FloatArray = horizontal + gz * az
+    forward: FloatArray = ax - gx * (horizontal / (1.0 + np.clip(gz, -0.999999, None)) + az)
     return forward, up
 
 
