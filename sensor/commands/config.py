@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(dump_toml(table))
         return 0
     cfg = loaded.config
+    check_files = getattr(cfg.broker, "check_files", None)
+    if check_files is not None:
+        check_files()  # TLS files that are missing or unreadable
     where = loaded.user_file or f"{loaded.files[0]} (defaults only; no user file)"
     bands = ", ".join(f"{b.label} ({b.profile}, {b.placement})" for b in cfg.bands) or "none"
     print(f"ok: {where}")

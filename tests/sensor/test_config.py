@@ -286,3 +286,13 @@ def test_detector_params_errors_name_the_table(tmp_path: Path) -> None:
     path = write(tmp_path, "[detectors.steps]\nmin_peak = 0.1\n")
     with pytest.raises(ConfigError, match=r"detectors\.steps\.min_peak: unknown key; did you mean"):
         load_config(path)
+
+
+def test_config_check_refuses_missing_tls_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "ca.pem"
+    path = write(tmp_path, f'[broker]\nurl = "mqtts://broker:8883"\nca_file = "{missing}"\n')
+    assert main(["config", "check", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"ca_file {str(missing)!r} is not a readable file" in err
