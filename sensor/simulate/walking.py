@@ -271,15 +271,16 @@ def walk_bout(
     t = grid(n)
     step_s = 60.0 / cadence_spm
     contacts = _contacts(rng, duration_s, cadence_spm, cv)
+    # Placement-specific detail draws from its own generator, so that one seed is one
+    # session whatever the placement (several bands on the same walk).
+    detail = np.random.default_rng(int(rng.integers(2**63)))
     p = placement.canonical
     if p.is_trunk:
-        motion = _trunk_forward(rng, t, contacts, step_s, amp, chest=p is Placement.CHEST)
+        motion = _trunk_forward(detail, t, contacts, step_s, amp, chest=p is Placement.CHEST)
     elif p is Placement.WRIST:
-        motion = _wrist_forward(rng, t, contacts, step_s, amp)
+        motion = _wrist_forward(detail, t, contacts, step_s, amp)
     else:
-        radius = {Placement.SHANK: 0.3, Placement.FOOT: 0.43, Placement.THIGH: -0.2}[p]
-        if p is Placement.THIGH:
-            radius = 0.0
+        radius = {Placement.SHANK: 0.3, Placement.FOOT: 0.43, Placement.THIGH: 0.0}[p]
         motion = _leg_forward(t, contacts, step_s, amp, radius)
     sides = np.array(["left", "right"] * (contacts.size // 2 + 1))[: contacts.size]
     durations = np.diff(contacts, append=contacts[-1] + step_s)

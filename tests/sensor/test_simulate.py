@@ -326,3 +326,15 @@ def test_evaluate_a_directory_row_per_file(
     assert "| jumps.csv | 1 |" in md
     assert main(["evaluate", str(tmp_path)]) == 2
     assert "expected labelled recordings" in capsys.readouterr().err
+
+
+def test_one_seed_is_one_session_whatever_the_placement() -> None:
+    # A chest strap and a shank band on the same workout: the same events, in each its signal.
+    chest = simulate("mixed", placement=Placement.CHEST, seed=5, duration_s=60)
+    shank = simulate("mixed", placement=Placement.SHANK, gyro=True, seed=5, duration_s=60)
+    for key in ("steps", "revolutions", "reversals"):
+        assert chest.truth[key] == shank.truth[key]
+    assert [j["landing_t"] for j in chest.truth["jumps"]] == [
+        j["landing_t"] for j in shank.truth["jumps"]
+    ]
+    assert not np.allclose(chest.samples.acc_g[:1000], shank.samples.acc_g[:1000])
