@@ -96,6 +96,11 @@ class JumpParams:
         Flight times outside this range are not jumps. 0.14 s keeps hops of 0.15 s and stays
         above the flight of running strides (about 0.1 s, measured up to 0.13 s with the
         takeoff rule below); 1.0 s is a 1.2 m jump.
+    leg_min_flight_s
+        ``min_flight_s`` for a band on the leg: the leg moves against the body in the air
+        (the ankle's push at takeoff, the leg reaching for the ground before landing), so
+        its quiet stretch is shorter than the flight, while a running stride's swing keeps a
+        leg far from free fall.
     merge_gap_s, bridge_max_g
         Two low runs separated by at most ``merge_gap_s`` whose samples in between stay below
         ``bridge_max_g`` are one flight (a strap or belt bouncing in the air).
@@ -142,6 +147,7 @@ class JumpParams:
     abrupt_rise_g: float = 0.5
     takeoff_drop_fraction: float = 0.35
     min_flight_s: float = 0.14
+    leg_min_flight_s: float = 0.09
     max_flight_s: float = 1.0
     merge_gap_s: float = 0.03
     bridge_max_g: float = 1.0
@@ -171,6 +177,7 @@ class JumpParams:
             "abrupt_rise_g": (0.05, 10.0),
             "takeoff_drop_fraction": (0.0, 0.9),
             "min_flight_s": (0.02, 2.0),
+            "leg_min_flight_s": (0.02, 2.0),
             "max_flight_s": (0.05, 3.0),
             "merge_gap_s": (0.0, 0.05),
             "bridge_max_g": (0.1, 3.0),
@@ -511,7 +518,8 @@ class JumpDetector:
     def _evaluate(self, c: _Candidate, data: FloatArray, detected_at: float) -> JumpEvent | None:
         p = self.params
         flight = c.landing_t - c.takeoff_t
-        if not (p.min_flight_s <= flight <= p.max_flight_s):
+        min_flight = p.leg_min_flight_s if self.info.placement.is_leg else p.min_flight_s
+        if not (min_flight <= flight <= p.max_flight_s):
             return None
         t = data[:, _T]
         mag = data[:, _MAG]

@@ -543,9 +543,7 @@ def test_simulated_fixtures_detection() -> None:
         score = rec.scores.get("jump")
         if score is None or not score.n_truth:
             continue
-        # One simulated shank jump of 0.22 s reads under min_flight_s (its flight 60-75 ms
-        # short, see above).
-        assert score.f1 >= (0.9 if rec.placement == "shank" else 0.99), rec.name
+        assert score.f1 >= 0.99, rec.name
     assert total.fp_on_empty == 0
     assert max(total.latencies_s) <= 0.3
 
