@@ -14,6 +14,7 @@ from scipy.spatial.transform import Rotation, Slerp
 
 from analysis.types import FloatArray, Placement
 from sensor.simulate import cycling, jumps
+from sensor.simulate import lookalikes as fakes
 from sensor.simulate.motion import Motion, grid, n_fine
 from sensor.simulate.truth import Labels, Segment, join
 from sensor.simulate.walking import stand, walk_bout
@@ -121,7 +122,12 @@ def jump_series(rng: np.random.Generator, placement: Placement, duration_s: floa
 
 def lookalikes(rng: np.random.Generator, placement: Placement, duration_s: float) -> Segment:
     """Stomps, heel drops, squats and sitting down hard: impacts and dips that are no jumps."""
-    makers = [jumps.stomp, jumps.heel_drop, jumps.squat, jumps.sit_down_hard]
+    makers = [
+        fakes.stomp,
+        fakes.heel_drop,
+        fakes.squat,
+        fakes.sit_down_hard,
+    ]
     parts = [stand(rng, 2.0)]
     used = 2.0
     i = 0
@@ -139,7 +145,7 @@ def squats(rng: np.random.Generator, placement: Placement, duration_s: float) ->
     parts = [stand(rng, 2.0)]
     used = 2.0
     while used < duration_s - 5.0:
-        seg = jumps.squat(rng, placement)
+        seg = fakes.squat(rng, placement)
         rest = float(rng.uniform(0.3, 1.0))
         parts += [seg, stand(rng, rest)]
         used += seg.duration_s + rest

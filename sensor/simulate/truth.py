@@ -53,6 +53,7 @@ class Labels:
         )
 
     def extend(self, other: Labels) -> None:
+        """Append ``other``'s labels (already on this time axis); unlabelled steps stay so."""
         if self.steps is None or other.steps is None:
             self.steps = None
         else:
@@ -123,6 +124,7 @@ def truth_document(
 
 
 def write_truth(path: str | Path, document: dict[str, Any]) -> None:
+    """Write a ``.truth.json`` document (indented, one key per line, for readable diffs)."""
     with open(path, "w", encoding="utf-8") as f:
         json.dump(document, f, indent=1)
         f.write("\n")
