@@ -254,10 +254,11 @@ def test_thirty_degrees_of_undeclared_tilt(walks: list[Walk], angles: tuple[floa
         rev = time_reversed(tilted)
         backward.add(steps_of(detect_steps(rev.samples, rev.info)), in_bout(rev))
     assert forward.f1 >= 0.94, forward
-    # Measured: 99-100 % right for 30° roll or pitch; 97 % for 30° yaw, where the steps of
-    # the U-turn and the last step of a walk go wrong (the trunk turns under the band).
-    assert forward.forward >= 0.96 * forward.detected, forward
-    assert backward.backward >= 0.96 * backward.detected, backward
+    # Measured: 99-100 % right for 30° roll or pitch; for 30° yaw 99.0 % forward and 97.98 %
+    # (97 of 99) backward, just under the 98 % target (a U-turn step and a bout's first step
+    # go wrong: the trunk turns under the band).
+    assert forward.forward >= 0.98 * forward.detected, forward
+    assert backward.backward >= 0.97 * backward.detected, backward
 
 
 @needs_real
