@@ -16,7 +16,7 @@ acceleration turns is the direction.
    ``min_cadence_rpm``–``max_cadence_rpm``, an amplitude above the noise floor, and a smooth
    shape: after removing the first three crank harmonics, little is left (walking leaves heel
    strikes and a flat stance phase; coasting and standing leave no crank-rate signal). A new
-   bout needs two such cycles in a row before the first is reported.
+   bout needs three such cycles in a row before the first is reported.
 3. **Direction** is the sign of ``Im(conj(X)·N)`` over one cycle, where ``N`` and ``X`` are the
    crank-rate Fourier coefficients of ``|f|`` (vertical) and of the horizontal acceleration:
    the latter leads the former by 90° when the crank turns forward and lags by 90° backward.
@@ -54,6 +54,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -145,6 +146,9 @@ class PedallingParams:
         With a gyroscope, the crank has turned round once the levelled acceleration has wound
         this many turns the other way since its last extreme: the reversal is reported then,
         without waiting for a whole revolution the new way.
+    bout_start_revolutions
+        Alike revolutions in a row that start a bout; the first is reported when the last of
+        them completes (a few strides of a walk can pass for two turns of a crank).
     """
 
     min_cadence_rpm: float = 22.0
@@ -165,6 +169,7 @@ class PedallingParams:
     max_bridged_gap_s: float = 0.25
     max_stride_ratio: float = 0.3
     reversal_turn_fraction: float = 0.5
+    bout_start_revolutions: int = 3
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, float, float, float]] = [
@@ -186,6 +191,7 @@ class PedallingParams:
             ("max_bridged_gap_s", self.max_bridged_gap_s, 0.0, 2.0),
             ("max_stride_ratio", self.max_stride_ratio, 0.0, 100.0),
             ("reversal_turn_fraction", self.reversal_turn_fraction, 0.1, 2.0),
+            ("bout_start_revolutions", self.bout_start_revolutions, 1, 10),
         ]
         for name, value, lo, hi in checks:
             if not (lo <= value <= hi):
@@ -323,7 +329,8 @@ class PedallingDetector:
             params.foot_tilt_deg if info.placement.canonical is Placement.FOOT else params.tilt_deg
         )
         self._tilt_g = math.sin(math.radians(tilt))
-        self._gaps = GapSplitter(fs, max(1.5, params.max_bridged_gap_s * fs))
+        self._max_step_s = GapSplitter(fs, max(1.5, params.max_bridged_gap_s * fs)).max_step_s
+        self._last_time: float | None = None
         max_period_s = 60.0 / params.min_cadence_rpm
         # Columns: time, horizontal (x), |f| band-passed, |f| raw, crank-rate power of |f|.
         ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
@@ -332,7 +339,7 @@ class PedallingDetector:
         self._reset_signal_state()
         self._last_t: float | None = None
         # Segment and bout state (kept across gaps; they end by time).
-        self._pending: _Cycle | None = None
+        self._pending: list[_Cycle] = []
         self._prev_cycle: _Cycle | None = None
         self._segment_vote = 0.0
         self._segment_dir: Direction | None = None
@@ -347,8 +354,9 @@ class PedallingDetector:
     @property
     def latency_s(self) -> float:
         """Look-ahead before a revolution is reported: a bout's first revolution waits for the
-        second (one slowest revolution); later ones are reported as they complete."""
-        return 60.0 / self.params.min_cadence_rpm
+        ``bout_start_revolutions - 1`` after it (slowest cadence); later ones are reported as
+        they complete, reversals half a turn after the crank turned round (gyroscope)."""
+        return max(1, self.params.bout_start_revolutions - 1) * 60.0 / self.params.min_cadence_rpm
 
     def external_cadence(self, t_s: float, rpm: float) -> None:
         """Offer a cadence from a crank sensor (BLE CSC, 0x2A5B) measured at ``t_s``.
@@ -363,19 +371,42 @@ class PedallingDetector:
     def update(self, chunk: Samples) -> list[Event]:
         chunk = finite_rows(chunk)
         events: list[Event] = []
-        for seg, after_gap in self._gaps.split(chunk):
+        n = len(chunk)
+        if n == 0:
+            return events
+        t = chunk.time_s
+        # Runs of contiguous samples (as analysis.stream.GapSplitter, whose rule this is),
+        # with the common case of a chunk continuing the last run checked cheaply.
+        step = self._max_step_s
+        if (
+            self._last_time is not None
+            and t[0] - self._last_time <= step
+            and (n == 1 or float(np.max(np.diff(t))) <= step)
+        ):
+            parts = [(chunk, False)]
+        else:
+            prev = -math.inf if self._last_time is None else self._last_time
+            breaks = np.flatnonzero(np.diff(t, prepend=prev) > step).tolist()
+            bounds = [*breaks, n]
+            parts = [(chunk.slice(0, bounds[0]), False)] if bounds[0] != 0 else []
+            parts += [(chunk.slice(a, b), True) for a, b in itertools.pairwise(bounds)]
+        self._last_time = float(t[-1])
+        for seg, after_gap in parts:
             if after_gap:
                 self._reset_signal_state()
                 self._prev_cycle = None
-                self._pending = None
+                self._pending = []
                 self._end_segment()
+            if len(seg) <= _BLOCK_ROWS:
+                self._process(seg, events)
+                continue
             for start in range(0, len(seg), _BLOCK_ROWS):
                 self._process(seg.slice(start, start + _BLOCK_ROWS), events)
         return events
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
-        self._pending = None
+        self._pending = []
         if self._bout is not None and self._last_t is not None:
             events.append(self._close_bout(self._last_t))
         return events
@@ -515,6 +546,16 @@ class PedallingDetector:
         self, t: FloatArray, v: FloatArray, hyst: FloatArray
     ) -> list[tuple[float, float]]:
         """Confirmed upward zero crossings: ``(crossing time, time of the confirming sample)``."""
+        if self._prev_v is not None and (self._above or self._below):
+            # Fast path (most BLE chunks): the signal stays beyond the threshold it was
+            # beyond, so nothing crosses zero or either threshold.
+            lo, hi = float(v.min()), float(v.max())
+            if (self._above and lo > float(hyst.max())) or (
+                self._below and hi < -float(hyst.max())
+            ):
+                self._prev_v = float(v[-1])
+                self._prev_vt = float(t[-1])
+                return []
         prev_v = v[0] if self._prev_v is None else self._prev_v
         prev_t = t[0] if self._prev_v is None else self._prev_vt
         vv = np.concatenate(([prev_v], v))
@@ -626,7 +667,11 @@ class PedallingDetector:
         chans = sel[:, 1:3]
         sub = np.abs(half @ chans) ** 2
         fund = np.abs(full @ chans) ** 2
-        return bool(sub.sum() > self.params.max_stride_ratio * fund.sum())
+        # The horizontal axis alone too: a leg swings once per stride, and its swing can hide
+        # behind strong step-rate |f| (soft backward contacts); a crank's horizontal
+        # acceleration has nothing at half its rate.
+        limit = self.params.max_stride_ratio
+        return bool(sub.sum() > limit * fund.sum() or sub[0] > limit * fund[1])
 
     # -- revolutions, segments, bouts --------------------------------------------------------
 
@@ -637,7 +682,7 @@ class PedallingDetector:
             cycle.valid = False
         self._prev_cycle = cycle
         if not cycle.valid:
-            self._pending = None
+            self._pending = []
             self._end_segment()
             return
         contiguous = (
@@ -659,23 +704,25 @@ class PedallingDetector:
             # A confident opposite turning sense without a stop in between: the crank turned
             # round within one cycle; start a new segment so it counts as a reversal.
             self._end_segment()
-        in_bout = self._bout is not None
-        if not in_bout and self._pending is None:
-            self._pending = cycle
-            return
-        if not in_bout and self._pending is not None:
-            pending = self._pending
-            self._pending = None
-            p_a, p_b = pending.end_t - pending.start_t, cycle.end_t - cycle.start_t
-            if abs(pending.end_t - cycle.start_t) > 1e-9 or max(
-                p_a, p_b
-            ) > self.params.max_period_change * min(p_a, p_b):
-                # A bout starts with two alike turns in a row (a step pair is not alike).
-                self._pending = cycle
+        if self._bout is None:
+            # A bout starts with ``bout_start_revolutions`` alike turns in a row (two steps of
+            # a walk are not alike; a few strides can be, a longer run of them rarely is).
+            last = self._pending[-1] if self._pending else None
+            if last is not None:
+                p_a, p_b = last.end_t - last.start_t, cycle.end_t - cycle.start_t
+                if abs(last.end_t - cycle.start_t) > 1e-9 or max(
+                    p_a, p_b
+                ) > self.params.max_period_change * min(p_a, p_b):
+                    self._pending = []
+            self._pending.append(cycle)
+            if len(self._pending) < self.params.bout_start_revolutions:
                 return
-            # Both cycles' evidence decides the first revolution's direction.
-            self._segment_vote += cycle.vote
-            self._emit(pending, cycle.detected_at, events)
+            pending, self._pending = self._pending, []
+            # All their evidence decides the first revolutions' direction.
+            for c in pending[1:]:
+                self._segment_vote += c.vote
+            for c in pending[:-1]:
+                self._emit(c, cycle.detected_at, events, counted=c is not pending[0])
             self._emit(cycle, cycle.detected_at, events, counted=True)
             return
         self._emit(cycle, cycle.detected_at, events)
@@ -698,7 +745,7 @@ class PedallingDetector:
         self._last_dir = direction
         self._last_rev_end = at_t
         self._turned_at = still_t
-        self._pending = None
+        self._pending = []
         self._end_segment()
 
     def _emit(
