@@ -59,6 +59,8 @@ class Phase:
     duration_s: float
     rpm: float
     ramp_s: float = 1.0
+    #: Out of the saddle: the hips rise and move forward, the body rocks over the pedals.
+    standing: bool = False
 
 
 def cadence_profile(phases: list[Phase], rng: np.random.Generator) -> FloatArray:
@@ -84,14 +86,25 @@ def crank_angle(rpm: FloatArray, start_rad: float) -> FloatArray:
     return out
 
 
-def _leg(phi: FloatArray, placement: Placement) -> Motion:
+#: Hip displacement when standing on the pedals (forward, up; m), kept short of a straight
+#: leg at the bottom of the stroke.
+STANDING_HIP_M = np.array([0.08, 0.06])
+
+
+def _leg(phi: FloatArray, placement: Placement, standing: FloatArray) -> Motion:
     pedal = CRANK_M * np.stack([np.sin(phi), np.cos(phi)], axis=1)
     ankle = pedal + ANKLE_FROM_PEDAL_M
-    d = ankle - HIP_M
+    # Standing, the hips drop onto each downstroke: 2 cm at twice the cadence.
+    hip = (
+        HIP_M
+        + standing[:, None] * STANDING_HIP_M
+        + np.stack([np.zeros_like(phi), -0.01 * standing * (1 + np.cos(2 * phi))], axis=1)
+    )
+    d = ankle - hip
     dist = np.linalg.norm(d, axis=1, keepdims=True)
     h = np.sqrt(np.clip(THIGH_M**2 - (dist / 2) ** 2, 0.0, None))
     normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / dist
-    knee = HIP_M + d / 2 + h * normal
+    knee = hip + d / 2 + h * normal
     s = ankle - knee
     alpha = np.arctan2(-s[:, 0], -s[:, 1])
     zeros = np.zeros_like(phi)
@@ -100,38 +113,31 @@ def _leg(phi: FloatArray, placement: Placement) -> Motion:
         foot = np.radians(-8.0 + 12.0 * np.cos(phi - 0.5))
         return from_positions(np.stack([point[:, 0], zeros, point[:, 1]], axis=1), rot_y(foot))
     if placement.canonical is Placement.THIGH:
-        th = knee - HIP_M
+        th = knee - hip
         beta = np.arctan2(-th[:, 0], -th[:, 1])
-        point = HIP_M + 0.5 * th
+        point = hip + 0.5 * th
         return from_positions(np.stack([point[:, 0], zeros, point[:, 1]], axis=1), rot_y(beta))
     point = knee + 0.6 * s
     return from_positions(np.stack([point[:, 0], zeros, point[:, 1]], axis=1), rot_y(alpha))
 
 
-def _trunk(phi: FloatArray, rpm: FloatArray, placement: Placement) -> Motion:
+def _trunk(phi: FloatArray, rpm: FloatArray, placement: Placement, standing: FloatArray) -> Motion:
     scale = (rpm / 90.0) ** 2
+    # Seated, the trunk barely moves; standing, the body rocks side to side over the pedals
+    # and bobs with each downstroke (several tenths of a g).
     acc = np.stack(
         [
-            0.004 * scale * np.sin(2 * phi),
-            0.012 * scale * np.sin(phi),
-            0.015 * scale * np.cos(2 * phi),
+            (0.004 + 0.03 * standing) * scale * np.sin(2 * phi),
+            (0.012 + 0.08 * standing) * scale * np.sin(phi),
+            (0.015 + 0.12 * standing) * scale * np.cos(2 * phi),
         ],
         axis=1,
     )
-    lean = np.full_like(phi, np.radians(TRUNK_LEAN_DEG if placement.is_trunk else 50.0))
-    roll = np.radians(0.8) * np.abs(scale) ** 0.5 * np.sin(phi)
+    seated_lean = TRUNK_LEAN_DEG if placement.is_trunk else 50.0
+    lean = np.radians(seated_lean - 15.0 * standing)
+    roll = np.radians(0.8 + 6.0 * standing) * np.abs(scale) ** 0.5 * np.sin(phi)
     pitch = lean + np.radians(0.3) * np.cos(2 * phi)
     return Motion(acc, euler_zyx(roll, pitch, np.zeros_like(phi)))
-
-
-def pose_at_rest(placement: Placement, phi0: float) -> FloatArray:
-    """The segment orientation (3×3) with the crank held at ``phi0``."""
-    rpm = np.zeros(3)
-    m = _trunk(np.full(3, phi0), rpm, placement) if not placement.is_leg else None
-    if m is None:
-        m = _leg(np.full(3, phi0), placement)
-    out: FloatArray = m.rot[1]
-    return out
 
 
 def _labels(t: FloatArray, rpm: FloatArray, phi_raw: FloatArray) -> Labels:
@@ -192,7 +198,8 @@ def ride(
     ----------
     phases
         Signed cadence targets in order; ``rpm=0`` holds the crank still (coasting, or the
-        stop of a reversal when the next phase turns the other way).
+        stop of a reversal when the next phase turns the other way); ``standing`` phases are
+        ridden out of the saddle.
     road
         Add road vibration (0.02-0.05 g, 10-40 Hz) transmitted through the pedals and saddle.
     """
@@ -204,7 +211,14 @@ def ride(
     phi0 = float(rng.uniform(0, 2 * np.pi))
     phi = crank_angle(rpm, phi0)
     t = grid(rpm.size)
-    motion = _leg(phi, placement) if placement.is_leg else _trunk(phi, rpm, placement)
+    standing = gaussian_smooth(
+        np.concatenate([np.full(n_fine(p.duration_s), float(p.standing)) for p in phases]), 0.4
+    )
+    motion = (
+        _leg(phi, placement, standing)
+        if placement.is_leg
+        else _trunk(phi, rpm, placement, standing)
+    )
     if road:
         vib = rng.standard_normal((rpm.size, 3))
         vib = vib - gaussian_smooth(vib, 0.02)
@@ -214,7 +228,8 @@ def ride(
 
 
 def ride_program(rng: np.random.Generator, duration_s: float) -> list[Phase]:
-    """A ride with forward and backward bouts, reversals, a slow-down and coasting."""
+    """A ride with forward and backward bouts, reversals, a slow-down, coasting and a
+    sprint out of the saddle."""
     fwd = float(rng.uniform(65, 95))
     back = -float(rng.uniform(45, 70))
     stop1 = float(rng.uniform(0.5, 2.0))
@@ -229,13 +244,16 @@ def ride_program(rng: np.random.Generator, duration_s: float) -> list[Phase]:
         Phase(1.5 + stop1, 0.0, 1.5),  # slow down and stop ...
         Phase(14.0, back, 2.0),  # ... then turn the other way: a reversal
         Phase(1.2 + stop2, 0.0, 1.2),
-        Phase(10.0, float(rng.uniform(90, 115)), 2.5),
+        Phase(10.0, float(rng.uniform(90, 115)), 2.5, standing=True),  # out of the saddle
         Phase(3.0, 0.0, 2.0),
     ]
     total = sum(p.duration_s for p in core)
     if duration_s < total - 5:
         k = max(duration_s, 30.0) / total
-        core = [Phase(p.duration_s * k, p.rpm, min(p.ramp_s, max(0.8, p.ramp_s * k))) for p in core]
+        core = [
+            Phase(p.duration_s * k, p.rpm, min(p.ramp_s, max(0.8, p.ramp_s * k)), p.standing)
+            for p in core
+        ]
     elif duration_s > total + 10:
         extra = duration_s - total
         core[-1:-1] = [
