@@ -122,20 +122,15 @@ class GravityTracker:
         # so commands such as `listen` and `config` start at once.
         from scipy import signal
 
-        self._sosfilt = signal.sosfilt
-        self._sos = signal.butter(2, cutoff_hz, fs=sample_rate_hz, output="sos")
-        self._zi_unit = signal.sosfilt_zi(self._sos)
-        self._zi: FloatArray | None = None
+        from analysis.stream import StreamingSOS
+
+        self._filter = StreamingSOS(signal.butter(2, cutoff_hz, fs=sample_rate_hz, output="sos"))
 
     def reset(self) -> None:
-        self._zi = None
+        self._filter.reset()
 
     def update(self, acc_g: FloatArray) -> FloatArray:
         """Gravity estimate for each row of ``acc_g`` (shape ``(n, 3)``)."""
         if acc_g.shape[0] == 0:
             return np.empty((0, 3))
-        if self._zi is None:
-            self._zi = self._zi_unit[:, :, None] * acc_g[0][None, None, :]
-        out, self._zi = self._sosfilt(self._sos, acc_g, axis=0, zi=self._zi)
-        result: FloatArray = out
-        return result
+        return self._filter.process(acc_g)

@@ -150,3 +150,17 @@ def test_pipeline_merges_detectors_in_emission_order_and_drops_nan_rows() -> Non
 def test_params_are_checked() -> None:
     with pytest.raises(ValueError, match="positive"):
         BumpParams(threshold_g=-1.0)
+
+
+@pytest.mark.parametrize("shape", [(500,), (500, 3)])
+def test_streaming_sos_is_scipys_sosfilt(shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=shape) + 1.0
+    sos = signal.butter(4, [0.5, 3.0], btype="band", fs=100.0, output="sos")
+    zi = signal.sosfilt_zi(sos)
+    zi = zi * x[0] if x.ndim == 1 else zi[:, :, None] * x[0][None, None, :]
+    expected, _ = signal.sosfilt(sos, x, axis=0, zi=zi)
+    got = StreamingSOS(sos).process(x)
+    assert got.shape == x.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    assert not np.shares_memory(got, x)
