@@ -238,8 +238,6 @@ class Worker:
         self.worker_id = worker_id
         self.held: dict[str, _Held] = {}
         self.finished: list[str] = []
-        self._lock = threading.Lock()
-        self._claims: dict[str, str] = {}
         settings: BrokerSettings = cfg.broker
         self._client = _client(
             settings, f"{settings.effective_client_id}-worker-{worker_id}-control"
@@ -287,11 +285,6 @@ class Worker:
         leaf = parts[-1]
         if leaf == "worker":
             owner = payload.decode("utf-8", "replace")
-            with self._lock:
-                if owner:
-                    self._claims[band] = owner
-                else:
-                    self._claims.pop(band, None)
             if owner and owner < self.worker_id and band in self.held:
                 # Two workers took the same offer: the smaller id keeps the band.
                 self._release(band)
