@@ -9,11 +9,11 @@ construction. Events must not depend on how the samples are chunked.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import signal
 
 from analysis.events import Event, sort_events
@@ -53,11 +53,16 @@ def finite_rows(chunk: Samples) -> Samples:
 
     Dropped rows become gaps in time, as lost packets do; no value is invented.
     """
+    # Fast path, one reduction per array: a sum is finite exactly when every term is (short
+    # of overflow near 1e308, which only sends a chunk down the careful path below).
+    total = float(chunk.time_s.sum()) + float(chunk.acc_g.sum())
+    if chunk.gyro_dps is not None:
+        total += float(chunk.gyro_dps.sum())
+    if math.isfinite(total):
+        return chunk
     ok = np.isfinite(chunk.time_s) & np.all(np.isfinite(chunk.acc_g), axis=1)
     if chunk.gyro_dps is not None:
         ok &= np.all(np.isfinite(chunk.gyro_dps), axis=1)
-    if bool(ok.all()):
-        return chunk
     return chunk.select(ok)
 
 
@@ -77,17 +82,17 @@ class GapSplitter:
         if n == 0:
             return []
         t = chunk.time_s
-        prev = np.float64(-np.inf) if self._last_t is None else np.float64(self._last_t)
-        dt = np.diff(t, prepend=prev)
-        breaks: NDArray[np.intp] = np.flatnonzero(dt > self.max_step_s)
+        starts_after_gap = self._last_t is None or float(t[0]) - self._last_t > self.max_step_s
         self._last_t = float(t[-1])
-        bounds = [*breaks.tolist(), n]
-        out: list[tuple[Samples, bool]] = []
-        if bounds[0] != 0:
-            out.append((chunk.slice(0, bounds[0]), False))
-        for a, b in itertools.pairwise(bounds):
-            out.append((chunk.slice(a, b), True))
-        return out
+        inner = t[1:] - t[:-1]
+        if n == 1 or float(inner.max()) <= self.max_step_s:
+            return [(chunk, starts_after_gap)]
+        breaks = (np.flatnonzero(inner > self.max_step_s) + 1).tolist()
+        bounds = [0, *breaks, n]
+        return [
+            (chunk.slice(a, b), starts_after_gap if a == 0 else True)
+            for a, b in itertools.pairwise(bounds)
+        ]
 
 
 class StreamingSOS:
