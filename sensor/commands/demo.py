@@ -69,6 +69,14 @@ def demo_recording() -> Path:
     return Path(str(importlib.resources.files("sensor").joinpath("data", DEMO_FILE)))
 
 
+def bundled_duration_s() -> float:
+    """The bundled workout's length, from its labels."""
+    import json
+
+    truth = demo_recording().with_suffix(".truth.json")
+    return float(json.loads(truth.read_text(encoding="utf-8"))["duration_s"])
+
+
 def describe_event(event: Event) -> str:
     """One readable line's worth about an event (after its time and type)."""
     from analysis.events import (
@@ -160,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
             where = "embedded broker" if embedded is not None else "broker"
             topic = f"{settings.base_topic}/{band_id}/#"
             about = (
-                "a 76 s retro workout on a shank band with gyroscope: backward walking,\n"
+                f"a {bundled_duration_s():.0f} s retro workout on a shank band with gyroscope: "
+                "backward walking,\n"
                 "  the backward-jump series, then backward pedalling with a reversal\n"
                 "  (simulated; see sensor/data/README.md)"
                 if not args.recording
