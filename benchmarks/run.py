@@ -61,12 +61,12 @@ FULL = Sizes(
     reps=2,
     stream_bands=10,
     stream_s=60.0,
-    mem_bands=100,
+    mem_bands=50,
     mem_warm_s=60.0,
-    flat_bands=5,
+    flat_bands=2,
     flat_chunk=36,
     e2e_bands=(1, 10, 100),
-    e2e_s=60.0,
+    e2e_s=30.0,
 )
 QUICK = Sizes(
     duration_s=90.0,
