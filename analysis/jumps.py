@@ -60,6 +60,10 @@ G0 = 9.80665
 _T, _AX, _AY, _AZ, _MAG, _WX, _WY, _WZ = range(8)
 _COLUMNS = 8
 
+#: Below this rate the takeoff drop (about 50 ms) and the impact rise (10-20 ms) span one or
+#: two samples, too few for a tangent: the edges keep the level-crossing rules alone.
+_TANGENT_MIN_RATE_HZ = 90.0
+
 #: Rows processed per internal block: bounds how far the ring must reach back.
 _BLOCK_ROWS = 256
 
@@ -476,6 +480,9 @@ class JumpDetector:
             if above.size:
                 i = lo + int(above[-1])
                 takeoff_t = _crossing(t[i], t[i + 1], mag[i], mag[i + 1], mid)
+        resolved = self.info.sample_rate_hz >= _TANGENT_MIN_RATE_HZ
+        if resolved:
+            takeoff_t = max(takeoff_t, _drop_end(t, mag, s, j0, takeoff_level))
         landing_level = min(landing_level, edge)
         landing_t = _crossing(t[j1], t[j1 + 1], mag[j1], mag[j1 + 1], landing_level)
         if mag[j1 + 1] - landing_level > p.abrupt_rise_g:
@@ -483,6 +490,8 @@ class JumpDetector:
             # between it and the last flight sample, and without a model of the rise the
             # midpoint is the unbiased guess (linear interpolation would land early).
             landing_t = max(landing_t, 0.5 * float(t[j1] + t[j1 + 1]))
+        if resolved:
+            landing_t = max(landing_t, _impact_onset(t, mag, j1, e, landing_level))
         self._pending.append(
             _Candidate(
                 self._run_start,
@@ -706,6 +715,50 @@ def _crossing(t0: float, t1: float, v0: float, v1: float, level: float) -> float
         return float(t0)
     frac = min(max((level - v0) / (v1 - v0), 0.0), 1.0)
     return float(t0 + frac * (t1 - t0))
+
+
+def _impact_onset(t: FloatArray, mag: FloatArray, j1: int, e: int, level: float) -> float:
+    """Where the impact's steepest rise, extended back, meets the flight's level.
+
+    Feet meeting the ground load the body within milliseconds, far faster than the trunk's
+    rotation changes what a body-fixed sensor reads in the air; a slow drift up before the
+    impact is no contact. The tangent at the steepest sample interval from the last flight
+    sample ``j1`` to the first sample after the run ``e`` (and the one after it), extended
+    back to ``level``, is the onset (the tangent method of force-plate onset detection);
+    it is kept within ``[t[j1], t]`` of the segment's end.
+    """
+    stop = e  # the samples after it may not have arrived: chunk-invariant
+    if stop <= j1:
+        return float(t[j1])
+    dt = np.diff(t[j1 : stop + 1])
+    slope = np.diff(mag[j1 : stop + 1]) / np.where(dt > 0, dt, np.inf)
+    i = int(np.argmax(slope))
+    if slope[i] <= 0:
+        return float(t[j1])
+    end = j1 + i + 1
+    onset = float(t[end]) - float(mag[end] - level) / float(slope[i])
+    return min(max(onset, float(t[j1])), float(t[end]))
+
+
+def _drop_end(t: FloatArray, mag: FloatArray, s: int, j0: int, level: float) -> float:
+    """Where the propulsion drop's steepest fall, extended forward, meets the flight's level.
+
+    The mirror of ``_impact_onset``: the ground force falls to zero fast at takeoff, so the
+    tangent at the steepest sample interval from the sample before the run ``s - 1`` to the
+    first sample at the flight's level ``j0`` marks the takeoff; it is kept within
+    ``[t, t[j0]]`` of the segment's start.
+    """
+    lo = max(s - 1 - round(0.05 / max(float(t[s] - t[s - 1]), 1e-6)), 0)
+    if j0 <= lo:
+        return float(t[j0])
+    dt = np.diff(t[lo : j0 + 1])
+    slope = np.diff(mag[lo : j0 + 1]) / np.where(dt > 0, dt, np.inf)
+    i = int(np.argmin(slope))
+    if slope[i] >= 0:
+        return float(t[lo])
+    start = lo + i
+    end = float(t[start]) + float(mag[start] - level) / float(-slope[i])
+    return min(max(end, float(t[start])), float(t[j0]))
 
 
 def _first_below(x: FloatArray, start: int, stop: int, level: float) -> int:
