@@ -51,8 +51,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: How often the gateway offers a band no live worker has claimed.
-OFFER_INTERVAL_S = 1.0
+#: How often the gateway offers a band no live worker has claimed: well above the time a
+#: worker takes to answer an offer with its claim (milliseconds, seconds on a loaded host),
+#: so a band is not offered twice and handed to two workers.
+OFFER_INTERVAL_S = 3.0
 DEFAULT_GROUP = "retrosense"
 
 
