@@ -215,7 +215,12 @@ def _wrist_forward(
 
 
 def _impacts(
-    t: FloatArray, contacts: FloatArray, backward: bool, placement: Placement, scale: FloatArray
+    t: FloatArray,
+    contacts: FloatArray,
+    backward: bool,
+    placement: Placement,
+    scale: FloatArray,
+    own_leg: NDArray[np.bool_],
 ) -> FloatArray:
     """Contact transients in the world frame (g): sharp heel strikes, soft toe contacts."""
     acc = np.zeros((t.size, 3))
@@ -232,7 +237,7 @@ def _impacts(
         peak_z, peak_x = 0.45 * peak_z, -0.5 * peak_x
     for i, (c, s) in enumerate(zip(contacts, scale, strict=True)):
         gain = s
-        if placement.is_leg and i % 2 == 1:
+        if placement.is_leg and not own_leg[i]:
             gain = 0.15 * s  # the other leg's contact, felt through the pelvis
         window = slice(max(0, int((c - 0.01) * FINE_HZ)), min(t.size, int((c + 0.3) * FINE_HZ)))
         shape = alpha_pulse(t[window], c, tau)
@@ -293,7 +298,8 @@ def walk_bout(
     if backward:
         sides = np.where(sides == "left", "right", "left")
     scale = rng.uniform(0.7, 1.3, contacts.size)
-    impacts = _impacts(t, contacts, backward, p, scale)
+    # A leg sensor sits on the left leg: the right leg's contacts reach it only faintly.
+    impacts = _impacts(t, contacts, backward, p, scale, sides == "left")
     motion = Motion(motion.acc_world_g + impacts, motion.rot)
     direction = "backward" if backward else "forward"
     steps = [

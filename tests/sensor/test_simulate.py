@@ -338,3 +338,24 @@ def test_one_seed_is_one_session_whatever_the_placement() -> None:
         j["landing_t"] for j in shank.truth["jumps"]
     ]
     assert not np.allclose(chest.samples.acc_g[:1000], shank.samples.acc_g[:1000])
+
+
+@pytest.mark.parametrize("backward", [False, True])
+@pytest.mark.parametrize("duration_s", [8.0, 8.3])  # an even and an odd number of steps
+def test_a_shank_band_feels_its_own_legs_contacts(backward: bool, duration_s: float) -> None:
+    # The band is on the left shank: left contacts shake it, right ones only faintly.
+    seg = walk_bout(
+        np.random.default_rng(4),
+        Placement.SHANK,
+        duration_s=duration_s,
+        backward=backward,
+        cadence_spm=105.0,
+    )
+    z = seg.motion.acc_world_g[:, 2]
+    jerk = np.abs(np.diff(z)) / DT_S
+
+    def median_jerk(side: str) -> float:
+        idx = [int(s["t"] / DT_S) for s in seg.labels.steps or [] if s["side"] == side]
+        return float(np.median([jerk[i : i + 25].max() for i in idx]))
+
+    assert median_jerk("left") > 2.0 * median_jerk("right")
