@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sensor.config import BandConfig
 
 HELP = "check the configuration, show the effective one (secrets masked), or print its path"
 
@@ -48,7 +52,24 @@ def run(args: argparse.Namespace) -> int:
     if check_files is not None:
         check_files()  # TLS files that are missing or unreadable
     where = loaded.user_file or f"{loaded.files[0]} (defaults only; no user file)"
-    bands = ", ".join(f"{b.label} ({b.profile}, {b.placement})" for b in cfg.bands) or "none"
+    bands = ", ".join(_describe(b) for b in cfg.bands) or "none"
     print(f"ok: {where}")
     print(f"bands: {bands}")
     return 0
+
+
+def _describe(band: BandConfig) -> str:
+    """``chest (polar-h10, chest, 100 Hz)``: the band with its profile's values filled in."""
+    placement, rate = band.placement, band.rate_hz
+    try:
+        from sensor.ble.profiles import load_profile
+
+        profile = load_profile(band.profile)
+        placement = placement or profile.placement
+        rate = rate or (profile.sample_rate_hz if profile.has_samples else None)
+    except ImportError:  # BLE support not installed: show what the file says
+        pass
+    parts = [band.profile, str(placement) if placement else "placement from the profile"]
+    if rate:
+        parts.append(f"{rate:g} Hz")
+    return f"{band.label} ({', '.join(parts)})"

@@ -211,7 +211,7 @@ def test_config_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["config", "check", "--config", str(path)]) == 0
     out = capsys.readouterr().out
     assert f"ok: {path}" in out
-    assert "Polar H10 0A1B2C3D (polar-h10, shank)" in out
+    assert "Polar H10 0A1B2C3D (polar-h10, shank, 100 Hz)" in out
 
 
 def test_config_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
