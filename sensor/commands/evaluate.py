@@ -503,7 +503,7 @@ def format_table(recordings: Sequence[RecordingScore]) -> str:
                 f"{_fmt(_get(s, 'direction_accuracy'), '.1f', 100.0, '%'):>8}"
             )
     lines.append("")
-    return "\n".join(lines) + format_markdown(recordings)
+    return "\n".join(lines) + "\n" + format_markdown(recordings)
 
 
 def report_json(recordings: Sequence[RecordingScore]) -> dict[str, Any]:
