@@ -9,12 +9,16 @@ One detector, ``StepDetector``, with a method per placement:
 - **shank/ankle, foot, with gyroscope**: each swing is a peak of the sagittal angular rate;
   its sign is the direction (forward swing turns the segment's lower end forward, a negative
   rate about the body's left axis), the contact is where the swing rotation ends.
-- **shank/ankle, foot, accelerometer only**: each swing is a hump of dynamic acceleration,
-  the contact is where it ends; direction ``unknown`` (see the README section).
+- **shank/ankle, foot, accelerometer only**: each swing is a hump of dynamic acceleration
+  followed by a contact shock, the contact is where the hump ends; direction ``unknown``: no
+  accelerometer-only leg feature was shown to reverse with walking direction on real data.
 - **wrist**: steps counted like the trunk's, direction ``unknown``.
 
 A leg sensor sees one leg: the other leg's contact is emitted half a stride after each own
-contact (``inferred=True``), when the stream reaches that time.
+contact (``inferred=True``), when the stream reaches that time; the first from the swing time.
+
+Known misses (README): standing on the pedals bobs the trunk like backward walking; a shank
+gyroscope can take a pedal reversal for a swing; the step that closes a walk is counted.
 """
 
 from __future__ import annotations
@@ -360,7 +364,6 @@ class StepDetector:
         self._bout: _Bout | None = None
         self._recent: list[float] = []  # recent step intervals in the bout (peak times)
         self._last_own_contact: float | None = None
-        self._last_own_direction = Direction.UNKNOWN
         self._last_inferred_t: float | None = None
         self._first_swing_deg: float | None = None
         self._scheduled: tuple[float, Direction] | None = None
