@@ -17,8 +17,9 @@ One detector, ``StepDetector``, with a method per placement:
 A leg sensor sees one leg: the other leg's contact is emitted half a stride after each own
 contact (``inferred=True``), when the stream reaches that time; the first from the swing time.
 
-Known misses (README): standing on the pedals bobs the trunk like backward walking; a shank
-gyroscope can take a pedal reversal for a swing; the step that closes a walk is counted.
+Known limits (README): standing on the pedals bobs the trunk much like backward walking and
+is told apart by a thin margin; a shank gyroscope can take a pedal reversal for a swing; the
+step that closes a walk is counted.
 """
 
 from __future__ import annotations
