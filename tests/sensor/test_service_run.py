@@ -115,8 +115,10 @@ async def test_run_streams_publishes_records_and_stops_cleanly_on_sigterm(
         await wait_until(lambda: h10.streaming, "the H10 to stream")
         sessions = tmp_path / "sessions"
         await wait_until(
-            lambda: any(m.topic.startswith("retrosense/chest/event/") for m in sink.snapshot()),
-            "a first event on the broker",
+            lambda: (
+                sum(m.topic.startswith("retrosense/chest/event/") for m in sink.snapshot()) >= 8
+            ),
+            "eight events on the broker",
         )
         await wait_until(lambda: len(list(sessions.glob("*.csv"))) == 2, "both recordings")
         proc.send_signal(signal.SIGTERM)
