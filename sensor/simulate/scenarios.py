@@ -41,8 +41,8 @@ def walk(rng: np.random.Generator, placement: Placement, duration_s: float) -> S
     parts = [stand(rng, float(rng.uniform(2.0, 3.5)))]
     backward = False
     used = parts[0].duration_s
-    while used < duration_s - 8.0:
-        bout_s = float(min(rng.uniform(9.0, 16.0), duration_s - used - 3.0))
+    while used < duration_s - 8.0 or len(parts) == 1:  # at least one, however short
+        bout_s = float(max(4.0, min(rng.uniform(9.0, 16.0), duration_s - used - 3.0)))
         amp = float(rng.uniform(0.6, 0.85) if backward else rng.uniform(0.85, 1.15))
         parts.append(
             walk_bout(
@@ -81,7 +81,7 @@ def jump_set(rng: np.random.Generator, placement: Placement, duration_s: float) 
     used = 2.0
     kinds = ["vertical", "backward", "forward"]
     i = 0
-    while used < duration_s - 6.0:
+    while used < duration_s - 6.0 or len(parts) == 1:  # at least one, however short
         flight, horiz, peak = _jump_params(rng, kinds[i % 3])
         seg = jumps.countermovement_jump(
             rng, placement, flight_s=flight, horizontal_mps=horiz, peak_g=peak
@@ -97,7 +97,7 @@ def jump_series(rng: np.random.Generator, placement: Placement, duration_s: floa
     """Seed 002's series: jump back, land, jump forward to the start, repeat."""
     parts = [stand(rng, 2.0)]
     used = 2.0
-    while used < duration_s - 8.0:
+    while used < duration_s - 8.0 or len(parts) == 1:  # at least one, however short
         travel = 0.0
         for kind in ("backward", "forward"):
             flight, horiz, peak = _jump_params(rng, kind)
@@ -131,7 +131,7 @@ def lookalikes(rng: np.random.Generator, placement: Placement, duration_s: float
     parts = [stand(rng, 2.0)]
     used = 2.0
     i = 0
-    while used < duration_s - 7.0:
+    while used < duration_s - 7.0 or len(parts) == 1:  # at least one, however short
         seg = makers[i % len(makers)](rng, placement)
         rest = float(rng.uniform(1.0, 2.5))
         parts += [seg, stand(rng, rest)]
@@ -144,7 +144,7 @@ def squats(rng: np.random.Generator, placement: Placement, duration_s: float) ->
     """A set of bodyweight squats."""
     parts = [stand(rng, 2.0)]
     used = 2.0
-    while used < duration_s - 5.0:
+    while used < duration_s - 5.0 or len(parts) == 1:  # at least one, however short
         seg = fakes.squat(rng, placement)
         rest = float(rng.uniform(0.3, 1.0))
         parts += [seg, stand(rng, rest)]
