@@ -50,6 +50,9 @@ class Tolerances:
     bout_slack_s: float = 1.0
     #: Jumps travelling at least this far are scored for direction (issue 4).
     jump_direction_min_travel_m: float = 0.15
+    #: Cadence is scored where the labelled cadence lies in this range (issue 6: 40-120 rpm);
+    #: the first turns out of a standstill and the last into one are slower.
+    cadence_range_rpm: tuple[float, float] = (40.0, 120.0)
 
     def __post_init__(self) -> None:
         for name in ("step_s", "jump_landing_s", "reversal_s", "bout_slack_s"):
@@ -480,6 +483,7 @@ def score_revolutions(
 ) -> TypeScore:
     """Revolutions: counted per pedalling bout; direction and cadence at the nearest label.
 
+    Cadence is compared where the nearest label's cadence lies in ``tol.cadence_range_rpm``.
     Within a bout ``[start, end + tol.bout_slack_s]`` the matched count is
     ``min(detected, labelled)``; detections outside every bout are false positives. Each
     detection inside a bout is compared with the labelled revolution nearest in time for
@@ -509,7 +513,9 @@ def score_revolutions(
         for j in np.flatnonzero(inside):
             i = int(np.argmin(np.abs(lab_t - det_t[j])))
             ev, lab = detected[int(j)], truth[i]
-            cadence_errors.append(ev.cadence_rpm - lab.cadence_rpm)
+            lo, hi = tol.cadence_range_rpm
+            if lo <= lab.cadence_rpm <= hi:
+                cadence_errors.append(ev.cadence_rpm - lab.cadence_rpm)
             hit = _direction_hit(lab.direction, ev.direction)
             if hit is None:
                 unknown += 1
