@@ -650,7 +650,12 @@ async def run_worker(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     worker_id = worker_id or default_worker_id()
-    publisher = Publisher(worker_settings(cfg.broker.with_environment(), worker_id))
+    # Its own availability topic (<base>/status/worker-<id>): a worker stopping or dying
+    # must not mark the gateway's service offline.
+    publisher = Publisher(
+        worker_settings(cfg.broker.with_environment(), worker_id),
+        service_name=f"worker-{worker_id}",
+    )
     await asyncio.to_thread(publisher.start)
     worker = Worker(
         dataclasses.replace(cfg, broker=cfg.broker.with_environment()), publisher, group, worker_id

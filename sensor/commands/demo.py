@@ -214,7 +214,9 @@ def replay_live(path: Path, settings: Any, band_id: str, speed: float, out: Text
     rows = max(1, round(probe.info.sample_rate_hz * PACE_S))
     source = open_source(path, SourceOptions(chunk_rows=rows))
     pipeline = build_pipeline(source.info)
-    publisher = Publisher(settings)
+    # Its own availability topic (<base>/status/demo): the demo may share a broker with a
+    # running service, whose status it must not flip.
+    publisher = Publisher(settings, service_name="demo")
     events: list[Event] = []
     hr_t: list[float] = []
     hr_v: list[float] = []

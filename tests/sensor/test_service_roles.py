@@ -180,6 +180,10 @@ async def test_band_moves_to_another_worker_when_its_worker_dies(
         await workers[first].wait()
         await wait_until(lambda: any(c.decode() != first for c in claims()), "a second claim")
         second = next(c.decode() for c in claims() if c.decode() != first)
+        # The dead worker's last will marked only itself offline, not the gateway's service.
+        assert (f"{BASE}/status", b"offline") not in [
+            (m.topic, m.payload) for m in sink.snapshot() if not m.retain
+        ]
         n_before = len(sink.snapshot())
         await wait_until(
             lambda: any(m.topic.startswith(f"{base}/event/") for m in sink.snapshot()[n_before:]),
