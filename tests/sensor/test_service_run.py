@@ -276,3 +276,45 @@ async def test_run_refuses_an_unwritable_recording_folder(tmp_path: Path) -> Non
         f"retrosense: error: recording.folder: cannot create {blocker / 'sessions'}: Not a "
         "directory; set [recording] folder to a writable place, or use --no-record"
     )
+
+
+async def test_ctrl_c_stops_as_cleanly_as_sigterm(bluez: BlueZEmulator, tmp_path: Path) -> None:
+    """SIGINT (Ctrl-C on a terminal) takes the same path: stop command, whole recording."""
+    h10 = VirtualH10(H10, "Polar H10 0A1B2C3D", clip=walking_clip(seconds=20.0))
+    bluez.add(h10)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[bands]]\naddress = "{H10}"\nid = "chest"\n'
+        f'[recording]\nfolder = "{tmp_path / "s"}"\n'
+        # No broker answers here: events wait in the outbox, and the stop still completes.
+        f'[broker]\nurl = "mqtt://127.0.0.1:1"\noutbox_path = "{tmp_path / "o.sqlite3"}"\n'
+        "[service]\nstop_timeout_s = 1.0\n"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sensor",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await wait_until(lambda: h10.streaming, "the H10 to stream")
+        await wait_until(lambda: any((tmp_path / "s").glob("*.csv")), "the recording")
+        proc.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert "Traceback" not in err.decode()
+    # 1: the broker never took the messages; they wait in the outbox for the next start.
+    assert proc.returncode == 1
+    assert "wait in the outbox" in err.decode()
+    assert h10.cp_writes[-1][:2] == bytes([pmd.OpCode.STOP, pmd.MeasurementType.ACC])
+    (csv,) = (tmp_path / "s").glob("*_chest.csv")
+    reader = RecordingReader(csv)
+    assert len(reader.read_all()) > 0 and reader.truncated_line is None
+    assert list((tmp_path / "s").glob("*_chest.summary.json"))
