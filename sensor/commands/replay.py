@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import sys
@@ -102,6 +103,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--client-id", help="MQTT client id (default retrosense-replay-<host>)")
     p.add_argument("--raw", action="store_true", help="also publish raw samples")
     p.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="where to write the session summary JSON (default: beside the file, "
+        "<name>.summary.json; '-' for none)",
+    )
+    p.add_argument(
         "--drain-timeout-s",
         type=float,
         default=10.0,
@@ -185,8 +192,8 @@ def run(args: argparse.Namespace) -> int:
             events.append(event)
         publisher.tick(band_id, last_t, force=True)
         summary = _summary(events, first_t or 0.0, last_t, hr_t, hr_v)
-        if summary is not None:
-            publisher.publish_summary(band_id, summary)
+        publisher.publish_summary(band_id, summary)
+        write_summary(summary, args.summary, Path(args.file))
         publisher.band_offline(band_id)
     finally:
         drained = publisher.stop(args.drain_timeout_s)
@@ -213,13 +220,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _summary(
     events: list[Any], start_s: float, end_s: float, hr_t: list[float], hr_v: list[float]
-) -> dict[str, Any] | None:
-    """The session summary (analysis.summary), or None where it cannot be made."""
-    try:
-        from analysis.summary import summarize_session
-    except ImportError:  # the summary module is optional for a replay
-        return None
+) -> dict[str, Any]:
+    """The session summary of the replayed file (analysis.summary)."""
     import numpy as np
+
+    from analysis.summary import summarize_session
 
     summary = summarize_session(
         events,
@@ -230,3 +235,20 @@ def _summary(
     )
     out: dict[str, Any] = summary.to_dict()
     return out
+
+
+def write_summary(summary: dict[str, Any], target: str | None, recording: Path) -> Path | None:
+    """Write the summary JSON to ``target`` (default: beside the recording; ``-``: nowhere).
+
+    A folder we may not write to (a shared data set, say) costs a warning, not the replay.
+    """
+    if target == "-":
+        return None
+    path = Path(target) if target else recording.with_name(recording.stem + ".summary.json")
+    try:
+        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    except OSError as err:
+        log.warning("%s: session summary not written: %s", path, err.strerror)
+        return None
+    log.info("session summary in %s", path)
+    return path
