@@ -32,13 +32,8 @@ from scipy import signal
 
 from analysis.events import Direction, Event, StepEvent, WalkBoutEvent
 from analysis.gait import gait_regularity, sagittal_rotation
-from analysis.stream import GapSplitter, finite_rows, run_batch
+from analysis.stream import GapSplitter, StreamingSOS, finite_rows, run_batch
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
-
-try:  # scipy's compiled second-order-sections kernel: sosfilt minus ~180 µs of checks per call
-    from scipy.signal._sosfilt import _sosfilt as _sosfilt_kernel
-except ImportError:  # pragma: no cover - another scipy layout: the public function
-    _sosfilt_kernel = None
 
 __all__ = ["StepDetector", "StepParams", "detect_steps"]
 
@@ -225,43 +220,6 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
-class _Sections:
-    """Causal second-order sections on several channels, state carried across chunks.
-
-    The same filter as ``analysis.stream.StreamingSOS`` (steady state at the first sample,
-    ``reset`` after a gap), for the short chunks of a live band: ``scipy.signal.sosfilt``
-    spends about 190 µs per call validating its arguments (scipy 1.17), the compiled kernel
-    behind it 10 µs; the detector filters four signals per chunk.
-    """
-
-    def __init__(self, sos: FloatArray, channels: int) -> None:
-        self._sos = np.ascontiguousarray(sos, dtype=np.float64)
-        self._zi_unit: FloatArray = signal.sosfilt_zi(self._sos)  # (sections, 2)
-        self._channels = channels
-        self._zi: FloatArray | None = None  # (channels, sections, 2)
-
-    def reset(self) -> None:
-        self._zi = None
-
-    def process(self, x: FloatArray) -> FloatArray:
-        """Filter ``x`` of shape ``(n, channels)``; returns the same shape."""
-        if x.shape[0] == 0:
-            return np.empty((0, self._channels))
-        if self._zi is None:
-            self._zi = np.ascontiguousarray(self._zi_unit[None, :, :] * x[0][:, None, None])
-        if _sosfilt_kernel is not None:
-            # A copy always: the kernel filters in place, and a one-row chunk's transpose
-            # would otherwise be the caller's own array.
-            y = np.array(x.T, dtype=np.float64, order="C", copy=True)
-            _sosfilt_kernel(self._sos, y, self._zi)
-            out: FloatArray = y.T
-            return out
-        y2, zi = signal.sosfilt(self._sos, x, axis=0, zi=self._zi.transpose(1, 2, 0))
-        self._zi = np.ascontiguousarray(zi.transpose(2, 0, 1))
-        result: FloatArray = y2
-        return result
-
-
 def level_forward_up(acc_g: FloatArray, gravity: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Forward and vertical components of ``acc_g`` after levelling each row by ``gravity``.
 
@@ -321,11 +279,11 @@ class StepDetector:
         self._foot = placement is Placement.FOOT
         self._gaps = GapSplitter(fs)
         nyq = 0.45 * fs
-        self._gravity = _Sections(
-            signal.butter(2, params.gravity_cutoff_hz, fs=fs, output="sos"), channels=3
+        self._gravity = StreamingSOS(
+            signal.butter(2, params.gravity_cutoff_hz, fs=fs, output="sos")
         )
         self._lean_sos = signal.butter(2, min(_LEAN_CUTOFF_HZ, nyq), fs=fs, output="sos")
-        self._band = _Sections(
+        self._band = StreamingSOS(
             signal.butter(
                 2,
                 [params.band_low_hz, min(params.band_high_hz, nyq)],
@@ -333,9 +291,8 @@ class StepDetector:
                 fs=fs,
                 output="sos",
             ),
-            channels=1,
         )
-        self._wide = _Sections(
+        self._wide = StreamingSOS(
             signal.butter(
                 2,
                 [params.band_low_hz, min(params.direction_high_hz, nyq)],
@@ -343,10 +300,9 @@ class StepDetector:
                 fs=fs,
                 output="sos",
             ),
-            channels=2,
         )
-        self._leg_lp = _Sections(
-            signal.butter(2, min(params.leg_lowpass_hz, nyq), fs=fs, output="sos"), channels=1
+        self._leg_lp = StreamingSOS(
+            signal.butter(2, min(params.leg_lowpass_hz, nyq), fs=fs, output="sos")
         )
         # A leg sensor sees one swing per stride, two steps.
         self._back = max(1, round(params.min_step_s * fs * (2.0 if self._leg else 1.0)))
@@ -572,7 +528,7 @@ class StepDetector:
             return True
         # Low-passed here, over the window only (from steady state at its first sample), so
         # the filter runs at bout starts rather than on every chunk.
-        lean = _Sections(self._lean_sos, channels=3).process(hist[a:b, 5:8])[skip:]
+        lean = StreamingSOS(self._lean_sos).process(hist[a:b, 5:8])[skip:]
         norm = np.sqrt(np.einsum("ij,ij->i", lean, lean))
         g = lean / np.where(norm > 0, norm, 1.0)[:, None]
         cos = g @ g[-1]
