@@ -110,9 +110,12 @@ class StreamingSOS:
     same recursion in the same order.
     """
 
-    def __init__(self, sos: FloatArray) -> None:
+    def __init__(self, sos: FloatArray, *, steady: bool = True) -> None:
         self._sos = np.ascontiguousarray(sos, dtype=np.float64)
-        self._zi_unit: FloatArray = signal.sosfilt_zi(self._sos)  # (sections, 2)
+        # steady=False starts from rest instead (an integrator, whose offset does not matter).
+        self._zi_unit: FloatArray = (
+            signal.sosfilt_zi(self._sos) if steady else np.zeros((self._sos.shape[0], 2))
+        )  # (sections, 2)
         self._zi: FloatArray | None = None  # (channels, sections, 2)
 
     def reset(self) -> None:
