@@ -137,6 +137,8 @@ def test_replay_delivers_every_event_once_read_by_mosquitto_sub(
             "max",
             "--band-id",
             "Chest Band/1",
+            "--summary",
+            str(tmp_path / "session.summary.json"),
         ],
         capture_output=True,
         text=True,
@@ -158,6 +160,9 @@ def test_replay_delivers_every_event_once_read_by_mosquitto_sub(
         datetime.fromisoformat(got["time"].replace("Z", "+00:00"))
     summary = [json.loads(p) for topic, p in lines if topic.endswith("/summary")]
     assert len(summary) == 1 and summary[0]["band"] == "chest_band_1"
+    # The same summary is written where --summary says (beside the file by default).
+    written = json.loads((tmp_path / "session.summary.json").read_text())
+    assert {k: summary[0][k] for k in written} == written
     # The replay's availability has its own topic: a live service's is left alone.
     status = Sink(mosquitto.url, [f"{base}/status", f"{base}/status/+"], client_id=unique("st-"))
     try:
