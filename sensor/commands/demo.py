@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sensor.commands.replay import speed_arg
+
 if TYPE_CHECKING:
     from analysis.events import Event
 
@@ -28,19 +30,6 @@ DEMO_BAND_ID = "demo"
 #: Seconds of samples handed to the pipeline at a time: what a live band's notifications
 #: add up to between two looks at the queue.
 PACE_S = 0.1
-
-
-def speed_arg(text: str) -> float:
-    """``1`` (real time), any positive factor, or ``max``."""
-    if text == "max":
-        return math.inf
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'max', got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive speed factor, got {text!r}")
-    return value
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
