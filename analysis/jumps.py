@@ -35,9 +35,10 @@ The detector looks for that structure rather than for one threshold crossing:
    latency. An event once emitted is never withdrawn.
 
 Direction comes from the horizontal impulse at push-off and at landing along the body's
-forward axis (see ``JumpDetector`` Notes): with a gyroscope the orientation is tracked from a
-quasi-static moment before the jump; without one both windows are levelled by their own mean
-specific force, and a lean shared by both windows cancels in their difference.
+forward axis (see ``JumpDetector`` Notes), levelled by gravity at a quasi-static moment before
+the jump: with a gyroscope the orientation is tracked from there; without one a direction is
+told only where the two impulses oppose each other beyond what a lean could leak into them
+(``unknown`` elsewhere).
 """
 
 from __future__ import annotations
@@ -126,11 +127,17 @@ class JumpParams:
         Length of the push-off and landing windows whose forward impulses give the direction
         (without a gyroscope; with one, of the landing window only).
     gyro_push_window_s, gyro_reference_lead_s, quiet_window_s
-        With a gyroscope: the push-off window; how far before takeoff to look for a
-        quasi-static moment, whose mean specific force is gravity and from which the
-        gyroscope tracks the orientation; and that moment's length.
+        With a gyroscope, the push-off window. How far before takeoff to look for a
+        quasi-static moment, whose mean specific force is gravity (and from which a
+        gyroscope tracks the orientation), and that moment's length.
     min_travel_m
         A jump whose estimated horizontal travel is shorter than this is ``vertical``.
+    lean_tolerance_deg
+        Without a gyroscope, the push-off and landing impulses must have opposite signs and
+        each exceed what a lean this far off the standing posture leaks into its window
+        (``sin θ`` · 1 g · ``direction_window_s``), or the direction is ``unknown``: the
+        trunk flexes by tens of degrees in the countermovement and in the landing's
+        absorption, and nothing in the accelerometer alone tells that lean from a push.
     set_pause_s
         A takeoff more than this long after the previous landing starts a new set.
     max_contact_s
@@ -167,6 +174,7 @@ class JumpParams:
     gyro_reference_lead_s: float = 1.5
     quiet_window_s: float = 0.2
     min_travel_m: float = 0.075
+    lean_tolerance_deg: float = 10.0
     set_pause_s: float = 3.0
     max_contact_s: float = 1.0
     softness_ref_s: float = 0.1
@@ -197,6 +205,7 @@ class JumpParams:
             "gyro_reference_lead_s": (0.3, 2.0),
             "quiet_window_s": (0.02, 1.0),
             "min_travel_m": (0.0, 2.0),
+            "lean_tolerance_deg": (0.0, 45.0),
             "set_pause_s": (0.1, 600.0),
             "max_contact_s": (0.05, 10.0),
             "softness_ref_s": (0.001, 10.0),
@@ -253,15 +262,22 @@ class JumpDetector:
     and ``v = g·(I_push − I_land)/2`` estimates the horizontal speed, ``v·T`` the travel
     (below ``min_travel_m``: ``vertical``). A rebound's push-off also stops the previous
     jump, whose speed is added back. Without a gyroscope both windows are
-    ``direction_window_s`` long and levelled by their mean specific force (the quasi-static
-    estimate around the jump: the push and the stop cancel in it, and vertical work lies
-    along gravity): a lean shared by both windows leaks ``g·sin θ`` into both alike and
-    cancels in the difference, but a lean that changes between push-off and landing does
-    not. With a gyroscope the samples from a quasi-static moment before the jump on are
+    ``direction_window_s`` long and levelled by gravity at the quasi-static moment before
+    the jump (below). A trunk lean ``θ`` off that posture leaks ``−g·sin θ`` into the
+    forward axis, and a trunk flexes by tens of degrees in the countermovement and again
+    in the landing's absorption: over 0.2 s at 2 g a 5° error in the lean is as large as
+    the whole push of a 0.5 m jump, and nothing in an accelerometer alone tells a lean from
+    a push. A lean leaks the same sign into both windows, a travel opposite signs, so a
+    direction is told only where ``I_push`` and ``I_land`` have opposite signs and each
+    exceeds what a lean of ``lean_tolerance_deg`` leaks into its window; elsewhere it is
+    ``unknown`` (``vertical`` only where neither window alone implies ``min_travel_m``).
+    In a rebound the previous jump's speed is no better than its own lean leak, so the
+    push is taken from the contact's second half instead of adding that speed back.
+    With a gyroscope the samples from a quasi-static moment before the jump on are
     rotated into the orientation there (gyro integration over about a second, so its bias
     does not matter) and levelled by that moment's gravity; the push window is then
     ``gyro_push_window_s``. The quasi-static moment is the stillest
-    ``quiet_window_s`` (least change of ``|a|``, least rotation) in the
+    ``quiet_window_s`` (least change of the specific force, least rotation) in the
     ``gyro_reference_lead_s`` before takeoff; its mean specific force is gravity there.
 
     **Loading rate** is the average rate of rise of ``|a|`` from the landing onset to the
@@ -627,7 +643,7 @@ class JumpDetector:
     def _quiet_index(self, data: FloatArray, start_t: float, takeoff_t: float) -> int:
         """Centre of the stillest window before the countermovement; sets its gravity.
 
-        The window of ``quiet_window_s`` with the least change of ``|a|`` and the least
+        The window of ``quiet_window_s`` with the least change of specific force and the least
         rotation between ``start_t`` and 0.3 s before takeoff; its mean specific force is
         gravity there (a quasi-static posture), and the gyroscope tracks the orientation
         from its centre.
@@ -642,13 +658,16 @@ class JumpDetector:
         if mag.shape[0] < n:
             self._quiet_gravity = data[i0:i1, _AX : _AZ + 1].mean(axis=0)
             return i0
-        # Stillness: little change of |a| (g) and little rotation (per 100 °/s).
+        # Stillness: little change of the specific force vector (g; a slow lean changes its
+        # direction, not |a|) and little rotation (per 100 °/s).
+        acc = data[i0:i1, _AX : _AZ + 1]
         gyro = data[i0:i1, _WX : _WZ + 1]
         rate = np.linalg.norm(np.nan_to_num(gyro), axis=1) / 100.0
-        c1 = np.concatenate(([0.0], np.cumsum(mag)))
-        c2 = np.concatenate(([0.0], np.cumsum(mag * mag)))
+        zero = np.zeros((1, 3))
+        c1 = np.concatenate((zero, np.cumsum(acc, axis=0)))
+        c2 = np.concatenate((zero, np.cumsum(acc * acc, axis=0)))
         cw = np.concatenate(([0.0], np.cumsum(rate)))
-        var = (c2[n:] - c2[:-n]) / n - ((c1[n:] - c1[:-n]) / n) ** 2
+        var = ((c2[n:] - c2[:-n]) / n - ((c1[n:] - c1[:-n]) / n) ** 2).sum(axis=1)
         score = np.sqrt(np.maximum(var, 0.0)) / 0.05 + (cw[n:] - cw[:-n]) / n
         k = int(np.argmin(score))
         self._quiet_gravity = data[i0 + k : i0 + k + n, _AX : _AZ + 1].mean(axis=0)
@@ -662,15 +681,16 @@ class JumpDetector:
         t = data[:, _T]
         w_land = p.direction_window_s
         gyro_ok = self.info.has_gyro and bool(np.isfinite(data[:, _WX]).all())
+        # Gravity from the stillest moment before the countermovement (quasi-static).
+        q = self._quiet_index(data, c.takeoff_t - p.gyro_reference_lead_s, c.takeoff_t)
         if gyro_ok:
-            # Gravity from the stillest moment before the countermovement (quasi-static).
-            r0 = self._quiet_index(data, c.takeoff_t - p.gyro_reference_lead_s, c.takeoff_t)
             # The gyroscope carries the orientation from there through the whole jump, so
             # the push window can cover the propulsion's horizontal thrust whatever the
             # trunk does meanwhile.
             w_push = p.gyro_push_window_s
+            r0 = q
         else:
-            # Equal windows: a lean the quasi-static estimate misses leaks alike into both.
+            # Equal windows: a lean shared by both leaks alike into both.
             w_push = w_land
             r0 = int(np.searchsorted(t, c.takeoff_t - w_push, side="left"))
         r1 = int(np.searchsorted(t, c.landing_t + w_land, side="right"))
@@ -679,13 +699,7 @@ class JumpDetector:
         acc = data[r0:r1, _AX : _AZ + 1]
         if gyro_ok:
             acc = _rotate_into_first(acc, data[r0:r1, _WX : _WZ + 1], t[r0:r1])
-            gravity = self._quiet_gravity[None, :]
-        else:
-            # Quasi-static estimate around the jump: the mean specific force over the push
-            # and landing windows together, where the horizontal push and the stop cancel
-            # and the vertical work lies along gravity, so it points up in the two windows'
-            # mean posture.
-            gravity = acc.mean(axis=0)[None, :]
+        gravity = self._quiet_gravity[None, :]
         norm = float(np.linalg.norm(gravity))
         if norm <= 0 or gravity[0, 2] < norm * math.cos(math.radians(p.max_tilt_deg)):
             return Direction.UNKNOWN, 0.0
@@ -697,6 +711,13 @@ class JumpDetector:
             # The window does not reach back to the contact's start, where the previous
             # jump was stopped: that stop is not in it.
             prior_m_s = 0.0
+        elif not gyro_ok:
+            # A short contact stops one jump and launches the next. Without a gyroscope the
+            # previous jump's speed is only as good as its lean leak, so instead of adding
+            # it back, the push is taken from the contact's second half, after the stop:
+            # the impact comes first, the push at the end.
+            push_start = 0.5 * (c.ground_t + c.takeoff_t)
+            prior_m_s = 0.0
         i_push = _window_integral(tt, forward, push_start, c.takeoff_t)
         i_land = _window_integral(tt, forward, c.landing_t, c.landing_t + w_land)
         # I_push = (v - prior)/g and I_land = -v/g: v = (g·(I_push - I_land) + prior)/2. The
@@ -704,9 +725,39 @@ class JumpDetector:
         # into both windows.
         speed_m_s = (G0 * (i_push - i_land) + prior_m_s) / 2.0
         travel_m = speed_m_s * flight
+        if not gyro_ok:
+            return self._direction_without_gyro(i_push + prior_m_s / G0, i_land, flight)
         if abs(travel_m) < p.min_travel_m:
             return Direction.VERTICAL, speed_m_s
         return (Direction.FORWARD if travel_m > 0 else Direction.BACKWARD), speed_m_s
+
+    def _direction_without_gyro(
+        self, i_push: float, i_land: float, flight: float
+    ) -> tuple[Direction, float]:
+        """Direction from the two phases' forward impulses (g·s, levelled by standing).
+
+        A travelling jump pushes one way and is stopped the other: the two impulses have
+        opposite signs, and each carries a share of the speed. A trunk lean leaks
+        ``-g·sin θ`` into the forward axis of both windows with the same sign (a forward
+        lean in the countermovement and again in the landing's absorption), so where the
+        two agree in sign, or one is a sliver of the other, the lean and not the travel
+        speaks: ``unknown``; so too where either is within what a lean of
+        ``lean_tolerance_deg`` leaks into its window. A jump is ``vertical`` only when
+        neither window alone implies ``min_travel_m``: a lean that cancels in the difference
+        is no evidence of none.
+        """
+        p = self.params
+        speed_m_s = G0 * (i_push - i_land) / 2.0
+        largest_m = G0 * max(abs(i_push), abs(i_land)) * flight
+        if largest_m < p.min_travel_m:
+            return Direction.VERTICAL, speed_m_s
+        opposed = (i_push > 0.0) != (i_land > 0.0)
+        leak = math.sin(math.radians(p.lean_tolerance_deg)) * p.direction_window_s
+        if not opposed or min(abs(i_push), abs(i_land)) < leak:
+            return Direction.UNKNOWN, 0.0
+        if abs(speed_m_s * flight) < p.min_travel_m:
+            return Direction.VERTICAL, speed_m_s
+        return (Direction.FORWARD if speed_m_s > 0 else Direction.BACKWARD), speed_m_s
 
 
 def _crossing(t0: float, t1: float, v0: float, v1: float, level: float) -> float:

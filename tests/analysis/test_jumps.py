@@ -232,6 +232,7 @@ class Score:
     false: int = 0
     flight_errors: list[float] = dataclasses.field(default_factory=list)
     direction_hits: list[bool] = dataclasses.field(default_factory=list)
+    direction_unknown: int = 0
     latencies: list[float] = dataclasses.field(default_factory=list)
 
     @property
@@ -255,6 +256,7 @@ class Score:
             if abs(tr["travel_m"]) >= 0.15:
                 want = Direction.FORWARD if tr["travel_m"] > 0 else Direction.BACKWARD
                 self.direction_hits.append(e.direction == want)
+                self.direction_unknown += e.direction == Direction.UNKNOWN
         self.false += len(left)
 
 
@@ -306,6 +308,18 @@ def test_contract_on_a_jump_session(gyro: bool) -> None:
 def load_body(path: Path) -> tuple[RecordingReader, Samples]:
     reader = RecordingReader(path)
     return reader, to_body(reader.read_all(), reader.header.axes_matrix)
+
+
+@pytest.mark.skipif(not SACRUM.exists(), reason="shared real recordings are not present")
+def test_real_sacrum_jump_without_gyro_is_not_called_travelling() -> None:
+    """The vertical CMJ, its gyroscope dropped and its band tilted 30° more: never travels."""
+    reader, samples = load_body(SACRUM)
+    info = dataclasses.replace(reader.stream_info(), has_gyro=False)
+    c, s = math.cos(math.radians(30.0)), math.sin(math.radians(30.0))
+    tilt = np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]])
+    for acc in (samples.acc_g, samples.acc_g @ tilt.T):
+        (e,) = jumps_of(detect_jumps(Samples(time_s=samples.time_s, acc_g=acc), info))
+        assert e.direction in (Direction.VERTICAL, Direction.UNKNOWN)
 
 
 @pytest.mark.skipif(not SACRUM.exists(), reason="shared real recordings are not present")
@@ -393,7 +407,15 @@ def test_accuracy_targets_on_generated_drills(fs: float, gyro: bool) -> None:
     assert score.f1 >= 0.99
     flight_mae = float(np.mean(score.flight_errors))
     assert flight_mae <= (0.008 if fs >= 100 else 1.0 / fs)
-    assert np.mean(score.direction_hits) >= 0.95
+    if gyro:
+        assert np.mean(score.direction_hits) >= 0.95
+    else:
+        # Without a gyroscope the direction is told only where the push-off and landing
+        # impulses oppose each other beyond what a 10° lean leaks (``unknown`` elsewhere):
+        # every call made is right, and 10-12 of the 16 travelling jumps get one.
+        called = len(score.direction_hits) - score.direction_unknown
+        assert sum(score.direction_hits) == called
+        assert called >= 10
     assert max(score.latencies) <= 0.3
 
 
@@ -409,6 +431,9 @@ def test_short_hop_of_0_15_s_is_a_jump() -> None:
     samples, _ = session([JumpSpec(0.15, 0.0, 2.5)], 5).sample(100.0)
     (e,) = jumps_of(detect_jumps(samples, chest_info(100.0, False), AT_COM))
     assert e.flight_time_s == pytest.approx(0.15, abs=0.01)  # one sample period
+    # Without a gyroscope the lean leak leaves it undecided; it never travels.
+    assert e.direction in (Direction.VERTICAL, Direction.UNKNOWN)
+    (e,) = jumps_of(detect_jumps(samples, chest_info(100.0, True), AT_COM))
     assert e.direction == Direction.VERTICAL
     # With the default takeoff rule it is a jump too (measured longer on this generator).
     assert len(jumps_of(detect_jumps(samples, chest_info(100.0, False)))) == 1
@@ -528,16 +553,19 @@ SIM_JUMPS = sorted((DATA / "sim").glob("jump*.csv"))
 def test_simulated_fixtures_detection() -> None:
     """Detection meets issue 4's targets on the simulator's labelled files.
 
-    Flight time and direction are reported (README), not asserted here: the simulated trunk
-    reads a lever-arm transient of up to 0.5-0.6 g for tens of milliseconds after takeoff,
-    the simulated shank moves in flight (plantar flexion at takeoff, the leg reaching for the
-    ground before landing), and the simulated trunk's lean changes by 20-40° between push-off
-    and landing, which no-gyroscope direction cannot see. Those figures move with the
-    simulator; the physics-based tests above hold the detector to the targets.
+    Flight time and direction are held at the levels reached. The simulated trunk reads a
+    lever-arm transient of up to 0.5-0.6 g for tens of milliseconds after takeoff, and the
+    simulated shank moves in flight (plantar flexion at takeoff, the leg reaching for the
+    ground before landing): chest 100 Hz misses the 8 ms target (8.3 ms), the shank misses it
+    by far (40 ms). The simulated trunk's lean changes by 20-40° between push-off and
+    landing, which no-gyroscope direction cannot tell from a push: it says ``unknown`` there
+    and every call it makes is right.
     """
     from tests.accuracy import evaluate_fixtures
 
-    report = evaluate_fixtures(["jump*", "lookalikes*", "walk_chest_100hz*", "cycle_shank_*"])
+    report = evaluate_fixtures(
+        ["jump*", "mixed*", "lookalikes*", "walk_chest_100hz*", "cycle_shank_*"]
+    )
     total = report.score("jump")
     for rec in report.recordings:
         score = rec.scores.get("jump")
@@ -546,6 +574,22 @@ def test_simulated_fixtures_detection() -> None:
         assert score.f1 >= 0.99, rec.name
     assert total.fp_on_empty == 0
     assert max(total.latencies_s) <= 0.3
+
+    def flight_mae_s(group: str) -> float:
+        return float(np.mean(np.abs(report.score("jump", group).flight_errors_s)))
+
+    assert flight_mae_s("sim chest 200 Hz") <= 0.008
+    assert flight_mae_s("sim waist 100 Hz") <= 0.008
+    assert flight_mae_s("sim chest 100 Hz") <= 0.009  # target 8 ms: missed
+    assert flight_mae_s("sim chest 50 Hz") <= 1 / 50
+    assert flight_mae_s("sim chest 25 Hz") <= 1 / 25
+    assert flight_mae_s("sim shank 100 Hz +gyro") <= 0.045  # target 8 ms: missed
+    shank = report.score("jump", "sim shank 100 Hz +gyro")
+    assert shank.direction_correct == shank.direction_scored >= 12
+    trunk = [g for g in {r.group for r in report.recordings} if "gyro" not in g]
+    calls = [report.score("jump", g) for g in trunk if g.startswith("sim ")]
+    assert all(c.direction_correct == c.direction_scored for c in calls)
+    assert sum(c.direction_scored for c in calls) >= 7
 
 
 PHONE = REAL / "cmj-chest-phone-forceplate"
