@@ -92,7 +92,12 @@ class JumpParams:
         term that changes when the ground's torque vanishes and settles over tens of
         milliseconds, so the end of the drop comes late: on the labelled real sacrum jump 0
         gives 9 ms, 0.35 gives 5 ms, 0.5 gives 3 ms of flight-time error. 0.35 keeps the
-        flights of running strides (about 0.1 s) measured below ``min_flight_s``.
+        flights of running strides (about 0.1 s) measured below ``min_flight_s``. At 90 Hz
+        and above, takeoff moves later to where the drop's steepest fall, extended forward,
+        meets the flight's level, and the landing to where the impact's steepest rise,
+        extended back, leaves it (a slow drift up before the impact is the trunk's
+        rotation, not contact). On the leg, takeoff is the middle of the steepest fall
+        itself: after it the leg moves in the air (the ankle's plantar flexion).
     abrupt_rise_g
         When the first sample after the flight is more than this above the flight level, the
         impact began somewhere in the sample interval before it: landing is put at no earlier
@@ -497,7 +502,17 @@ class JumpDetector:
                 i = lo + int(above[-1])
                 takeoff_t = _crossing(t[i], t[i + 1], mag[i], mag[i + 1], mid)
         resolved = self.info.sample_rate_hz >= _TANGENT_MIN_RATE_HZ
-        if resolved:
+        if resolved and self.info.placement.is_leg:
+            # On the leg the contact's end is the steepest fall itself: what follows is the
+            # leg moving in the air (the ankle's plantar flexion, the knee's tuck), whose
+            # acceleration fades smoothly and keeps |a| up for tens of milliseconds.
+            # The drop is the falling stretch that leads into the run (not an impact before).
+            stop = max(s - round(0.1 * self.info.sample_rate_hz), 1)
+            lo = s - 1
+            while lo > stop and mag[lo - 1] >= mag[lo]:
+                lo -= 1
+            takeoff_t = _steepest_fall(t, mag, lo, j0, takeoff_t)
+        elif resolved:
             takeoff_t = max(takeoff_t, _drop_end(t, mag, s, j0, takeoff_level))
         landing_level = min(landing_level, edge)
         landing_t = _crossing(t[j1], t[j1 + 1], mag[j1], mag[j1 + 1], landing_level)
@@ -789,6 +804,18 @@ def _impact_onset(t: FloatArray, mag: FloatArray, j1: int, e: int, level: float)
     end = j1 + i + 1
     onset = float(t[end]) - float(mag[end] - level) / float(slope[i])
     return min(max(onset, float(t[j1])), float(t[end]))
+
+
+def _steepest_fall(t: FloatArray, mag: FloatArray, lo: int, hi: int, default: float) -> float:
+    """Middle of the sample interval in ``[lo, hi]`` where ``|a|`` falls fastest."""
+    if hi <= lo:
+        return default
+    dt = np.diff(t[lo : hi + 1])
+    slope = np.diff(mag[lo : hi + 1]) / np.where(dt > 0, dt, np.inf)
+    i = int(np.argmin(slope))
+    if slope[i] >= 0:
+        return default
+    return 0.5 * float(t[lo + i] + t[lo + i + 1])
 
 
 def _drop_end(t: FloatArray, mag: FloatArray, s: int, j0: int, level: float) -> float:
