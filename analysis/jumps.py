@@ -661,7 +661,8 @@ class JumpDetector:
         The window of ``quiet_window_s`` with the least change of specific force and the least
         rotation between ``start_t`` and 0.3 s before takeoff; its mean specific force is
         gravity there (a quasi-static posture), and the gyroscope tracks the orientation
-        from its centre.
+        from its centre. ``-1`` where the segment holds less than one window before that
+        (the stream began or resumed after a gap just before the jump).
         """
         t = data[:, _T]
         i0 = int(np.searchsorted(t, start_t, side="left"))
@@ -671,8 +672,7 @@ class JumpDetector:
             i0 = max(0, i1 - n)
         mag = data[i0:i1, _MAG]
         if mag.shape[0] < n:
-            self._quiet_gravity = data[i0:i1, _AX : _AZ + 1].mean(axis=0)
-            return i0
+            return -1
         # Stillness: little change of the specific force vector (g; a slow lean changes its
         # direction, not |a|) and little rotation (per 100 °/s).
         acc = data[i0:i1, _AX : _AZ + 1]
@@ -698,6 +698,8 @@ class JumpDetector:
         gyro_ok = self.info.has_gyro and bool(np.isfinite(data[:, _WX]).all())
         # Gravity from the stillest moment before the countermovement (quasi-static).
         q = self._quiet_index(data, c.takeoff_t - p.gyro_reference_lead_s, c.takeoff_t)
+        if q < 0:
+            return Direction.UNKNOWN, 0.0
         if gyro_ok:
             # The gyroscope carries the orientation from there through the whole jump, so
             # the push window can cover the propulsion's horizontal thrust whatever the
