@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import TextIO
 
@@ -13,6 +14,8 @@ from sensor.progress import track_chunks
 from sensor.recording import parse_placement
 from sensor.report import format_table
 from sensor.sources import SourceOptions, open_source
+
+log = logging.getLogger(__name__)
 
 HELP = "analyse a recording or capture file and print its events (jsonl or a table)"
 
@@ -44,6 +47,12 @@ def analyze_file(
 
     source = open_source(path, SourceOptions(placement=placement, body_axes=body_axes))
     pipeline = build_pipeline(source.info)
+    if not pipeline.detectors:
+        log.warning(
+            "%s: no detector works at placement %s; nothing will be detected",
+            path,
+            source.info.placement,
+        )
     events: list[Event] = []
     first_t: float | None = None
     last_t = 0.0

@@ -58,3 +58,15 @@ def test_unknown_placement_is_a_usage_error(tmp_path: Path) -> None:
     out = retrosense("analyze", "x.csv", "--placement", "elbow")
     assert out.returncode == 2
     assert "expected a placement" in out.stderr
+
+
+def test_a_placement_no_detector_serves_is_said_not_silent(tmp_path: Path) -> None:
+    rec = tmp_path / "thigh.csv"
+    rec.write_text(
+        "# retrosense-recording: 1\n# placement: thigh\n# sample_rate_hz: 100\n"
+        "time_s,acc_x_g,acc_y_g,acc_z_g\n" + "".join(f"{i / 100:.2f},0,0,1\n" for i in range(300))
+    )
+    out = retrosense("analyze", str(rec))
+    assert out.returncode == 0
+    assert out.stdout == ""
+    assert "no detector works at placement thigh" in out.stderr
