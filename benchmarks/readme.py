@@ -130,9 +130,10 @@ def render(r: dict[str, Any]) -> str:
         )
         out.append("")
         out.append(
-            "| recording | kB per band | bands streamed | RSS growth after warm-up | slope |"
+            "| recording | kB per band (RSS) | kB per band (tracemalloc) | bands streamed | "
+            "RSS growth after warm-up | slope |"
         )
-        out.append("|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|")
         for key, mem in r["memory"].items():
             f = mem["flat"]
             out.append(

@@ -58,7 +58,7 @@ class Sizes:
 
 FULL = Sizes(
     duration_s=7200.0,
-    reps=2,
+    reps=3,
     stream_bands=10,
     stream_s=60.0,
     mem_bands=50,
