@@ -56,10 +56,11 @@ def render(r: dict[str, Any]) -> str:
         out.append("")
         out.append(
             "| recording | samples | events | whole process s (× real time) | its CPU s "
-            "(× real time) | start-up s | pipeline alone s (× real time) | floor s "
-            "(loadtxt + sosfilt + find_peaks, whole process) | ratio to floor (wall / CPU) |"
+            "(× real time) | start-up s | pipeline alone s (× real time) | its CPU s "
+            "(× real time) | floor s (loadtxt + sosfilt + find_peaks, whole process) | "
+            "ratio to floor (wall / CPU) |"
         )
-        out.append("|---|---|---|---|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
         for key, o in r["offline"].items():
             w, p, f, q = o["whole_process"], o["pipeline_alone"], o["floor"], o["ratio_to_floor"]
             out.append(
@@ -67,6 +68,7 @@ def render(r: dict[str, Any]) -> str:
                 f"({_n(w['realtime_factor'])}×) | {_n(w['cpu_s'])} "
                 f"({_n(w.get('realtime_factor_cpu'))}×) | {_n(w['startup_s'])} | "
                 f"{_n(p['wall_s'])} ({_n(p['realtime_factor'])}×) | "
+                f"{_n(p.get('cpu_s'))} ({_n(p.get('realtime_factor_cpu'))}×) | "
                 f"{_n(f['whole_process_wall_s'])} | {_n(q['whole_process'])} / "
                 f"{_n(q.get('whole_process_cpu'))} |"
             )
