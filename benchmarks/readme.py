@@ -31,15 +31,21 @@ def _n(v: Any, digits: int = 3) -> str:
 def render(r: dict[str, Any]) -> str:
     m = r["machine"]
     out: list[str] = []
+    loaded = max(m["load_average"][0], r.get("load_average_at_end", [0.0])[0]) > 1.0
+    busy = (
+        " (other work shared the machine, so wall-clock figures are pessimistic; CPU figures "
+        "are less affected)"
+        if loaded
+        else ""
+    )
     out.append(
         f"Measured with `python -m benchmarks --publish` on {m['date_utc'][:10]} "
         f"({m['date_utc'][11:16]} UTC, commit `{m['git_commit']}`): {m['cpu_model']}, "
         f"{m['cpus']} cores, {m['memory_gb']} GB, {m['os'].split('-with-')[0]}, Python "
         f"{m['python']}, numpy {m['numpy']}, scipy {m['scipy']}, paho-mqtt {m['paho_mqtt']}, "
-        f"{m['mosquitto'] or 'mosquitto'}. Load average when the run started "
+        f"{m['mosquitto'] or 'mosquitto'}. Load average (1 minute) when the run started "
         f"{m['load_average'][0]:.1f} and when it ended {r['load_average_at_end'][0]:.1f} on "
-        f"2 cores (other work shared the machine), so wall-clock figures are pessimistic; CPU "
-        f"figures are less affected. Full figures: `benchmarks/results.json`."
+        f"2 cores{busy}. Full figures: `benchmarks/results.json`."
     )
     out.append("")
     out.append("| target (issue 10) | measured | target | met |")
