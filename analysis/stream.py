@@ -8,6 +8,7 @@ construction. Events must not depend on how the samples are chunked.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -95,6 +96,14 @@ class GapSplitter:
         ]
 
 
+@functools.lru_cache(maxsize=256)
+def _steady_state(sos_bytes: bytes, sections: int) -> FloatArray:
+    """``sosfilt_zi`` of a filter, computed once: detectors build filters per candidate."""
+    zi: FloatArray = signal.sosfilt_zi(np.frombuffer(sos_bytes).reshape(sections, 6))
+    zi.setflags(write=False)
+    return zi
+
+
 class StreamingSOS:
     """A second-order-sections IIR filter whose state carries across chunks.
 
@@ -114,7 +123,9 @@ class StreamingSOS:
         self._sos = np.ascontiguousarray(sos, dtype=np.float64)
         # steady=False starts from rest instead (an integrator, whose offset does not matter).
         self._zi_unit: FloatArray = (
-            signal.sosfilt_zi(self._sos) if steady else np.zeros((self._sos.shape[0], 2))
+            _steady_state(self._sos.tobytes(), self._sos.shape[0])
+            if steady
+            else np.zeros((self._sos.shape[0], 2))
         )  # (sections, 2)
         self._zi: FloatArray | None = None  # (channels, sections, 2)
 
