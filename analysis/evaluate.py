@@ -341,6 +341,13 @@ def _direction_hit(truth: str, detected: Direction) -> bool | None:
     return str(detected) == truth
 
 
+def _direction_counts(pairs: Iterable[tuple[str, Direction]]) -> tuple[int, int, int]:
+    """Correct, scored and unknown directions of matched (truth, detected) pairs."""
+    hits = [_direction_hit(truth, detected) for truth, detected in pairs]
+    scored = [h for h in hits if h is not None]
+    return sum(scored), len(scored), len(hits) - len(scored)
+
+
 # --- per type ------------------------------------------------------------------------------
 
 
@@ -355,14 +362,10 @@ def score_steps(
     if truth is None:
         return TypeScore("step", labelled=False, n_detected=len(detected), latencies_s=latencies)
     pairs = match_times([s.t for s in truth], [e.t for e in detected], tol.step_s)
-    correct = scored = unknown = 0
+    dirs: list[tuple[str, Direction]] = []
     for i, j in pairs:
-        hit = _direction_hit(truth[i].direction, detected[j].direction)
-        if hit is None:
-            unknown += 1
-        else:
-            scored += 1
-            correct += int(hit)
+        dirs.append((truth[i].direction, detected[j].direction))
+    correct, scored, unknown = _direction_counts(dirs)
     return TypeScore(
         "step",
         n_truth=len(truth),
@@ -396,19 +399,15 @@ def score_jumps(
     pairs = match_times(
         [j.landing_t for j in truth], [e.landing_t for e in detected], tol.jump_landing_s
     )
-    correct = scored = unknown = 0
+    dirs: list[tuple[str, Direction]] = []
     for i, j in pairs:
         lab = truth[i]
         if lab.direction != "vertical" and (
             lab.distance_m is not None and abs(lab.distance_m) < tol.jump_direction_min_travel_m
         ):
             continue
-        hit = _direction_hit(lab.direction, detected[j].direction)
-        if hit is None:
-            unknown += 1
-        else:
-            scored += 1
-            correct += int(hit)
+        dirs.append((lab.direction, detected[j].direction))
+    correct, scored, unknown = _direction_counts(dirs)
     return TypeScore(
         "jump",
         n_truth=len(truth),
@@ -444,20 +443,16 @@ def score_reversals(
             "pedal_reversal", labelled=False, n_detected=len(detected), latencies_s=latencies
         )
     pairs = match_times([r.t for r in truth], [e.t for e in detected], tol.reversal_s)
-    correct = scored = unknown = 0
+    dirs: list[tuple[str, Direction]] = []
     excess: list[float] = []
     after = sorted(revolutions, key=lambda r: r.t)
     for i, j in pairs:
-        hit = _direction_hit(truth[i].to_direction, detected[j].to_direction)
-        if hit is None:
-            unknown += 1
-        else:
-            scored += 1
-            correct += int(hit)
+        dirs.append((truth[i].to_direction, detected[j].to_direction))
         nxt = next((r for r in after if r.t > truth[i].t), None)
         if nxt is not None and nxt.cadence_rpm > 0:
             budget = 60.0 / nxt.cadence_rpm + 1.0
             excess.append(detected[j].detected_at - truth[i].t - budget)
+    correct, scored, unknown = _direction_counts(dirs)
     return TypeScore(
         "pedal_reversal",
         n_truth=len(truth),
@@ -507,7 +502,7 @@ def score_revolutions(
         tp += min(n_d, n_l)
         if n_l:
             count_errors.append(100.0 * (n_d - n_l) / n_l)
-    correct = scored = unknown = 0
+    dirs: list[tuple[str, Direction]] = []
     cadence_errors: list[float] = []
     if lab_t.size:
         for j in np.flatnonzero(inside):
@@ -516,12 +511,8 @@ def score_revolutions(
             lo, hi = tol.cadence_range_rpm
             if lo <= lab.cadence_rpm <= hi:
                 cadence_errors.append(ev.cadence_rpm - lab.cadence_rpm)
-            hit = _direction_hit(lab.direction, ev.direction)
-            if hit is None:
-                unknown += 1
-            else:
-                scored += 1
-                correct += int(hit)
+            dirs.append((lab.direction, ev.direction))
+    correct, scored, unknown = _direction_counts(dirs)
     return TypeScore(
         "revolution",
         n_truth=len(truth),
