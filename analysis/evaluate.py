@@ -362,10 +362,9 @@ def score_steps(
     if truth is None:
         return TypeScore("step", labelled=False, n_detected=len(detected), latencies_s=latencies)
     pairs = match_times([s.t for s in truth], [e.t for e in detected], tol.step_s)
-    dirs: list[tuple[str, Direction]] = []
-    for i, j in pairs:
-        dirs.append((truth[i].direction, detected[j].direction))
-    correct, scored, unknown = _direction_counts(dirs)
+    correct, scored, unknown = _direction_counts(
+        (truth[i].direction, detected[j].direction) for i, j in pairs
+    )
     return TypeScore(
         "step",
         n_truth=len(truth),

@@ -73,6 +73,22 @@ age_years = 40
     return cfg
 
 
+async def run_to_end(config: Path) -> tuple[int | None, bytes]:
+    """``retrosense run --config CONFIG`` until it exits by itself: exit code and stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sensor",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    return proc.returncode, err
+
+
 async def wait_until(condition: object, what: str) -> None:
     """Poll ``condition()`` (a callable) without blocking the emulator's loop."""
     assert callable(condition)
@@ -216,18 +232,8 @@ async def test_run_refuses_bad_config_before_touching_a_band(
     h10 = VirtualH10(H10, "Polar H10 0A1B2C3D", clip=walking_clip(seconds=5.0))
     bluez.add(h10)
     config = write_config(tmp_path, "mqtt://127.0.0.1:1", extra="bogus_kg = 3\n")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sensor",
-        "run",
-        "--config",
-        str(config),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
-    assert proc.returncode == 2
+    returncode, err = await run_to_end(config)
+    assert returncode == 2
     assert err.decode().strip() == (
         f"retrosense: error: {config}: wearer.bogus_kg: unknown key; did you mean 'body_mass_kg'?"
     )
@@ -237,18 +243,8 @@ async def test_run_refuses_bad_config_before_touching_a_band(
 async def test_run_without_bands_says_how_to_add_one(tmp_path: Path) -> None:
     config = tmp_path / "empty.toml"
     config.write_text("[recording]\nenabled = false\n")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sensor",
-        "run",
-        "--config",
-        str(config),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
-    assert proc.returncode == 2
+    returncode, err = await run_to_end(config)
+    assert returncode == 2
     assert "no band is configured: add a [[bands]] table" in err.decode()
 
 
@@ -260,18 +256,8 @@ async def test_run_refuses_an_unwritable_recording_folder(tmp_path: Path) -> Non
         f'[[bands]]\naddress = "{H10}"\n[recording]\nfolder = "{blocker / "sessions"}"\n'
         '[broker]\nurl = "mqtt://127.0.0.1:1"\n'
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sensor",
-        "run",
-        "--config",
-        str(config),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
-    assert proc.returncode == 2
+    returncode, err = await run_to_end(config)
+    assert returncode == 2
     assert err.decode().strip() == (
         f"retrosense: error: recording.folder: cannot create {blocker / 'sessions'}: Not a "
         "directory; set [recording] folder to a writable place, or use --no-record"
