@@ -289,15 +289,26 @@ def walk_bout(
         motion = _leg_forward(t, contacts, step_s, amp, radius)
     sides = np.array(["left", "right"] * (contacts.size // 2 + 1))[: contacts.size]
     durations = np.diff(contacts, append=contacts[-1] + step_s)
+    scale = rng.uniform(0.7, 1.3, contacts.size)
     if backward:
         motion = motion.reversed()
+        # The forward bout starts from standing: the first foot toes off before the first
+        # heel strike (the kinematics hold its swing, see ``_phase``), at the toe-off of the
+        # step before, which the phase extends back by one interval. Reversed, that toe-off is
+        # the foot landing that ends the backward walk with the feet together: a real contact,
+        # labelled like every other reversed toe-off (the IPOL walks label the closing step
+        # too). Soft, like the gait-termination step it is: the lowest gain of the range.
+        first = contacts[1] - contacts[0] if contacts.size > 1 else step_s
+        contacts = np.concatenate([[contacts[0] - first], contacts])
+        durations = np.concatenate([[first], durations])
+        sides = np.concatenate([["right"], sides])
+        scale = np.concatenate([scale, [0.7]])
         # Backward contact = reversed forward toe-off of the trailing foot.
         contacts = duration_s - (contacts + DOUBLE_SUPPORT_STEP * durations)
         contacts, sides = contacts[::-1], sides[::-1]
     # The foot that toes off in forward time is the other one: in reverse it lands.
     if backward:
         sides = np.where(sides == "left", "right", "left")
-    scale = rng.uniform(0.7, 1.3, contacts.size)
     # A leg sensor sits on the left leg: the right leg's contacts reach it only faintly.
     impacts = _impacts(t, contacts, backward, p, scale, sides == "left")
     motion = Motion(motion.acc_world_g + impacts, motion.rot)
