@@ -454,11 +454,16 @@ class StepDetector:
         i1 = int(np.searchsorted(t, peak_t))
         reach = round((p.max_step_s + 2.0 * self._lookahead_s) * self._fs)
         upto = min(upto, i1 + reach)
-        below = np.flatnonzero(v[i1 : upto + 1] < p.min_peak_g)
+        # The second step may be as weak as any step within a bout (the shuffles and short
+        # steps that end a real walk reach 0.03-0.06 g at the lower back); the first alone
+        # must be a walking step's. The wrist, which has no lean or fore-aft check and swings
+        # with squats, asks a full-strength second peak.
+        second_g = p.min_peak_g if self._wrist else p.min_peak_in_bout_g
+        below = np.flatnonzero(v[i1 : upto + 1] < second_g)
         if below.size == 0:
             return
         d = i1 + int(below[0])
-        above = np.flatnonzero(v[d : upto + 1] >= p.min_peak_g)
+        above = np.flatnonzero(v[d : upto + 1] >= second_g)
         if above.size == 0:
             if t[upto] - peak_t > p.max_step_s:
                 self._pending = None
@@ -481,7 +486,7 @@ class StepDetector:
         # window for the first step's direction then spans a whole stride, where leakage from
         # the side-to-side sway cancels.
         back = max(0, i1 - reach)
-        rises = np.flatnonzero(v[back:i1] < p.min_peak_g)
+        rises = np.flatnonzero(v[back:i1] < second_g)
         step_s = float(t[r] - t[back + int(rises[-1]) + 1]) if rises.size else now_t - peak_t
         self._settle_until(t, now_t, events)
         self._emit_trunk_step(
@@ -580,14 +585,17 @@ class StepDetector:
             rotation = sagittal_rotation(hist[a:b, 1], hist[a:b, 2])
             direction = Direction.FORWARD if rotation >= 0.0 else Direction.BACKWARD
             confidence = abs(rotation)
-            if bout is not None and confidence < _WEAK_ROTATION and bout.steps >= 3:
+            if confidence < _WEAK_ROTATION:
                 # A loop with hardly any sense (turning on the spot, the step that closes a
-                # walk) keeps the bout's direction so far: a walker does not switch between
-                # forward and backward within a bout without stopping.
-                if bout.forward > 2 * bout.backward:
+                # walk, shuffling) keeps the bout's direction so far: a walker does not switch
+                # between forward and backward within a bout without stopping. Without a
+                # clear direction so far, the step's is unknown.
+                if bout is not None and bout.steps >= 3 and bout.forward > 2 * bout.backward:
                     direction = Direction.FORWARD
-                elif bout.backward > 2 * bout.forward:
+                elif bout is not None and bout.steps >= 3 and bout.backward > 2 * bout.forward:
                     direction = Direction.BACKWARD
+                else:
+                    direction = Direction.UNKNOWN
         self._count_step(contact_t, peak_t, interval, direction, now_t, confidence, None, events)
 
     # ------------------------------------------------------------------ legs

