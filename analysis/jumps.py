@@ -65,6 +65,14 @@ _COLUMNS = 8
 #: two samples, too few for a tangent: the edges keep the level-crossing rules alone.
 _TANGENT_MIN_RATE_HZ = 90.0
 
+#: On the leg, a rise of |a| smaller than this on the way down into the flight (the leg
+#: wobbling as the foot leaves) does not end the propulsion drop.
+_LEG_WOBBLE_G = 0.3
+
+#: On the leg the impact's peak is looked for this long after the flight's last sample
+#: (the tibial shock peaks within about 10-20 ms of contact; Lafortune et al. 1996).
+_LEG_IMPACT_PEAK_S = 0.03
+
 #: Rows processed per internal block: bounds how far the ring must reach back.
 _BLOCK_ROWS = 256
 
@@ -246,6 +254,12 @@ class _Candidate(NamedTuple):
     landing_t: float
     flight_level_g: float
     ground_t: float  # end of the low run before this one: the ground phase began there
+    # On the leg: the last flight sample; the landing is refined once the sample after
+    # ``run_end`` has arrived (-1: final).
+    pending_from: int = -1
+    # Where the impact's rise first left the flight's level: the physics checks count from
+    # here (on the trunk the landing itself).
+    onset_t: float = math.nan
 
 
 class JumpDetector:
@@ -507,11 +521,22 @@ class JumpDetector:
             # leg moving in the air (the ankle's plantar flexion, the knee's tuck), whose
             # acceleration fades smoothly and keeps |a| up for tens of milliseconds.
             # The drop is the falling stretch that leads into the run (not an impact before).
+            # A wobble of the leg on the way down (a rise of less than the leg's noise in
+            # flight, ``leg_wobble_g``) does not end it.
             stop = max(s - round(0.1 * self.info.sample_rate_hz), 1)
             lo = s - 1
-            while lo > stop and mag[lo - 1] >= mag[lo]:
+            top = float(mag[lo])
+            while lo > stop and mag[lo - 1] >= top - _LEG_WOBBLE_G:
                 lo -= 1
-            takeoff_t = _steepest_fall(t, mag, lo, j0, takeoff_t)
+                top = max(top, float(mag[lo]))
+            floor = takeoff_level - p.edge_noise_g
+            half = 0.5 * (float(mag[lo:s].max()) + floor)
+            above = np.flatnonzero(mag[lo:j0] >= half)
+            if above.size and floor < half:
+                i = lo + int(above[-1])
+                takeoff_t = _crossing(t[i], t[i + 1], mag[i], mag[i + 1], half)
+            else:
+                takeoff_t = _steepest_fall(t, mag, lo, j0, takeoff_t)
         elif resolved:
             takeoff_t = max(takeoff_t, _drop_end(t, mag, s, j0, takeoff_level))
         landing_level = min(landing_level, edge)
@@ -523,6 +548,11 @@ class JumpDetector:
             landing_t = max(landing_t, 0.5 * float(t[j1] + t[j1 + 1]))
         if resolved:
             landing_t = max(landing_t, _impact_onset(t, mag, j1, e, landing_level))
+        refine_from = -1
+        if resolved and self.info.placement.is_leg:
+            # Measured like the takeoff, at the middle of the rise (once the samples after
+            # the run have arrived, see ``_refine_leg_landing``).
+            refine_from = self._run_start + (j1 - s)
         self._pending.append(
             _Candidate(
                 self._run_start,
@@ -533,6 +563,8 @@ class JumpDetector:
                 landing_t,
                 level,
                 self._run_ground_t,
+                refine_from,
+                landing_t,
             )
         )
 
@@ -542,8 +574,10 @@ class JumpDetector:
         keep: list[_Candidate] = []
         t = data[:, _T]
         for c in self._pending:
+            if c.pending_from >= 0:
+                c = self._refine_leg_landing(c, data)
             due = c.landing_t + p.landing_window_s
-            if due > t_last:
+            if due > t_last or c.pending_from >= 0:
                 keep.append(c)
                 continue
             k = int(np.searchsorted(t, due - 1e-12, side="left"))
@@ -552,6 +586,37 @@ class JumpDetector:
                 events.append(event)
         self._pending = keep
         return events
+
+    def _refine_leg_landing(self, c: _Candidate, data: FloatArray) -> _Candidate:
+        """The landing on the leg at the middle of the impact's steepest rise.
+
+        A shank's contact edges are both abrupt: the tibial shock rises within a few
+        milliseconds (Lafortune et al. 1996), and the leg's push ends at toe-off. The
+        sensor's own low-pass filter spreads and delays each edge alike over its rise time,
+        so taking the same point, the middle of the steepest change, at both edges cancels
+        that delay in the flight time; a tangent onset at the landing but a middle at the
+        takeoff cut the flight short by half a rise time (13.8 ms on the simulated shank).
+        The rise may straddle the sample after the run: the refinement waits for it.
+        """
+        fs = self.info.sample_rate_hz
+        reach = max(1, round(_LEG_IMPACT_PEAK_S * fs))
+        e = self._local(c.run_end)
+        if c.run_end + reach >= self._n or e < 1:
+            return c
+        s = max(self._local(c.run_start), 0)
+        j1 = max(self._local(c.pending_from), s)
+        t = data[:, _T]
+        mag = data[:, _MAG]
+        m = max(1, round(self.params.edge_level_s * fs))
+        floor = float(np.median(mag[max(j1 + 1 - m, s) : j1 + 1]))
+        half = 0.5 * (float(mag[e : e + reach + 1].max()) + floor)
+        above = np.flatnonzero(mag[j1 + 1 : e + reach + 1] >= half)
+        if above.size and half > floor:
+            i = j1 + 1 + int(above[0])
+            landing_t = _crossing(t[i - 1], t[i], mag[i - 1], mag[i], half)
+        else:
+            landing_t = _steepest_rise(t, mag, j1, e + 1, c.landing_t)
+        return c._replace(landing_t=landing_t, pending_from=-1)
 
     # -- one candidate -------------------------------------------------------------------
 
@@ -582,8 +647,9 @@ class JumpDetector:
         # of milliseconds even on a soft landing, where a sensor swinging on a limb (a shank
         # on the pedals) climbs back slowly.
         rise = max(p.landing_rise_s, 1.5 / self.info.sample_rate_hz)
-        r1 = int(np.searchsorted(t, c.landing_t + rise, side="right"))
-        if float(mag[l0:r1].max(initial=0.0)) < p.landing_rise_g:
+        r0 = int(np.searchsorted(t, c.onset_t, side="left"))
+        r1 = int(np.searchsorted(t, c.onset_t + rise, side="right"))
+        if float(mag[r0:r1].max(initial=0.0)) < p.landing_rise_g:
             return None
         # The legs take longer than the look-ahead to stop the body, and an impact spike
         # undersampled at 25 Hz carries little area: the landing need only show a share.
@@ -816,6 +882,18 @@ def _steepest_fall(t: FloatArray, mag: FloatArray, lo: int, hi: int, default: fl
     slope = np.diff(mag[lo : hi + 1]) / np.where(dt > 0, dt, np.inf)
     i = int(np.argmin(slope))
     if slope[i] >= 0:
+        return default
+    return 0.5 * float(t[lo + i] + t[lo + i + 1])
+
+
+def _steepest_rise(t: FloatArray, mag: FloatArray, lo: int, hi: int, default: float) -> float:
+    """Middle of the sample interval in ``[lo, hi]`` where ``|a|`` rises fastest."""
+    if hi <= lo:
+        return default
+    dt = np.diff(t[lo : hi + 1])
+    slope = np.diff(mag[lo : hi + 1]) / np.where(dt > 0, dt, np.inf)
+    i = int(np.argmax(slope))
+    if slope[i] <= 0:
         return default
     return 0.5 * float(t[lo + i] + t[lo + i + 1])
 
