@@ -7,7 +7,9 @@ Matching rules (issue 3): a detected event matches a labelled one of the same ty
 their times differ by at most the type's tolerance (steps ±0.25 s, jump landings ±0.08 s,
 pedal reversals ±1.5 s), one to one, closest pairs first. Revolutions are not matched in time:
 where a revolution "starts" depends on the sensor, so they are counted per pedalling bout, and
-their direction and cadence are checked against the labelled revolution nearest in time.
+their direction is checked against the labelled revolution nearest in time; their cadence
+against the labelled crank's mean cadence over the detected revolution's own interval
+``[t - 60/cadence, t]`` (see ``score_revolutions``).
 
 Notes
 -----
@@ -24,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
 from analysis.events import (
     Direction,
@@ -468,6 +471,44 @@ def score_reversals(
     )
 
 
+def _crank_runs(truth: Sequence[TruthRevolution]) -> list[PchipInterpolator]:
+    """The labelled crank as runs of turns against time: a run is revolutions each starting
+    where the one before it ended (``t - 60/cadence``), one direction, no stop. Turns are
+    interpolated monotonically (PCHIP, Fritsch and Carlson, SIAM J. Numer. Anal. 17 (1980)
+    238-246), which follows a spin-up within a revolution closer than straight lines."""
+    runs: list[tuple[list[float], list[float]]] = []
+    last: TruthRevolution | None = None
+    for r in sorted(truth, key=lambda r: r.t):
+        if not r.cadence_rpm > 0:
+            last = None
+            continue
+        start = r.t - 60.0 / r.cadence_rpm
+        if last is not None and last.direction == r.direction and abs(last.t - start) < 1e-3:
+            runs[-1][0].append(r.t)
+            runs[-1][1].append(runs[-1][1][-1] + 1.0)
+        else:
+            runs.append(([start, r.t], [0.0, 1.0]))
+        last = r
+    return [PchipInterpolator(np.array(t), np.array(n)) for t, n in runs]
+
+
+def _labelled_cadence(
+    runs: Sequence[PchipInterpolator], ev: RevolutionEvent, nearest: TruthRevolution
+) -> float:
+    """Mean labelled cadence over the detected revolution ``[t - 60/cadence, t]``; the
+    nearest label's cadence where that interval is not inside one labelled run (the partial
+    turn into a stop is not labelled)."""
+    if not (math.isfinite(ev.cadence_rpm) and ev.cadence_rpm > 0):
+        return nearest.cadence_rpm
+    begin = ev.t - 60.0 / ev.cadence_rpm
+    for run in runs:
+        lo, hi = float(run.x[0]), float(run.x[-1])
+        if lo - 1e-6 <= begin and ev.t <= hi + 1e-6:
+            n0, n1 = run(np.clip([begin, ev.t], lo, hi))
+            return float((n1 - n0) / (ev.t - begin) * 60.0)
+    return nearest.cadence_rpm
+
+
 def score_revolutions(
     truth: Sequence[TruthRevolution] | None,
     bouts: Sequence[TruthBout],
@@ -475,13 +516,24 @@ def score_revolutions(
     duration_s: float,
     tol: Tolerances = Tolerances(),
 ) -> TypeScore:
-    """Revolutions: counted per pedalling bout; direction and cadence at the nearest label.
+    """Revolutions: counted per pedalling bout; direction at the nearest label, cadence over
+    the detected revolution's own interval.
 
-    Cadence is compared where the nearest label's cadence lies in ``tol.cadence_range_rpm``.
     Within a bout ``[start, end + tol.bout_slack_s]`` the matched count is
     ``min(detected, labelled)``; detections outside every bout are false positives. Each
     detection inside a bout is compared with the labelled revolution nearest in time for
-    direction and cadence.
+    direction. Its cadence is compared with the labelled crank's mean cadence over
+    ``[t - 60/cadence, t]`` (``_labelled_cadence``), where that lies in
+    ``tol.cadence_range_rpm``.
+
+    Notes
+    -----
+    A sensor's revolution starts at a crank angle of its own, up to half a turn from the
+    labelled one, so while the cadence changes (spin-up, slow-down: 20-40 rpm/s) the nearest
+    labelled revolution's cadence differs from that of the detected one by up to 10-25 rpm
+    even for a flawless detector: comparing with it scored such a detector 1.3-1.5 rpm MAE on
+    the simulated rides (most of the 2 rpm budget). The detected interval holds exactly one
+    labelled turn only when the reported cadence is right.
     """
     latencies = tuple(e.detected_at - e.t for e in detected)
     if truth is None:
@@ -503,13 +555,15 @@ def score_revolutions(
             count_errors.append(100.0 * (n_d - n_l) / n_l)
     dirs: list[tuple[str, Direction]] = []
     cadence_errors: list[float] = []
+    runs = _crank_runs(truth)
     if lab_t.size:
         for j in np.flatnonzero(inside):
             i = int(np.argmin(np.abs(lab_t - det_t[j])))
             ev, lab = detected[int(j)], truth[i]
             lo, hi = tol.cadence_range_rpm
-            if lo <= lab.cadence_rpm <= hi:
-                cadence_errors.append(ev.cadence_rpm - lab.cadence_rpm)
+            true_rpm = _labelled_cadence(runs, ev, lab)
+            if lo <= true_rpm <= hi:
+                cadence_errors.append(ev.cadence_rpm - true_rpm)
             dirs.append((lab.direction, ev.direction))
     correct, scored, unknown = _direction_counts(dirs)
     return TypeScore(

@@ -94,6 +94,17 @@ _HALF_POWER_RATIO = 0.15
 #: Crank harmonics removed before measuring what is left of a cycle (smoothness test).
 _HARMONICS = 3
 
+#: Hysteresis (°/s) of the pitch rate's upward zero crossings that time the revolutions when
+#: a gyroscope is worn: a shank swings ±0.4 rad per turn, so its pitch rate peaks at 0.4·ω
+#: (≥ 50 °/s at 22 rpm); a foot's ankling of ±10° gives ≥ 20 °/s; gyroscope noise is
+#: ≈ 0.5 °/s and bias a few °/s. The rate crosses zero at ≈ 0.4·ω² (≥ 900 °/s² at 60 rpm), so
+#: noise moves a crossing by well under a millisecond: the raw rate is used, unfiltered.
+_RATE_HYSTERESIS_DPS = 10.0
+
+#: A pitch-rate revolution replaces the |f| cycle's timing only if their periods agree within
+#: this ratio (a second pitch extreme within a turn, e.g. strong ankling, would halve it).
+_PITCH_PERIOD_RATIO = 1.35
+
 
 @dataclass(frozen=True)
 class PedallingParams:
@@ -237,6 +248,69 @@ class _History:
         return out
 
 
+class _UpCrossings:
+    """Upward zero crossings of a streamed signal, each confirmed once the signal has been
+    below ``-hyst`` and then rises above ``+hyst`` (the state carries across chunks)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._armed = False
+        self._above = False
+        self._below = False
+        self._prev_v: float | None = None
+        self._prev_vt = 0.0
+        self._last_zc: float | None = None
+
+    def update(
+        self, t: FloatArray, v: FloatArray, hyst: FloatArray | float
+    ) -> list[tuple[float, float]]:
+        """Confirmed upward zero crossings: ``(crossing time, time of the confirming sample)``."""
+        if self._prev_v is not None and (self._above or self._below):
+            # Fast path (most BLE chunks): the signal stays beyond the threshold it was
+            # beyond, so nothing crosses zero or either threshold.
+            lo, hi, h = float(v.min()), float(v.max()), float(np.max(hyst))
+            if (self._above and lo > h) or (self._below and hi < -h):
+                self._prev_v = float(v[-1])
+                self._prev_vt = float(t[-1])
+                return []
+        prev_v = v[0] if self._prev_v is None else self._prev_v
+        prev_t = t[0] if self._prev_v is None else self._prev_vt
+        vv = np.concatenate(([prev_v], v))
+        tt = np.concatenate(([prev_t], t))
+        up = np.flatnonzero((vv[:-1] < 0.0) & (vv[1:] >= 0.0))  # crossing into sample up[k]
+        zc_times = tt[up] + (tt[up + 1] - tt[up]) * (-vv[up] / (vv[up + 1] - vv[up]))
+        above = v > hyst
+        below = v < -hyst
+        above_start = np.flatnonzero(above & ~np.concatenate(([self._above], above[:-1])))
+        below_start = np.flatnonzero(below & ~np.concatenate(([self._below], below[:-1])))
+        out: list[tuple[float, float]] = []
+        if above_start.size or below_start.size:
+            marks = sorted(
+                [(int(i), 1) for i in above_start.tolist()]
+                + [(int(i), -1) for i in below_start.tolist()]
+            )
+            for i, kind in marks:
+                if kind < 0:
+                    self._armed = True
+                    continue
+                if not self._armed:
+                    continue
+                k = int(np.searchsorted(up, i, side="right")) - 1  # last crossing at or before i
+                zc = float(zc_times[k]) if k >= 0 else self._last_zc
+                self._armed = False
+                if zc is not None:
+                    out.append((zc, float(t[i])))
+        if up.size:
+            self._last_zc = float(zc_times[-1])
+        self._above = bool(above[-1])
+        self._below = bool(below[-1])
+        self._prev_v = float(v[-1])
+        self._prev_vt = float(t[-1])
+        return out
+
+
 @dataclass
 class _Cycle:
     """One cycle of the counting signal, between two confirmed upward zero crossings."""
@@ -249,6 +323,17 @@ class _Cycle:
     #: Signed evidence for forward (> 0) or backward (< 0), already corrected for the tilt
     #: regime; 0 when the cycle cannot tell.
     vote: float
+    #: How late the band-pass shows the closing crossing (group delay at the crank rate):
+    #: the revolution ended at ``end_t - delay_s``.
+    delay_s: float = 0.0
+    #: With a gyroscope: the end and cadence of the revolution between the two latest pitch
+    #: extremes (a fixed crank angle each), which replace the |f| cycle's when they agree.
+    pitch_end_t: float | None = None
+    pitch_rpm: float | None = None
+
+    @property
+    def true_end_t(self) -> float:
+        return self.end_t - self.delay_s
 
 
 @dataclass
@@ -308,6 +393,10 @@ class PedallingDetector:
         ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
         self._ring = _History(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 5)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
+        self._zc = _UpCrossings()
+        self._rate_zc = _UpCrossings()
+        # (crossing time, confirming sample time) of the pitch rate's upward zero crossings.
+        self._rate_marks: deque[tuple[float, float]] = deque(maxlen=64)
         self._reset_signal_state()
         self._last_t: float | None = None
         # Segment and bout state (kept across gaps; they end by time).
@@ -390,12 +479,10 @@ class PedallingDetector:
         self._env.reset()
         self._pitch.reset()
         self._ring.clear()
-        self._armed = False
-        self._above = False
-        self._below = False
-        self._prev_v: float | None = None
-        self._prev_vt = 0.0
-        self._last_zc: float | None = None
+        self._zc.reset()
+        self._rate_zc.reset()
+        self._rate_marks.clear()
+        self._last_rate_mark: float | None = None
         self._last_boundary: float | None = None
         self._boundary_before: float | None = None
         self._last_delay_s: float | None = None
@@ -410,8 +497,9 @@ class PedallingDetector:
         acc = block.acc_g
         norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         if self._gyro and block.gyro_dps is not None:
-            rate = np.deg2rad(block.gyro_dps[:, 1])
-            pitch = self._pitch.process(rate)
+            rate_dps = block.gyro_dps[:, 1]
+            pitch = self._pitch.process(np.deg2rad(rate_dps))
+            self._rate_marks.extend(self._rate_zc.update(t, rate_dps, _RATE_HYSTERESIS_DPS))
             horiz = np.cos(pitch) * acc[:, 0] + np.sin(pitch) * acc[:, 2]
         else:
             horiz = acc[:, 0]
@@ -423,7 +511,7 @@ class PedallingDetector:
             self.params.hysteresis_fraction * np.sqrt(2.0 * np.maximum(env, 0.0)),
             0.5 * self.params.min_amplitude_g,
         )
-        boundaries = self._crossings(t, v, hyst)
+        boundaries = self._zc.update(t, v, hyst)
         turns = self._turns(t, filt) if self._gyro else []
         # Both kinds of evidence in time order, so any chunking takes the same path.
         marks = sorted(
@@ -442,7 +530,11 @@ class PedallingDetector:
                 delay = self._group_delay_s(1.0 / max(when - self._last_boundary, 1e-3))
                 before = delay if self._last_delay_s is None else self._last_delay_s
                 period = (when - delay) - (self._last_boundary - before)
-                self._on_cycle(self._measure(self._last_boundary, when, at_t, period), events)
+                cycle = self._measure(self._last_boundary, when, at_t, period)
+                cycle.delay_s = delay
+                if self._gyro and cycle.valid:
+                    self._time_by_pitch(cycle)
+                self._on_cycle(cycle, events)
             self._boundary_before = self._last_boundary
             self._last_boundary = when
             self._last_delay_s = delay
@@ -514,54 +606,32 @@ class PedallingDetector:
         middle = 0.5 * (sel[quiet[0], 0] + sel[quiet[-1], 0])
         return float(max(sel[0, 0], middle - self._quiet_delay_s))
 
-    def _crossings(
-        self, t: FloatArray, v: FloatArray, hyst: FloatArray
-    ) -> list[tuple[float, float]]:
-        """Confirmed upward zero crossings: ``(crossing time, time of the confirming sample)``."""
-        if self._prev_v is not None and (self._above or self._below):
-            # Fast path (most BLE chunks): the signal stays beyond the threshold it was
-            # beyond, so nothing crosses zero or either threshold.
-            lo, hi = float(v.min()), float(v.max())
-            if (self._above and lo > float(hyst.max())) or (
-                self._below and hi < -float(hyst.max())
-            ):
-                self._prev_v = float(v[-1])
-                self._prev_vt = float(t[-1])
-                return []
-        prev_v = v[0] if self._prev_v is None else self._prev_v
-        prev_t = t[0] if self._prev_v is None else self._prev_vt
-        vv = np.concatenate(([prev_v], v))
-        tt = np.concatenate(([prev_t], t))
-        up = np.flatnonzero((vv[:-1] < 0.0) & (vv[1:] >= 0.0))  # crossing into sample up[k]
-        zc_times = tt[up] + (tt[up + 1] - tt[up]) * (-vv[up] / (vv[up + 1] - vv[up]))
-        above = v > hyst
-        below = v < -hyst
-        above_start = np.flatnonzero(above & ~np.concatenate(([self._above], above[:-1])))
-        below_start = np.flatnonzero(below & ~np.concatenate(([self._below], below[:-1])))
-        out: list[tuple[float, float]] = []
-        if above_start.size or below_start.size:
-            marks = sorted(
-                [(int(i), 1) for i in above_start.tolist()]
-                + [(int(i), -1) for i in below_start.tolist()]
-            )
-            for i, kind in marks:
-                if kind < 0:
-                    self._armed = True
-                    continue
-                if not self._armed:
-                    continue
-                k = int(np.searchsorted(up, i, side="right")) - 1  # last crossing at or before i
-                zc = float(zc_times[k]) if k >= 0 else self._last_zc
-                self._armed = False
-                if zc is not None:
-                    out.append((zc, float(t[i])))
-        if up.size:
-            self._last_zc = float(zc_times[-1])
-        self._above = bool(above[-1])
-        self._below = bool(below[-1])
-        self._prev_v = float(v[-1])
-        self._prev_vt = float(t[-1])
-        return out
+    def _time_by_pitch(self, cycle: _Cycle) -> None:
+        """Time the revolution by the pitch rate's zero crossings (gyroscope).
+
+        Seated, the leg is a one-degree-of-freedom linkage (hip-knee-ankle-crank): the shank's
+        pitch is a function of the crank angle, so its extremes (pitch rate crossing zero) come
+        at the same crank angles every turn, whatever the cadence does in between. The time
+        between two of them is exactly one revolution, read from the unfiltered rate (no
+        delay), while the |f| cycle's zero crossings move with the band-pass's transients when
+        the cadence changes (spin-ups, slow-downs). Used when the two periods agree.
+        """
+        marks = [zc for zc, confirmed in self._rate_marks if confirmed <= cycle.detected_at]
+        if len(marks) < 2 or marks[-1] == self._last_rate_mark:
+            return
+        g1, g2 = marks[-2], marks[-1]
+        period = 60.0 / cycle.cadence_rpm
+        end = g2
+        ratio = (g2 - g1) / period
+        # The latest pitch revolution, if it ended within this cycle (any crank angle is as
+        # good a start of a turn as another; only a stale one is refused).
+        if end < cycle.true_end_t - 1.1 * period or not (
+            1.0 / _PITCH_PERIOD_RATIO <= ratio <= _PITCH_PERIOD_RATIO
+        ):
+            return
+        cycle.pitch_end_t = end
+        cycle.pitch_rpm = 60.0 / (g2 - g1)
+        self._last_rate_mark = g2
 
     def _group_delay_s(self, hz: float) -> float:
         return float(np.interp(hz, self._delay_hz, self._delay_s))
@@ -760,7 +830,7 @@ class PedallingDetector:
         cadence = self._cadence_for(cycle)
         events.append(
             RevolutionEvent(
-                t=cycle.end_t,
+                t=cycle.true_end_t if cycle.pitch_end_t is None else cycle.pitch_end_t,
                 detected_at=detected_at,
                 direction=direction,
                 cadence_rpm=cadence,
@@ -781,7 +851,7 @@ class PedallingDetector:
                 if cycle.end_t - t_ext <= self.params.external_max_age_s:
                     return rpm
                 break
-        return cycle.cadence_rpm
+        return cycle.cadence_rpm if cycle.pitch_rpm is None else cycle.pitch_rpm
 
     def _end_segment(self) -> None:
         self._segment_vote = 0.0

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.typing import NDArray
+from scipy.interpolate import PchipInterpolator
 
 from analysis.events import Direction, PedalBoutEvent, PedalReversalEvent, RevolutionEvent
 from analysis.pedalling import PedallingDetector, PedallingParams, detect_pedalling
@@ -351,6 +352,35 @@ def test_steady_pedalling_without_gyro_away_from_the_crossover(sign: float) -> N
         assert s.cadence_mae_rpm <= 2.0, (rpm, s)
 
 
+@pytest.mark.parametrize("placement", [Placement.SHANK, Placement.FOOT])
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["forward", "backward"])
+def test_cadence_follows_spin_ups_and_slow_downs(placement: Placement, sign: float) -> None:
+    """40 -> 110 -> 45 rpm ramps of 16-18 rpm/s: each revolution's cadence against the crank's
+    own turns over the reported interval. With a gyroscope the pitch extremes (fixed crank
+    angles) time the turn: ≤ 0.5 rpm (the |f| cycles alone gave 1.5-1.9 rpm); without,
+    ≤ 1.5 rpm (0.8-1.2 measured)."""
+    keys = [
+        (0.0, 0.0),
+        (2.0, 0.0),
+        (4.0, 40.0),
+        (10.0, 40.0),
+        (14.0, 110.0),
+        (20.0, 110.0),
+        (24.0, 45.0),
+        (30.0, 45.0),
+        (32.0, 0.0),
+        (35.0, 0.0),
+    ]
+    for has_gyro, limit in [(True, 0.5), (False, 1.5)]:
+        session = ride(
+            [(t, sign * rpm) for t, rpm in keys], placement=placement, has_gyro=has_gyro, seed=7
+        )
+        s = score_ride(session, detect_pedalling(session.samples, session.info))
+        assert abs(s.count - s.true_turns) <= 1, (has_gyro, s)
+        assert s.direction_ok == 1.0, (has_gyro, s)
+        assert s.cadence_mae_rpm <= limit, (has_gyro, s)
+
+
 def test_mounting_misalignment_does_not_change_direction() -> None:
     rider = Rider(mount_deg=(20.0, 25.0))
     for sign in (1.0, -1.0):
@@ -498,11 +528,12 @@ def _score_fixture(csv: Path) -> dict[str, float]:
         else:
             runs.append(([start, r["t"]], [0.0, 1.0]))
     cadence_err = []
+    crank = [PchipInterpolator(run_t, run_turns) for run_t, run_turns in runs]
     for e in revs:
         begin = e.t - 60.0 / e.cadence_rpm
-        for run_t, run_turns in runs:
-            if run_t[0] <= begin and e.t <= run_t[-1]:
-                turns = np.interp([begin, e.t], run_t, run_turns)
+        for turns_at in crank:
+            if turns_at.x[0] <= begin and e.t <= turns_at.x[-1]:
+                turns = turns_at([begin, e.t])
                 true_rpm = (turns[1] - turns[0]) / (e.t - begin) * 60
                 if 40.0 <= true_rpm <= 120.0:  # the issue's cadence range
                     cadence_err.append(abs(e.cadence_rpm - true_rpm))
@@ -535,15 +566,17 @@ def _score_fixture(csv: Path) -> dict[str, float]:
 #: level reached where not (README, "Pedalling"). Targets: count within 3 % per bout,
 #: direction ≥ 99 % with a gyroscope and ≥ 97 % without, cadence MAE ≤ 2 rpm (40-120 rpm),
 #: reversal F1 ≥ 0.95, latency ≤ one revolution + 1 s ("latency_over_bound_s" ≤ 0).
-#: Misses: cadence 2.2 rpm on cycle_shank_100hz_gyro and mixed; without a gyroscope the
-#: backward bouts at 50-56 rpm sit on the crossover of the tilt regime (direction 80-98 %,
-#: F1 0.5-0.86) and reversals wait for a whole revolution the new way (latency + 0.8 s).
+#: Cadence is scored over each revolution's own interval (crank turns PCHIP-interpolated
+#: between the labelled revolutions, as analysis/evaluate.py does): 0.9-1.7 rpm.
+#: Misses: without a gyroscope the backward bouts at 50-56 rpm sit on the crossover of the
+#: tilt regime (direction 80-98 %, F1 0.5-0.86) and reversals wait for a whole revolution
+#: the new way (latency + 0.8 s).
 FIXTURE_LEVELS: dict[str, dict[str, float]] = {
     "cycle_shank_100hz_gyro": {
         "count_error": 0.03,
         "direction": 0.99,
         "reversal_f1": 0.95,
-        "cadence_mae_rpm": 2.3,
+        "cadence_mae_rpm": 2.0,
         "latency_over_bound_s": 0.0,
     },
     "cycle_foot_200hz_gyro": {
@@ -557,7 +590,7 @@ FIXTURE_LEVELS: dict[str, dict[str, float]] = {
         "count_error": 0.03,
         "direction": 0.99,
         "reversal_f1": 0.95,
-        "cadence_mae_rpm": 2.35,
+        "cadence_mae_rpm": 2.0,
         "latency_over_bound_s": 0.0,
     },
     "cycle_shank_50hz": {
