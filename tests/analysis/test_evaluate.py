@@ -385,9 +385,6 @@ def test_pooling_adds_counts_and_keeps_errors() -> None:
 KNOWN_MISSES: frozenset[tuple[str, str, str]] = frozenset(
     {
         ("sim chest 100 Hz", "jump", "flight MAE ≤ 8 ms (≤ 1/fs below 100 Hz)"),  # 0.00833
-        # 12 of 13: the leg-takeoff timing fix (flight MAE 39.7 -> 13.8 ms) sizes one 3 cm
-        # vertical hop at 9 cm of travel, over the 7.5 cm "vertical" limit.
-        ("sim shank 100 Hz +gyro", "jump", "direction ≥ 95 %"),  # 0.923
         ("sim shank 100 Hz", "pedal_reversal", "F1 ≥ 0.95"),  # 0.5
         ("sim shank 50 Hz", "pedal_reversal", "F1 ≥ 0.95"),  # 0.857
         ("sim shank 50 Hz", "pedal_reversal", "latency ≤ 1 rev + 1 s"),  # 0.796
