@@ -193,6 +193,9 @@ class StepParams:
 #: Look-ahead for a foot with gyroscope: long enough to see it come to rest after contact.
 _FOOT_LOOKAHEAD_S = 0.6
 
+#: Look-ahead after an accelerometer-only leg's swing hump (at most ``lookahead_s``).
+_LEG_ACC_LOOKAHEAD_S = 0.3
+
 #: A bout's first swing at least this fraction of the second counts as a full swing: the
 #: other leg stepped first. Starting from standing, the first swing is a half step (feet side
 #: by side to one ahead; Jian et al. 1993, "Trajectory of the body COG and COP during
@@ -330,6 +333,11 @@ class StepDetector:
         if self._foot and self._gyro:
             # A foot's rest after contact comes up to 0.6 s after the swing peak.
             lookahead_s = max(lookahead_s, _FOOT_LOOKAHEAD_S)
+        if self._leg and not self._gyro:
+            # The contact is the shock, found before the hump's peak: a shorter wait after
+            # the peak keeps the latency of the first stride's inferred contact (half a stride
+            # behind the second own contact) within the published 0.6 s.
+            lookahead_s = min(lookahead_s, _LEG_ACC_LOOKAHEAD_S)
         self._lookahead_s = lookahead_s
         self._ahead = max(1, round(lookahead_s * fs))
         self._guard = max(0, round(params.jump_guard_s * fs))
@@ -672,15 +680,15 @@ class StepDetector:
             else:
                 swing_deg = swing_s = None
                 direction = Direction.UNKNOWN
-                after = u[i + 1 : confirm + 1]
-                ends = np.flatnonzero(after <= 0.5 * u[i])
-                contact_i = i + 1 + int(ends[0]) if ends.size else confirm
                 if hist[i : confirm + 1, 2].max() < p.min_contact_g:
                     continue  # no ground contact shock: pedalling or a leg swung in the air
                 # The shock comes before the hump it raises peaks (the low-pass delays it).
                 shock_i = max(0, i - self._back // 2)
-                if hist[shock_i : confirm + 1, 3].max() < p.min_transient_g:
+                shock = hist[shock_i : confirm + 1, 3]
+                if shock.max() < p.min_transient_g:
                     continue  # a smooth push, no contact transient: pedalling
+                # The contact is the shock itself.
+                contact_i = shock_i + int(np.argmax(shock))
             self._leg_contact(
                 hist, float(t[contact_i]), direction, float(t[confirm]), swing_deg, swing_s, events
             )
