@@ -11,8 +11,10 @@ One detector, ``StepDetector``, with a method per placement:
   rate about the body's left axis), the contact is where the swing rotation ends.
 - **shank/ankle, foot, accelerometer only**: each swing is a hump of dynamic acceleration
   with a contact shock (a transient that survives an 8 Hz high-pass; pedalling turns the leg
-  smoothly and has none), the contact is where the hump ends; direction ``unknown``: no
-  accelerometer-only leg feature was shown to reverse with walking direction on real data.
+  smoothly and has none), the contact is the shock; direction, on the shank only, from the
+  tibia's turn over the planted foot in mid-stance (gravity's share on the forward axis
+  falls walking forward, rises walking backward; ``_stance_direction``), ``unknown`` at a
+  bout's first contact and on the foot, which lies flat through mid-stance.
 - **wrist**: steps counted like the trunk's, direction ``unknown``.
 
 A leg sensor sees one leg: the other leg's contact is emitted half a stride after each own
@@ -196,6 +198,13 @@ _FOOT_LOOKAHEAD_S = 0.6
 #: Look-ahead after an accelerometer-only leg's swing hump (at most ``lookahead_s``).
 _LEG_ACC_LOOKAHEAD_S = 0.3
 
+#: Low-pass corner of the shank's inclination (gravity along its forward axis) in stance:
+#: keeps the slow turn over the planted foot, drops contact transients and the swing.
+_INCLINE_CUTOFF_HZ = 3.0
+#: Smallest change of that inclination through mid-stance that tells a direction: 0.1-0.3 g
+#: on the simulated shanks (0.03 with the band turned 30° about the leg).
+_MIN_INCLINE_CHANGE_G = 0.02
+
 #: A bout's first swing at least this fraction of the second counts as a full swing: the
 #: other leg stepped first. Starting from standing, the first swing is a half step (feet side
 #: by side to one ahead; Jian et al. 1993, "Trajectory of the body COG and COP during
@@ -327,6 +336,10 @@ class StepDetector:
         self._transient = StreamingSOS(
             signal.butter(2, min(params.transient_hz, nyq), btype="high", fs=fs, output="sos")
         )
+        self._incline = StreamingSOS(
+            signal.butter(2, min(_INCLINE_CUTOFF_HZ, nyq), fs=fs, output="sos")
+        )
+        self._shank = placement is Placement.SHANK
         # A leg sensor sees one swing per stride, two steps.
         self._back = max(1, round(params.min_step_s * fs * (2.0 if self._leg else 1.0)))
         lookahead_s = params.lookahead_s
@@ -407,6 +420,7 @@ class StepDetector:
         self._wide.reset()
         self._leg_lp.reset()
         self._transient.reset()
+        self._incline.reset()
         self._hist = np.empty((0, _WIDTH))
         self._unexamined = 0
         self._pending = None
@@ -432,7 +446,8 @@ class StepDetector:
                 high = self._transient.process(acc)
                 rows[:, 3] = np.sqrt(np.einsum("ij,ij->i", high, high))
             rows[:, 2] = mag
-            rows[:, 4:] = 0.0
+            rows[:, 4] = self._incline.process(acc[:, 0:1])[:, 0]
+            rows[:, 5:] = 0.0
             return rows
         forward, up = level_forward_up(acc, self._gravity.process(acc))
         rows[:, 1:3] = self._wide.process(np.column_stack((forward, up)))
@@ -689,9 +704,39 @@ class StepDetector:
                     continue  # a smooth push, no contact transient: pedalling
                 # The contact is the shock itself.
                 contact_i = shock_i + int(np.argmax(shock))
+                if self._shank:
+                    direction = self._stance_direction(hist, float(t[contact_i]))
             self._leg_contact(
                 hist, float(t[contact_i]), direction, float(t[confirm]), swing_deg, swing_s, events
             )
+
+    def _stance_direction(self, hist: FloatArray, contact_t: float) -> Direction:
+        """Walking direction from the shank's rotation over the planted foot (no gyroscope).
+
+        Through mid-stance the foot is flat and the tibia turns over the ankle: forward, the
+        knee travels ahead of the ankle (the ankle rocker; Perry and Burnfield 2010), and
+        backward walking, forward walking in reverse time (Thorstensson 1986), turns it back.
+        The leg moves slowly then, so the accelerometer reads gravity: the forward axis'
+        share of it falls as the knee moves ahead. Measured between a quarter and half a
+        stride after the previous own contact; a turn of the band on the leg (tilt) offsets
+        or scales that share but does not flip its change. Unknown for a bout's first contact
+        (no stance seen yet) and where the change is too small to tell.
+        """
+        previous = self._last_own_contact
+        if previous is None:
+            return Direction.UNKNOWN
+        stride = contact_t - previous
+        if not 0.0 < stride <= 2.0 * self.params.max_step_s:
+            return Direction.UNKNOWN
+        t = hist[:, _T]
+        a = int(np.searchsorted(t, previous + 0.25 * stride))
+        b = int(np.searchsorted(t, previous + 0.5 * stride))
+        if a <= 0 or b >= len(t) or b <= a:
+            return Direction.UNKNOWN
+        change = float(hist[b, 4] - hist[a, 4])
+        if abs(change) < _MIN_INCLINE_CHANGE_G:
+            return Direction.UNKNOWN
+        return Direction.FORWARD if change < 0.0 else Direction.BACKWARD
 
     def _foot_swing(
         self, hist: FloatArray, i: int, contact_i: int, confirm: int, sign: float
