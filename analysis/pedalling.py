@@ -78,6 +78,23 @@ _BLOCK_ROWS = 256
 #: Weight of a cycle's turning sense near the no-gyroscope crossover (see ``tilt_ratio_*``).
 _WEAK_VOTE = 0.15
 
+#: Odd |f| shape (see ``_measure``) needed before it is trusted: a cycle's, and the mean of
+#: the recent confident ones.
+_MIN_ODD = 0.02
+
+#: Confident cycles remembered for their odd shape, how many are needed, and the share that
+#: must agree in sign with their mean (a change of posture, e.g. out of the saddle, changes
+#: the shape and breaks the agreement).
+_ODD_MEMORY = 16
+_MIN_LEARNED = 5
+_ODD_AGREEMENT = 0.85
+
+#: Largest relative change of period between two cycles whose shape is learned.
+_STEADY_PERIOD = 0.1
+
+#: Weight of a cycle's direction read from its odd shape near the crossover.
+_SHAPE_VOTE = 0.5
+
 #: Sign of the winding of (horizontal, |f|) crank-rate acceleration when pedalling forward:
 #: forward, horizontal = cos ωt and vertical = -sin ωt (``Im(conj(X)·N) > 0``), angle -ωt.
 _FORWARD_WINDING = -1.0
@@ -393,6 +410,7 @@ class PedallingDetector:
         ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
         self._ring = _History(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 5)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
+        self._odd_seen: deque[float] = deque(maxlen=_ODD_MEMORY)
         self._zc = _UpCrossings()
         self._rate_zc = _UpCrossings()
         # (crossing time, confirming sample time) of the pitch rate's upward zero crossings.
@@ -405,6 +423,11 @@ class PedallingDetector:
         self._segment_vote = 0.0
         self._segment_dir: Direction | None = None
         self._segment_emitted = 0
+        # The direction of the run before this segment, the stop between them, and whether
+        # this segment reported the turn already.
+        self._seg_from: Direction | None = None
+        self._seg_turn_t = 0.0
+        self._seg_reversed = False
         self._last_dir: Direction | None = None
         self._last_rev_end: float | None = None
         self._bout: _Bout | None = None
@@ -676,14 +699,44 @@ class PedallingDetector:
         vote = float(sense)
         if not self._gyro:
             ratio = n_amp / self._tilt_g if self._tilt_g > 0 else math.inf
+            # Time-reversal-odd shape of |f| (orientation-free): the sine part of its
+            # second harmonic against the square of its fundamental.
+            h1 = complex(harm[0])
+            odd = (complex(harm[1]) * h1.conjugate() ** 2).imag / abs(h1) ** 3 if h1 else 0.0
             if ratio <= p.tilt_ratio_low:
                 vote = -vote
             elif ratio < p.tilt_ratio_high:
-                # Near the crossover the sign carries little: a weak vote on the nearer side,
-                # which any confident cycle of the same segment outweighs.
-                side = 1.0 if ratio >= math.sqrt(p.tilt_ratio_low * p.tilt_ratio_high) else -1.0
-                vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
+                learned = self._learned_odd()
+                if learned is not None and abs(odd) >= _MIN_ODD and self._steady(start_t, end_t):
+                    vote = _SHAPE_VOTE * math.copysign(1.0, odd * learned)
+                else:
+                    # Near the crossover the sign carries little: a weak vote on the nearer
+                    # side, which any confident cycle of the same segment outweighs.
+                    side = 1.0 if ratio >= math.sqrt(p.tilt_ratio_low * p.tilt_ratio_high) else -1.0
+                    vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
+            elif abs(vote) >= 0.5 and self._steady(start_t, end_t):
+                self._odd_seen.append(odd if vote > 0 else -odd)  # as if forward
         return _Cycle(start_t, end_t, at_t, True, cadence, vote)
+
+    def _steady(self, start_t: float, end_t: float) -> bool:
+        """Whether the cycle before this one took as long, within ``_STEADY_PERIOD``: the
+        shape of a spin-up or slow-down cycle is not the shape of the posture."""
+        before = self._boundary_before
+        if before is None or before >= start_t:
+            return False
+        return abs((start_t - before) - (end_t - start_t)) <= _STEADY_PERIOD * (end_t - start_t)
+
+    def _learned_odd(self) -> float | None:
+        """The odd |f| shape of forward pedalling learned from recent confident cycles, if
+        they agree on its sign; ``None`` otherwise."""
+        seen = self._odd_seen
+        if len(seen) < _MIN_LEARNED:
+            return None
+        mean = sum(seen) / len(seen)
+        agree = sum(1 for v in seen if v * mean > 0) / len(seen)
+        if abs(mean) < _MIN_ODD or agree < _ODD_AGREEMENT:
+            return None
+        return mean
 
     def _stride_like(self, start_t: float, end_t: float) -> bool:
         """Whether this cycle and the one before it look like two steps of one stride.
@@ -811,22 +864,24 @@ class PedallingDetector:
                 count={Direction.FORWARD: 0, Direction.BACKWARD: 0},
                 cadence_sum={Direction.FORWARD: 0.0, Direction.BACKWARD: 0.0},
             )
+        elif first_of_segment and self._last_dir is not None and self._last_rev_end is not None:
+            # The run before this one went ``_seg_from``; the crank stopped in between.
+            self._seg_from = self._last_dir
+            self._seg_turn_t = 0.5 * (self._last_rev_end + cycle.start_t)
+            self._seg_reversed = direction is not self._last_dir
+            if self._seg_reversed:
+                self._reversal(self._seg_turn_t, detected_at, self._last_dir, direction, events)
         elif (
-            first_of_segment
-            and self._last_dir is not None
-            and direction is not self._last_dir
-            and self._last_rev_end is not None
+            self._seg_from is not None
+            and not self._seg_reversed
+            and direction is not self._segment_dir
+            and direction is not self._seg_from
         ):
-            turn_t = 0.5 * (self._last_rev_end + cycle.start_t)
-            events.append(
-                PedalReversalEvent(
-                    t=turn_t,
-                    detected_at=detected_at,
-                    from_direction=self._last_dir,
-                    to_direction=direction,
-                )
-            )
-            self._bout.reversals += 1
+            # The run's evidence came round to the other sense after its first turns went
+            # the old way (near the no-gyroscope crossover): the crank did turn round at the
+            # stop before this run. Reported now; the turns already reported stay.
+            self._seg_reversed = True
+            self._reversal(self._seg_turn_t, detected_at, self._seg_from, direction, events)
         cadence = self._cadence_for(cycle)
         events.append(
             RevolutionEvent(
@@ -853,10 +908,29 @@ class PedallingDetector:
                 break
         return cycle.cadence_rpm if cycle.pitch_rpm is None else cycle.pitch_rpm
 
+    def _reversal(
+        self,
+        t: float,
+        detected_at: float,
+        from_dir: Direction,
+        to_dir: Direction,
+        events: list[Event],
+    ) -> None:
+        events.append(
+            PedalReversalEvent(
+                t=t, detected_at=detected_at, from_direction=from_dir, to_direction=to_dir
+            )
+        )
+        assert self._bout is not None
+        self._bout.reversals += 1
+
     def _end_segment(self) -> None:
         self._segment_vote = 0.0
         self._segment_dir = None
         self._segment_emitted = 0
+        self._seg_from = None
+        self._seg_turn_t = 0.0
+        self._seg_reversed = False
 
     def _check_bout_end(self, now: float, events: list[Event], times: FloatArray) -> None:
         """Close the bout at the first sample at or after its deadline, if ``now`` passed it."""

@@ -385,7 +385,10 @@ def test_pooling_adds_counts_and_keeps_errors() -> None:
 KNOWN_MISSES: frozenset[tuple[str, str, str]] = frozenset(
     {
         ("sim chest 100 Hz", "jump", "flight MAE ≤ 8 ms (≤ 1/fs below 100 Hz)"),  # 0.00833
-        ("sim shank 100 Hz", "pedal_reversal", "F1 ≥ 0.95"),  # 0.5
+        # Found since the |f| shape decides near the no-gyroscope crossover (F1 0.5 -> 1.0),
+        # the two reversals it used to miss come after 1.5 turns the new way: over budget as
+        # on 50 Hz (a miss the missed reversals had hidden).
+        ("sim shank 100 Hz", "pedal_reversal", "latency ≤ 1 rev + 1 s"),  # 0.755
         ("sim shank 50 Hz", "pedal_reversal", "F1 ≥ 0.95"),  # 0.857
         ("sim shank 50 Hz", "pedal_reversal", "latency ≤ 1 rev + 1 s"),  # 0.796
         ("sim shank 100 Hz", "revolution", "count error ≤ 3 % per bout"),  # 10
