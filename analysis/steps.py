@@ -368,6 +368,7 @@ class StepDetector:
         self._last_own_contact: float | None = None
         self._last_inferred_t: float | None = None
         self._first_swing_deg: float | None = None
+        self._last_swing: float | None = None  # angle of the last own swing (gyroscope)
         self._scheduled: tuple[float, Direction] | None = None
         self._last_t: float | None = None
 
@@ -428,6 +429,7 @@ class StepDetector:
         self._last_own_contact = None
         self._last_inferred_t = None
         self._first_swing_deg = None
+        self._last_swing = None
         self._recent = []
 
     def _signals(self, seg: Samples) -> FloatArray:
@@ -707,7 +709,13 @@ class StepDetector:
                 if self._shank:
                     direction = self._stance_direction(hist, float(t[contact_i]))
             self._leg_contact(
-                hist, float(t[contact_i]), direction, float(t[confirm]), swing_deg, swing_s, events
+                hist,
+                float(t[contact_i]),
+                direction,
+                float(t[confirm]),
+                swing_deg,
+                swing_s,
+                events,
             )
 
     def _stance_direction(self, hist: FloatArray, contact_t: float) -> Direction:
@@ -782,6 +790,8 @@ class StepDetector:
         t = hist[:, _T]
         self._settle_until(t, now_t, events)
         previous = self._last_own_contact
+        last_swing = self._last_swing
+        self._last_swing = swing_deg
         stride = None
         if previous is not None and contact_t - previous <= 2.0 * p.max_step_s:
             stride = contact_t - previous
@@ -824,6 +834,19 @@ class StepDetector:
             # No stride yet: swing takes about 40 % of a stride (Perry and Burnfield 2010),
             # so the other leg's contact comes about 1.25 swing times after this one.
             half_s = _HALF_STRIDE_PER_SWING * swing_s
+        if (
+            self._shank
+            and stride is not None
+            and last_swing is not None
+            and swing_deg is not None
+            and swing_deg < _FULL_FIRST_SWING * last_swing
+        ):
+            # A half swing after full ones brings the feet together: the walk ends, and the
+            # other leg, already beside this one, takes no further step (gait termination
+            # mirrors initiation; Jian et al. 1993). Should the walk go on, the next own
+            # contact still emits the other leg's in between. Shank only: a foot's swing angle
+            # also holds the push-off and varies more from step to step.
+            half_s = None
         if half_s is not None:
             due_t = contact_t + half_s
             if due_t <= now_t:

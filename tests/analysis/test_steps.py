@@ -515,7 +515,7 @@ SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
 
 
 #: Measured on the simulated walks (retrosense evaluate, 22 Nov): chest 0.979-1.0, waist 1.0,
-#: shank with gyroscope 0.971-0.980, without 0.937, mixed chest 1.0. What keeps some below
+#: shank with gyroscope 0.971-0.986, without 0.937, mixed chest 1.0. What keeps some below
 #: the issue's 0.98: steps lost in the simulated lost-packet gaps (state resets, nothing is
 #: interpolated) and, at the shank, the first and last contacts of a bout (the other leg's
 #: contact is inferred). Fixtures are regenerated as the simulator improves, hence the margin.
@@ -526,7 +526,7 @@ SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
         ("walk_chest_200hz", 0.98),
         ("walk_chest_25hz", 0.99),
         ("walk_waist_100hz_gyro", 0.99),
-        ("walk_shank_100hz_gyro", 0.975),
+        ("walk_shank_100hz_gyro", 0.98),
         ("walk_shank_100hz", 0.93),  # no gyroscope: 0.91-0.96 as the fixture changed; no direction
         ("mixed_chest_100hz", 0.98),
         ("mixed_shank_100hz_gyro", 0.965),
