@@ -92,6 +92,11 @@ _ODD_AGREEMENT = 0.85
 #: Largest relative change of period between two cycles whose shape is learned.
 _STEADY_PERIOD = 0.1
 
+#: Smallest turning sense (of a cycle above the crossover) whose odd |f| shape is learned: a
+#: band pitched 30° on the shank tips the vertical's gravity swing into the horizontal axis
+#: too and weakens the sense of confident turns to ≈ 0.24 (crank model, 80 rpm).
+_LEARN_VOTE = 0.2
+
 #: Weight of a cycle's direction read from its odd shape near the crossover.
 _SHAPE_VOTE = 0.5
 
@@ -714,7 +719,7 @@ class PedallingDetector:
                     # side, which any confident cycle of the same segment outweighs.
                     side = 1.0 if ratio >= math.sqrt(p.tilt_ratio_low * p.tilt_ratio_high) else -1.0
                     vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
-            elif abs(vote) >= 0.5 and self._steady(start_t, end_t):
+            elif abs(vote) >= _LEARN_VOTE and self._steady(start_t, end_t):
                 self._odd_seen.append(odd if vote > 0 else -odd)  # as if forward
         return _Cycle(start_t, end_t, at_t, True, cadence, vote)
 

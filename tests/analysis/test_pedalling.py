@@ -381,12 +381,18 @@ def test_cadence_follows_spin_ups_and_slow_downs(placement: Placement, sign: flo
         assert s.cadence_mae_rpm <= limit, (has_gyro, s)
 
 
-@pytest.mark.parametrize("second_rpm", [-50.0, 50.0, -55.0, 55.0, -60.0])
-def test_no_gyro_direction_at_the_crossover_from_the_shape_of_f(second_rpm: float) -> None:
+@pytest.mark.parametrize(
+    ("second_rpm", "pitch_deg"),
+    [(-50.0, 0.0), (50.0, 0.0), (-55.0, 0.0), (55.0, 0.0), (-60.0, 0.0), (-50.0, -30.0)],
+)
+def test_no_gyro_direction_at_the_crossover_from_the_shape_of_f(
+    second_rpm: float, pitch_deg: float
+) -> None:
     """Without a gyroscope, at 50-60 rpm this rider's shank sits on the crossover where the
     fundamental's turning sense carries no direction; the time-reversal-odd shape of |f|,
-    learned from the confident turns at 80 rpm the other way, tells it. (Before: 0 % right
-    and no reversal at 50 rpm both ways and backward at 55 and 60 rpm no reversal.)"""
+    learned from the confident turns at 80 rpm the other way, tells it, also with the band
+    pitched 30° on the shank. (Before: 0 % right and no reversal at 50 rpm both ways, and no
+    reversal backward at 55 and 60 rpm.)"""
     first = -math.copysign(80.0, second_rpm)
     keys = [
         (0.0, 0.0),
@@ -401,7 +407,12 @@ def test_no_gyro_direction_at_the_crossover_from_the_shape_of_f(second_rpm: floa
         (63.0, 0.0),
     ]
     session = ride(keys, has_gyro=False, seed=3)
-    events = detect_pedalling(session.samples, session.info)
+    a = math.radians(pitch_deg)
+    pitch = np.array(
+        [[math.cos(a), 0.0, math.sin(a)], [0.0, 1.0, 0.0], [-math.sin(a), 0.0, math.cos(a)]]
+    )
+    samples = Samples(time_s=session.samples.time_s, acc_g=session.samples.acc_g @ pitch.T)
+    events = detect_pedalling(samples, session.info)
     want = Direction.FORWARD if second_rpm > 0 else Direction.BACKWARD
     second = [e for e in revolutions(events) if e.t > 28.5]
     assert sum(e.direction is want for e in second) >= 0.92 * len(second) > 20
