@@ -930,15 +930,19 @@ def _drop_end(t: FloatArray, mag: FloatArray, s: int, j0: int, level: float) -> 
     """Where the propulsion drop's steepest fall, extended forward, meets the flight's level.
 
     The mirror of ``_impact_onset``: the ground force falls to zero fast at takeoff, so the
-    tangent at the steepest sample interval from the sample before the run ``s - 1`` to the
-    first sample at the flight's level ``j0`` marks the takeoff; it is kept within
-    ``[t, t[j0]]`` of the segment's start.
+    tangent at the steepest sample interval of the drop into the run (the 50 ms before it
+    and its first interval inside) marks the takeoff where it meets the level; it is kept
+    within ``[t, t[j0]]`` of the segment's start. Deeper inside the run a trunk sensor
+    reads its rotation's lever-arm term settling after takeoff (0.5 -> 0.15 g over
+    40 ms where the trunk's extension stops), a slide as steep as the push's last
+    milliseconds: a tangent there would put the takeoff tens of milliseconds late.
     """
     lo = max(s - 1 - round(0.05 / max(float(t[s] - t[s - 1]), 1e-6)), 0)
-    if j0 <= lo:
+    hi = min(j0, s + 1)
+    if hi <= lo:
         return float(t[j0])
-    dt = np.diff(t[lo : j0 + 1])
-    slope = np.diff(mag[lo : j0 + 1]) / np.where(dt > 0, dt, np.inf)
+    dt = np.diff(t[lo : hi + 1])
+    slope = np.diff(mag[lo : hi + 1]) / np.where(dt > 0, dt, np.inf)
     i = int(np.argmin(slope))
     if slope[i] >= 0:
         return float(t[lo])

@@ -23,6 +23,7 @@ Notes
 from __future__ import annotations
 
 import numpy as np
+from scipy import signal
 from scipy.interpolate import PchipInterpolator
 
 from analysis.types import FloatArray, Placement
@@ -62,7 +63,45 @@ def trunk_motion(
     return Motion(acc, rot)
 
 
-def keyframes(t: FloatArray, keys: list[tuple[float, float]]) -> FloatArray:
+def keyframes(
+    t: FloatArray, keys: list[tuple[float, float]], contact_s: float | None = None
+) -> FloatArray:
+    """Segment angle (rad) through ``keys`` (s, degrees), smoothed.
+
+    With ``contact_s`` (a key's time: touchdown), the moves after it are driven by the
+    ground contact and start there: before it the angle follows the earlier keys and holds
+    the contact key's angle; the later keys add a move that is zero before contact and is
+    smoothed causally, so nothing anticipates the impact. A symmetric smoothing would start
+    the landing's flexion about 60 ms before touchdown, which the real sacrum jump does not
+    show (its |a| falls, 0.37 -> 0.26 g, over the last 40 ms before the impact, where the
+    non-causal model rose 0.2 -> 0.35 g at the chest).
+    """
+    if contact_s is None:
+        return _keyframes(t, keys)
+    at_contact = dict(keys)[contact_s]
+    before = [(x, y) for x, y in keys if x <= contact_s]
+    after = [(x, y - at_contact) for x, y in keys if x >= contact_s]
+    pre = _keyframes(t, [*before, (float(t[-1]) + 1.0, at_contact)])
+    move = np.where(t >= contact_s, _pchip(t, after), 0.0)
+    # Two cascaded first-order lags (10 ms each): the angular velocity builds up over tens
+    # of milliseconds after touchdown instead of jumping.
+    a = DT_S / (0.01 + DT_S)
+    for _ in range(2):
+        move = signal.lfilter([a], [1.0, a - 1.0], move)
+    out: FloatArray = pre + move
+    return out
+
+
+def _pchip(t: FloatArray, keys: list[tuple[float, float]]) -> FloatArray:
+    x, y = zip(*sorted(keys), strict=True)
+    f = PchipInterpolator(np.array(x), np.radians(np.array(y)), extrapolate=False)
+    out: FloatArray = np.nan_to_num(f(t), nan=0.0)
+    out = np.where(t < x[0], np.radians(y[0]), out)
+    out = np.where(t > x[-1], np.radians(y[-1]), out)
+    return out
+
+
+def _keyframes(t: FloatArray, keys: list[tuple[float, float]]) -> FloatArray:
     x, y = zip(*sorted(keys), strict=True)
     f = PchipInterpolator(np.array(x), np.radians(np.array(y)), extrapolate=False)
     out: FloatArray = np.nan_to_num(f(t), nan=0.0)
@@ -174,7 +213,7 @@ def countermovement_jump(
         (landing + 1.0, 0.0),
         (duration, 0.0),
     ]
-    pitch = keyframes(t, keys)
+    pitch = keyframes(t, keys, contact_s=landing)
     if placement.is_leg:
         motion = _shank_motion(t, acc_com, t_unw, t_prop, takeoff, landing, lean)
     else:
@@ -236,6 +275,7 @@ def _shank_motion(
             (landing + 1.0, 0.0),
             (float(t[-1]) + DT_S, 0.0),
         ],
+        contact_s=landing,
     )
     up = np.stack([np.sin(alpha), np.zeros_like(t), np.cos(alpha)], axis=1)
     point = ankle + 0.3 * up
