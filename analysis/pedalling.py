@@ -11,7 +11,11 @@ acceleration turns is the direction.
    independent of how the band is tilted, so the shank's own ±20° swing and any mounting tilt
    drop out; its crank-rate component is the vertical acceleration ``-r·ω²·sin θ``. It is
    band-passed (streaming second-order sections) and each upward zero crossing confirmed by a
-   hysteresis of a fraction of the running amplitude closes one cycle.
+   hysteresis of a fraction of the running amplitude closes one cycle. With a gyroscope the
+   revolution is timed by the band's pitch extremes instead (the raw pitch rate crossing
+   zero): seated, hip-knee-ankle-crank is a one-degree-of-freedom linkage, so they come at
+   the same crank angles every turn, and the time between two is one revolution exactly even
+   while the cadence changes (``_time_by_pitch``).
 2. **A cycle is a revolution** only if it looks like pedalling: cadence within
    ``min_cadence_rpm``–``max_cadence_rpm``, an amplitude above the noise floor, and a smooth
    shape: after removing the first three crank harmonics, little is left (walking leaves heel
@@ -24,12 +28,18 @@ acceleration turns is the direction.
    that does not swing with the shank, so the sign is clean at any cadence. Without one, the
    shank's swing tips gravity into ``x`` by ``g·sin(tilt)`` *in phase* with the horizontal
    acceleration: below the cadence at which ``r·ω²`` equals that (≈ 45–55 rpm for a 22°
-   swing) the sign is inverted, and near it the sign is unreliable. The detector flips the
-   sign below ``tilt_ratio_low``, trusts it above ``tilt_ratio_high`` and otherwise takes the
-   direction of the running segment (a crank cannot change direction without stopping).
+   swing) the sign is inverted, and at it the fundamental carries no direction at all (what
+   is left in phase is the same both ways). The detector flips the sign below
+   ``tilt_ratio_low`` and trusts it above ``tilt_ratio_high``. In between it reads the
+   time-reversal-odd shape of ``|f|``, ``Im(N₂·conj(N₁)²)/|N₁|³`` (second harmonic against
+   the fundamental squared; orientation-free, it flips sign with the direction), whose
+   forward sign depends on the rider's linkage and is learned from the session's recent
+   steady, confident turns; else the running segment decides (a crank cannot change
+   direction without stopping).
 4. **Reversals and bouts**: a segment ends when a cycle is not a revolution (the crank stopped
    or slowed below the cadence range). The next segment within ``bout_end_s`` that turns the
-   other way is a ``pedal_reversal``, dated half-way between the two; ``bout_end_s`` without
+   other way is a ``pedal_reversal``, dated half-way between the two (reported late if the
+   segment's first turns went the old way and its evidence came round); ``bout_end_s`` without
    a revolution ends the bout and emits its ``pedal_bout`` summary.
 
 A chest strap is not handled: the trunk carries no crank-rate signal we could validate, so
