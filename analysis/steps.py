@@ -734,8 +734,8 @@ class StepDetector:
         if previous is None:
             return Direction.UNKNOWN
         stride = contact_t - previous
-        if not 0.0 < stride <= 2.0 * self.params.max_step_s:
-            return Direction.UNKNOWN
+        if not 2.0 * self.params.min_step_s <= stride <= 2.0 * self.params.max_step_s:
+            return Direction.UNKNOWN  # not a stride of this leg (see ``_leg_contact``)
         t = hist[:, _T]
         a = int(np.searchsorted(t, previous + 0.25 * stride))
         b = int(np.searchsorted(t, previous + 0.5 * stride))
@@ -793,7 +793,12 @@ class StepDetector:
         last_swing = self._last_swing
         self._last_swing = swing_deg
         stride = None
-        if previous is not None and contact_t - previous <= 2.0 * p.max_step_s:
+        if (
+            previous is not None
+            and 2.0 * p.min_step_s <= contact_t - previous <= 2.0 * p.max_step_s
+        ):
+            # Shorter than two of the shortest steps, the two were not both this leg's (at a
+            # bout's start the other leg's first contact can shake it as much): no stride.
             stride = contact_t - previous
         scheduled = self._scheduled
         inferred_since = self._last_inferred_t is not None and (
@@ -834,6 +839,10 @@ class StepDetector:
             # No stride yet: swing takes about 40 % of a stride (Perry and Burnfield 2010),
             # so the other leg's contact comes about 1.25 swing times after this one.
             half_s = _HALF_STRIDE_PER_SWING * swing_s
+        elif previous is not None and contact_t - previous < 2.0 * p.min_step_s:
+            # The earlier contact was the other leg's, one step ago: its next comes about a
+            # step after this one.
+            half_s = max(contact_t - previous, p.min_step_s)
         if (
             self._shank
             and stride is not None

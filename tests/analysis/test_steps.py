@@ -433,7 +433,7 @@ IPOL_TRIALS = ("1-1", "2-1", "5-2")
 def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
     """Both legs' contacts from one foot sensor, forward walks with a U-turn.
 
-    Measured: pooled F1 0.83 (0.73 in an earlier version), about 96 % of steps called forward.
+    Measured: pooled F1 0.836 (0.73 in an earlier version), about 96 % of steps called forward.
     Below the trunk's figures: the push-off turns the foot faster than the swing, and turns
     at the U-turn are missed. The issue's F1 target names chest, waist and shank, not foot.
     """
@@ -445,7 +445,7 @@ def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
             steps = steps_of(detect_steps(samples, info))
             score.add(steps, sorted(own + other))
             own_inferred.extend(bool(s.inferred) for s in steps)
-    assert score.f1 >= 0.8, score
+    assert score.f1 >= 0.83, score
     assert score.forward >= 0.93 * score.detected, score
     # Both legs: about as many inferred contacts as own ones.
     assert 0.3 <= np.mean(own_inferred) <= 0.7
@@ -453,14 +453,14 @@ def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
 
 @needs_real
 def test_foot_without_gyroscope_counts_and_leaves_direction_unknown() -> None:
-    """Measured: F1 0.74 pooled over the six IPOL feet (0.59 while the contact was put where
+    """Measured: F1 0.766 pooled over the six IPOL feet (0.59 while the contact was put where
     the swing hump ends rather than at the heel-strike transient)."""
     score = Score()
     for trial in IPOL_TRIALS:
         for foot in ("lf", "rf"):
             feet, feet_info, own, other = read_ipol_foot(trial, foot, gyro=False)
             score.add(steps_of(detect_steps(feet, feet_info)), sorted(own + other))
-    assert score.f1 >= 0.72, score
+    assert score.f1 >= 0.75, score
     samples, info, _, _ = read_ipol_foot("1-1", "lf", gyro=False)
     steps = steps_of(detect_steps(samples, info))
     assert all(s.direction is Direction.UNKNOWN for s in steps)
@@ -515,7 +515,7 @@ SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
 
 
 #: Measured on the simulated walks (retrosense evaluate, 22 Nov): chest 0.979-1.0, waist 1.0,
-#: shank with gyroscope 0.971-0.986, without 0.937, mixed chest 1.0. What keeps some below
+#: shank with gyroscope 0.971-0.986, without 0.955, mixed chest 1.0. What keeps some below
 #: the issue's 0.98: steps lost in the simulated lost-packet gaps (state resets, nothing is
 #: interpolated) and, at the shank, the first and last contacts of a bout (the other leg's
 #: contact is inferred). Fixtures are regenerated as the simulator improves, hence the margin.
@@ -527,7 +527,7 @@ SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
         ("walk_chest_25hz", 0.99),
         ("walk_waist_100hz_gyro", 0.99),
         ("walk_shank_100hz_gyro", 0.98),
-        ("walk_shank_100hz", 0.93),  # no gyroscope: 0.91-0.96 as the fixture changed; no direction
+        ("walk_shank_100hz", 0.95),  # no gyroscope: 0.91-0.96 as the fixture changed; no direction
         ("mixed_chest_100hz", 0.98),
         ("mixed_shank_100hz_gyro", 0.965),
     ],
@@ -549,9 +549,10 @@ def test_simulated_walks_steps_and_direction(name: str, min_f1: float) -> None:
             matched += 1
             right += steps[i].direction == truth[j]["direction"]
     assert right >= 0.98 * matched
-    # Unknown only where nothing tells: a leg's first contact of a bout, without gyroscope.
+    # Unknown only where nothing tells, without gyroscope: a leg's first contact of a bout or
+    # after a gap, and where two contacts came too close to be one leg's (7 of 80).
     unknown = sum(s.direction is Direction.UNKNOWN for s in steps)
-    assert unknown <= 0.08 * len(steps), unknown
+    assert unknown <= 0.1 * len(steps), unknown
 
 
 @pytest.mark.parametrize("name", ["walk_shank_100hz", "walk_shank_100hz_gyro"])
