@@ -480,7 +480,7 @@ class PedallingDetector:
         if (
             self._last_time is not None
             and t[0] - self._last_time <= step
-            and (n == 1 or float(np.max(np.diff(t))) <= step)
+            and (n == 1 or float((t[1:] - t[:-1]).max()) <= step)
         ):
             parts = [(chunk, False)]
         else:
@@ -590,7 +590,9 @@ class PedallingDetector:
         angle = np.arctan2(v, u)
         strong = (u * u + v * v) >= (0.5 * self.params.min_amplitude_g) ** 2
         prev = angle[0] if self._wind_angle is None else self._wind_angle
-        step = np.diff(angle, prepend=prev)
+        step = np.empty_like(angle)  # np.diff(angle, prepend=prev), without its overhead
+        step[0] = angle[0] - prev
+        np.subtract(angle[1:], angle[:-1], out=step[1:])
         step = (step + math.pi) % (2.0 * math.pi) - math.pi
         step[~strong] = 0.0
         self._wind_angle = float(angle[-1]) if bool(strong[-1]) else None
