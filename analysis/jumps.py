@@ -500,7 +500,7 @@ class JumpDetector:
         mag = data[:, _MAG]
         t = data[:, _T]
         run = mag[s:e]
-        level = float(np.median(run))
+        level = _median(run)
         edge = min(level + p.edge_margin_g, p.flight_max_g)
         below = np.flatnonzero(run < edge)
         k0 = s + int(below[0])  # first sample below the edge level: takeoff lies before it
@@ -509,8 +509,8 @@ class JumpDetector:
         # propulsion drop, the onset of the impact. The flight drifts (trunk rotation), so
         # its level is taken locally, over ``edge_level_s`` inside the run.
         m = max(1, round(p.edge_level_s * self.info.sample_rate_hz))
-        takeoff_level = float(np.median(mag[k0 : min(k0 + m, e)])) + p.edge_noise_g
-        landing_level = float(np.median(mag[max(k1 + 1 - m, s) : k1 + 1])) + p.edge_noise_g
+        takeoff_level = _median(mag[k0 : min(k0 + m, e)]) + p.edge_noise_g
+        landing_level = _median(mag[max(k1 + 1 - m, s) : k1 + 1]) + p.edge_noise_g
         j0 = _first_below(mag, k0, min(k0 + m, e), min(takeoff_level, edge))
         j1 = _last_below(mag, max(k1 + 1 - m, s), k1 + 1, min(landing_level, edge))
         takeoff_t = _crossing(t[j0 - 1], t[j0], mag[j0 - 1], mag[j0], min(takeoff_level, edge))
@@ -619,7 +619,7 @@ class JumpDetector:
         t = data[:, _T]
         mag = data[:, _MAG]
         m = max(1, round(self.params.edge_level_s * fs))
-        floor = float(np.median(mag[max(j1 + 1 - m, s) : j1 + 1]))
+        floor = _median(mag[max(j1 + 1 - m, s) : j1 + 1])
         half = 0.5 * (float(mag[e : e + reach + 1].max()) + floor)
         above = np.flatnonzero(mag[j1 + 1 : e + reach + 1] >= half)
         if above.size and half > floor:
@@ -949,6 +949,19 @@ def _drop_end(t: FloatArray, mag: FloatArray, s: int, j0: int, level: float) -> 
     start = lo + i
     end = float(t[start]) + float(mag[start] - level) / float(-slope[i])
     return min(max(end, float(t[start])), float(t[j0]))
+
+
+def _median(x: FloatArray) -> float:
+    """``np.median`` of a short 1-D array of finite values, by partition (a tenth the cost).
+
+    Equal to ``np.median`` bit for bit: the middle value, or half the sum of the two.
+    """
+    n = x.shape[0]
+    k = n // 2
+    if n % 2:
+        return float(np.partition(x, k)[k])
+    part = np.partition(x, (k - 1, k))
+    return 0.5 * (float(part[k - 1]) + float(part[k]))
 
 
 def _first_below(x: FloatArray, start: int, stop: int, level: float) -> int:
