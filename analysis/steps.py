@@ -198,12 +198,14 @@ _FOOT_LOOKAHEAD_S = 0.6
 #: Look-ahead after an accelerometer-only leg's swing hump (at most ``lookahead_s``).
 _LEG_ACC_LOOKAHEAD_S = 0.3
 
-#: Low-pass corner of the shank's inclination (gravity along its forward axis) in stance:
-#: keeps the slow turn over the planted foot, drops contact transients and the swing.
+#: Low-pass corner of the shank's inclination (the angle of gravity in the forward-up plane)
+#: in stance: keeps the slow turn over the planted foot, drops contact transients and most of
+#: the swing. Directions held from 2 to 6 Hz on the simulated shanks; at 1.5 Hz the filter's
+#: delay moves the mid-stance window into the swing.
 _INCLINE_CUTOFF_HZ = 3.0
-#: Smallest change of that inclination through mid-stance that tells a direction: 0.1-0.3 g
-#: on the simulated shanks (0.03 with the band turned 30° about the leg).
-_MIN_INCLINE_CHANGE_G = 0.02
+#: Smallest change of that inclination through mid-stance that tells a direction: the
+#: simulated shanks turn 0.17-0.45 rad (10-26°) between a quarter and half a stride.
+_MIN_INCLINE_CHANGE_RAD = 0.05
 
 #: A bout's first swing at least this fraction of the second counts as a full swing: the
 #: other leg stepped first. Starting from standing, the first swing is a half step (feet side
@@ -336,10 +338,10 @@ class StepDetector:
         self._transient = StreamingSOS(
             signal.butter(2, min(params.transient_hz, nyq), btype="high", fs=fs, output="sos")
         )
+        self._shank = placement is Placement.SHANK
         self._incline = StreamingSOS(
             signal.butter(2, min(_INCLINE_CUTOFF_HZ, nyq), fs=fs, output="sos")
         )
-        self._shank = placement is Placement.SHANK
         # A leg sensor sees one swing per stride, two steps.
         self._back = max(1, round(params.min_step_s * fs * (2.0 if self._leg else 1.0)))
         lookahead_s = params.lookahead_s
@@ -442,14 +444,16 @@ class StepDetector:
             if self._gyro:
                 assert seg.gyro_dps is not None
                 rows[:, 1] = self._leg_lp.process(seg.gyro_dps[:, 1:2])[:, 0]
-                rows[:, 3] = 0.0
+                rows[:, 3:] = 0.0
             else:
                 rows[:, 1] = self._leg_lp.process(np.abs(mag - 1.0)[:, None])[:, 0]
+                # The forward axis' share of gravity, for the direction in stance (shank).
+                slow = self._incline.process(acc[:, 0::2])
+                rows[:, 4] = np.arctan2(slow[:, 0], slow[:, 1])
                 high = self._transient.process(acc)
                 rows[:, 3] = np.sqrt(np.einsum("ij,ij->i", high, high))
+                rows[:, 5:] = 0.0
             rows[:, 2] = mag
-            rows[:, 4] = self._incline.process(acc[:, 0:1])[:, 0]
-            rows[:, 5:] = 0.0
             return rows
         forward, up = level_forward_up(acc, self._gravity.process(acc))
         rows[:, 1:3] = self._wide.process(np.column_stack((forward, up)))
@@ -724,11 +728,12 @@ class StepDetector:
         Through mid-stance the foot is flat and the tibia turns over the ankle: forward, the
         knee travels ahead of the ankle (the ankle rocker; Perry and Burnfield 2010), and
         backward walking, forward walking in reverse time (Thorstensson 1986), turns it back.
-        The leg moves slowly then, so the accelerometer reads gravity: the forward axis'
-        share of it falls as the knee moves ahead. Measured between a quarter and half a
+        The leg moves slowly then, so the accelerometer reads gravity, whose angle in the
+        forward-up plane falls as the knee moves ahead. Measured between a quarter and half a
         stride after the previous own contact; a turn of the band on the leg (tilt) offsets
-        or scales that share but does not flip its change. Unknown for a bout's first contact
-        (no stance seen yet) and where the change is too small to tell.
+        that angle (pitch) or scales its change (roll, yaw) but does not flip the change.
+        Unknown for a bout's first contact (no stance seen yet) and where the change is too
+        small to tell.
         """
         previous = self._last_own_contact
         if previous is None:
@@ -742,7 +747,7 @@ class StepDetector:
         if a <= 0 or b >= len(t) or b <= a:
             return Direction.UNKNOWN
         change = float(hist[b, 4] - hist[a, 4])
-        if abs(change) < _MIN_INCLINE_CHANGE_G:
+        if abs(change) < _MIN_INCLINE_CHANGE_RAD:
             return Direction.UNKNOWN
         return Direction.FORWARD if change < 0.0 else Direction.BACKWARD
 
