@@ -107,6 +107,10 @@ _STEADY_PERIOD = 0.1
 #: too and weakens the sense of confident turns to ≈ 0.24 (crank model, 80 rpm).
 _LEARN_VOTE = 0.2
 
+#: A cycle's vote at least this strong is confident; a weaker first turn of a run after a
+#: stop waits for the run's next turn before its direction is decided.
+_CONFIDENT_VOTE = 0.5
+
 #: Weight of a cycle's direction read from its odd shape near the crossover.
 _SHAPE_VOTE = 0.5
 
@@ -443,6 +447,8 @@ class PedallingDetector:
         self._seg_from: Direction | None = None
         self._seg_turn_t = 0.0
         self._seg_reversed = False
+        # A weak first turn of a run, waiting for the run's next turn (see ``_on_cycle``).
+        self._held: _Cycle | None = None
         self._last_dir: Direction | None = None
         self._last_rev_end: float | None = None
         self._bout: _Bout | None = None
@@ -492,6 +498,8 @@ class PedallingDetector:
         self._last_time = float(t[-1])
         for seg, after_gap in parts:
             if after_gap:
+                if self._last_t is not None:
+                    self._release_held(self._last_t, events)
                 self._reset_signal_state()
                 self._prev_cycle = None
                 self._pending = []
@@ -506,6 +514,8 @@ class PedallingDetector:
     def flush(self) -> list[Event]:
         events: list[Event] = []
         self._pending = []
+        if self._last_t is not None:
+            self._release_held(self._last_t, events)
         if self._bout is not None and self._last_t is not None:
             events.append(self._close_bout(self._last_t))
         return events
@@ -794,6 +804,7 @@ class PedallingDetector:
             cycle.valid = False
         self._prev_cycle = cycle
         if not cycle.valid:
+            self._release_held(cycle.detected_at, events)
             self._pending = []
             self._end_segment()
             return
@@ -805,6 +816,16 @@ class PedallingDetector:
             <= self.params.max_period_change
             * min(prev.end_t - prev.start_t, cycle.end_t - cycle.start_t)
         )
+        held = self._held
+        if held is not None:
+            self._held = None
+            if contiguous and prev is held:
+                # The held first turn and this one decide the run's first direction together.
+                self._segment_vote += cycle.vote
+                self._emit(held, cycle.detected_at, events)
+                self._emit(cycle, cycle.detected_at, events, counted=True)
+                return
+            self._emit(held, cycle.detected_at, events)
         if self._segment_emitted and not contiguous:
             self._end_segment()
         if (
@@ -837,7 +858,22 @@ class PedallingDetector:
                 self._emit(c, cycle.detected_at, events, counted=c is not pending[0])
             self._emit(cycle, cycle.detected_at, events, counted=True)
             return
+        if (
+            self._segment_emitted == 0
+            and self._last_dir is not None
+            and abs(cycle.vote) < _CONFIDENT_VOTE
+        ):
+            # A run's first turn after a stop is a spin-up, part of it still; alone, a weak
+            # sense does not turn the crank round: it waits for the run's next turn.
+            self._held = cycle
+            return
         self._emit(cycle, cycle.detected_at, events)
+
+    def _release_held(self, detected_at: float, events: list[Event]) -> None:
+        """Report a held first turn on its own (no turn followed it in time)."""
+        held, self._held = self._held, None
+        if held is not None and self._bout is not None:
+            self._emit(held, max(detected_at, held.detected_at), events)
 
     def _on_turn(self, at_t: float, sense: float, events: list[Event]) -> None:
         """The levelled acceleration started winding the other way (gyroscope only)."""
@@ -950,7 +986,14 @@ class PedallingDetector:
         self._seg_reversed = False
 
     def _check_bout_end(self, now: float, events: list[Event], times: FloatArray) -> None:
-        """Close the bout at the first sample at or after its deadline, if ``now`` passed it."""
+        """Close the bout at the first sample at or after its deadline, if ``now`` passed it;
+        first report a held turn no turn followed within two of its periods."""
+        held = self._held
+        if held is not None:
+            due = held.detected_at + 2.0 * (held.end_t - held.start_t)
+            if now >= due:
+                k = int(np.searchsorted(times, due, side="left"))
+                self._release_held(float(times[min(k, times.shape[0] - 1)]), events)
         if self._bout is None or self._last_rev_end is None:
             return
         deadline = self._last_rev_end + self.params.bout_end_s

@@ -469,6 +469,32 @@ def test_slow_down_and_speed_up_is_not_a_reversal() -> None:
     assert all(e.direction is Direction.FORWARD for e in revolutions(events))
 
 
+@pytest.mark.parametrize("rpm", [60.0, 70.0, -60.0])
+def test_coasting_then_on_the_same_way_is_no_reversal_without_gyro(rpm: float) -> None:
+    """80 rpm, 3 s still, then on the same way: the spin-up turn after the stop is weak
+    evidence and waits for the next (it alone reported a reversal at +60 and +70 rpm)."""
+    sign = math.copysign(1.0, rpm)
+    keys = [
+        (0.0, 0.0),
+        (2.0, 0.0),
+        (4.0, 80.0 * sign),
+        (20.0, 80.0 * sign),
+        (21.5, 0.0),
+        (24.5, 0.0),
+        (26.5, rpm),
+        (45.0, rpm),
+        (47.0, 0.0),
+        (50.0, 0.0),
+    ]
+    session = ride(keys, has_gyro=False, seed=9)
+    events = detect_pedalling(session.samples, session.info)
+    want = Direction.FORWARD if rpm > 0 else Direction.BACKWARD
+    assert not reversals(events)
+    assert all(e.direction is want for e in revolutions(events))
+    s = score_ride(session, events)
+    assert abs(s.count - s.true_turns) <= 1, s
+
+
 def test_standing_and_coasting_give_nothing() -> None:
     session = ride([(0.0, 0.0), (60.0, 0.0)], seed=41)
     assert detect_pedalling(session.samples, session.info) == []
@@ -608,9 +634,9 @@ def _score_fixture(csv: Path) -> dict[str, float]:
 #: reversal F1 ≥ 0.95, latency ≤ one revolution + 1 s ("latency_over_bound_s" ≤ 0).
 #: Cadence is scored over each revolution's own interval (crank turns PCHIP-interpolated
 #: between the labelled revolutions, as analysis/evaluate.py does): 0.9-1.7 rpm.
-#: Misses: without a gyroscope the backward bouts at 50-56 rpm sit on the crossover of the
-#: tilt regime (direction 80-98 %, F1 0.5-0.86) and reversals wait for a whole revolution
-#: the new way (latency + 0.8 s).
+#: Misses: without a gyroscope reversals wait for a whole revolution the new way, or two
+#: when the first is a weak spin-up (latency over the bound by 0.8-1.06 s); one bout's count
+#: is 10 % short where 0.41 s of packets were lost during a 100 rpm sprint.
 FIXTURE_LEVELS: dict[str, dict[str, float]] = {
     "cycle_shank_100hz_gyro": {
         "count_error": 0.03,
@@ -635,17 +661,19 @@ FIXTURE_LEVELS: dict[str, dict[str, float]] = {
     },
     "cycle_shank_50hz": {
         "count_error": 0.05,
-        "direction": 0.97,
-        "reversal_f1": 0.85,
+        "direction": 0.99,
+        "reversal_f1": 0.95,
         "cadence_mae_rpm": 2.0,
         "latency_over_bound_s": 1.0,
     },
     "cycle_shank_100hz": {
         "count_error": 0.11,
-        "direction": 0.97,
+        "direction": 0.99,
         "reversal_f1": 0.95,
         "cadence_mae_rpm": 2.0,
-        "latency_over_bound_s": 1.0,
+        # 1.0 until a run's weak first turn waited for its second (which removed the false
+        # reversal after coasting on 50 Hz): the turn at 68.4 s is reported 1.2 s later.
+        "latency_over_bound_s": 1.1,
     },
 }
 
