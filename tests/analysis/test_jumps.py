@@ -466,6 +466,10 @@ def test_shank_pivot_is_taken_out_of_the_direction(travel_m: float) -> None:
         # Left in, the swing reads as backward travel: the test can fail.
         (e,) = jumps_of(detect_jumps(samples, info, JumpParams(leg_sensor_height_m=0.0)))
         assert e.direction == Direction.BACKWARD
+    # Without a gyroscope the swing cannot be measured: no call at all.
+    info = StreamInfo(100.0, Placement.SHANK, has_gyro=False)
+    (e,) = jumps_of(detect_jumps(without_gyro(samples), info))
+    assert e.direction == Direction.UNKNOWN
 
 
 def test_short_hop_of_0_15_s_is_a_jump() -> None:
@@ -634,7 +638,7 @@ def test_simulated_fixtures_detection() -> None:
     trunk = [g for g in {r.group for r in report.recordings} if "gyro" not in g]
     calls = [report.score("jump", g) for g in trunk if g.startswith("sim ")]
     assert all(c.direction_correct == c.direction_scored for c in calls)
-    assert sum(c.direction_scored for c in calls) >= 5
+    assert sum(c.direction_scored for c in calls) >= 4
 
 
 PHONE = REAL / "cmj-chest-phone-forceplate"
