@@ -880,6 +880,7 @@ class PedallingDetector:
         direction = Direction.FORWARD if sense == _FORWARD_WINDING else Direction.BACKWARD
         if self._bout is None or self._last_dir is None or direction is self._last_dir:
             return
+        self._release_held(at_t, events)  # a turn from before the crank turned round
         still_t = self._still_time(at_t)
         events.append(
             PedalReversalEvent(

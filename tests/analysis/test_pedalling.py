@@ -310,6 +310,32 @@ def test_contract(has_gyro: bool) -> None:
     contract.check_all(lambda: detector_for(session), session.samples, max_examples=12)
 
 
+def test_contract_without_gyro_at_the_crossover_and_after_coasting() -> None:
+    """The learned |f| shape and the held first turn of a run keep events chunk-invariant."""
+    keys = [
+        (0.0, 0.0),
+        (2.0, 0.0),
+        (4.0, 80.0),
+        (24.0, 80.0),
+        (25.5, 0.0),
+        (26.5, 0.0),
+        (28.5, -50.0),
+        (40.0, -50.0),
+        (41.5, 0.0),
+        (44.5, 0.0),
+        (46.5, -60.0),
+        (55.0, -60.0),
+        (57.0, 0.0),
+        (60.0, 0.0),
+    ]
+    session = ride(keys, has_gyro=False, seed=3)
+    events = detect_pedalling(session.samples, session.info)
+    assert [(e.from_direction, e.to_direction) for e in reversals(events)] == [
+        (Direction.FORWARD, Direction.BACKWARD)
+    ]
+    contract.check_all(lambda: detector_for(session), session.samples, max_examples=12)
+
+
 def test_contract_foot_with_a_short_packet_loss() -> None:
     session = ride(steady(85.0, 20.0), placement=Placement.FOOT, seed=12)
     keep = np.ones(len(session.samples), dtype=bool)
