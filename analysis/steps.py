@@ -415,8 +415,19 @@ class StepDetector:
     # ------------------------------------------------------------------ signals
 
     def _restart(self, events: list[Event], now_t: float) -> None:
-        """Start of stream or a gap: close what was open, forget filter state."""
-        if self._last_t is not None:
+        """Start of stream or a gap: close what was open, forget filter state.
+
+        A trunk bout outlives a gap shorter than a step (lost packets while walking on): the
+        walk goes on, the steps lost in the gap stay lost, and the filters and history start
+        afresh after it.
+        """
+        keep = (
+            not self._leg
+            and self._bout is not None
+            and self._last_t is not None
+            and now_t - self._bout.last_peak_t <= self.params.max_step_s
+        )
+        if self._last_t is not None and not keep:
             self._close_bout(events, now_t)
         self._gravity.reset()
         self._band.reset()
@@ -432,7 +443,8 @@ class StepDetector:
         self._last_inferred_t = None
         self._first_swing_deg = None
         self._last_swing = None
-        self._recent = []
+        if not keep:
+            self._recent = []
 
     def _signals(self, seg: Samples) -> FloatArray:
         acc = seg.acc_g

@@ -279,6 +279,23 @@ def test_thirty_degrees_of_undeclared_tilt(walks: list[Walk], angles: tuple[floa
 
 
 @needs_real
+def test_a_short_gap_does_not_end_a_walk(walks: list[Walk]) -> None:
+    """0.15 s of lost packets mid-walk: one bout still, the steps around it still counted."""
+    walk = walks[2]  # 5-2: straight walking from 6 to 14 s
+    s = walk.samples
+    keep = (s.time_s < 10.1) | (s.time_s >= 10.25)
+    cut = Samples(time_s=s.time_s[keep], acc_g=s.acc_g[keep], gyro_dps=None)
+    events = detect_steps(cut, walk.info)
+    bouts = [e for e in events if isinstance(e, WalkBoutEvent)]
+    walked = [b for b in bouts if b.start_t < 10.0 < b.end_t]
+    assert len(walked) == 1, bouts
+    steps = [e for e in steps_of(events) if 8.0 <= e.t <= 13.0]
+    truth = [t for t in walk.steps_t if 8.0 <= t <= 13.0]
+    assert match([e.t for e in steps], truth) >= len(truth) - 1, (steps, truth)
+    assert all(e.direction is Direction.FORWARD for e in steps)
+
+
+@needs_real
 def test_walk_bouts_carry_cadence_and_regularity(walks: list[Walk]) -> None:
     for walk in walks:
         events = detect_steps(walk.samples, walk.info)
@@ -514,7 +531,7 @@ def test_shank_pedalling_is_not_walking() -> None:
 SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
 
 
-#: Measured on the simulated walks (retrosense evaluate, 22 Nov): chest 0.979-1.0, waist 1.0,
+#: Measured on the simulated walks (retrosense evaluate, 22 Nov): chest 0.991-1.0, waist 1.0,
 #: shank with gyroscope 0.971-0.986, without 0.955, mixed chest 1.0. What keeps some below
 #: the issue's 0.98: steps lost in the simulated lost-packet gaps (state resets, nothing is
 #: interpolated) and, at the shank, the first and last contacts of a bout (the other leg's
@@ -522,8 +539,8 @@ SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
 @pytest.mark.parametrize(
     ("name", "min_f1"),
     [
-        ("walk_chest_100hz", 0.97),
-        ("walk_chest_200hz", 0.98),
+        ("walk_chest_100hz", 0.99),
+        ("walk_chest_200hz", 0.99),
         ("walk_chest_25hz", 0.99),
         ("walk_waist_100hz_gyro", 0.99),
         ("walk_shank_100hz_gyro", 0.98),
