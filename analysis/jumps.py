@@ -104,8 +104,11 @@ class JumpParams:
         and above, takeoff moves later to where the drop's steepest fall, extended forward,
         meets the flight's level, and the landing to where the impact's steepest rise,
         extended back, leaves it (a slow drift up before the impact is the trunk's
-        rotation, not contact). On the leg, takeoff is the middle of the steepest fall
-        itself: after it the leg moves in the air (the ankle's plantar flexion).
+        rotation, not contact). On the leg (at any rate) takeoff and landing are both put
+        half-way through their transitions, between the flight's level and the push's
+        plateau or the impact's peak: both edges are abrupt there and the sensor's filter
+        delays them alike; the momentum checks keep this rule's takeoff, later by the
+        filter's spread, as the push's end.
     abrupt_rise_g
         When the first sample after the flight is more than this above the flight level, the
         impact began somewhere in the sample interval before it: landing is put at no earlier
@@ -271,6 +274,9 @@ class _Candidate(NamedTuple):
     # Where the impact's rise first left the flight's level: the physics checks count from
     # here (on the trunk the landing itself).
     onset_t: float = math.nan
+    # Where the push ends for the impulse check (on the trunk the takeoff itself; on the leg
+    # the level rule's, later than the mid-transition takeoff reported).
+    push_end_t: float = math.nan
 
 
 class JumpDetector:
@@ -527,11 +533,14 @@ class JumpDetector:
                 i = lo + int(above[-1])
                 takeoff_t = _crossing(t[i], t[i + 1], mag[i], mag[i + 1], mid)
         resolved = self.info.sample_rate_hz >= _TANGENT_MIN_RATE_HZ
-        if resolved and self.info.placement.is_leg:
-            # On the leg the contact's end is the steepest fall itself: what follows is the
-            # leg moving in the air (the ankle's plantar flexion, the knee's tuck), whose
-            # acceleration fades smoothly and keeps |a| up for tens of milliseconds.
-            # The drop is the falling stretch that leads into the run (not an impact before).
+        push_end_t = takeoff_t
+        if self.info.placement.is_leg:
+            # On the leg the push ends abruptly at toe-off, and so does the rise of the
+            # impact: the sensor's low-pass filter spreads and delays both alike, so both
+            # are measured half-way through (see ``_refine_leg_landing``); what follows the
+            # drop is the leg moving in the air (the ankle's plantar flexion), which keeps
+            # |a| up for tens of milliseconds. The drop is the falling stretch that leads
+            # into the run (not an impact before).
             # A wobble of the leg on the way down (a rise of less than the leg's noise in
             # flight, ``leg_wobble_g``) does not end it.
             stop = max(s - round(0.1 * self.info.sample_rate_hz), 1)
@@ -560,7 +569,7 @@ class JumpDetector:
         if resolved:
             landing_t = max(landing_t, _impact_onset(t, mag, j1, e, landing_level))
         refine_from = -1
-        if resolved and self.info.placement.is_leg:
+        if self.info.placement.is_leg:
             # Measured like the takeoff, at the middle of the rise (once the samples after
             # the run have arrived, see ``_refine_leg_landing``).
             refine_from = self._run_start + (j1 - s)
@@ -576,6 +585,7 @@ class JumpDetector:
                 self._run_ground_t,
                 refine_from,
                 landing_t,
+                push_end_t if self.info.placement.is_leg else takeoff_t,
             )
         )
 
@@ -644,9 +654,9 @@ class JumpDetector:
         l0 = int(np.searchsorted(t, c.landing_t, side="left"))
         l1 = int(np.searchsorted(t, c.landing_t + p.landing_window_s, side="right"))
         # The push window covers the ground phase only: not the flight of a previous jump.
-        push_start = max(c.takeoff_t - p.push_window_s, c.ground_t)
+        push_start = max(c.push_end_t - p.push_window_s, c.ground_t)
         p0 = int(np.searchsorted(t, push_start, side="left"))
-        p1 = int(np.searchsorted(t, c.takeoff_t, side="right"))
+        p1 = int(np.searchsorted(t, c.push_end_t, side="right"))
         if l1 - l0 < 2 or p1 - p0 < 2:
             return None
         land = mag[l0:l1]
@@ -812,8 +822,10 @@ class JumpDetector:
             return Direction.UNKNOWN, 0.0
         forward = (rotation_to_vertical(gravity)[0] @ acc.T)[0]
         tt = t[r0:r1]
-        # The push is on the ground: after a rebound the window starts at the contact.
-        push_start = max(c.takeoff_t - w_push, c.ground_t)
+        # The push is on the ground: after a rebound the window starts at the contact. It
+        # ends where the ground's force does (on the leg after the mid-transition takeoff).
+        push_end = c.push_end_t
+        push_start = max(push_end - w_push, c.ground_t)
         if push_start > c.ground_t:
             # The window does not reach back to the contact's start, where the previous
             # jump was stopped: that stop is not in it.
@@ -823,17 +835,15 @@ class JumpDetector:
             # previous jump's speed is only as good as its lean leak, so instead of adding
             # it back, the push is taken from the contact's second half, after the stop:
             # the impact comes first, the push at the end.
-            push_start = 0.5 * (c.ground_t + c.takeoff_t)
+            push_start = 0.5 * (c.ground_t + push_end)
             prior_m_s = 0.0
-        i_push = _window_integral(tt, forward, push_start, c.takeoff_t)
+        i_push = _window_integral(tt, forward, push_start, push_end)
         i_land = _window_integral(tt, forward, c.landing_t, c.landing_t + w_land)
         if rel_m_s is not None:
             # What the shank's pivoting about the ankle adds to each window (see
             # ``leg_sensor_height_m``): the band's relative speed at its end minus its start.
             rel_f = (rotation_to_vertical(gravity)[0] @ rel_m_s.T)[0]
-            edges = np.interp(
-                [push_start, c.takeoff_t, c.landing_t, c.landing_t + w_land], tt, rel_f
-            )
+            edges = np.interp([push_start, push_end, c.landing_t, c.landing_t + w_land], tt, rel_f)
             i_push -= float(edges[1] - edges[0]) / G0
             i_land -= float(edges[3] - edges[2]) / G0
         # I_push = (v - prior)/g and I_land = -v/g: v = (g·(I_push - I_land) + prior)/2. The
