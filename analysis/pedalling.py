@@ -347,6 +347,32 @@ class _UpCrossings:
         return out
 
 
+def _confirmed_up_crossings(t: FloatArray, v: FloatArray, hyst: float) -> list[float]:
+    """Upward zero crossings of ``v`` confirmed as ``_UpCrossings`` confirms them (armed by a
+    fall below ``-hyst``, confirmed by the next rise above ``+hyst``), within one window."""
+    above = v > hyst
+    below = v < -hyst
+    above_start = np.flatnonzero(above[1:] & ~above[:-1]) + 1
+    below_start = np.flatnonzero(below[1:] & ~below[:-1]) + 1
+    if not (above_start.size and below_start.size):
+        return []
+    up = np.flatnonzero((v[:-1] < 0.0) & (v[1:] >= 0.0))
+    out: list[float] = []
+    armed_from = int(below_start[0])
+    for a in above_start.tolist():
+        if a < armed_from:
+            continue
+        k = int(np.searchsorted(up, a - 1, side="right")) - 1  # last crossing into <= a
+        if k >= 0 and up[k] >= armed_from - 1:
+            i = int(up[k])
+            out.append(float(t[i] + (t[i + 1] - t[i]) * (-v[i] / (v[i + 1] - v[i]))))
+        nxt = int(np.searchsorted(below_start, a, side="right"))
+        if nxt >= below_start.size:
+            break
+        armed_from = int(below_start[nxt])
+    return out
+
+
 @dataclass
 class _Cycle:
     """One cycle of the counting signal, between two confirmed upward zero crossings."""
@@ -425,15 +451,13 @@ class PedallingDetector:
         self._max_step_s = GapSplitter(fs, max(1.5, params.max_bridged_gap_s * fs)).max_step_s
         self._last_time: float | None = None
         max_period_s = 60.0 / params.min_cadence_rpm
-        # Columns: time, horizontal (x), |f| band-passed, |f| raw, crank-rate power of |f|.
+        # Columns: time, horizontal (x), |f| band-passed, |f| raw, crank-rate power of |f|;
+        # with a gyroscope also the raw pitch rate (°/s).
         ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
-        self._ring = _History(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 5)
+        self._ring = _History(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 6 if self._gyro else 5)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._odd_seen: deque[float] = deque(maxlen=_ODD_MEMORY)
         self._zc = _UpCrossings()
-        self._rate_zc = _UpCrossings()
-        # (crossing time, confirming sample time) of the pitch rate's upward zero crossings.
-        self._rate_marks: deque[tuple[float, float]] = deque(maxlen=64)
         self._reset_signal_state()
         self._last_t: float | None = None
         # Segment and bout state (kept across gaps; they end by time).
@@ -528,8 +552,6 @@ class PedallingDetector:
         self._pitch.reset()
         self._ring.clear()
         self._zc.reset()
-        self._rate_zc.reset()
-        self._rate_marks.clear()
         self._last_rate_mark: float | None = None
         self._last_boundary: float | None = None
         self._boundary_before: float | None = None
@@ -547,14 +569,16 @@ class PedallingDetector:
         if self._gyro and block.gyro_dps is not None:
             rate_dps = block.gyro_dps[:, 1]
             pitch = self._pitch.process(np.deg2rad(rate_dps))
-            self._rate_marks.extend(self._rate_zc.update(t, rate_dps, _RATE_HYSTERESIS_DPS))
             horiz = np.cos(pitch) * acc[:, 0] + np.sin(pitch) * acc[:, 2]
         else:
             horiz = acc[:, 0]
         filt = self._band.process(np.column_stack((horiz, norm)))
         v = filt[:, 1]
         env = self._env.process(v * v)
-        self._ring.extend(t, filt[:, 0], v, norm, env)
+        if self._gyro and block.gyro_dps is not None:
+            self._ring.extend(t, filt[:, 0], v, norm, env, block.gyro_dps[:, 1])
+        else:
+            self._ring.extend(t, filt[:, 0], v, norm, env)
         hyst = np.maximum(
             self.params.hysteresis_fraction * np.sqrt(2.0 * np.maximum(env, 0.0)),
             0.5 * self.params.min_amplitude_g,
@@ -666,11 +690,18 @@ class PedallingDetector:
         delay), while the |f| cycle's zero crossings move with the band-pass's transients when
         the cadence changes (spin-ups, slow-downs). Used when the two periods agree.
         """
-        marks = [zc for zc, confirmed in self._rate_marks if confirmed <= cycle.detected_at]
+        period = 60.0 / cycle.cadence_rpm
+        # Two crossings, the later within 1.1 periods of the cycle's end, the earlier up to
+        # _PITCH_PERIOD_RATIO periods before it, and the arming swing before that.
+        sel = self._ring.between(
+            cycle.true_end_t - (2.6 + _PITCH_PERIOD_RATIO) * period, cycle.detected_at + 1e-9
+        )
+        if sel.shape[0] < 8 or sel.shape[1] < 6:
+            return
+        marks = _confirmed_up_crossings(sel[:, 0], sel[:, 5], _RATE_HYSTERESIS_DPS)
         if len(marks) < 2 or marks[-1] == self._last_rate_mark:
             return
         g1, g2 = marks[-2], marks[-1]
-        period = 60.0 / cycle.cadence_rpm
         end = g2
         ratio = (g2 - g1) / period
         # The latest pitch revolution, if it ended within this cycle (any crank angle is as
