@@ -124,6 +124,11 @@ class StepParams:
         bout starts: starting to walk changes it by up to 13° on the real lower-back walks
         (played either way) and the simulated walks; squats and sitting down by 32-37° in the
         simulated look-alikes.
+    max_turn_dps
+        With a trunk gyroscope: fastest mean turning rate (about the vertical, over the stride
+        ending at a step) at which the step's own loop sense is trusted; faster, it keeps the
+        bout's direction or says unknown. 30 °/s is a curve of 2.3 m radius at 1.2 m/s;
+        straight walking nets about 0 over a stride, a U-turn 90-120 °/s.
     """
 
     band_low_hz: float = 0.5
@@ -150,6 +155,7 @@ class StepParams:
     regularity_window_s: float = 10.0
     min_bout_steps: int = 3
     max_lean_change_deg: float = 20.0
+    max_turn_dps: float = 30.0
 
     def __post_init__(self) -> None:
         checks: list[tuple[str, float, float, float]] = [
@@ -177,6 +183,7 @@ class StepParams:
             ("regularity_window_s", self.regularity_window_s, 2.0, 60.0),
             ("min_bout_steps", self.min_bout_steps, 1, 1000),
             ("max_lean_change_deg", self.max_lean_change_deg, 1.0, 90.0),
+            ("max_turn_dps", self.max_turn_dps, 1.0, 1000.0),
         ]
         for name, value, lo, hi in checks:
             if not (lo <= value <= hi):
@@ -241,7 +248,7 @@ _LEAN_WARMUP_S = 1.0
 
 # Columns of the history array every mode keeps: time, then the mode's signals.
 _T = 0
-_WIDTH = 8
+_WIDTH = 9
 
 
 def _median(values: list[float]) -> float:
@@ -306,6 +313,7 @@ class StepDetector:
         placement = info.placement.canonical
         self._leg = placement in (Placement.SHANK, Placement.FOOT, Placement.THIGH)
         self._gyro = self._leg and info.has_gyro
+        self._trunk_gyro = not self._leg and info.has_gyro
         self._wrist = placement is Placement.WRIST
         self._foot = placement is Placement.FOOT
         self._gaps = GapSplitter(fs)
@@ -467,11 +475,20 @@ class StepDetector:
                 rows[:, 5:] = 0.0
             rows[:, 2] = mag
             return rows
-        forward, up = level_forward_up(acc, self._gravity.process(acc))
+        gravity = self._gravity.process(acc)
+        forward, up = level_forward_up(acc, gravity)
         rows[:, 1:3] = self._wide.process(np.column_stack((forward, up)))
         rows[:, 3] = self._band.process(up[:, None])[:, 0]
         rows[:, 4] = mag
         rows[:, 5:8] = acc
+        if self._trunk_gyro and seg.gyro_dps is not None:
+            # Turning rate about the vertical (gravity's direction).
+            norm = np.sqrt(np.einsum("ij,ij->i", gravity, gravity))
+            rows[:, 8] = np.einsum("ij,ij->i", seg.gyro_dps, gravity) / np.where(
+                norm > 0, norm, 1.0
+            )
+        else:
+            rows[:, 8] = 0.0
         return rows
 
     # ------------------------------------------------------------------ trunk and wrist
@@ -650,7 +667,12 @@ class StepDetector:
             rotation = sagittal_rotation(hist[a:b, 1], hist[a:b, 2])
             direction = Direction.FORWARD if rotation >= 0.0 else Direction.BACKWARD
             confidence = abs(rotation)
-            if confidence < _WEAK_ROTATION:
+            # A trunk gyroscope shows turns: walking a curve or turning on the spot, the
+            # centripetal acceleration and the yaw of the trunk under the band mix into the
+            # fore-aft axis and the loop's sense says little (IPOL U-turns; the mobgap
+            # lower-back daily-living trial, where turning steps came out backward).
+            turning = b > a and abs(float(hist[a:b, 8].mean())) > self.params.max_turn_dps
+            if confidence < _WEAK_ROTATION or turning:
                 # A loop with hardly any sense (turning on the spot, the step that closes a
                 # walk, shuffling) keeps the bout's direction so far: a walker does not switch
                 # between forward and backward within a bout without stopping. Without a

@@ -240,7 +240,10 @@ def test_real_lowback_walks_steps_direction_latency(walks: list[Walk]) -> None:
     # shuffle with no loop sense says unknown, and those stay few.
     assert everything.forward >= 0.98 * everything.committed, everything
     assert within.forward == within.detected, within
-    assert everything.committed >= 0.98 * everything.detected, everything
+    # With the band's gyroscope the steps of a fast turn (U-turn, > 30 °/s) keep the bout's
+    # direction or say unknown: 5 of 108, none called backward.
+    assert everything.committed >= 0.95 * everything.detected, everything
+    assert everything.backward == 0, everything
     assert within.latency_p95_s <= 0.6, within.latency_p95_s
 
 
@@ -269,13 +272,13 @@ def test_thirty_degrees_of_undeclared_tilt(walks: list[Walk], angles: tuple[floa
         rev = time_reversed(tilted)
         backward.add(steps_of(detect_steps(rev.samples, rev.info)), in_bout(rev))
     assert forward.f1 >= 0.94, forward
-    # Measured: 99-100 % right for 30° roll or pitch; for 30° yaw 99.0 % forward and 97.98 %
-    # (97 of 99) backward, just under the 98 % target (a U-turn step and a bout's first step
-    # go wrong: the trunk turns under the band).
+    # Measured, of the steps given a direction: 99-100 % right for 30° roll or pitch; for 30°
+    # yaw 101 of 102 forward and 97 of 97 backward. The U-turn steps (and, under yaw, a few
+    # more) say unknown: the trunk gyroscope shows the turn.
     assert forward.forward >= 0.98 * forward.committed, forward
     assert backward.backward >= 0.97 * backward.committed, backward
-    assert forward.committed >= 0.98 * forward.detected, forward
-    assert backward.committed >= 0.95 * backward.detected, backward
+    assert forward.committed >= 0.94 * forward.detected, forward  # 30° yaw: 102 of 108
+    assert backward.committed >= 0.93 * backward.detected, backward  # 30° yaw: 97 of 104
 
 
 @needs_real
