@@ -2,10 +2,10 @@
 
 One detector, ``StepDetector``, with a method per placement:
 
-- **chest, waist** (accelerometer; a gyroscope adds nothing here): steps are peaks of the
+- **chest, waist** (accelerometer; a gyroscope only flags turns): steps are peaks of the
   levelled, band-passed vertical acceleration; direction is the rotation sense of the
   sagittal-plane acceleration loop over the stride ending at the step
-  (``analysis.gait.sagittal_rotation``).
+  (``analysis.gait.sagittal_rotation``), not trusted while the trunk turns fast.
 - **shank/ankle, foot, with gyroscope**: each swing is a peak of the sagittal angular rate;
   its sign is the direction (forward swing turns the segment's lower end forward, a negative
   rate about the body's left axis), the contact is where the swing rotation ends.
@@ -21,8 +21,9 @@ A leg sensor sees one leg: the other leg's contact is emitted half a stride afte
 contact (``inferred=True``), when the stream reaches that time; the first from the swing time.
 
 Known limits (README): standing on the pedals bobs the trunk much like backward walking and
-is told apart by a thin margin; a shank gyroscope can take a pedal reversal for a swing; the
-step that closes a walk is counted.
+is told apart by a thin margin; walking mixed with bending is taken for squats; the trunk's
+direction in curved walking without a gyroscope is unreliable; the step that closes a walk is
+counted.
 """
 
 from __future__ import annotations
