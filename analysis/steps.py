@@ -215,6 +215,11 @@ _INCLINE_CUTOFF_HZ = 3.0
 #: simulated shanks turn 0.17-0.45 rad (10-26°) between a quarter and half a stride.
 _MIN_INCLINE_CHANGE_RAD = 0.05
 
+#: Shortest spell below ``freefall_g`` that a leg sensor takes for a flight (a jump): even a
+#: 3 cm hop flies 0.16 s (0.17-0.54 s at the simulated shank), while a foot's swing dips
+#: below 0.4 g for one or two samples (real IPOL feet: at most 0.02 s).
+_MIN_FLIGHT_S = 0.05
+
 #: A bout's first swing at least this fraction of the second counts as a full swing: the
 #: other leg stepped first. Starting from standing, the first swing is a half step (feet side
 #: by side to one ahead; Jian et al. 1993, "Trajectory of the body COG and COP during
@@ -365,6 +370,11 @@ class StepDetector:
         self._lookahead_s = lookahead_s
         self._ahead = max(1, round(lookahead_s * fs))
         self._guard = max(0, round(params.jump_guard_s * fs))
+        # A leg's own swing can cancel gravity for an instant: with a gyroscope (which tells
+        # pedalling by its rotation) a flight must last; without one, any dip vetoes: a
+        # pedalling leg dips below it too (0.26 g at the simulated shank), and that veto is
+        # part of what keeps pedalling out.
+        self._flight = max(1, round(_MIN_FLIGHT_S * fs)) if self._gyro else 1
         keep_s = params.regularity_window_s + params.max_step_s + params.lookahead_s + 2.0
         self._keep = max(round(keep_s * fs), self._back + self._ahead + self._guard + 2)
         # History columns: t, forward and vertical (wide band, for direction), vertical (step
@@ -709,7 +719,10 @@ class StepDetector:
             if mag[i] < (sign * u[i + 1 : i + self._ahead + 1]).max():
                 continue
             confirm = i + self._ahead
-            if hist[max(0, i - self._guard) : confirm + 1, 2].min() < p.freefall_g:
+            falling = hist[max(0, i - self._guard) : confirm + 1, 2] < p.freefall_g
+            if falling.any() and (
+                np.convolve(falling, np.ones(self._flight), "valid").max() >= self._flight
+            ):
                 continue  # a flight phase nearby: a jump, not a step
             if self._gyro:
                 # The swing rotation ends at contact: the first zero crossing after the peak.

@@ -453,7 +453,7 @@ IPOL_TRIALS = ("1-1", "2-1", "5-2")
 def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
     """Both legs' contacts from one foot sensor, forward walks with a U-turn.
 
-    Measured: pooled F1 0.836 (0.73 in an earlier version), about 96 % of steps called forward.
+    Measured: pooled F1 0.873 (0.73 in an earlier version), about 96 % of steps called forward.
     Below the trunk's figures: the push-off turns the foot faster than the swing, and turns
     at the U-turn are missed. The issue's F1 target names chest, waist and shank, not foot.
     """
@@ -465,7 +465,7 @@ def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
             steps = steps_of(detect_steps(samples, info))
             score.add(steps, sorted(own + other))
             own_inferred.extend(bool(s.inferred) for s in steps)
-    assert score.f1 >= 0.83, score
+    assert score.f1 >= 0.86, score
     assert score.forward >= 0.93 * score.detected, score
     # Both legs: about as many inferred contacts as own ones.
     assert 0.3 <= np.mean(own_inferred) <= 0.7
