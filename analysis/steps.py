@@ -203,9 +203,6 @@ class StepParams:
 #: Look-ahead for a foot with gyroscope: long enough to see it come to rest after contact.
 _FOOT_LOOKAHEAD_S = 0.6
 
-#: Look-ahead after an accelerometer-only leg's swing hump (at most ``lookahead_s``).
-_LEG_ACC_LOOKAHEAD_S = 0.3
-
 #: Low-pass corner of the shank's inclination (the angle of gravity in the forward-up plane)
 #: in stance: keeps the slow turn over the planted foot, drops contact transients and most of
 #: the swing. Directions held from 2 to 6 Hz on the simulated shanks; at 1.5 Hz the filter's
@@ -362,11 +359,6 @@ class StepDetector:
         if self._foot and self._gyro:
             # A foot's rest after contact comes up to 0.6 s after the swing peak.
             lookahead_s = max(lookahead_s, _FOOT_LOOKAHEAD_S)
-        if self._leg and not self._gyro:
-            # The contact is the shock, found before the hump's peak: a shorter wait after
-            # the peak keeps the latency of the first stride's inferred contact (half a stride
-            # behind the second own contact) within the published 0.6 s.
-            lookahead_s = min(lookahead_s, _LEG_ACC_LOOKAHEAD_S)
         self._lookahead_s = lookahead_s
         self._ahead = max(1, round(lookahead_s * fs))
         self._guard = max(0, round(params.jump_guard_s * fs))

@@ -473,7 +473,7 @@ def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
 
 @needs_real
 def test_foot_without_gyroscope_counts_and_leaves_direction_unknown() -> None:
-    """Measured: F1 0.766 pooled over the six IPOL feet (0.59 while the contact was put where
+    """Measured: F1 0.777 pooled over the six IPOL feet (0.59 while the contact was put where
     the swing hump ends rather than at the heel-strike transient)."""
     score = Score()
     for trial in IPOL_TRIALS:
@@ -485,6 +485,35 @@ def test_foot_without_gyroscope_counts_and_leaves_direction_unknown() -> None:
     steps = steps_of(detect_steps(samples, info))
     assert all(s.direction is Direction.UNKNOWN for s in steps)
     check_all(lambda: StepDetector(StepParams(), info), samples.slice(300, 1500), max_examples=5)
+
+
+GAITMAP = REAL / "gaitmap-foot"
+
+
+@pytest.mark.skipif(not GAITMAP.exists(), reason="shared real recordings are absent")
+@pytest.mark.parametrize(("gyro", "min_f1"), [(True, 0.89), (False, 0.85)])
+def test_real_gaitmap_feet_reach_the_measured_level(gyro: bool, min_f1: float) -> None:
+    """An independent real set: gaitmap's example 2 x 20 m walk, both feet at 204.8 Hz, read
+    in its sensor frame (z up, the gyroscope's y the sagittal axis), scored against its
+    initial contacts of both feet. Measured: F1 0.905 with gyroscope, 0.866 without (at the
+    start of this revision 0.911 and 0.848). Direction is not asserted: the frame's forward
+    sign is not documented in the sample."""
+    raw = np.loadtxt(GAITMAP / "imu_sample.csv", delimiter=",", skiprows=2)
+    fs = 204.8
+    with (GAITMAP / "stride_events_sample.csv").open() as f:
+        rows = [line.split(",") for line in f.read().splitlines()[1:]]
+    truth = sorted(float(r[4]) / fs for r in rows)
+    score = Score()
+    for first in (1, 2):  # left, right: columns alternate
+        cols = list(range(first, 13, 2))
+        samples = Samples(
+            time_s=np.arange(raw.shape[0]) / fs,
+            acc_g=raw[:, cols[:3]] / 9.81,
+            gyro_dps=raw[:, cols[3:]] if gyro else None,
+        )
+        info = StreamInfo(fs, Placement.FOOT, has_gyro=gyro)
+        score.add(steps_of(detect_steps(samples, info)), truth)
+    assert score.f1 >= min_f1, score
 
 
 def shank_gyro(direction: int, seconds: float, fs: float, pedalling: bool = False) -> Samples:
