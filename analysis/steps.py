@@ -12,9 +12,9 @@ One detector, ``StepDetector``, with a method per placement:
 - **shank/ankle, foot, accelerometer only**: each swing is a hump of dynamic acceleration
   with a contact shock (a transient that survives an 8 Hz high-pass; pedalling turns the leg
   smoothly and has none), the contact is the shock; direction, on the shank only, from the
-  tibia's turn over the planted foot in mid-stance (gravity's share on the forward axis
-  falls walking forward, rises walking backward; ``_stance_direction``), ``unknown`` at a
-  bout's first contact and on the foot, which lies flat through mid-stance.
+  tibia's turn over the planted foot in mid-stance (the angle of gravity in the forward-up
+  plane falls walking forward, rises walking backward; ``_stance_direction``), ``unknown``
+  at a bout's first contact and on the foot, which lies flat through mid-stance.
 - **wrist**: steps counted like the trunk's, direction ``unknown``.
 
 A leg sensor sees one leg: the other leg's contact is emitted half a stride after each own
@@ -98,8 +98,9 @@ class StepParams:
     transient_hz
         Corner of the high-pass that keeps a contact's shock and drops the smooth movement
         of the leg: heel strike loads the leg within 10-30 ms, its shock holds most of its
-        energy above 10 Hz (Lafortune 1991; Whittle 1999), while a pedal stroke turns the
-        leg at 1-2 Hz and its harmonics.
+        energy above 10 Hz (M. A. Lafortune, J. Biomech. 24:877-886, 1991; M. W. Whittle,
+        Gait Posture 10:264-275, 1999), while a pedal stroke turns the leg at 1-2 Hz and its
+        harmonics.
     min_transient_g
         Without a gyroscope, a swing counts only if the contact after it carries a
         transient of at least this size (norm of the high-passed acceleration): 0.06-6.7 g at
@@ -371,7 +372,8 @@ class StepDetector:
         self._keep = max(round(keep_s * fs), self._back + self._ahead + self._guard + 2)
         # History columns: t, forward and vertical (wide band, for direction), vertical (step
         # band), |a| raw, raw acceleration (3, for the lean at bout starts);
-        # legs: t, swing signal (dps or g), |a| raw, contact transient (no gyroscope), unused.
+        # legs: t, swing signal (dps or g), |a| raw, then without gyroscope the contact
+        # transient and the inclination; trunk also: turning rate (with gyroscope).
         self._hist: FloatArray = np.empty((0, _WIDTH))
         self._unexamined = 0
         # A held first peak of a trunk bout: (peak_t, contact_t, confirmed at t).
@@ -470,7 +472,7 @@ class StepDetector:
                 rows[:, 3:] = 0.0
             else:
                 rows[:, 1] = self._leg_lp.process(np.abs(mag - 1.0)[:, None])[:, 0]
-                # The forward axis' share of gravity, for the direction in stance (shank).
+                # The angle of gravity in the forward-up plane, for the direction in stance.
                 slow = self._incline.process(acc[:, 0::2])
                 rows[:, 4] = np.arctan2(slow[:, 0], slow[:, 1])
                 high = self._transient.process(acc)
