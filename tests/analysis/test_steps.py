@@ -613,8 +613,8 @@ def test_shank_without_gyroscope_tells_direction_under_tilt(
     name: str, angles: tuple[float, float, float]
 ) -> None:
     """The tibia's turn over the planted foot in stance, seen in gravity alone (the gyro
-    fixture is read without its gyroscope): measured 100 % right (168 steps) over the three
-    simulated shank walks, 7-9 % unknown (first contacts), the same under each 30° turn of
+    fixture is read without its gyroscope): measured 100 % right (172 steps) over the three
+    simulated shank walks, 4-9 % unknown (first contacts), the same under each 30° turn of
     the band and for low-pass corners from 2 to 6 Hz. No real shank recording was at hand."""
     path = SIM / f"{name}.csv"
     if not path.exists():
