@@ -528,8 +528,9 @@ class StepDetector:
         The first peak of a bout is only a step if another follows within ``max_step_s``:
         rather than wait for that peak's own look-ahead, the held step is emitted at the first
         sample (not before the first peak's confirmation) where the vertical acceleration,
-        having fallen below ``min_peak_g`` after the first peak, rises to it again, provided
-        the trunk kept its lean. ``upto`` is the last sample index examined now.
+        having fallen below ``min_peak_in_bout_g`` after the first peak, rises to it again at
+        least ``min_step_s`` after the first pulse rose, provided the trunk kept its lean.
+        ``upto`` is the last sample index examined now.
         """
         pending = self._pending
         if pending is None or self._bout is not None:
@@ -541,21 +542,23 @@ class StepDetector:
         i1 = int(np.searchsorted(t, peak_t))
         reach = round((p.max_step_s + 2.0 * self._lookahead_s) * self._fs)
         upto = min(upto, i1 + reach)
-        # The second step may be as weak as any step within a bout (the shuffles and short
-        # steps that end a real walk reach 0.03-0.06 g at the lower back); the first alone
-        # must be a walking step's. The wrist, which has no lean or fore-aft check and swings
-        # with squats, asks a full-strength second peak.
-        second_g = p.min_peak_g if self._wrist else p.min_peak_in_bout_g
-        below = np.flatnonzero(v[i1 : upto + 1] < second_g)
-        if below.size == 0:
-            return
-        d = i1 + int(below[0])
-        above = np.flatnonzero(v[d : upto + 1] >= second_g)
-        if above.size == 0:
-            if t[upto] - peak_t > p.max_step_s:
+        # A weak second step starts the bout only once it is a step itself
+        # (``_trunk_candidate``); here the second pulse is a full one.
+        second_g = p.min_peak_g
+        # The first pulse's rise, and the rises after its peak that come a step later (no
+        # step is shorter than ``min_step_s``: a wobble within the first step is not one).
+        back = max(0, i1 - reach)
+        rises = np.flatnonzero(v[back:i1] < second_g)
+        rise0_t = float(t[back + int(rises[-1]) + 1]) if rises.size else peak_t
+        high = v[i1 : upto + 1] >= second_g
+        ups = i1 + 1 + np.flatnonzero(high[1:] & ~high[:-1])
+        ups = ups[t[ups] - rise0_t >= p.min_step_s]
+        if ups.size == 0:
+            # Kept until a weak second peak up to ``max_step_s`` later has been examined.
+            if t[upto] - peak_t > p.max_step_s + self._lookahead_s:
                 self._pending = None
             return
-        r = d + int(above[0])
+        r = int(ups[0])
         if t[r] - peak_t > p.max_step_s:
             self._pending = None
             return
@@ -572,9 +575,7 @@ class StepDetector:
         # Step time from rise to rise (the first pulse's rise to the second's): the stride
         # window for the first step's direction then spans a whole stride, where leakage from
         # the side-to-side sway cancels.
-        back = max(0, i1 - reach)
-        rises = np.flatnonzero(v[back:i1] < second_g)
-        step_s = float(t[r] - t[back + int(rises[-1]) + 1]) if rises.size else now_t - peak_t
+        step_s = float(t[r]) - rise0_t if rises.size else now_t - peak_t
         self._settle_until(t, now_t, events)
         self._emit_trunk_step(
             hist, peak_t, contact_t, now_t, events, next_peak_t=now_t, interval_s=step_s
@@ -601,6 +602,36 @@ class StepDetector:
             ):
                 self._emit_trunk_step(hist, peak_t, contact_t, now_t, events)
             return
+        pending = self._pending
+        if (
+            bout is None
+            and pending is not None
+            and not self._wrist
+            and value >= p.min_peak_in_bout_g
+            and p.min_step_s <= peak_t - pending[0] <= p.max_step_s
+        ):
+            # The second step may be as weak as any step within a bout (the shuffles and the
+            # short steps that end a real walk reach 0.03-0.06 g at the lower back); once it is
+            # a step itself (a peak confirmed like any other), it starts the bout with the held
+            # first. The wrist, with no lean or fore-aft check and swinging with squats, waits
+            # for a full second pulse (``_try_start``).
+            first_t, first_contact_t, _ = pending
+            self._pending = None
+            since_t = first_t - p.max_step_s
+            if self._posture_steady(hist, since_t, now_t) and self._sways_fore_aft(
+                hist, since_t, now_t
+            ):
+                self._emit_trunk_step(
+                    hist,
+                    first_t,
+                    first_contact_t,
+                    now_t,
+                    events,
+                    next_peak_t=peak_t,
+                    interval_s=peak_t - first_t,
+                )
+                self._emit_trunk_step(hist, peak_t, contact_t, now_t, events)
+                return
         if value < p.min_peak_g:
             return
         self._pending = (peak_t, contact_t, now_t)

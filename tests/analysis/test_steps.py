@@ -382,6 +382,18 @@ def test_no_steps_at_a_real_countermovement_jump() -> None:
     assert not [s for s in steps if takeoff_t - 1.5 <= s.t <= landing_t + 1.5]
 
 
+@pytest.mark.skipif(not SACRUM_JUMP.exists(), reason="shared real recordings are absent")
+def test_no_lone_steps_while_moving_about() -> None:
+    """A bout needs a second step that is a step itself: the real sacrum recording's wobbles
+    (a 0.075 g pulse and a bump 0.3 s later) once gave lone steps."""
+    reader = RecordingReader(SACRUM_JUMP)
+    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    times = sorted(s.t for s in steps_of(detect_steps(samples, reader.stream_info())))
+    for k, t in enumerate(times):
+        neighbours = times[max(0, k - 1) : k] + times[k + 1 : k + 2]
+        assert any(abs(t - n) <= StepParams().max_step_s for n in neighbours), t
+
+
 # ----------------------------------------------------------------------------------------
 # Gait measures
 
