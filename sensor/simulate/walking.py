@@ -47,6 +47,15 @@ from sensor.simulate.motion import (
 from sensor.simulate.truth import Labels, Segment
 
 DOUBLE_SUPPORT_STEP = 0.24
+#: The closing step of a forward walk, as a fraction of a step time. To stop, the trailing
+#: foot is brought level with the leading one and lands with a contact while the body
+#: decelerates over that last step (Jian, Winter, Ishac and Gilchrist, Gait Posture 1
+#: (1993) 9-22). In the real lower-back walks (shared/data/real/as-recordings/ipol_*) the
+#: labelled closing contact comes 0.85-0.95 of a median step after the last full one, with
+#: hardly any trunk signal of its own (the trunk is nearly still by then).
+CLOSING_STEP = 0.85
+#: Mean walking speed factor: step length 0.65 m at ``amp`` 1 (about 1.2 m/s at 110 steps/min).
+STEP_LENGTH_M = 0.65
 
 #: Shank angle from vertical over the gait cycle (degrees, positive = ankle behind the knee),
 #: heel strike at 0; after Winter (2009). Toe-off near 62 %.
@@ -105,10 +114,26 @@ def _phase(t: FloatArray, events: FloatArray) -> tuple[NDArray[np.intp], FloatAr
 
 
 def _envelope(t: FloatArray, contacts: FloatArray, step_s: float) -> FloatArray:
-    """Gait initiation over the first step, termination over the last."""
+    """Gait initiation over the first step, termination over the last.
+
+    ``contacts`` ends with the closing contact (see ``CLOSING_STEP``): the body decelerates
+    from the last full heel strike on, through the closing step, and settles half a step
+    after the closing foot lands (Jian et al. 1993). On the real lower-back walks
+    (shared/data/real/as-recordings/ipol_*) the trunk's vertical pulse (0.5-3 Hz) of the
+    closing contact is 0.11-0.28 of the walk's median, that of the last full step 0.45-1.0;
+    this envelope gives about 0.2 and 0.9.
+    """
     rise = smoothstep((t - (contacts[0] - step_s)) / step_s)
-    fall = smoothstep((contacts[-1] + 0.6 * step_s - t) / (0.6 * step_s))
+    last, closing = contacts[-2], contacts[-1]
+    settled = closing + 0.5 * step_s
+    fall = smoothstep((settled - t) / (settled - last))
     out: FloatArray = rise * fall
+    return out
+
+
+def _envelope_rate(t: FloatArray, contacts: FloatArray, step_s: float) -> FloatArray:
+    """Time derivative of ``_envelope`` (1/s), numerically on the fine grid."""
+    out: FloatArray = np.gradient(_envelope(t, contacts, step_s), DT_S)
     return out
 
 
@@ -167,6 +192,11 @@ def _trunk_forward(
     ml = aml * np.sin(2 * np.pi * stride)
     wobble = gaussian_smooth(rng.standard_normal((t.size, 3)), 0.015) * 0.03 / 0.12
     acc = amp * env[:, None] * (np.stack([ap, ml, vert], axis=1) + wobble)
+    # The trunk's mean forward speed follows the envelope, so its mean acceleration is the
+    # speed times the envelope's rate: pushed forward over the first step, braked over the
+    # last (Jian et al. 1993). About +-0.2 g over a step at 1.2 m/s.
+    speed_mps = STEP_LENGTH_M * amp / step_s
+    acc[:, 0] += speed_mps * _envelope_rate(t, contacts, step_s) / 9.80665
     deg = np.radians(rot_scale) * env * amp
     pitch = 1.5 * deg * np.cos(2 * np.pi * phase)
     roll = 2.5 * deg * np.sin(2 * np.pi * stride)
@@ -186,7 +216,7 @@ def _leg_forward(
     shank = env * amp * _SHANK(psi % 1.0)
     thigh = env * amp * _THIGH(psi % 1.0)
     _, phase = _phase(t, contacts)
-    step_len_m = 0.65 * amp
+    step_len_m = STEP_LENGTH_M * amp
     speed = env * step_len_m / step_s
     hip_x = np.cumsum(speed) * DT_S
     hip_z = 0.9 - env * 0.022 * np.cos(2 * np.pi * (phase - 0.1))
@@ -276,19 +306,23 @@ def walk_bout(
     t = grid(n)
     step_s = 60.0 / cadence_spm
     contacts = _contacts(rng, duration_s, cadence_spm, cv)
+    # The forward walk ends with the closing contact (``CLOSING_STEP``); the kinematics see
+    # it as the last contact, the labels below decide whether it is one.
+    closing = contacts[-1] + CLOSING_STEP * step_s
+    kin_contacts = np.append(contacts, closing)
     # Placement-specific detail draws from its own generator, so that one seed is one
     # session whatever the placement (several bands on the same walk).
     detail = np.random.default_rng(int(rng.integers(2**63)))
     p = placement.canonical
     if p.is_trunk:
-        motion = _trunk_forward(detail, t, contacts, step_s, amp, chest=p is Placement.CHEST)
+        motion = _trunk_forward(detail, t, kin_contacts, step_s, amp, chest=p is Placement.CHEST)
     elif p is Placement.WRIST:
-        motion = _wrist_forward(detail, t, contacts, step_s, amp)
+        motion = _wrist_forward(detail, t, kin_contacts, step_s, amp)
     else:
         radius = {Placement.SHANK: 0.3, Placement.FOOT: 0.43, Placement.THIGH: 0.0}[p]
-        motion = _leg_forward(t, contacts, step_s, amp, radius)
+        motion = _leg_forward(t, kin_contacts, step_s, amp, radius)
     sides = np.array(["left", "right"] * (contacts.size // 2 + 1))[: contacts.size]
-    durations = np.diff(contacts, append=contacts[-1] + step_s)
+    durations = np.diff(kin_contacts)
     scale = rng.uniform(0.7, 1.3, contacts.size)
     if backward:
         motion = motion.reversed()
@@ -306,6 +340,14 @@ def walk_bout(
         # Backward contact = reversed forward toe-off of the trailing foot.
         contacts = duration_s - (contacts + DOUBLE_SUPPORT_STEP * durations)
         contacts, sides = contacts[::-1], sides[::-1]
+        # The forward closing contact, reversed, is the first foot lifting from standing
+        # (backward gait initiation): a toe-off, no contact, no label.
+    else:
+        # The forward walk's closing contact: the trailing foot lands level with the other
+        # one, slowly (the lowest gain of the range), and is labelled like the IPOL walks'.
+        contacts = kin_contacts
+        sides = np.append(sides, "left" if sides[-1] == "right" else "right")
+        scale = np.append(scale, 0.7)
     # The foot that toes off in forward time is the other one: in reverse it lands.
     if backward:
         sides = np.where(sides == "left", "right", "left")
