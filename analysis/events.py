@@ -132,6 +132,9 @@ class RevolutionEvent(Event):
     direction: Direction
     cadence_rpm: float
     confidence: float | None = None
+    #: True for a turn inferred within a short gap of lost packets (the crank turned on at
+    #: the same cadence and in the same sense on both sides; see analysis/pedalling.py).
+    inferred: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -137,6 +137,14 @@ _HARMONICS = 3
 #: noise moves a crossing by well under a millisecond: the raw rate is used, unfiltered.
 _RATE_HYSTERESIS_DPS = 10.0
 
+#: Lost packets are bridged (``_bridge``) only if the cycles either side of the gap took as
+#: long within this ratio (5 % is about the crank's own wobble from turn to turn; the
+#: dead-spot dips of Hull and Jorge 1985 are a few per cent within a turn and cancel over it)
+#: and the crossings either side are this close to a whole number of turns apart: with the
+#: cadence known to 5 %, a gap of under one turn adds < 0.1 turn of phase uncertainty.
+_BRIDGE_PERIOD_RATIO = 1.05
+_BRIDGE_PHASE_TOL = 0.2
+
 #: A pitch-rate revolution replaces the |f| cycle's timing only if their periods agree within
 #: this ratio (a second pitch extreme within a turn, e.g. strong ankling, would halve it).
 _PITCH_PERIOD_RATIO = 1.35
@@ -392,10 +400,26 @@ class _Cycle:
     #: extremes (a fixed crank angle each), which replace the |f| cycle's when they agree.
     pitch_end_t: float | None = None
     pitch_rpm: float | None = None
+    #: A turn inferred within a gap of lost packets (``_bridge``), not measured.
+    inferred: bool = False
 
     @property
     def true_end_t(self) -> float:
         return self.end_t - self.delay_s
+
+
+@dataclass
+class _GapBridge:
+    """The run as it was when packets were lost: its last crossing, period and segment."""
+
+    last_crossing: float
+    period_s: float
+    delay_s: float
+    gap_s: float
+    direction: Direction
+    #: ``_segment_vote``, ``_segment_emitted``, ``_segment_dir``, ``_seg_from``,
+    #: ``_seg_turn_t``, ``_seg_reversed`` before the gap.
+    segment: tuple[float, int, Direction | None, Direction | None, float, bool]
 
 
 @dataclass
@@ -477,6 +501,8 @@ class PedallingDetector:
         self._last_rev_end: float | None = None
         self._bout: _Bout | None = None
         self._turned_at = -math.inf
+        # The running turn before a short gap of lost packets (see ``_bridge``).
+        self._gap_bridge: _GapBridge | None = None
 
     # -- public -----------------------------------------------------------------------------
 
@@ -524,6 +550,7 @@ class PedallingDetector:
             if after_gap:
                 if self._last_t is not None:
                     self._release_held(self._last_t, events)
+                self._gap_bridge = self._bridge_state(float(seg.time_s[0]))
                 self._reset_signal_state()
                 self._prev_cycle = None
                 self._pending = []
@@ -830,6 +857,7 @@ class PedallingDetector:
 
     def _on_cycle(self, cycle: _Cycle, events: list[Event]) -> None:
         prev = self._prev_cycle
+        bridge, self._gap_bridge = self._gap_bridge, None
         if cycle.start_t < self._turned_at:
             # It spans the turn: part of it went one way, the rest the other.
             cycle.valid = False
@@ -839,7 +867,8 @@ class PedallingDetector:
             self._pending = []
             self._end_segment()
             return
-        contiguous = (
+        bridged = bridge is not None and self._bridge(bridge, cycle, events)
+        contiguous = bridged or (
             prev is not None
             and prev.valid
             and abs(prev.end_t - cycle.start_t) < 1e-9
@@ -899,6 +928,94 @@ class PedallingDetector:
             self._held = cycle
             return
         self._emit(cycle, cycle.detected_at, events)
+
+    def _bridge_state(self, resume_t: float) -> _GapBridge | None:
+        """The running turn as packets were lost, if a gap ending at ``resume_t`` may be
+        bridged: the bout's last cycle was a reported revolution closing at the last crossing,
+        and the gap is shorter than that revolution."""
+        prev = self._prev_cycle
+        last = self._last_boundary
+        if (
+            self._bout is None
+            or prev is None
+            or not prev.valid
+            or last is None
+            or abs(prev.end_t - last) > 1e-9
+            or self._segment_dir is None
+            or self._segment_emitted == 0
+            or self._last_t is None
+        ):
+            return None
+        gap_s = resume_t - self._last_t
+        period = prev.end_t - prev.start_t
+        if not (0.0 < gap_s < period):
+            return None
+        return _GapBridge(
+            last_crossing=last,
+            period_s=period,
+            delay_s=prev.delay_s,
+            gap_s=gap_s,
+            direction=self._segment_dir,
+            segment=(
+                self._segment_vote,
+                self._segment_emitted,
+                self._segment_dir,
+                self._seg_from,
+                self._seg_turn_t,
+                self._seg_reversed,
+            ),
+        )
+
+    def _bridge(self, bridge: _GapBridge, cycle: _Cycle, events: list[Event]) -> bool:
+        """Count the turns lost in a short gap of packets, if they are determinate.
+
+        The crossings that close cycles come at one crank angle. The first cycle after the gap
+        ends a whole number ``m`` of turns after the last crossing before it: if that span
+        over the period before the gap is within ``_BRIDGE_PHASE_TOL`` of a whole number, its
+        mean turn takes as long as the turn before the gap (``_BRIDGE_PERIOD_RATIO``), and the
+        first cycle after it turned the same way at about the same cadence, the crank kept
+        turning through the gap and the ``m - 1`` turns before that cycle are known: they are
+        reported as inferred revolutions (``inferred=True``, evenly spaced, no confidence of
+        their own) and the run goes on. Anything else (a change of cadence or sense, a phase
+        that does not fit) leaves the gap uncounted: a crank cannot reverse within a gap
+        shorter than one turn at an unchanged cadence, but it can speed up or slow down, and
+        then the count is not determinate. The end of that cycle is the anchor, not its start:
+        the restarted band-pass moves the first crossing after a gap by a few per cent of a
+        turn, the second one no longer.
+        """
+        period = cycle.end_t - cycle.start_t
+        before = bridge.period_s
+        # The first cycle after the gap starts in the band-pass's restart transient: its
+        # cadence is only checked loosely (a change of cadence of 15 % shows).
+        if period <= 0.0 or max(period, before) > 1.15 * min(period, before):
+            return False
+        if bridge.gap_s >= min(period, before):
+            return False
+        sign = 1.0 if bridge.direction is Direction.FORWARD else -1.0
+        if cycle.vote * sign <= 0.0:
+            return False
+        span = cycle.end_t - bridge.last_crossing
+        m = round(span / before)
+        if m < 2 or abs(span / before - m) > _BRIDGE_PHASE_TOL:
+            return False
+        step = span / m
+        if max(step, before) > _BRIDGE_PERIOD_RATIO * min(step, before):
+            return False
+        (
+            self._segment_vote,
+            self._segment_emitted,
+            self._segment_dir,
+            self._seg_from,
+            self._seg_turn_t,
+            self._seg_reversed,
+        ) = bridge.segment
+        delay = 0.5 * (bridge.delay_s + cycle.delay_s)
+        for k in range(m - 1):
+            start = bridge.last_crossing + k * step
+            turn = _Cycle(start, start + step, cycle.detected_at, True, 60.0 / step, 0.0, delay)
+            turn.inferred = True
+            self._emit(turn, cycle.detected_at, events, counted=True)
+        return True
 
     def _release_held(self, detected_at: float, events: list[Event]) -> None:
         """Report a held first turn on its own (no turn followed it in time)."""
@@ -974,7 +1091,8 @@ class PedallingDetector:
                 detected_at=detected_at,
                 direction=direction,
                 cadence_rpm=cadence,
-                confidence=min(1.0, abs(float(cycle.vote))),
+                confidence=None if cycle.inferred else min(1.0, abs(float(cycle.vote))),
+                inferred=True if cycle.inferred else None,
             )
         )
         self._segment_dir = direction

@@ -346,6 +346,40 @@ def test_contract_foot_with_a_short_packet_loss() -> None:
     assert abs(len(revolutions(events)) - score_ride(session, []).true_turns) <= 1
 
 
+@pytest.mark.parametrize("has_gyro", [True, False])
+def test_turns_lost_in_a_short_gap_are_inferred(has_gyro: bool) -> None:
+    # 0.4 s of lost packets at 100 rpm (0.6 s a turn): longer than the filters bridge, so
+    # the cycles across it are not measured; the crank kept turning at one cadence, so the
+    # turns in it are determinate and reported as inferred.
+    session = ride(steady(100.0, 20.0), has_gyro=has_gyro, seed=14)
+    t = session.samples.time_s
+    keep = ~((t >= 12.0) & (t < 12.4))
+    holed = session.samples.select(keep)
+    events = detect_pedalling(holed, session.info)
+    revs = revolutions(events)
+    inferred = [e for e in revs if e.inferred]
+    assert 1 <= len(inferred) <= 2
+    assert all(11.4 < e.t < 13.4 and e.confidence is None for e in inferred)
+    assert all(e.direction is Direction.FORWARD for e in revs)
+    assert abs(len(revs) - score_ride(session, []).true_turns) <= 1
+    assert score_ride(session, events).cadence_mae_rpm < 2.0
+    assert inferred[0].to_dict()["inferred"] is True
+    assert "inferred" not in revs[0].to_dict()
+    contract.check_all(lambda: detector_for(session), holed, max_examples=8)
+
+
+def test_no_turn_is_inferred_across_a_gap_where_the_cadence_changed() -> None:
+    # The same gap, but the rider sped up from 70 to 100 rpm within it: how many turns it
+    # held is not determinate, so none is invented.
+    frames = [(0.0, 0.0), (2.0, 0.0), (4.0, 70.0), (12.0, 70.0), (12.4, 100.0)]
+    frames += [(24.0, 100.0), (26.0, 0.0), (29.0, 0.0)]
+    session = ride(frames, has_gyro=False, seed=15)
+    t = session.samples.time_s
+    holed = session.samples.select(~((t >= 11.9) & (t < 12.5)))
+    revs = revolutions(detect_pedalling(holed, session.info))
+    assert revs and not any(e.inferred for e in revs)
+
+
 # -- accuracy on the crank model ---------------------------------------------------------------
 
 CADENCES_RPM = [40.0, 60.0, 80.0, 100.0, 120.0]
@@ -661,8 +695,9 @@ def _score_fixture(csv: Path) -> dict[str, float]:
 #: Cadence is scored over each revolution's own interval (crank turns PCHIP-interpolated
 #: between the labelled revolutions, as analysis/evaluate.py does): 0.9-1.7 rpm.
 #: Misses: without a gyroscope reversals wait for a whole revolution the new way, or two
-#: when the first is a weak spin-up (latency over the bound by 0.8-1.06 s); one bout's count
-#: is 10 % short where 0.41 s of packets were lost during a 100 rpm sprint.
+#: when the first is a weak spin-up (latency over the bound by 0.8-1.06 s); counts are off by
+#: a turn at the ends of runs (4-5 %; the two turns lost in 0.41 s of packets during a
+#: 100 rpm sprint are inferred since 2026-11-22).
 FIXTURE_LEVELS: dict[str, dict[str, float]] = {
     "cycle_shank_100hz_gyro": {
         "count_error": 0.03,
@@ -693,7 +728,8 @@ FIXTURE_LEVELS: dict[str, dict[str, float]] = {
         "latency_over_bound_s": 1.0,
     },
     "cycle_shank_100hz": {
-        "count_error": 0.11,
+        # 0.11 until the two turns lost in 0.41 s of packets at 100 rpm were inferred.
+        "count_error": 0.051,
         "direction": 0.99,
         "reversal_f1": 0.95,
         "cadence_mae_rpm": 2.0,
