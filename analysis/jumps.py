@@ -52,7 +52,7 @@ import numpy as np
 from analysis.events import Direction, Event, JumpEvent
 from analysis.frame import rotation_to_vertical
 from analysis.stream import GapSplitter, RingBuffer, finite_rows, run_batch
-from analysis.types import FloatArray, Samples, StreamInfo
+from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
 #: Standard gravity (m/s²), CGPM 1901; converts g·s impulses to m/s and flight time to height.
 G0 = 9.80665
@@ -72,6 +72,11 @@ _LEG_WOBBLE_G = 0.3
 #: On the leg the impact's peak is looked for this long after the flight's last sample
 #: (the tibial shock peaks within about 10-20 ms of contact; Lafortune et al. 1996).
 _LEG_IMPACT_PEAK_S = 0.03
+
+#: Standing, for the upper trunk's takeoff reference: mean specific force within this of 1 g
+#: and a spread (root of the summed per-axis variances) below ``_STANDING_SPREAD_G``.
+_STANDING_TOLERANCE_G = 0.1
+_STANDING_SPREAD_G = 0.1
 
 #: Rows processed per internal block: bounds how far the ring must reach back.
 _BLOCK_ROWS = 256
@@ -165,6 +170,14 @@ class JumpParams:
         Where gravity before the jump is further than this from the declared up axis, the
         band is not worn as declared (its forward axis means nothing): direction ``unknown``.
         Trunk lean at push-off, low-passed, stays well inside it.
+    takeoff_tail_s
+        On the upper trunk (a chest band at 90 Hz and above), how much later than the
+        tangent at its steepest fall the vertical ground force reaches zero at takeoff (see
+        ``JumpDetector._vertical_takeoff``). The force's last phase is rounded as the ankle
+        plantar-flexes and the toes leave: on the real force plate of the MLR_ISB2021
+        countermovement jump (shared/data/real/cmj-chest-phone-forceplate, 128 Hz) the
+        tangent meets zero 10.5 ms before the plate's force does (a 50 ms raised-cosine fall
+        to zero, as the simulator draws the end of propulsion, gives 9 ms).
     leg_sensor_height_m
         With a gyroscope on the leg: how far above the ankle the band sits along the shank.
         The shank pivots about the ankle while the foot is on the ground (straightening in
@@ -204,6 +217,7 @@ class JumpParams:
     max_contact_s: float = 1.0
     softness_ref_s: float = 0.1
     max_tilt_deg: float = 55.0
+    takeoff_tail_s: float = 0.0105
     leg_sensor_height_m: float = 0.25
 
     def __post_init__(self) -> None:
@@ -236,6 +250,7 @@ class JumpParams:
             "max_contact_s": (0.05, 10.0),
             "softness_ref_s": (0.001, 10.0),
             "max_tilt_deg": (0.0, 90.0),
+            "takeoff_tail_s": (0.0, 0.03),
             "leg_sensor_height_m": (0.0, 0.6),
         }
         for f in fields(self):
@@ -558,7 +573,13 @@ class JumpDetector:
             else:
                 takeoff_t = _steepest_fall(t, mag, lo, j0, takeoff_t)
         elif resolved:
-            takeoff_t = max(takeoff_t, _drop_end(t, mag, s, j0, takeoff_level))
+            upper = None
+            if self.info.placement.canonical is Placement.CHEST:
+                upper = self._vertical_takeoff(data, s, max(j0, s + 2), e)
+            if upper is None:
+                takeoff_t = max(takeoff_t, _drop_end(t, mag, s, j0, takeoff_level))
+            else:
+                takeoff_t = upper
         landing_level = min(landing_level, edge)
         landing_t = _crossing(t[j1], t[j1 + 1], mag[j1], mag[j1 + 1], landing_level)
         if mag[j1 + 1] - landing_level > p.abrupt_rise_g:
@@ -741,6 +762,69 @@ class JumpDetector:
             if bool((at_top[1:] & at_top[:-1]).any()):
                 return True
         return False
+
+    def _vertical_takeoff(self, data: FloatArray, s: int, hi: int, e: int) -> float | None:
+        """Takeoff for a band on the upper trunk: where the vertical ground force ends.
+
+        A chest strap sits about 0.3 m above the centre of mass. As the trunk's extension
+        stops around takeoff, its angular deceleration times that lever arm reads up to
+        about 0.5 g along the trunk's forward axis, so ``|a|`` slides down for tens of
+        milliseconds after the feet have left and shows no edge at takeoff (on fresh
+        simulated chest sets the ``|a|`` rules scattered takeoff by ±12-14 ms). At takeoff
+        the body is extended and the trunk is back near its standing posture (Linthorne
+        2001), so that lever-arm term lies nearly horizontal: the specific force's
+        component along standing gravity follows the ground force alone. Its steepest fall
+        in the drop into the flight (from 0.1 s before the low run to ``hi``), extended to
+        zero (free fall), is put ``takeoff_tail_s`` later: the ground force's last phase
+        is rounded (the ankle plantar-flexes as the toes leave), so the tangent through its
+        steepest fall reaches zero early by that much. The sensor's filter delays this
+        tangent and the landing's tangent (``_impact_onset``) alike.
+        ``None`` where no standing posture precedes the jump (see ``_standing_gravity``).
+        """
+        t = data[:, _T]
+        gravity = self._standing_gravity(data, float(t[s]))
+        if gravity is None:
+            return None
+        lo = max(s - round(0.1 * self.info.sample_rate_hz), 0)
+        hi = min(hi, e - 1)
+        if hi - lo < 2:
+            return None
+        vert = data[lo : hi + 1, _AX : _AZ + 1] @ gravity
+        dt = np.diff(t[lo : hi + 1])
+        slope = np.diff(vert) / np.where(dt > 0, dt, np.inf)
+        i = int(np.argmin(slope))
+        if slope[i] >= 0:
+            return None
+        zero = float(t[lo + i]) + float(vert[i]) / float(-slope[i])
+        return min(max(zero, float(t[lo + i])), float(t[hi])) + self.params.takeoff_tail_s
+
+    def _standing_gravity(self, data: FloatArray, before_t: float) -> FloatArray | None:
+        """Unit gravity in the band's frame while standing still before ``before_t``.
+
+        The stillest ``quiet_window_s`` between ``gyro_reference_lead_s`` and 0.3 s before
+        ``before_t`` whose mean specific force is 1 g within ``_STANDING_TOLERANCE_G`` and
+        whose samples spread by less than ``_STANDING_SPREAD_G`` (a posture, not a
+        bounce); ``None`` without one.
+        """
+        t = data[:, _T]
+        i0 = int(np.searchsorted(t, before_t - self.params.gyro_reference_lead_s, side="left"))
+        i1 = int(np.searchsorted(t, before_t - 0.3, side="right"))
+        n = max(2, round(self.params.quiet_window_s * self.info.sample_rate_hz))
+        if i1 - i0 < n:
+            return None
+        acc = data[i0:i1, _AX : _AZ + 1]
+        zero = np.zeros((1, 3))
+        c1 = np.concatenate((zero, np.cumsum(acc, axis=0)))
+        c2 = np.concatenate((zero, np.cumsum(acc * acc, axis=0)))
+        mean = (c1[n:] - c1[:-n]) / n
+        var = ((c2[n:] - c2[:-n]) / n - mean * mean).sum(axis=1)
+        norm = np.sqrt(np.einsum("ij,ij->i", mean, mean))
+        var = np.where(np.abs(norm - 1.0) <= _STANDING_TOLERANCE_G, var, np.inf)
+        k = int(np.argmin(var))
+        if not var[k] < _STANDING_SPREAD_G**2:
+            return None
+        out: FloatArray = mean[k] / norm[k]
+        return out
 
     def _quiet_index(self, data: FloatArray, start_t: float, takeoff_t: float) -> int:
         """Centre of the stillest window before the countermovement; sets its gravity.

@@ -384,9 +384,6 @@ def test_pooling_adds_counts_and_keeps_errors() -> None:
 #: target. Remove entries as detectors improve (a met target is never a failure).
 KNOWN_MISSES: frozenset[tuple[str, str, str]] = frozenset(
     {
-        # Met (7.3 ms) only while the simulator turned the trunk before touchdown; with the
-        # landing's flexion caused by the contact the trunk band's early takeoff shows.
-        ("sim chest 200 Hz", "jump", "flight MAE ≤ 8 ms (≤ 1/fs below 100 Hz)"),  # 0.00926
         # Found since the |f| shape decides near the no-gyroscope crossover (F1 0.5 -> 1.0),
         # the two reversals it used to miss come after 1.5 turns the new way: over budget as
         # on 50 Hz (a miss the missed reversals had hidden).
