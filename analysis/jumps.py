@@ -21,7 +21,9 @@ The detector looks for that structure rather than for one threshold crossing:
    middle of the interval before it. Takeoff is put ``takeoff_drop_fraction`` of the way up
    the propulsion drop from the flight's local level towards body weight: after takeoff a
    trunk sensor reads a lever-arm rotation term that settles over tens of milliseconds, so
-   the end of the drop comes late.
+   the end of the drop comes late. On a chest band at 90 Hz and above, where that term
+   dominates ``|a|``, takeoff is where the specific force along standing gravity falls to
+   zero (``JumpDetector._vertical_takeoff``).
 3. **Physics check.** Leaving the ground with vertical speed ``v = g·T/2`` needs an upward
    impulse of ``T/2`` g·s above body weight before takeoff, and landing needs the same after
    (Bosco et al. 1983; momentum balance). The net ``∫ (|a| − 1 g) dt`` over the ground phase
