@@ -228,6 +228,25 @@ _FULL_FIRST_SWING = 0.75
 #: (J. Perry and J. M. Burnfield, Gait Analysis, 2nd ed., 2010), 0.5 / 0.4 = 1.25.
 _HALF_STRIDE_PER_SWING = 1.25
 
+#: Least turn of a shank in the stance sense (gyroscope) over the half stride before a bout's
+#: first swing for that swing to have come from behind (the other leg stepped first): from
+#: standing the leg is still before it lifts (4-15° on the simulated shanks, anticipatory
+#: sway), after the other leg's step it has turned over its foot (24-60°).
+_MIN_STANCE_TURN_DEG = 20.0
+#: Least fraction of the stride before's stance turn (see ``StepDetector._other_stepped``)
+#: for the other leg's contact to be inferred: 0.59-1.1 while walking on, 0.25-0.32 after a
+#: closing step on the simulated shanks.
+_MIN_TURN_FRACTION = 0.45
+
+#: A shank swing at walking speed, 250-450 °/s at mid-swing (Aminian et al. 2002), faster
+#: than a pedalling shank turns (about 2 pi f A: 150-220 °/s for a 15-20° swing at 60-120
+#: rpm; at most 155 °/s in the simulated rides), needs less asymmetry over its stride: the
+#: swing that closes a walk follows a full push-off, with a smaller swing (1.66 times the
+#: push-off lobe on the simulated shanks), while a pedalling shank's lobes reach 1.72 when the
+#: stride window cuts one.
+_FAST_SWING_DPS = 250.0
+_FAST_SWING_ASYMMETRY = 1.4
+
 #: How long a foot must be still after contact to count as standing on the ground.
 _FOOT_REST_S = 0.08
 
@@ -384,7 +403,11 @@ class StepDetector:
         self._last_inferred_t: float | None = None
         self._first_swing_deg: float | None = None
         self._last_swing: float | None = None  # angle of the last own swing (gyroscope)
-        self._scheduled: tuple[float, Direction] | None = None
+        # The other leg's inferred contact: (due at t, direction, the own contact it follows
+        # and that swing's sign, for the stance-turn check; None where not checked).
+        self._scheduled: tuple[float, Direction, tuple[float, float] | None] | None = None
+        self._last_turn_deg: float | None = None  # own stance turn over the last half stride
+        self._first_stance_deg: float | None = None
         self._last_t: float | None = None
 
     @property
@@ -455,7 +478,9 @@ class StepDetector:
         self._last_own_contact = None
         self._last_inferred_t = None
         self._first_swing_deg = None
+        self._first_stance_deg = None
         self._last_swing = None
+        self._last_turn_deg = None
         if not keep:
             self._recent = []
 
@@ -763,7 +788,11 @@ class StepDetector:
                         # peak: whether it turned both ways alike cannot be told yet.
                         continue
                     window = sign * u[i - stride // 2 : confirm + 1]
-                    if window.max() < p.swing_asymmetry * max(-window.min(), 0.0):
+                    against = max(-window.min(), 0.0)
+                    asymmetry = (
+                        _FAST_SWING_ASYMMETRY if mag[i] >= _FAST_SWING_DPS else p.swing_asymmetry
+                    )
+                    if window.max() < asymmetry * against:
                         continue  # both ways alike: pedalling, not a swing
                 direction = Direction.FORWARD if sign < 0 else Direction.BACKWARD
                 back_i = max(0, i - stride)
@@ -771,8 +800,16 @@ class StepDetector:
                 lobe_start = back_i + int(prior[-1]) + 1 if prior.size else back_i
                 swing_deg: float | None = float((sign * u[lobe_start:contact_i]).sum()) / self._fs
                 swing_s: float | None = float(t[contact_i] - t[lobe_start])
+                # The own shank's turn in the stance sense over about half a stride before
+                # this swing: the other leg's swing carried the body over this foot.
+                before_n = round(_HALF_STRIDE_PER_SWING * swing_s * self._fs)
+                stance_deg: float | None = (
+                    float((-sign * u[max(0, lobe_start - before_n) : lobe_start]).sum()) / self._fs
+                )
+                swing_sign = sign
             else:
-                swing_deg = swing_s = None
+                swing_deg = swing_s = stance_deg = None
+                swing_sign = 0.0
                 direction = Direction.UNKNOWN
                 if hist[i : confirm + 1, 2].max() < p.min_contact_g:
                     continue  # no ground contact shock: pedalling or a leg swung in the air
@@ -793,6 +830,8 @@ class StepDetector:
                 swing_deg,
                 swing_s,
                 events,
+                stance_deg,
+                swing_sign,
             )
 
     def _stance_direction(self, hist: FloatArray, contact_t: float) -> Direction:
@@ -863,6 +902,8 @@ class StepDetector:
         swing_deg: float | None,
         swing_s: float | None,
         events: list[Event],
+        stance_deg: float | None = None,
+        swing_sign: float = 0.0,
     ) -> None:
         p = self.params
         t = hist[:, _T]
@@ -883,12 +924,15 @@ class StepDetector:
             previous is not None and self._last_inferred_t > previous
         )
         first = self._first_swing_deg
+        first_stance = self._first_stance_deg
         if previous is not None and stride is not None and first is not None:
             self._first_swing_deg = None
+            self._first_stance_deg = None
             before = previous - 0.5 * stride
             if (
                 swing_deg is not None
                 and first >= _FULL_FIRST_SWING * swing_deg
+                and (first_stance is None or first_stance >= _MIN_STANCE_TURN_DEG)
                 and before >= float(t[0])
             ):
                 # The bout's first swing was a full one: it started from behind, so the other
@@ -907,6 +951,7 @@ class StepDetector:
         self._scheduled = None
         if stride is None:
             self._first_swing_deg = swing_deg
+            self._first_stance_deg = stance_deg if self._shank else None
         interval = None if stride is None else 0.5 * stride
         self._count_step(contact_t, contact_t, interval, direction, now_t, None, False, events)
         self._last_own_contact = contact_t
@@ -936,11 +981,13 @@ class StepDetector:
             half_s = None
         if half_s is not None:
             due_t = contact_t + half_s
+            check = (contact_t, swing_sign) if self._shank and self._gyro else None
             if due_t <= now_t:
                 # Already past (a long look-ahead): the other leg's contact is due now.
-                self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
+                if self._other_stepped(due_t, check):
+                    self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
             else:
-                self._scheduled = (due_t, direction)
+                self._scheduled = (due_t, direction, check)
 
     # ------------------------------------------------------------------ steps and bouts
 
@@ -988,6 +1035,27 @@ class StepDetector:
             )
         )
 
+    def _other_stepped(self, due_t: float, check: tuple[float, float] | None) -> bool:
+        """Whether the other leg's step carried the body over this (planted) shank.
+
+        When the other leg swings through and lands, the planted shank turns over its foot in
+        the stance sense (the ankle rocker; Perry and Burnfield 2010), 37-49° over half a
+        stride on the simulated shanks. A walk that ends with this leg's closing step has the
+        feet side by side: the shank stands near vertical and turns little (10-13°; gait
+        termination, Jian et al. 1993), and the other leg takes no further step. The turn from
+        the own contact to ``due_t`` is compared with the stride before's.
+        """
+        if check is None:
+            return True
+        contact_t, sign = check
+        t = self._hist[:, _T]
+        a = int(np.searchsorted(t, contact_t))
+        b = int(np.searchsorted(t, due_t))
+        turn = float((-sign * self._hist[a:b, 1]).sum()) / self._fs
+        last = self._last_turn_deg
+        self._last_turn_deg = turn
+        return last is None or turn >= _MIN_TURN_FRACTION * last
+
     def _deadline(self) -> float:
         p = self.params
         gap = p.max_step_s * (2.0 if self._leg else 1.0)
@@ -1004,12 +1072,13 @@ class StepDetector:
         if stop <= start:
             return
         if self._scheduled is not None:
-            due_t, direction = self._scheduled
+            due_t, direction, check = self._scheduled
             k = int(np.searchsorted(t[:stop], due_t))
             if k < stop:
                 self._scheduled = None
                 now_t = float(t[max(k, start)])
-                self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
+                if self._other_stepped(due_t, check):
+                    self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
         if self._bout is not None:
             deadline = self._deadline()
             k = int(np.searchsorted(t[:stop], deadline, side="right"))
@@ -1021,6 +1090,7 @@ class StepDetector:
         if bout is None:
             return
         self._bout = None
+        self._last_turn_deg = None
         if bout.steps < self.params.min_bout_steps:
             return
         duration = bout.last_t - bout.start_t
