@@ -799,10 +799,11 @@ class StepDetector:
                 prior = np.flatnonzero(sign * u[back_i:i] <= 0.0)
                 lobe_start = back_i + int(prior[-1]) + 1 if prior.size else back_i
                 swing_deg: float | None = float((sign * u[lobe_start:contact_i]).sum()) / self._fs
-                swing_s: float | None = float(t[contact_i] - t[lobe_start])
+                swing_time_s = float(t[contact_i] - t[lobe_start])
+                swing_s: float | None = swing_time_s
                 # The own shank's turn in the stance sense over about half a stride before
                 # this swing: the other leg's swing carried the body over this foot.
-                before_n = round(_HALF_STRIDE_PER_SWING * swing_s * self._fs)
+                before_n = round(_HALF_STRIDE_PER_SWING * swing_time_s * self._fs)
                 stance_deg: float | None = (
                     float((-sign * u[max(0, lobe_start - before_n) : lobe_start]).sum()) / self._fs
                 )
