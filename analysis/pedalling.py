@@ -108,8 +108,12 @@ _STEADY_PERIOD = 0.1
 _LEARN_VOTE = 0.2
 
 #: A cycle's vote at least this strong is confident; a weaker first turn of a run after a
-#: stop waits for the run's next turn before its direction is decided.
-_CONFIDENT_VOTE = 0.5
+#: stop waits for the run's next turn before its direction is decided. Twice the crossover's
+#: guess (``_WEAK_VOTE``): a sense measured at 0.3-0.5 of its full value has the right sign
+#: (the spin-ups of the simulated rides, the crank model at 50/100 Hz with the band
+#: misaligned by up to 20°: same false reversals and direction errors as at 0.5), and deciding
+#: on it reports such a reversal one turn earlier.
+_CONFIDENT_VOTE = 0.3
 
 #: Weight of a cycle's direction read from its odd shape near the crossover.
 _SHAPE_VOTE = 0.5
