@@ -575,11 +575,13 @@ def test_shank_pedalling_is_not_walking() -> None:
 SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
 
 
-#: Measured on the simulated walks (retrosense evaluate, 22 Nov): chest 0.991-1.0, waist 1.0,
-#: shank with gyroscope 0.971-0.986, without 0.955, mixed chest 1.0. What keeps some below
-#: the issue's 0.98: steps lost in the simulated lost-packet gaps (state resets, nothing is
-#: interpolated) and, at the shank, the first and last contacts of a bout (the other leg's
-#: contact is inferred). Fixtures are regenerated as the simulator improves, hence the margin.
+#: Measured on the simulated walks (retrosense evaluate, 22 Nov, walks ending with a closing
+#: step since dd11a39): chest 0.991-1.0, waist 1.0, shank with gyroscope 0.971-0.993, without
+#: 0.974, mixed chest 1.0. What keeps some below the issue's 0.98: steps lost in the simulated
+#: lost-packet gaps (state resets, nothing is interpolated) and, at the shank, the first
+#: contacts of backward bouts (the other leg steps first; without a gyroscope nothing shows
+#: it) and a closing step's soft swing. Fixtures are regenerated as the simulator improves,
+#: hence the margin.
 @pytest.mark.parametrize(
     ("name", "min_f1"),
     [
@@ -587,10 +589,10 @@ SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
         ("walk_chest_200hz", 0.99),
         ("walk_chest_25hz", 0.99),
         ("walk_waist_100hz_gyro", 0.99),
-        ("walk_shank_100hz_gyro", 0.98),
-        ("walk_shank_100hz", 0.95),  # no gyroscope: 0.91-0.96 as the fixture changed; no direction
+        ("walk_shank_100hz_gyro", 0.99),
+        ("walk_shank_100hz", 0.97),  # no gyroscope: 0.91-0.97 as the fixture changed
         ("mixed_chest_100hz", 0.98),
-        ("mixed_shank_100hz_gyro", 0.965),
+        ("mixed_shank_100hz_gyro", 0.97),
     ],
 )
 def test_simulated_walks_steps_and_direction(name: str, min_f1: float) -> None:
