@@ -714,17 +714,24 @@ def test_simulated_shank_at_other_rates(
         assert str(e.direction) == j["direction"]
 
 
-@pytest.mark.parametrize(("rate_hz", "seed"), [(100.0, 911), (200.0, 912)])
-def test_simulated_chest_flight_on_fresh_seeds(tmp_path: Path, rate_hz: float, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("rate_hz", "gyro", "seed"), [(100.0, False, 911), (200.0, False, 912), (100.0, True, 913)]
+)
+def test_simulated_chest_on_fresh_seeds(
+    tmp_path: Path, rate_hz: float, gyro: bool, seed: int
+) -> None:
     """Fresh simulator runs on the chest (not the fixtures): flight within the 8 ms target.
 
     On 18 fresh files per rate (seeds 101-109, ``jumps`` and ``jumpseries``, 143 jumps) the
     chest's flight MAE went 11.8 -> 3.1 ms at 100 Hz and 12.5 -> 3.6 ms at 200 Hz with the
-    takeoff on the vertical component.
+    takeoff on the vertical component. With a gyroscope every direction is right once the
+    strap's motion about the centre of mass (``chest_sensor_height_m``) is taken out: on 12
+    fresh files per rate (90 jumps) 82 -> 100 % at 100 Hz, 84 -> 100 % at 200 Hz; forward
+    jumps of a series were called ``vertical`` before.
     """
     from sensor.simulate import simulate, write_simulation
 
-    sim = simulate("jumpseries", placement=Placement.CHEST, rate_hz=rate_hz, gyro=False, seed=seed)
+    sim = simulate("jumpseries", placement=Placement.CHEST, rate_hz=rate_hz, gyro=gyro, seed=seed)
     path = tmp_path / "chest.csv"
     write_simulation(sim, path)
     reader, samples = load_body(path)
@@ -734,6 +741,9 @@ def test_simulated_chest_flight_on_fresh_seeds(tmp_path: Path, rate_hz: float, s
     errors = [e.flight_time_s - j["flight_time_s"] for e, j in zip(events, truth, strict=True)]
     assert float(np.mean(np.abs(errors))) <= 0.006
     assert max(abs(x) for x in errors) <= 0.012
+    if gyro:
+        for e, j in zip(events, truth, strict=True):
+            assert str(e.direction) == j["direction"]
 
 
 PHONE = REAL / "cmj-chest-phone-forceplate"
