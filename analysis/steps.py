@@ -18,12 +18,15 @@ One detector, ``StepDetector``, with a method per placement:
 - **wrist**: steps counted like the trunk's, direction ``unknown``.
 
 A leg sensor sees one leg: the other leg's contact is emitted half a stride after each own
-contact (``inferred=True``), when the stream reaches that time; the first from the swing time.
+contact (``inferred=True``), when the stream reaches that time; the first from the swing time
+(without a gyroscope, from the hump of a swing from standing); on the shank only if the
+planted shank turned over its foot meanwhile (a closing step leaves the feet together).
 
 Known limits (README): standing on the pedals bobs the trunk much like backward walking and
 is told apart by a thin margin; walking mixed with bending is taken for squats; the trunk's
-direction in curved walking without a gyroscope is unreliable; the step that closes a walk is
-counted.
+direction in curved walking without a gyroscope is unreliable; weak trunk peaks while
+pivoting in a U-turn are taken for steps; without a gyroscope, a shank misses the other
+leg's first contact when that leg steps first (backward starts).
 """
 
 from __future__ import annotations
