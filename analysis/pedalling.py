@@ -41,6 +41,11 @@ acceleration turns is the direction.
    other way is a ``pedal_reversal``, dated half-way between the two (reported late if the
    segment's first turns went the old way and its evidence came round); ``bout_end_s`` without
    a revolution ends the bout and emits its ``pedal_bout`` summary.
+5. **Lost packets**: a gap up to ``max_bridged_gap_s`` leaves the filters running; after a
+   longer one shorter than a turn, the turns in it are counted where they are determinate
+   (same cadence and sense either side, crossings a whole number of turns apart) and reported
+   with ``inferred=True`` (``_bridge``); nothing is invented where the cadence could have
+   changed.
 
 A chest strap is not handled: the trunk carries no crank-rate signal we could validate, so
 the registry does not build this detector for trunk placements (it says nothing rather than
