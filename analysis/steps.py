@@ -470,6 +470,8 @@ class StepDetector:
             and self._last_t is not None
             and now_t - self._bout.last_peak_t <= self.params.max_step_s
         )
+        if self._leg and self._scheduled is not None and self._last_t is not None:
+            self._scheduled_in_gap(events, now_t)
         if self._last_t is not None and not keep:
             self._close_bout(events, now_t)
         self._gravity.reset()
@@ -490,6 +492,24 @@ class StepDetector:
         self._last_turn_deg = None
         if not keep:
             self._recent = []
+
+    def _scheduled_in_gap(self, events: list[Event], now_t: float) -> None:
+        """The other leg's contact, scheduled before a gap shorter than a step, due in it.
+
+        Lost packets hide the signal, not the walk: the other leg's contact was inferred
+        from this leg's stride before the gap (it is never seen by this sensor), and the
+        planted shank's turn towards it is checked on the signal up to the gap (a part of
+        the usual window: a smaller turn, so the check only gets stricter; nothing is
+        interpolated). It is emitted when the first sample after the gap arrives. A contact
+        due after the gap, or behind a longer gap, is dropped with the rest of the state.
+        """
+        assert self._scheduled is not None and self._last_t is not None
+        due_t, direction, check = self._scheduled
+        self._scheduled = None
+        if not self._last_t < due_t <= now_t or now_t - self._last_t > self.params.max_step_s:
+            return
+        if self._other_stepped(due_t, check):
+            self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
 
     def _signals(self, seg: Samples) -> FloatArray:
         acc = seg.acc_g

@@ -590,7 +590,7 @@ SIM = Path(__file__).resolve().parent.parent / "data" / "sim"
         ("walk_chest_25hz", 0.99),
         ("walk_waist_100hz_gyro", 0.99),
         ("walk_shank_100hz_gyro", 0.99),
-        ("walk_shank_100hz", 0.97),  # no gyroscope: 0.91-0.97 as the fixture changed
+        ("walk_shank_100hz", 0.98),  # no gyroscope: 0.91-0.98 as the fixture changed
         ("mixed_chest_100hz", 0.98),
         ("mixed_shank_100hz_gyro", 0.97),
     ],
@@ -704,3 +704,49 @@ def test_two_row_levelling_matches_the_frame_module() -> None:
     forward, up = level_forward_up(acc, gravity)
     full = level(acc, gravity)
     assert np.allclose(forward, full[:, 0]) and np.allclose(up, full[:, 2])
+
+
+@pytest.mark.parametrize("name", ["walk_shank_100hz", "walk_shank_100hz_gyro"])
+def test_shank_other_leg_contact_due_in_a_short_gap_is_still_emitted(name: str) -> None:
+    """Lost packets hide the signal, not the walk: the other leg's contact, inferred from the
+    stride before a gap shorter than a step, is emitted when the first sample after the gap
+    arrives (its stance-turn check on the signal up to the gap); behind a longer gap it is
+    dropped. Without gyroscope this gave the fixture's own gap (7.59-8.00 s) its step back:
+    sim shank 100 Hz F1 0.974 -> 0.981."""
+    path = SIM / f"{name}.csv"
+    if not path.exists():
+        pytest.skip("simulated fixtures are absent")
+    reader = RecordingReader(path)
+    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    info = reader.stream_info()
+    whole = steps_of(detect_steps(samples, info))
+    # A mid-walk contact of the other leg (inferred), clear of the fixture's own gaps.
+    dt = np.diff(samples.time_s)
+    gaps = samples.time_s[:-1][dt > 1.5 / info.sample_rate_hz]
+    inferred = [
+        s
+        for s in whole
+        if s.inferred and 10.0 < s.t < 16.0 and not np.any(np.abs(gaps - s.t) < 2.0)
+    ]
+    assert inferred, whole
+    due = inferred[0].t
+    for lost_s, kept in ((0.3, True), (1.5, False)):
+        t = samples.time_s
+        keep = (t < due - 0.1) | (t >= due - 0.1 + lost_s)
+        cut = Samples(
+            t[keep],
+            samples.acc_g[keep],
+            None if samples.gyro_dps is None else samples.gyro_dps[keep],
+        )
+        after = float(t[keep][np.searchsorted(t[keep], due - 0.1)])
+        steps = steps_of(detect_steps(cut, info))
+        near = [s for s in steps if abs(s.t - due) < 1e-6]
+        if kept:
+            assert len(near) == 1 and near[0].inferred, steps
+            assert near[0].detected_at == pytest.approx(after)
+        else:
+            assert near == [], near
+    if name == "walk_shank_100hz":
+        truth_t = [s["t"] for s in json.loads(path.with_suffix(".truth.json").read_text())["steps"]]
+        assert match([s.t for s in whole if 7.59 <= s.detected_at <= 8.01], [7.6983]) == 1
+        assert min(truth_t, key=lambda x: abs(x - 7.7)) == pytest.approx(7.6983)
