@@ -21,6 +21,7 @@ A leg sensor sees one leg: the other leg's contact is emitted half a stride afte
 contact (``inferred=True``), when the stream reaches that time; the first from the swing time
 (without a gyroscope, from the hump of a swing from standing); on the shank only if the
 planted shank turned over its foot meanwhile (a closing step leaves the feet together).
+One due inside a lost-packet gap shorter than a step is emitted when the gap ends.
 
 Known limits (README): standing on the pedals bobs the trunk much like backward walking and
 is told apart by a thin margin; walking mixed with bending is taken for squats; the trunk's
