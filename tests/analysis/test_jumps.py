@@ -673,7 +673,8 @@ def test_simulated_fixtures_detection() -> None:
     trunk = [g for g in {r.group for r in report.recordings} if "gyro" not in g]
     calls = [report.score("jump", g) for g in trunk if g.startswith("sim ")]
     assert all(c.direction_correct == c.direction_scored for c in calls)
-    assert sum(c.direction_scored for c in calls) >= 4
+    # 13 calls, all right (4 before the backward call from the antisymmetric impulse).
+    assert sum(c.direction_scored for c in calls) >= 13
 
 
 SHANK_FIXTURE = DATA / "sim" / "jumps_shank_100hz_gyro.csv"
