@@ -80,6 +80,13 @@ _LEG_IMPACT_PEAK_S = 0.03
 _STANDING_TOLERANCE_G = 0.1
 _STANDING_SPREAD_G = 0.1
 
+#: Without a gyroscope, a landing window holding more upward impulse above body weight
+#: than this share of the fall's ``T/2`` g·s is already launching the next jump (a rebound:
+#: the window then carries that jump's push too). The stop itself can hold at most all of it;
+#: the 20 % over it is for a trunk band's lever-arm term and ``|a|`` exceeding the vertical
+#: component (fresh simulated landings without a rebound: 0.50-1.12).
+_STOP_RATIO_MAX = 1.2
+
 #: Rows processed per internal block: bounds how far the ring must reach back.
 _BLOCK_ROWS = 256
 
@@ -334,7 +341,10 @@ class JumpDetector:
     the whole push of a 0.5 m jump, and nothing in an accelerometer alone tells a lean from
     a push. A lean leaks the same sign into both windows, a travel opposite signs, so a
     direction is told only where ``I_push`` and ``I_land`` have opposite signs and each
-    exceeds what a lean of ``lean_tolerance_deg`` leaks into its window; elsewhere it is
+    exceeds what a lean of ``lean_tolerance_deg`` leaks into its window, or (``backward``
+    only) where their antisymmetric part ``(I_push − I_land)/2`` is below minus that leak:
+    it cancels a lean shared by both windows, and what it keeps of the lean's asymmetry
+    leans towards forward (``_direction_without_gyro``); elsewhere it is
     ``unknown`` (``vertical`` only where neither window alone implies ``min_travel_m``).
     In a rebound the previous jump's speed is no better than its own lean leak, so the
     push is taken from the contact's second half instead of adding that speed back.
@@ -965,17 +975,24 @@ class JumpDetector:
         speed_m_s = (G0 * (i_push - i_land) + prior_m_s) / 2.0
         travel_m = speed_m_s * flight
         if not gyro_ok:
-            return self._direction_without_gyro(i_push + prior_m_s / G0, i_land, flight)
+            # Upward impulse above body weight in the landing window, per the fall's T/2.
+            mag = data[r0:r1, _MAG]
+            stop = _window_integral(tt, mag - 1.0, c.landing_t, c.landing_t + w_land)
+            return self._direction_without_gyro(
+                i_push + prior_m_s / G0, i_land, flight, stop / (0.5 * flight)
+            )
         if abs(travel_m) < p.min_travel_m:
             return Direction.VERTICAL, speed_m_s
         return (Direction.FORWARD if travel_m > 0 else Direction.BACKWARD), speed_m_s
 
     def _direction_without_gyro(
-        self, i_push: float, i_land: float, flight: float
+        self, i_push: float, i_land: float, flight: float, stop_ratio: float = 0.0
     ) -> tuple[Direction, float]:
         """Direction from the two phases' forward impulses (g·s, levelled by standing).
 
-        A travelling jump pushes one way and is stopped the other: the two impulses have
+        ``stop_ratio`` is the landing window's upward impulse above body weight per the
+        fall's ``T/2`` g·s (below). A travelling jump pushes one way and is stopped the
+        other: the two impulses have
         opposite signs, and each carries a share of the speed. A trunk lean leaks
         ``-g·sin θ`` into the forward axis of both windows with the same sign (a forward
         lean in the countermovement and again in the landing's absorption), so where the
@@ -988,19 +1005,25 @@ class JumpDetector:
         either window alone).
 
         Where the two do not oppose, the antisymmetric part ``(I_push − I_land)/2`` still
-        cancels a lean shared by both windows; only its asymmetric part is left, and that
-        leans towards ``forward`` for every countermovement jump: the landing window sees
-        the trunk flex under the impact (3-8 g) while the push window sees it extend back
-        towards upright as the force falls to zero. A jump is therefore called
-        ``backward`` (never ``forward``) where ``(I_push − I_land)/2`` is below minus a
-        whole lean's leak, at 90 Hz and above (below, a sample's uncertainty in the edges
-        moves the impact into the windows). Measured on fresh simulated sets (seeds
-        201-209, jumps + jumpseries, chest 100/200 Hz and waist 100 Hz, band tilted
-        10-30°): vertical jumps read +6..+36 mg·s, forward jumps +5..+40 mg·s (a forward
-        jump leans into its push-off, whose leak eats its travel), backward jumps
-        -11..-76 mg·s; with the gyroscope's orientation the leak's asymmetric part alone
-        was -36..+19 mg·s. Calls 5 -> 104 of 396 jumps, all right; forward stays
-        ``unknown``.
+        cancels a lean shared by both windows; what is left is the lean's asymmetry between
+        them and the band's own motion about the centre of mass. In a countermovement jump
+        the trunk extends back towards upright as the push's force falls to zero and flexes
+        under the landing's impact (3-8 g), which reads as a forward travel; a forward jump
+        also leans into its push-off, which reads as a backward one and eats its travel.
+        On fresh simulated sets (seeds 201-209, jumps + jumpseries, chest 100/200 Hz and
+        waist 100 Hz, band tilted 10-30°) vertical jumps read +6..+36 mg·s (waist -2..+20),
+        forward jumps +5..+40 mg·s, backward jumps -11..-76 mg·s; with the gyroscope's
+        orientation the lean's asymmetric part alone was -36..+19 mg·s, most negative on
+        forward jumps. So forward cannot be told from vertical, but a reading below minus a
+        whole lean's leak (``lean_tolerance_deg``) is a backward jump: that is called, at
+        90 Hz and above (below, a sample's uncertainty in the edges moves the impact into
+        the windows), and only after a landing that is not already launching the next jump:
+        ``stop_ratio`` at most ``_STOP_RATIO_MAX`` (a landing stops the fall with at most
+        all of ``T/2``; in a rebound the window also holds the next jump's push, and a
+        vertical jump rebounding forward reads backward: 11 such wrong calls on the test
+        generator's drills without this check). Calls on those fresh sets 5 -> 104 of 396
+        jumps, all right (backward 104 of 165); with the band tilted 30° (seeds 211-216,
+        276 jumps) 1 -> 80, all right. Forward stays ``unknown``.
         """
         p = self.params
         speed_m_s = G0 * (i_push - i_land) / 2.0
@@ -1016,6 +1039,7 @@ class JumpDetector:
             # made from it, and only beyond a whole lean's leak.
             if (
                 self.info.sample_rate_hz >= _TANGENT_MIN_RATE_HZ
+                and stop_ratio <= _STOP_RATIO_MAX
                 and (i_push - i_land) / 2.0 < -leak
                 and abs(speed_m_s * flight) >= p.min_travel_m
             ):

@@ -747,6 +747,63 @@ def test_simulated_chest_on_fresh_seeds(
             assert str(e.direction) == j["direction"]
 
 
+@pytest.mark.parametrize(
+    ("placement", "rate_hz", "seed", "tilt_deg", "backward_calls"),
+    [
+        (Placement.CHEST, 100.0, 911, None, 3),
+        (Placement.CHEST, 200.0, 912, None, 4),
+        (Placement.CHEST, 100.0, 914, 30.0, 2),
+        (Placement.WAIST, 100.0, 915, 30.0, 1),
+    ],
+)
+def test_backward_without_gyro_on_fresh_seeds(
+    tmp_path: Path,
+    placement: Placement,
+    rate_hz: float,
+    seed: int,
+    tilt_deg: float | None,
+    backward_calls: int,
+) -> None:
+    """Accelerometer-only trunk bands, fresh simulator runs, the band tilted up to 30°.
+
+    The antisymmetric impulse calls backward jumps (see ``_direction_without_gyro``); every
+    call is right, forward and vertical jumps stay ``unknown``. On 54 fresh files (seeds
+    201-209, ``jumps`` and ``jumpseries``, chest 100/200 Hz and waist 100 Hz, 396 jumps)
+    calls went 5 -> 104, all right.
+    """
+    from sensor.simulate import simulate, write_simulation
+
+    sim = simulate(
+        "jumpseries", placement=placement, rate_hz=rate_hz, gyro=False, seed=seed, tilt_deg=tilt_deg
+    )
+    path = tmp_path / "trunk.csv"
+    write_simulation(sim, path)
+    reader, samples = load_body(path)
+    truth = sim.truth["jumps"]
+    events = jumps_of(detect_jumps(samples, reader.stream_info()))
+    assert len(events) == len(truth)
+    called = [
+        (e, j) for e, j in zip(events, truth, strict=True) if e.direction != Direction.UNKNOWN
+    ]
+    assert all(str(e.direction) == j["direction"] for e, j in called)
+    assert sum(e.direction == Direction.BACKWARD for e, _ in called) >= backward_calls
+
+
+def test_antisymmetric_call_waits_for_a_landing_without_a_rebound() -> None:
+    """A landing window with more upward impulse than the fall's T/2 holds the next push.
+
+    Push -80 and landing +10 mg·s (opposed, but the landing within a 10° lean's leak;
+    antisymmetric part -45 mg·s, beyond it) call backward after a plain landing (0.9 of the
+    stop), ``unknown`` where the landing window already launches the next jump (1.6 of it)
+    and below 90 Hz.
+    """
+    d = JumpDetector(JumpParams(), chest_info(100.0, False))
+    assert d._direction_without_gyro(-0.08, 0.01, 0.4, 0.9)[0] == Direction.BACKWARD
+    assert d._direction_without_gyro(-0.08, 0.01, 0.4, 1.6)[0] == Direction.UNKNOWN
+    slow = JumpDetector(JumpParams(), chest_info(50.0, False))
+    assert slow._direction_without_gyro(-0.08, 0.01, 0.4, 0.9)[0] == Direction.UNKNOWN
+
+
 PHONE = REAL / "cmj-chest-phone-forceplate"
 
 
