@@ -82,9 +82,10 @@ _STANDING_SPREAD_G = 0.1
 
 #: Without a gyroscope, a landing window holding more upward impulse above body weight
 #: than this share of the fall's ``T/2`` g·s is already launching the next jump (a rebound:
-#: the window then carries that jump's push too). The stop itself can hold at most all of it;
-#: the 20 % over it is for a trunk band's lever-arm term and ``|a|`` exceeding the vertical
-#: component (fresh simulated landings without a rebound: 0.50-1.12).
+#: the window then carries that jump's push too). Measured along the standing gravity, the
+#: stop itself holds at most all of it; the 20 % over it is for a trunk band's lever-arm term
+#: (fresh simulated landings without a rebound: 0.07-1.06; the real sacrum jump 0.90, where
+#: ``|a|`` would read 1.21).
 _STOP_RATIO_MAX = 1.2
 
 #: Rows processed per internal block: bounds how far the ring must reach back.
@@ -943,7 +944,8 @@ class JumpDetector:
         norm = float(np.linalg.norm(gravity))
         if norm <= 0 or gravity[0, 2] < norm * math.cos(math.radians(p.max_tilt_deg)):
             return Direction.UNKNOWN, 0.0
-        forward = (rotation_to_vertical(gravity)[0] @ acc.T)[0]
+        levelled = rotation_to_vertical(gravity)[0] @ acc.T
+        forward = levelled[0]
         tt = t[r0:r1]
         # The push is on the ground: after a rebound the window starts at the contact. It
         # ends where the ground's force does (on the leg after the mid-transition takeoff).
@@ -975,9 +977,10 @@ class JumpDetector:
         speed_m_s = (G0 * (i_push - i_land) + prior_m_s) / 2.0
         travel_m = speed_m_s * flight
         if not gyro_ok:
-            # Upward impulse above body weight in the landing window, per the fall's T/2.
-            mag = data[r0:r1, _MAG]
-            stop = _window_integral(tt, mag - 1.0, c.landing_t, c.landing_t + w_land)
+            # Upward impulse above body weight in the landing window (along the standing
+            # gravity: the momentum balance's direction), per the fall's T/2.
+            up = levelled[2] / norm - 1.0
+            stop = _window_integral(tt, up, c.landing_t, c.landing_t + w_land)
             return self._direction_without_gyro(
                 i_push + prior_m_s / G0, i_land, flight, stop / (0.5 * flight)
             )
