@@ -400,7 +400,8 @@ CHEST_FIXTURE = DATA / "sim" / "jumps_chest_200hz.csv"
 
 @pytest.mark.skipif(not CHEST_FIXTURE.exists(), reason="simulated fixtures not generated")
 def test_contract_on_a_simulated_chest() -> None:
-    """The chest's vertical takeoff (levelled by standing before the jump): chunk-invariant."""
+    """The chest's vertical takeoff (levelled by standing before the jump) and the
+    accelerometer-only backward call from the antisymmetric impulse: chunk-invariant."""
     reader, samples = load_body(CHEST_FIXTURE)
     truth = json.loads(CHEST_FIXTURE.with_suffix(".truth.json").read_text())["jumps"]
     t0 = truth[1]["takeoff_t"]
@@ -408,6 +409,7 @@ def test_contract_on_a_simulated_chest() -> None:
     info = reader.stream_info()
     (e,) = jumps_of(detect_jumps(window, info))
     assert abs(e.takeoff_t - t0) <= 0.006
+    assert truth[1]["direction"] == "backward" and e.direction == Direction.BACKWARD
     check_all(lambda: JumpDetector(JumpParams(), info), window, max_examples=10)
 
 
