@@ -24,9 +24,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
+
+if TYPE_CHECKING:
+    from scipy.interpolate import PchipInterpolator
 
 from analysis.events import (
     Direction,
@@ -476,6 +479,9 @@ def _crank_runs(truth: Sequence[TruthRevolution]) -> list[PchipInterpolator]:
     where the one before it ended (``t - 60/cadence``), one direction, no stop. Turns are
     interpolated monotonically (PCHIP, Fritsch and Carlson, SIAM J. Numer. Anal. 17 (1980)
     238-246), which follows a spin-up within a revolution closer than straight lines."""
+    # Imported here: the command line lists its commands without loading SciPy.
+    from scipy.interpolate import PchipInterpolator
+
     runs: list[tuple[list[float], list[float]]] = []
     last: TruthRevolution | None = None
     for r in sorted(truth, key=lambda r: r.t):

@@ -70,3 +70,12 @@ def test_a_placement_no_detector_serves_is_said_not_silent(tmp_path: Path) -> No
     assert out.returncode == 0
     assert out.stdout == ""
     assert "no detector works at placement thigh" in out.stderr
+
+
+def test_the_command_line_starts_without_scipy() -> None:
+    # Every command module is imported to build --help; SciPy (0.5 s) loads only when a
+    # command runs. A module-level SciPy import in analysis/evaluate.py once tripled start-up.
+    code = "import sys, sensor.cli; sensor.cli.build_parser(); print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
