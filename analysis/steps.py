@@ -21,7 +21,9 @@ A leg sensor sees one leg: the other leg's contact is emitted half a stride afte
 contact (``inferred=True``), when the stream reaches that time; the first from the swing time
 (without a gyroscope, from the hump of a swing from standing); on the shank only if the
 planted shank turned over its foot meanwhile (a closing step leaves the feet together).
-One due inside a lost-packet gap shorter than a step is emitted when the gap ends.
+One due inside a lost-packet gap shorter than a step is emitted when the gap ends. With a
+gyroscope, a shank's bout outlives a gap that ends before the next own contact is due: the
+swing after it is observed and judged on the signal after the gap.
 
 Known limits (README): standing on the pedals bobs the trunk much like backward walking and
 is told apart by a thin margin; walking mixed with bending is taken for squats; the trunk's
@@ -282,6 +284,13 @@ _T = 0
 _WIDTH = 9
 
 
+#: A shank's walking bout outlives a gap only if the gap ends before this fraction of the
+#: usual stride (twice the recent step interval) after the last own contact: the next own
+#: swing and contact are still to come and are observed; a gap that may have hidden an own
+#: contact restarts the walk (a stride measured across it would span two).
+_RESUME_STRIDE_FRACTION = 0.75
+
+
 def _median(values: list[float]) -> float:
     """Median of a short list (a handful of step times): cheaper than ``numpy.median``."""
     ordered = sorted(values)
@@ -417,6 +426,9 @@ class StepDetector:
         self._last_turn_deg: float | None = None  # own stance turn over the last half stride
         self._first_stance_deg: float | None = None
         self._last_t: float | None = None
+        # A walking bout on a shank with gyroscope kept across a short gap: the history
+        # holds only what came after it.
+        self._resumed = False
 
     @property
     def latency_s(self) -> float:
@@ -473,6 +485,21 @@ class StepDetector:
         )
         if self._leg and self._scheduled is not None and self._last_t is not None:
             self._scheduled_in_gap(events, now_t)
+        # A shank with gyroscope walking on through a gap shorter than a step keeps its bout
+        # and its last own contact: the next swing, observed after the gap, closes a stride
+        # across it (the other leg's contact in between is inferred as usual).
+        resume = (
+            self._gyro
+            and self._shank
+            and self._bout is not None
+            and self._last_t is not None
+            and self._last_own_contact is not None
+            and now_t - self._last_t <= self.params.max_step_s
+            and bool(self._recent)
+            and now_t - self._last_own_contact
+            <= _RESUME_STRIDE_FRACTION * 2.0 * _median(self._recent)
+        )
+        keep = keep or resume
         if self._last_t is not None and not keep:
             self._close_bout(events, now_t)
         self._gravity.reset()
@@ -485,12 +512,14 @@ class StepDetector:
         self._unexamined = 0
         self._pending = None
         self._scheduled = None
-        self._last_own_contact = None
-        self._last_inferred_t = None
         self._first_swing_deg = None
         self._first_stance_deg = None
         self._last_swing = None
-        self._last_turn_deg = None
+        self._resumed = resume
+        if not resume:
+            self._last_own_contact = None
+            self._last_inferred_t = None
+            self._last_turn_deg = None
         if not keep:
             self._recent = []
 
@@ -811,11 +840,13 @@ class StepDetector:
                     if not self._foot_swing(hist, i, contact_i, confirm, sign):
                         continue
                 else:
-                    if i < stride // 2:
+                    if i < stride // 2 and not self._resumed:
                         # Too soon after the start or a gap to see the stride around the
-                        # peak: whether it turned both ways alike cannot be told yet.
+                        # peak: whether it turned both ways alike cannot be told yet. Inside
+                        # a walking bout kept across a short gap, what came after the gap is
+                        # judged (the bout already told walking from pedalling).
                         continue
-                    window = sign * u[i - stride // 2 : confirm + 1]
+                    window = sign * u[max(0, i - stride // 2) : confirm + 1]
                     against = max(-window.min(), 0.0)
                     asymmetry = (
                         _FAST_SWING_ASYMMETRY if mag[i] >= _FAST_SWING_DPS else p.swing_asymmetry
@@ -827,6 +858,8 @@ class StepDetector:
                 prior = np.flatnonzero(sign * u[back_i:i] <= 0.0)
                 lobe_start = back_i + int(prior[-1]) + 1 if prior.size else back_i
                 swing_deg: float | None = float((sign * u[lobe_start:contact_i]).sum()) / self._fs
+                if lobe_start == 0 and self._resumed:
+                    swing_deg = None  # the lobe began in the gap: its angle is not seen whole
                 swing_time_s = float(t[contact_i] - t[lobe_start])
                 swing_s: float | None = swing_time_s
                 # The own shank's turn in the stance sense over about half a stride before
@@ -1142,6 +1175,7 @@ class StepDetector:
         if bout is None:
             return
         self._bout = None
+        self._resumed = False
         self._last_turn_deg = None
         if bout.steps < self.params.min_bout_steps:
             return
