@@ -102,13 +102,8 @@ def _pchip(t: FloatArray, keys: list[tuple[float, float]]) -> FloatArray:
 
 
 def _keyframes(t: FloatArray, keys: list[tuple[float, float]]) -> FloatArray:
-    x, y = zip(*sorted(keys), strict=True)
-    f = PchipInterpolator(np.array(x), np.radians(np.array(y)), extrapolate=False)
-    out: FloatArray = np.nan_to_num(f(t), nan=0.0)
-    out = np.where(t < x[0], np.radians(y[0]), out)
-    out = np.where(t > x[-1], np.radians(y[-1]), out)
     # Muscles cannot change angular velocity instantly: smooth the corners PCHIP leaves.
-    return gaussian_smooth(out, 0.03)
+    return gaussian_smooth(_pchip(t, keys), 0.03)
 
 
 def countermovement_jump(

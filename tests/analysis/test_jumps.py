@@ -14,6 +14,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -309,6 +310,20 @@ def test_contract_on_a_jump_session(gyro: bool) -> None:
 def load_body(path: Path) -> tuple[RecordingReader, Samples]:
     reader = RecordingReader(path)
     return reader, to_body(reader.read_all(), reader.header.axes_matrix)
+
+
+def jumps_on_a_fresh_run(
+    tmp_path: Path, scenario: str, **kwargs: Any
+) -> tuple[list[JumpEvent], list[dict[str, Any]]]:
+    """Simulate ``scenario`` (not a fixture), write it and read it back as a user's file does,
+    and detect: the jump events and the simulator's labelled jumps."""
+    from sensor.simulate import simulate, write_simulation
+
+    sim = simulate(scenario, **kwargs)
+    path = tmp_path / "fresh.csv"
+    write_simulation(sim, path)
+    reader, samples = load_body(path)
+    return jumps_of(detect_jumps(samples, reader.stream_info())), sim.truth["jumps"]
 
 
 @pytest.mark.skipif(not SACRUM.exists(), reason="shared real recordings are not present")
@@ -722,16 +737,15 @@ def test_simulated_shank_at_other_rates(
     tmp_path: Path, rate_hz: float, gyro: bool, seed: int
 ) -> None:
     """Fresh simulator runs on the shank: every jump, flight within the targets, direction."""
-    from sensor.simulate import simulate, write_simulation
-
-    sim = simulate(
-        "jumps", placement=Placement.SHANK, rate_hz=rate_hz, gyro=gyro, seed=seed, duration_s=45
+    events, truth = jumps_on_a_fresh_run(
+        tmp_path,
+        "jumps",
+        placement=Placement.SHANK,
+        rate_hz=rate_hz,
+        gyro=gyro,
+        seed=seed,
+        duration_s=45,
     )
-    path = tmp_path / "shank.csv"
-    write_simulation(sim, path)
-    reader, samples = load_body(path)
-    truth = sim.truth["jumps"]
-    events = jumps_of(detect_jumps(samples, reader.stream_info()))
     assert len(events) == len(truth) >= 6
     errors = [e.flight_time_s - j["flight_time_s"] for e, j in zip(events, truth, strict=True)]
     # Reached: 2.8 ms at 50 Hz (48 ms with the trunk's rules), 1.7 ms at 200 Hz.
@@ -755,14 +769,9 @@ def test_simulated_chest_on_fresh_seeds(
     fresh files per rate (90 jumps) 82 -> 100 % at 100 Hz, 84 -> 100 % at 200 Hz; forward
     jumps of a series were called ``vertical`` before.
     """
-    from sensor.simulate import simulate, write_simulation
-
-    sim = simulate("jumpseries", placement=Placement.CHEST, rate_hz=rate_hz, gyro=gyro, seed=seed)
-    path = tmp_path / "chest.csv"
-    write_simulation(sim, path)
-    reader, samples = load_body(path)
-    truth = sim.truth["jumps"]
-    events = jumps_of(detect_jumps(samples, reader.stream_info()))
+    events, truth = jumps_on_a_fresh_run(
+        tmp_path, "jumpseries", placement=Placement.CHEST, rate_hz=rate_hz, gyro=gyro, seed=seed
+    )
     assert len(events) == len(truth) >= 6
     errors = [e.flight_time_s - j["flight_time_s"] for e, j in zip(events, truth, strict=True)]
     assert float(np.mean(np.abs(errors))) <= 0.006
@@ -796,16 +805,15 @@ def test_backward_without_gyro_on_fresh_seeds(
     201-209, ``jumps`` and ``jumpseries``, chest 100/200 Hz and waist 100 Hz, 396 jumps)
     calls went 5 -> 104, all right.
     """
-    from sensor.simulate import simulate, write_simulation
-
-    sim = simulate(
-        "jumpseries", placement=placement, rate_hz=rate_hz, gyro=False, seed=seed, tilt_deg=tilt_deg
+    events, truth = jumps_on_a_fresh_run(
+        tmp_path,
+        "jumpseries",
+        placement=placement,
+        rate_hz=rate_hz,
+        gyro=False,
+        seed=seed,
+        tilt_deg=tilt_deg,
     )
-    path = tmp_path / "trunk.csv"
-    write_simulation(sim, path)
-    reader, samples = load_body(path)
-    truth = sim.truth["jumps"]
-    events = jumps_of(detect_jumps(samples, reader.stream_info()))
     assert len(events) == len(truth)
     called = [
         (e, j) for e, j in zip(events, truth, strict=True) if e.direction != Direction.UNKNOWN
