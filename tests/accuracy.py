@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.evaluate import Miss, RecordingScore, TypeScore, check_targets, pool
+from analysis.types import Samples, StreamInfo
 from sensor.commands.evaluate import evaluate_recording, format_markdown
+from sensor.recording import RecordingReader, to_body
 from tests.paths import DATA
 
 SIM = DATA / "sim"
@@ -51,6 +53,12 @@ class AccuracyReport:
     def markdown(self) -> str:
         """The README table; handy as an assertion message."""
         return format_markdown(self.recordings)
+
+
+def read_body(path: Path) -> tuple[Samples, StreamInfo]:
+    """A whole recording in the body frame (its ``body_axes`` applied) and its stream info."""
+    reader = RecordingReader(path)
+    return to_body(reader.read_all(), reader.header.axes_matrix), reader.stream_info()
 
 
 def fixture_paths(patterns: str | Iterable[str | Path]) -> list[Path]:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from analysis.registry import build_pipeline
 from analysis.stream import run_stream
-from analysis.types import Samples
-from sensor.recording import RecordingReader, to_body
+from analysis.types import Samples, StreamInfo
+from tests.accuracy import read_body
 from tests.analysis.detector_contract import as_dicts, split_at
 from tests.paths import DATA, real_recordings
 
@@ -36,21 +36,19 @@ def recordings() -> list[Path]:
     return real_recordings() + picked
 
 
-def load(path: Path) -> tuple[RecordingReader, Samples]:
-    reader = RecordingReader(path)
-    s = to_body(reader.read_all(), reader.header.axes_matrix)
+def load(path: Path) -> tuple[StreamInfo, Samples]:
+    s, info = read_body(path)
     if path.name.startswith("mcginnis"):
         # The one jump is at 82 s: keep the window around it.
         keep = (s.time_s > 60.0) & (s.time_s < 60.0 + WINDOW_S)
     else:
         keep = s.time_s < s.time_s[0] + WINDOW_S
-    return reader, s.select(keep)
+    return info, s.select(keep)
 
 
 @pytest.mark.parametrize("path", recordings(), ids=lambda p: p.stem)
 def test_any_chunking_gives_the_events_of_one_pass(path: Path) -> None:
-    reader, samples = load(path)
-    info = reader.stream_info()
+    info, samples = load(path)
 
     def events(chunks: list[Samples]) -> list[dict[str, object]]:
         return as_dicts(run_stream(build_pipeline(info), chunks))

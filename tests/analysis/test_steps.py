@@ -25,7 +25,7 @@ from analysis.gait import gait_regularity, sagittal_rotation, unbiased_autocorre
 from analysis.registry import build_detectors
 from analysis.steps import StepDetector, StepParams, detect_steps
 from analysis.types import Placement, Samples, StreamInfo
-from sensor.recording import RecordingReader, to_body
+from tests.accuracy import read_body
 from tests.analysis.detector_contract import check_all
 from tests.paths import AS_RECORDINGS, REAL
 
@@ -53,8 +53,7 @@ class Walk:
 
 
 def read_lowback(path: Path) -> Walk:
-    reader = RecordingReader(path)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    samples, info = read_body(path)
     truth = json.loads(path.with_suffix(".truth.json").read_text())
     bout = truth["bouts"][0]
     trial = path.stem.split("_")[1]
@@ -63,7 +62,7 @@ def read_lowback(path: Path) -> Walk:
     return Walk(
         path.stem,
         samples,
-        reader.stream_info(),
+        info,
         [s["t"] for s in truth["steps"]],
         (bout["start"], bout["end"]),
         sorted(toe_offs),
@@ -375,9 +374,8 @@ def test_no_steps_while_standing_pedalling_or_squatting(placement: Placement) ->
 
 @pytest.mark.skipif(not SACRUM_JUMP.exists(), reason="shared real recordings are absent")
 def test_no_steps_at_a_real_countermovement_jump() -> None:
-    reader = RecordingReader(SACRUM_JUMP)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
-    steps = steps_of(detect_steps(samples, reader.stream_info()))
+    samples, info = read_body(SACRUM_JUMP)
+    steps = steps_of(detect_steps(samples, info))
     takeoff_t, landing_t = 82.27, 82.615  # read off the trace (shared data README)
     assert not [s for s in steps if takeoff_t - 1.5 <= s.t <= landing_t + 1.5]
 
@@ -386,9 +384,8 @@ def test_no_steps_at_a_real_countermovement_jump() -> None:
 def test_no_lone_steps_while_moving_about() -> None:
     """A bout needs a second step that is a step itself: the real sacrum recording's wobbles
     (a 0.075 g pulse and a bump 0.3 s later) once gave lone steps."""
-    reader = RecordingReader(SACRUM_JUMP)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
-    times = sorted(s.t for s in steps_of(detect_steps(samples, reader.stream_info())))
+    samples, info = read_body(SACRUM_JUMP)
+    times = sorted(s.t for s in steps_of(detect_steps(samples, info)))
     for k, t in enumerate(times):
         neighbours = times[max(0, k - 1) : k] + times[k + 1 : k + 2]
         assert any(abs(t - n) <= StepParams().max_step_s for n in neighbours), t
@@ -599,10 +596,9 @@ def test_simulated_walks_steps_and_direction(name: str, min_f1: float) -> None:
     path = SIM / f"{name}.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
-    reader = RecordingReader(path)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    samples, info = read_body(path)
     truth = json.loads(path.with_suffix(".truth.json").read_text())["steps"]
-    steps = steps_of(detect_steps(samples, reader.stream_info()))
+    steps = steps_of(detect_steps(samples, info))
     truth_t = [s["t"] for s in truth]
     assert f1(match([s.t for s in steps], truth_t), len(steps), len(truth_t)) >= min_f1
     right = matched = 0
@@ -633,10 +629,9 @@ def test_shank_without_gyroscope_tells_direction_under_tilt(
     path = SIM / f"{name}.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
-    reader = RecordingReader(path)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
+    samples, info = read_body(path)
     truth = json.loads(path.with_suffix(".truth.json").read_text())["steps"]
-    walk = Walk(name, Samples(samples.time_s, samples.acc_g), reader.stream_info(), [], (0, 0), [])
+    walk = Walk(name, Samples(samples.time_s, samples.acc_g), info, [], (0, 0), [])
     tilted = rotated(walk, *angles)
     info = StreamInfo(tilted.info.sample_rate_hz, Placement.SHANK, has_gyro=False)
     steps = steps_of(detect_steps(tilted.samples, info))
@@ -674,9 +669,8 @@ def test_no_steps_in_simulated_look_alikes(name: str) -> None:
     path = SIM / f"{name}.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
-    reader = RecordingReader(path)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
-    assert steps_of(detect_steps(samples, reader.stream_info())) == []
+    samples, info = read_body(path)
+    assert steps_of(detect_steps(samples, info)) == []
 
 
 @pytest.mark.parametrize(
@@ -686,9 +680,7 @@ def test_contract_on_simulated_placements(name: str) -> None:
     path = SIM / f"{name}.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
-    reader = RecordingReader(path)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
-    info = reader.stream_info()
+    samples, info = read_body(path)
     n = int(25 * info.sample_rate_hz)  # standing, a walk, its end and the next start
     check_all(lambda: StepDetector(StepParams(), info), samples.slice(0, n), max_examples=8)
 
@@ -716,9 +708,7 @@ def test_shank_other_leg_contact_due_in_a_short_gap_is_still_emitted(name: str) 
     path = SIM / f"{name}.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
-    reader = RecordingReader(path)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
-    info = reader.stream_info()
+    samples, info = read_body(path)
     whole = steps_of(detect_steps(samples, info))
     # A mid-walk contact of the other leg (inferred), clear of the fixture's own gaps.
     dt = np.diff(samples.time_s)
@@ -764,9 +754,7 @@ def test_shank_gyro_walk_keeps_the_steps_after_a_short_gap() -> None:
     path = SIM / "walk_shank_100hz_gyro.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
-    reader = RecordingReader(path)
-    samples = to_body(reader.read_all(), reader.header.axes_matrix)
-    info = reader.stream_info()
+    samples, info = read_body(path)
     truth_t = [s["t"] for s in json.loads(path.with_suffix(".truth.json").read_text())["steps"]]
     t = samples.time_s
     assert samples.gyro_dps is not None
