@@ -22,7 +22,10 @@ Notes
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import numpy.typing as npt
 from scipy import signal
 from scipy.interpolate import PchipInterpolator
 
@@ -278,4 +281,285 @@ def _shank_motion(
     # The ground contact transient at the shank is larger and sharper than at the trunk
     # (tibial shock of 3-10 g in landings; Lafortune et al. 1996).
     acc[:, 2] += 3.0 * alpha_pulse(t, landing, 0.004)
+    return Motion(acc, rot_y(alpha))
+
+
+def _keyframes_linked(
+    t: FloatArray, keys: list[tuple[float, float]], contacts: list[float]
+) -> FloatArray:
+    """``keyframes`` with several touchdowns: each contact's moves start there, causally.
+
+    Before the first contact the angle follows the earlier keys (smoothed) and holds the
+    first contact's key; from each contact on, the keys up to the next contact add a move
+    that is zero before it, holds the next contact's key after it and is lagged like
+    ``keyframes``' (two 10 ms first-order lags): nothing anticipates an impact.
+    """
+    at = dict(keys)
+    first = contacts[0]
+    before = [(x, y) for x, y in keys if x <= first]
+    out: FloatArray = _keyframes(t, [*before, (float(t[-1]) + 1.0, at[first])])
+    a = DT_S / (0.01 + DT_S)
+    for i, c in enumerate(contacts):
+        nxt = contacts[i + 1] if i + 1 < len(contacts) else math.inf
+        after = [(x, y - at[c]) for x, y in keys if c <= x <= nxt]
+        if math.isfinite(nxt):
+            after.append((float(t[-1]) + 1.0, at[nxt] - at[c]))
+        move = np.where(t >= c, _pchip(t, after), 0.0)
+        for _ in range(2):
+            move = signal.lfilter([a], [1.0, a - 1.0], move)
+        out = out + move
+    return out
+
+
+def _trunk_at_takeoff(horizontal_mps: float, frac: float) -> float:
+    """Trunk angle at takeoff (degrees, + forward), as in ``countermovement_jump``."""
+    if horizontal_mps > 0.15:
+        return -3.0 + 18.0 * horizontal_mps
+    if horizontal_mps < -0.15:
+        return 3.0 + 30.0 * (frac - 0.4)
+    return -3.0
+
+
+def _lean(horizontal_mps: float) -> float:
+    """Countermovement trunk lean (degrees), as in ``countermovement_jump``."""
+    return 45.0 if horizontal_mps < -0.15 else (38.0 if horizontal_mps > 0.15 else 32.0)
+
+
+def linked_jumps(
+    rng: np.random.Generator,
+    placement: Placement,
+    *,
+    flights_s: list[float],
+    horizontal_mps: list[float],
+    peaks_g: list[float],
+    contacts_s: list[float],
+    set_number: int,
+    lead_s: float = 1.0,
+    tail_s: float = 1.5,
+) -> Segment:
+    """A set of jumps linked by short ground contacts (rebounds): the plyometric drill.
+
+    The first jump starts with a countermovement from quiet standing, like
+    ``countermovement_jump``; each later one takes off from the contact that stops the
+    previous one ("jump back, land, jump straight forward to the start").
+
+    Parameters
+    ----------
+    flights_s, horizontal_mps, peaks_g
+        Per jump: flight time, horizontal takeoff speed (negative backward), landing impact
+        peak at the trunk (before clipping).
+    contacts_s
+        Ground contact time before each jump after the first (one fewer than jumps).
+    set_number
+        The set's number in the session, written into each jump's label with its
+        repetition (1, 2, ...).
+
+    Notes
+    -----
+    A rebound contact takes the landing's vertical momentum and gives the next takeoff's:
+    the ground force's impulse above body weight over the contact is
+    ``T_prev/2 + T_next/2`` g·s (momentum balance; Bosco et al. 1983). It holds the
+    landing's impact (as in ``countermovement_jump``) and one broad loading lobe over the
+    whole contact (the stretch-shortening cycle: the legs brake and push in one movement),
+    on a body-weight share that falls to zero over the last 50 ms: the force declines
+    from the lobe straight to zero at takeoff, with the rounded last phase of a
+    countermovement jump's. Horizontally, the previous jump is braked over
+    the contact's first 60 % and the next is pushed over its last 65 %. The trunk and shank
+    flex less than in a countermovement from standing, the less the shorter the contact
+    (to 60 % of the lean at 0.5 s, 30 % at 0.25 s). Fast
+    stretch-shortening rebounds keep contacts below 0.25 s, slower ones up to about 0.5 s
+    (Flanagan and Comyns, Strength Cond. J. 30(5) (2008) 32-38).
+    """
+    g = G_MPS2
+    n_jumps = len(flights_s)
+    if not (len(horizontal_mps) == len(peaks_g) == n_jumps == len(contacts_s) + 1):
+        raise ValueError("one contact between each two jumps, one speed and peak per jump")
+    d1 = float(rng.uniform(0.3, 0.4))  # unweighting of the first jump
+    a1 = float(rng.uniform(0.5, 0.7))
+    d2 = float(rng.uniform(0.35, 0.45))
+    dd = 0.05  # force falling to zero before each takeoff
+    fracs = [float(rng.uniform(0.4, 0.6)) for _ in range(n_jumps)]
+    tucks = [float(rng.uniform(0.12, 0.25)) for _ in range(n_jumps)]
+    d3 = float(rng.uniform(0.3, 0.4))
+    t_unw = lead_s
+    t_prop = t_unw + d1
+    takeoffs = [t_prop + d2 + dd]
+    landings = [takeoffs[0] + flights_s[0]]
+    for k in range(1, n_jumps):
+        takeoffs.append(landings[-1] + contacts_s[k - 1])
+        landings.append(takeoffs[-1] + flights_s[k])
+    duration = landings[-1] + tail_s
+    n = n_fine(duration)
+    t = grid(n)
+
+    def fall(at: float) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+        mask = (t >= at - dd) & (t < at)
+        return mask, 0.5 + 0.5 * np.cos(np.pi * (t[mask] - (at - dd)) / dd)
+
+    def impact(k: int) -> tuple[FloatArray, float]:
+        v0 = g * flights_s[k] / 2
+        tau = fracs[k] * v0 / (g * (peaks_g[k] - 1.0) * np.e)
+        land = landings[k]
+        pulse = (peaks_g[k] - 1.0) * alpha_pulse(t, land, tau)
+        ring = np.where(
+            t >= land, np.exp(-(t - land) / 0.04) * np.sin(2 * np.pi * 18.0 * (t - land)), 0
+        )
+        pulse += 0.15 * (peaks_g[k] - 1.0) * ring * (t > land + 2 * tau)
+        return np.where(t >= land, pulse, 0.0), tau
+
+    # First jump: countermovement from standing, as ``countermovement_jump`` draws it.
+    v0 = g * flights_s[0] / 2
+    a2 = (2 * v0 / g + a1 * d1 + dd) / d2
+    f = 1.0 - a1 * hann_lobe(t, t_unw, d1) + a2 * hann_lobe(t, t_prop, d2)
+    mask, value = fall(takeoffs[0])
+    f[mask] = value
+    push = horizontal_mps[0] / g * hann_lobe(t, t_prop, d2) / (d2 / 2)
+    for k in range(n_jumps):
+        f[(t >= takeoffs[k]) & (t < landings[k])] = 0.0
+        pulse, tau = impact(k)
+        land = landings[k]
+        if k + 1 < n_jumps:
+            # A rebound contact: impact, one loading lobe, the fall to zero at takeoff.
+            off = takeoffs[k + 1]
+            on = (t >= land) & (t < off)
+            lobe = hann_lobe(t, land, off - land)
+            need = flights_s[k] / 2 + flights_s[k + 1] / 2 + dd / 2
+            have = float(np.sum(pulse[on])) * DT_S
+            amp = (need - have) / ((off - land) / 2)
+            base = np.ones_like(t)
+            mask, value = fall(off)
+            base[mask] = value
+            f[on] = base[on] + pulse[on] + amp * lobe[on]
+            c = off - land
+            brake = hann_lobe(t, land, 0.6 * c) / (0.3 * c)
+            start = land + 0.35 * c
+            drive = hann_lobe(t, start, off - start) / ((off - start) / 2)
+            push += (-horizontal_mps[k] * brake + horizontal_mps[k + 1] * drive) / g
+        else:
+            v_last = g * flights_s[k] / 2
+            a3 = (v_last / g - (peaks_g[k] - 1.0) * np.e * tau) / (d3 / 2)
+            after = t >= land
+            f[after] = 1.0 + pulse[after] + a3 * hann_lobe(t[after], land, d3)
+            push -= horizontal_mps[k] / g * hann_lobe(t, land, 0.25) / 0.125
+    vert = f - 1.0
+    flight_rel = np.zeros((n, 3))
+    for k in range(n_jumps):
+        x = np.clip((t - takeoffs[k]) / flights_s[k], 0.0, 1.0)
+        inside = (t >= takeoffs[k]) & (t < landings[k])
+        flight_rel[inside, 0] = (
+            0.6 * tucks[k] * np.sin(4 * np.pi * x[inside] + 0.5) * np.sin(np.pi * x[inside])
+        )
+        flight_rel[inside, 2] = tucks[k] * np.sin(2 * np.pi * x[inside])
+    acc_com = np.stack([push, np.zeros_like(t), vert], axis=1)
+
+    leans = [_lean(h) for h in horizontal_mps]
+    trunk_keys = [(0.0, 0.0), (t_unw, 0.0), (t_prop + 0.1, leans[0])]
+    shank_keys = [(0.0, 0.0), (t_unw, 0.0), (t_prop + 0.1, 0.7 * leans[0])]
+    for k in range(n_jumps):
+        if k > 0:
+            # The shorter the contact, the less the joints flex (a "bounce" rebound keeps
+            # the hips and knees stiffer than a countermovement: Bobbert et al., Med. Sci.
+            # Sports Exerc. 19 (1987) 332-338): 0.6 of the lean at a 0.5 s contact, about
+            # 0.3 of it at 0.25 s, 0.2 at 0.15 s.
+            c = contacts_s[k - 1]
+            share = min(0.6, 1.2 * c)
+            mid_contact = landings[k - 1] + 0.45 * c
+            trunk_keys.append((mid_contact, share * leans[k]))
+            shank_keys.append((mid_contact, share * 0.7 * leans[k]))
+        at_takeoff = _trunk_at_takeoff(horizontal_mps[k], fracs[k])
+        mid = 0.5 * (takeoffs[k] + landings[k])
+        # In the air the trunk turns under a bounded internal moment (the legs counter-
+        # rotate; angular momentum is conserved), so the angle it covers grows as T²: a
+        # 0.4 s flight reaches the landing posture (5°) as in ``countermovement_jump``, a
+        # 0.2 s hop a quarter of the way (turning the whole way put a 0.95 g lever-arm
+        # bump into a 0.2 s flight at the chest; the real sacrum jump reads 0.1-0.4 g).
+        at_landing = at_takeoff + (5.0 - at_takeoff) * min(1.0, (flights_s[k] / 0.4) ** 2)
+        trunk_keys += [
+            (takeoffs[k], at_takeoff),
+            (mid, 0.5 * (at_takeoff + at_landing)),
+            (landings[k], at_landing),
+        ]
+        shank_keys += [(takeoffs[k], -3.0), (mid, 3.0), (landings[k], 6.0)]
+    last = landings[-1]
+    trunk_keys += [(last + 0.3, 0.8 * leans[-1]), (last + 1.0, 0.0), (duration, 0.0)]
+    shank_keys += [(last + 0.25, 0.8 * 0.7 * leans[-1]), (last + 1.0, 0.0), (duration, 0.0)]
+    if placement.is_leg:
+        alpha = _keyframes_linked(t, shank_keys, landings)
+        motion = _shank_linked(t, acc_com, takeoffs, landings, alpha)
+    else:
+        pitch = _keyframes_linked(t, trunk_keys, landings)
+        motion = trunk_motion(t, acc_com + flight_rel, pitch, placement)
+
+    vel = np.cumsum(push) * DT_S * g
+    pos = np.cumsum(vel) * DT_S
+    force = motion.specific_force_g()
+    labels: list[dict[str, object]] = []
+    bouts: list[dict[str, object]] = []
+    for k in range(n_jumps):
+        # Travel of the centre of mass from the middle of the contact before (the start of
+        # the countermovement for the first jump) to the middle of the contact after (half
+        # a second after the last landing).
+        begin = t_unw if k == 0 else 0.5 * (landings[k - 1] + takeoffs[k])
+        end = 0.5 * (landings[k] + takeoffs[k + 1]) if k + 1 < n_jumps else last + 0.5
+        i0, i1 = np.searchsorted(t, [begin, end])
+        stop = takeoffs[k + 1] if k + 1 < n_jumps else duration
+        window = (t >= landings[k]) & (t < stop)
+        h = horizontal_mps[k]
+        direction = "vertical" if abs(h) < 0.15 else ("backward" if h < 0 else "forward")
+        labels.append(
+            {
+                "takeoff_t": takeoffs[k],
+                "landing_t": landings[k],
+                "flight_time_s": flights_s[k],
+                "height_m": g * flights_s[k] ** 2 / 8.0,
+                "direction": direction,
+                "distance_m": float(pos[min(i1, n - 1)] - pos[i0]),
+                "peak_g": float(np.max(np.linalg.norm(force[window], axis=1))),
+                # Ground contact before this jump (linked jumps only), the set and the
+                # repetition within it (issue 4, item 2).
+                "contact_s": contacts_s[k - 1] if k > 0 else None,
+                "set": set_number,
+                "repetition": k + 1,
+            }
+        )
+        bouts.append(
+            {"kind": "jumps", "start": begin, "end": landings[k] + 0.5, "direction": direction}
+        )
+    return Segment(motion, Labels(steps=[], jumps=labels, bouts=bouts))
+
+
+def _shank_linked(
+    t: FloatArray,
+    acc_com_g: FloatArray,
+    takeoffs: list[float],
+    landings: list[float],
+    alpha: FloatArray,
+) -> Motion:
+    """Shank sensor through linked jumps, each contact as ``_shank_motion`` draws one.
+
+    The ankle rests on the ground during each contact until the heel rises in the last
+    60 ms before toe-off, moves with the body in flight, lands toes first and lets the heel
+    down over 0.1 s.
+    """
+    g = G_MPS2
+    vel = np.cumsum(acc_com_g, axis=0) * DT_S * g
+    follow = np.zeros_like(t)
+    for off, land in zip(takeoffs, landings, strict=True):
+        rise = np.clip((t - (off - 0.06)) / 0.06, 0.0, 1.0)
+        settle = np.clip(1.0 - (t - land) / 0.015, 0.0, 1.0)
+        part = np.where(t < off, rise, np.where(t < land, 1.0, settle))
+        part = np.where(t >= off - 0.06, part, 0.0)
+        follow = np.maximum(follow, part)
+    ankle = np.cumsum(vel * follow[:, None], axis=0) * DT_S
+    for land in landings:
+        after = t >= land
+        if after.any():
+            i = int(np.argmax(after))
+            ankle[after, 2] -= ankle[i, 2] * smoothstep((t[after] - land) / 0.1)
+    up = np.stack([np.sin(alpha), np.zeros_like(t), np.cos(alpha)], axis=1)
+    point = ankle + 0.3 * up
+    acc = second_derivative(point) / g
+    for land in landings:
+        # The tibial shock of each contact (Lafortune et al. 1996), as in ``_shank_motion``.
+        acc[:, 2] += 3.0 * alpha_pulse(t, land, 0.004)
     return Motion(acc, rot_y(alpha))

@@ -120,6 +120,62 @@ def jump_series(rng: np.random.Generator, placement: Placement, duration_s: floa
     return join(parts)
 
 
+def jump_drill(rng: np.random.Generator, placement: Placement, duration_s: float) -> Segment:
+    """The drill of issue 4 in sets: jumps linked by short contacts, a pause between sets.
+
+    Sets cycle through back-forward pairs ("jump back, land, jump straight forward to the
+    start, repeat"), vertical rebounds, and back-vertical-forward-vertical; 3-6 jumps each.
+    A forward jump returns the last backward jump's flight travel. Contacts are drawn from
+    0.15-0.5 s, the issue's range: fast stretch-shortening rebounds stay below 0.25 s,
+    slower ones reach about 0.5 s (Flanagan and Comyns, Strength Cond. J. 30(5) (2008)
+    32-38). The rest between sets (4-6 s standing) is what ends a set.
+    """
+    patterns = (
+        ("backward", "forward"),
+        ("vertical",),
+        ("backward", "vertical", "forward", "vertical"),
+    )
+    parts = [stand(rng, 2.0)]
+    used = 2.0
+    set_number = 0
+    while used < duration_s - 8.0 or len(parts) == 1:  # at least one, however short
+        pattern = patterns[set_number % len(patterns)]
+        set_number += 1
+        count = int(rng.integers(3, 7))
+        flights: list[float] = []
+        speeds: list[float] = []
+        peaks: list[float] = []
+        back_travel = 0.0
+        for i in range(count):
+            kind = pattern[i % len(pattern)]
+            flight, horiz, peak = _jump_params(rng, kind)
+            if kind == "backward":
+                back_travel = horiz * flight
+            elif kind == "forward" and back_travel < 0.0:
+                # Back to the start: the backward jump's flight travel, at a speed a
+                # forward jump reaches (Meylan et al. 2010: 0.5-1.5 m/s).
+                horiz = float(np.clip(-back_travel / flight, 0.5, 1.5))
+            flights.append(flight)
+            speeds.append(horiz)
+            peaks.append(peak)
+        contacts = [float(rng.uniform(0.15, 0.5)) for _ in range(count - 1)]
+        seg = jumps.linked_jumps(
+            rng,
+            placement,
+            flights_s=flights,
+            horizontal_mps=speeds,
+            peaks_g=peaks,
+            contacts_s=contacts,
+            set_number=set_number,
+            lead_s=float(rng.uniform(0.8, 1.2)),
+            tail_s=1.5,
+        )
+        rest = float(rng.uniform(4.0, 6.0))
+        parts += [seg, stand(rng, rest)]
+        used += seg.duration_s + rest
+    return join(parts)
+
+
 def lookalikes(rng: np.random.Generator, placement: Placement, duration_s: float) -> Segment:
     """Stomps, heel drops, squats and sitting down hard: impacts and dips that are no jumps."""
     makers = [
@@ -243,6 +299,12 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("jumps", "vertical, backward and forward countermovement jumps", 45.0, jump_set),
         Scenario(
             "jumpseries", "jump back, land, jump forward to the start, repeat", 40.0, jump_series
+        ),
+        Scenario(
+            "jumpdrill",
+            "sets of back/forward/vertical jumps linked by short contacts, rests between",
+            60.0,
+            jump_drill,
         ),
         Scenario(
             "lookalikes",

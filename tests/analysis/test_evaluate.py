@@ -191,6 +191,57 @@ def test_jump_landing_tolerance_is_tight() -> None:
     assert score_jumps(JUMPS, ok, 30.0).tp == 3
 
 
+def test_vertical_jump_called_travelling_is_a_wrong_call_and_coverage_counts_unknowns() -> None:
+    events = jumps_from(JUMPS)
+    events[0] = JumpEvent(**{**events[0].__dict__, "direction": Direction.BACKWARD})
+    events[1] = JumpEvent(**{**events[1].__dict__, "direction": Direction.UNKNOWN})
+    s = score_jumps(JUMPS, events, 30.0)
+    assert (s.direction_correct, s.direction_scored, s.direction_unknown) == (0, 1, 1)
+    assert s.summary()["direction_coverage"] == pytest.approx(0.5)
+
+
+LINKED = (
+    TruthJump(2.0, 2.4, 0.4, 0.2, "backward", -0.4, set_number=1, repetition=1),
+    TruthJump(2.65, 3.0, 0.35, 0.15, "forward", 0.4, contact_s=0.25, set_number=1, repetition=2),
+    TruthJump(9.0, 9.3, 0.3, 0.11, "vertical", 0.0, set_number=2, repetition=1),
+)
+
+
+def test_linked_jumps_score_contact_rsi_and_numbering() -> None:
+    events = jumps_from(LINKED)
+    events[1] = JumpEvent(
+        **{
+            **events[1].__dict__,
+            "contact_time_s": 0.26,
+            "reactive_strength_index": 0.35 / 0.26,
+            "set_number": 1,
+            "repetition": 2,
+        }
+    )
+    events[0] = JumpEvent(**{**events[0].__dict__, "set_number": 1, "repetition": 1})
+    events[2] = JumpEvent(**{**events[2].__dict__, "set_number": 2, "repetition": 2})
+    s = score_jumps(LINKED, events, 30.0)
+    summary = s.summary()
+    assert summary["contact_time_mae_s"] == pytest.approx(0.01)
+    assert summary["rsi_mae"] == pytest.approx(0.35 / 0.25 - 0.35 / 0.26)
+    assert s.links_missed == 0
+    assert (s.numbering_correct, s.numbering_scored) == (2, 3)
+    # The same jumps without the contact reported: a missed link, no contact error.
+    plain = score_jumps(LINKED, jumps_from(LINKED), 30.0)
+    assert plain.links_missed == 1 and plain.contact_errors_s == ()
+
+
+def test_contact_time_target_follows_the_flight_times() -> None:
+    def rec(rate_hz: float, error_s: float) -> RecordingScore:
+        score = TypeScore("jump", n_truth=1, n_detected=1, tp=1, contact_errors_s=(error_s,))
+        return RecordingScore("x", "chest", rate_hz, False, 30.0, {"jump": score})
+
+    labels = {m.label for m in check_targets([rec(100.0, 0.009)])}
+    assert "contact MAE ≤ 8 ms (≤ 1/fs below 100 Hz)" in labels
+    assert not check_targets([rec(100.0, 0.007)])
+    assert not check_targets([rec(50.0, 0.019)])
+
+
 # --- pedalling -----------------------------------------------------------------------------
 
 

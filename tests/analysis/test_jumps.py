@@ -486,12 +486,13 @@ def test_accuracy_targets_on_generated_drills(fs: float, gyro: bool) -> None:
     if gyro:
         assert np.mean(score.direction_hits) >= 0.95
     else:
-        # Without a gyroscope the direction is told only where the push-off and landing
-        # impulses oppose each other beyond what a 10° lean leaks (``unknown`` elsewhere):
-        # every call made is right, and 10-12 of the 16 travelling jumps get one.
+        # Without a gyroscope a jump in a rebound (taking off from a short contact, or
+        # landing into the next jump's push) is ``unknown``: either window carries a
+        # neighbour's horizontal impulse. Every jump of this drill is in one; calling them
+        # made 46 wrong calls of 200 on 30 seeds (vertical jumps called forward or
+        # backward), so none is called.
         called = len(score.direction_hits) - score.direction_unknown
-        assert sum(score.direction_hits) == called
-        assert called >= 10
+        assert sum(score.direction_hits) == called == 0
     assert max(score.latencies) <= 0.3
 
 
@@ -687,7 +688,7 @@ def test_simulated_fixtures_detection() -> None:
     from tests.accuracy import evaluate_fixtures
 
     report = evaluate_fixtures(
-        ["jump*", "mixed*", "lookalikes*", "walk_chest_100hz*", "cycle_shank_*"]
+        ["jumps_*", "jumpseries_*", "mixed*", "lookalikes*", "walk_chest_100hz*", "cycle_shank_*"]
     )
     total = report.score("jump")
     for rec in report.recordings:
@@ -718,6 +719,51 @@ def test_simulated_fixtures_detection() -> None:
 
 
 SHANK_FIXTURE = DATA / "sim" / "jumps_shank_100hz_gyro.csv"
+DRILL_FIXTURES = sorted((DATA / "sim").glob("jumpdrill_*.csv"))
+
+
+@pytest.mark.skipif(not DRILL_FIXTURES, reason="simulated fixtures not generated")
+def test_drill_fixtures_contact_rsi_and_numbering() -> None:
+    """The drill of issue 4 (sets of jumps linked by 0.15-0.5 s contacts): every jump, its
+    contact time within the flight time's target, the reactive strength index, set and
+    repetition numbers, and no wrong direction call.
+
+    Chest (no gyroscope): contact MAE 4.2 ms (the rebound's takeoff from the set's
+    standing reference; 35 ms with the ``|a|`` rules), RSI MAE 0.02; shank +gyro 3.2 ms.
+    """
+    from tests.accuracy import evaluate_fixtures
+
+    report = evaluate_fixtures(DRILL_FIXTURES)
+    limits = {"sim chest 100 Hz": 0.005, "sim shank 100 Hz +gyro": 0.004}
+    for group, limit in limits.items():
+        score = report.score("jump", group)
+        summary = score.summary()
+        assert score.f1 == 1.0, group
+        assert score.links_missed == 0 and len(score.contact_errors_s) == 19, group
+        assert float(np.mean(np.abs(score.contact_errors_s))) <= limit, group
+        assert float(np.mean(np.abs(score.rsi_errors))) <= 0.05, group
+        assert score.numbering_correct == score.numbering_scored == 24, group
+        assert summary["flight_time_mae_s"] is not None
+        assert float(summary["flight_time_mae_s"]) <= 0.005, group
+        assert score.direction_correct == score.direction_scored, group
+    assert max(report.score("jump").latencies_s) <= 0.3
+
+
+@pytest.mark.skipif(not DRILL_FIXTURES, reason="simulated fixtures not generated")
+def test_contract_on_the_drill() -> None:
+    """A set of rebounds (the takeoff levelled by the set's standing reference): the
+    contract, chunk invariance included."""
+    path = DRILL_FIXTURES[0]
+    reader, samples = load_body(path)
+    truth = json.loads(path.with_suffix(".truth.json").read_text())["jumps"]
+    first = [j for j in truth if j["set"] == 1]
+    t0, t1 = first[0]["takeoff_t"], first[-1]["landing_t"]
+    window = samples.select((samples.time_s > t0 - 2.0) & (samples.time_s < t1 + 1.0))
+    info = reader.stream_info()
+    events = jumps_of(detect_jumps(window, info))
+    assert [e.repetition for e in events] == [j["repetition"] for j in first]
+    assert all(e.contact_time_s is not None for e in events[1:])
+    check_all(lambda: JumpDetector(JumpParams(), info), window, max_examples=10)
 
 
 @pytest.mark.skipif(not SHANK_FIXTURE.exists(), reason="simulated fixtures not generated")
