@@ -154,6 +154,18 @@ _RATE_HYSTERESIS_DPS = 10.0
 _BRIDGE_PERIOD_RATIO = 1.05
 _BRIDGE_PHASE_TOL = 0.2
 
+#: A cycle slower than its contiguous neighbour whose crank-rate amplitude over the squared
+#: cadence (``_Cycle.radius``) is below this fraction of the neighbour's held less than a whole
+#: turn: the kinematics of the linkage scale with ω², so a whole turn at the cycle's mean rate
+#: keeps the run's ratio (0.8-1.2 through slow-downs of 75 -> 38 rpm, 0.79 at the least on the
+#: simulated rides), while a cycle that closes on the band-pass's ringing after the crank
+#: stopped (half a turn moved) or on its start transient at a spin-up (0.8 of a turn) shows
+#: 0.47-0.66.
+_PARTIAL_TURN = 0.7
+#: ... and only if its period is this much longer than the neighbour's (the crank slowed or
+#: stopped within it; between turns of one cadence the ratio only scatters).
+_PARTIAL_SLOWER = 1.1
+
 #: A pitch-rate revolution replaces the |f| cycle's timing only if their periods agree within
 #: this ratio (a second pitch extreme within a turn, e.g. strong ankling, would halve it).
 _PITCH_PERIOD_RATIO = 1.35
@@ -411,6 +423,9 @@ class _Cycle:
     pitch_rpm: float | None = None
     #: A turn inferred within a gap of lost packets (``_bridge``), not measured.
     inferred: bool = False
+    #: Crank-rate amplitude of ``|f|`` over the squared cadence (g/rpm²): the linkage's
+    #: effective radius, the same from turn to turn of a run (see ``_PARTIAL_TURN``).
+    radius: float = 0.0
 
     @property
     def true_end_t(self) -> float:
@@ -810,7 +825,7 @@ class PedallingDetector:
                     vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
             elif abs(vote) >= _LEARN_VOTE and self._steady(start_t, end_t):
                 self._odd_seen.append(odd if vote > 0 else -odd)  # as if forward
-        return _Cycle(start_t, end_t, at_t, True, cadence, vote)
+        return _Cycle(start_t, end_t, at_t, True, cadence, vote, radius=n_amp / cadence**2)
 
     def _steady(self, start_t: float, end_t: float) -> bool:
         """Whether the cycle before this one took as long, within ``_STEADY_PERIOD``: the
@@ -870,6 +885,9 @@ class PedallingDetector:
         if cycle.start_t < self._turned_at:
             # It spans the turn: part of it went one way, the rest the other.
             cycle.valid = False
+        if cycle.valid and prev is not None and _partial(cycle, prev):
+            # The crank stopped within it: the band-pass's ringing closed the cycle.
+            cycle.valid = False
         self._prev_cycle = cycle
         if not cycle.valid:
             self._release_held(cycle.detected_at, events)
@@ -915,6 +933,10 @@ class PedallingDetector:
                 if abs(last.end_t - cycle.start_t) > 1e-9 or max(
                     p_a, p_b
                 ) > self.params.max_period_change * min(p_a, p_b):
+                    self._pending = []
+                elif len(self._pending) == 1 and _partial(last, cycle):
+                    # The bout's first cycle closed on the band-pass's start transient
+                    # before the crank had turned a whole turn.
                     self._pending = []
             self._pending.append(cycle)
             if len(self._pending) < self.params.bout_start_revolutions:
@@ -1181,6 +1203,20 @@ class PedallingDetector:
             cadence_backward_rpm=bout.cadence_sum[Direction.BACKWARD] / bwd if bwd else None,
             reversals=bout.reversals,
         )
+
+
+def _partial(cycle: _Cycle, neighbour: _Cycle) -> bool:
+    """Whether ``cycle``, contiguous with ``neighbour`` and slower, held less than a whole
+    turn (see ``_PARTIAL_TURN``)."""
+    return (
+        neighbour.valid
+        and (
+            abs(neighbour.end_t - cycle.start_t) < 1e-9
+            or abs(cycle.end_t - neighbour.start_t) < 1e-9
+        )
+        and cycle.end_t - cycle.start_t > _PARTIAL_SLOWER * (neighbour.end_t - neighbour.start_t)
+        and cycle.radius < _PARTIAL_TURN * neighbour.radius
+    )
 
 
 def detect_pedalling(
