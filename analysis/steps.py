@@ -282,6 +282,15 @@ _LEAN_WARMUP_S = 1.0
 # Columns of the history array every mode keeps: time, then the mode's signals.
 _T = 0
 _WIDTH = 9
+#: Raw acceleration (every placement): the input of the derived columns and the trunk's lean.
+_ACC = slice(5, 8)
+#: A leg with gyroscope: the raw sagittal angular rate, the input of column 1.
+_RAW_SWING = 3
+#: A trunk with gyroscope: the raw angular rate (three extra columns), input of column 8.
+_GYRO = slice(_WIDTH, _WIDTH + 3)
+#: Spare rows of the history buffer beyond what is kept: new rows are written there, and the
+#: kept rows move back to the start only when it is full (once every 16 notifications of 8).
+_SPARE_ROWS = 128
 
 
 #: A shank's walking bout outlives a gap only if the gap ends before this fraction of the
@@ -410,7 +419,17 @@ class StepDetector:
         # band), |a| raw, raw acceleration (3, for the lean at bout starts);
         # legs: t, swing signal (dps or g), |a| raw, then without gyroscope the contact
         # transient and the inclination; trunk also: turning rate (with gyroscope).
-        self._hist: FloatArray = np.empty((0, _WIDTH))
+        # The history lives in a preallocated buffer (see ``_append``); positions in the
+        # stream are absolute sample indices, the buffer's first row is ``_base``.
+        self._width = _WIDTH + (3 if self._trunk_gyro else 0)
+        self._buf: FloatArray = np.zeros((self._keep + _SPARE_ROWS, self._width))
+        self._base = 0
+        self._n = 0  # the next sample
+        self._lo = 0  # the history's first sample
+        self._done = 0  # the first sample whose derived columns are not computed yet
+        self._seg_first = 0  # the current segment's first sample
+        self._cands: list[int] = []  # local maxima not yet examined (see ``_derive``)
+        self._hist: FloatArray = self._buf[:0]
         self._unexamined = 0
         # A held first peak of a trunk bout: (peak_t, contact_t, confirmed at t).
         self._pending: tuple[float, float, float] | None = None
@@ -444,19 +463,39 @@ class StepDetector:
         for seg, after_gap in self._gaps.split(chunk):
             if after_gap:
                 self._restart(events, float(seg.time_s[0]))
-            rows = self._signals(seg)
-            hist = np.concatenate([self._hist, rows]) if len(self._hist) else rows
-            self._hist = hist
-            start = len(hist) - len(rows) - self._unexamined
-            stop = len(hist) - self._ahead
+            n = len(seg)
+            hist = self._hist = self._append(seg)
+            size = len(hist)
+            start = size - n - self._unexamined
+            stop = size - self._ahead
             if stop > start:
-                if self._leg:
-                    self._examine_leg(hist, start, stop, events)
+                # The candidates examined now are the local maxima in [start, stop), known
+                # once the derived columns reach row ``stop`` (its right neighbour).
+                if self._done - self._lo <= stop:
+                    self._derive()
+                limit = self._lo + stop
+                cands = self._cands
+                due = 0
+                while due < len(cands) and cands[due] < limit:
+                    due += 1
+                if due:
+                    # Their look-ahead reaches the newest row.
+                    self._derive()
+                    peaks = [c - self._lo for c in cands[:due]]
+                    del cands[:due]
                 else:
-                    self._examine_trunk(hist, start, stop, events)
-            self._settle(hist[:, _T], len(hist) - len(rows), len(hist), events)
-            self._unexamined = min(len(hist), self._ahead)
-            self._hist = hist[-self._keep :]
+                    peaks = []
+                if self._leg:
+                    self._examine_leg(hist, peaks, events)
+                else:
+                    self._examine_trunk(hist, peaks, events)
+            self._settle(hist[:, _T], size - n, size, events)
+            self._unexamined = min(size, self._ahead)
+            self._lo = max(self._lo, self._n - self._keep)
+            # Rows leave the history only after their derived columns were computed (the
+            # look-ahead is shorter than the history), so every filter sees every sample.
+            assert self._done >= self._lo
+            self._hist = self._buf[self._lo - self._base : self._n - self._base]
             self._last_t = float(seg.time_s[-1])
         return events
 
@@ -508,7 +547,10 @@ class StepDetector:
         self._leg_lp.reset()
         self._transient.reset()
         self._incline.reset()
-        self._hist = np.empty((0, _WIDTH))
+        # Rows not derived yet belong to the segment that ended: never needed again.
+        self._lo = self._done = self._seg_first = self._n
+        self._cands = []
+        self._hist = self._buf[:0]
         self._unexamined = 0
         self._pending = None
         self._scheduled = None
@@ -541,17 +583,60 @@ class StepDetector:
         if self._other_stepped(due_t, check):
             self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
 
-    def _signals(self, seg: Samples) -> FloatArray:
-        acc = seg.acc_g
+    def _append(self, seg: Samples) -> FloatArray:
+        """Write the segment's raw values into the history buffer; the history (a view).
+
+        A live band sends a few samples at a time: appending in place, instead of building a
+        new history array on every call, and deriving the filtered columns later in batches
+        (``_derive``) keeps the cost per call low. The kept rows move back to the buffer's
+        start when the spare rows run out; a chunk longer than the spare rows (a file read
+        in blocks) gets a buffer of its size.
+        """
         n = len(seg)
-        rows = np.empty((n, _WIDTH))
+        buf = self._buf
+        held = self._n - self._lo
+        if self._n - self._base + n > buf.shape[0]:
+            first = self._lo - self._base
+            if held + n > buf.shape[0]:
+                buf = np.zeros((self._keep + n + _SPARE_ROWS, self._width))
+            buf[:held] = self._buf[first : first + held]
+            self._buf = buf
+            self._base = self._lo
+        r = self._n - self._base
+        rows = buf[r : r + n]
         rows[:, _T] = seg.time_s
+        rows[:, _ACC] = seg.acc_g
+        if self._gyro:
+            assert seg.gyro_dps is not None
+            rows[:, _RAW_SWING] = seg.gyro_dps[:, 1]
+        elif self._trunk_gyro:
+            rows[:, _GYRO] = 0.0 if seg.gyro_dps is None else seg.gyro_dps
+        self._n += n
+        return buf[self._lo - self._base : self._n - self._base]
+
+    def _derive(self) -> None:
+        """Compute the derived columns of every row up to the newest, and find candidates.
+
+        The filters carry their state from row to row, and the other columns are computed
+        row by row, so the values do not depend on how the rows are batched: they are the
+        ones a per-chunk computation would give, computed only when an examination needs
+        them (every look-ahead's worth of samples, or at a candidate). The local maxima of
+        the candidate signal (trunk: band-passed vertical acceleration; leg: the swing
+        signal's magnitude) above its threshold are queued for examination; the newest row,
+        whose right neighbour is not known yet, is judged in the next batch, and a segment's
+        first row never is a candidate.
+        """
+        a = self._done - self._base
+        b = self._n - self._base
+        if b <= a:
+            return
+        self._done = self._n
+        rows = self._buf[a:b]
+        acc = np.ascontiguousarray(rows[:, _ACC])
         mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
         if self._leg:
             if self._gyro:
-                assert seg.gyro_dps is not None
-                rows[:, 1] = self._leg_lp.process(seg.gyro_dps[:, 1:2])[:, 0]
-                rows[:, 3:] = 0.0
+                rows[:, 1] = self._leg_lp.process(rows[:, _RAW_SWING : _RAW_SWING + 1])[:, 0]
             else:
                 rows[:, 1] = self._leg_lp.process(np.abs(mag - 1.0)[:, None])[:, 0]
                 # The angle of gravity in the forward-up plane, for the direction in stance.
@@ -559,40 +644,48 @@ class StepDetector:
                 rows[:, 4] = np.arctan2(slow[:, 0], slow[:, 1])
                 high = self._transient.process(acc)
                 rows[:, 3] = np.sqrt(np.einsum("ij,ij->i", high, high))
-                rows[:, 5:] = 0.0
             rows[:, 2] = mag
-            return rows
-        gravity = self._gravity.process(acc)
-        forward, up = level_forward_up(acc, gravity)
-        rows[:, 1:3] = self._wide.process(np.column_stack((forward, up)))
-        rows[:, 3] = self._band.process(up[:, None])[:, 0]
-        rows[:, 4] = mag
-        rows[:, 5:8] = acc
-        if self._trunk_gyro and seg.gyro_dps is not None:
-            # Turning rate about the vertical (gravity's direction).
-            norm = np.sqrt(np.einsum("ij,ij->i", gravity, gravity))
-            rows[:, 8] = np.einsum("ij,ij->i", seg.gyro_dps, gravity) / np.where(
-                norm > 0, norm, 1.0
+            signal_col, threshold = (
+                1,
+                (self.params.min_swing_dps if self._gyro else self.params.min_swing_g),
             )
         else:
-            rows[:, 8] = 0.0
-        return rows
+            gravity = self._gravity.process(acc)
+            forward, up = level_forward_up(acc, gravity)
+            rows[:, 1:3] = self._wide.process(np.column_stack((forward, up)))
+            rows[:, 3] = self._band.process(up[:, None])[:, 0]
+            rows[:, 4] = mag
+            if self._trunk_gyro:
+                # Turning rate about the vertical (gravity's direction).
+                norm = np.sqrt(np.einsum("ij,ij->i", gravity, gravity))
+                rows[:, 8] = np.einsum(
+                    "ij,ij->i", np.ascontiguousarray(rows[:, _GYRO]), gravity
+                ) / np.where(norm > 0, norm, 1.0)
+            else:
+                rows[:, 8] = 0.0
+            signal_col = 3
+            threshold = min(self.params.min_peak_g, self.params.min_peak_in_bout_g)
+        lo = max(a - 1, self._seg_first - self._base + 1)
+        if b - 1 > lo:
+            s = self._buf[lo - 1 : b, signal_col]
+            if self._leg:
+                s = np.abs(s)
+            mid = s[1:-1]
+            peaks = np.flatnonzero((mid >= threshold) & (mid > s[:-2]) & (mid >= s[2:]))
+            if peaks.size:
+                self._cands.extend((peaks + (lo + self._base)).tolist())
 
     # ------------------------------------------------------------------ trunk and wrist
 
-    def _examine_trunk(self, hist: FloatArray, start: int, stop: int, events: list[Event]) -> None:
+    def _examine_trunk(self, hist: FloatArray, peaks: list[int], events: list[Event]) -> None:
+        """Examine the local maxima above the threshold whose look-ahead is complete now.
+
+        ``peaks`` (history rows) come from ``_derive``; the window tests run only on these.
+        """
         p = self.params
         v = hist[:, 3]
-        lo = max(start, 1)
-        seg = v[lo:stop]
-        # Local maxima above the threshold; the window tests below run only on these few.
-        cand = np.flatnonzero(
-            (seg >= min(p.min_peak_g, p.min_peak_in_bout_g))
-            & (seg > v[lo - 1 : stop - 1])
-            & (seg >= v[lo + 1 : stop + 1])
-        )
         t = hist[:, _T]
-        for i in (cand + lo).tolist():
+        for i in peaks:
             if v[i] <= v[max(0, i - self._back) : i].max(initial=-np.inf):
                 continue
             if v[i] < v[i + 1 : i + self._ahead + 1].max():
@@ -617,6 +710,7 @@ class StepDetector:
         pending = self._pending
         if pending is None or self._bout is not None:
             return
+        self._derive()  # the rise of the next step is sought up to the newest row
         p = self.params
         peak_t, contact_t, confirm_t = pending
         t = hist[:, _T]
@@ -805,25 +899,22 @@ class StepDetector:
 
     # ------------------------------------------------------------------ legs
 
-    def _examine_leg(self, hist: FloatArray, start: int, stop: int, events: list[Event]) -> None:
+    def _examine_leg(self, hist: FloatArray, peaks: list[int], events: list[Event]) -> None:
+        """Examine the swing signal's local maxima (``_derive``) whose look-ahead is complete."""
+        if not peaks:
+            return
         p = self.params
         u = hist[:, 1]
         t = hist[:, _T]
-        lo = max(start, 1)
-        mag = np.abs(u)
-        seg = mag[lo:stop]
-        threshold = p.min_swing_dps if self._gyro else p.min_swing_g
-        cand = np.flatnonzero(
-            (seg >= threshold) & (seg > mag[lo - 1 : stop - 1]) & (seg >= mag[lo + 1 : stop + 1])
-        )
         stride = max(1, round(p.max_step_s * self._fs))
-        for i in (cand + lo).tolist():
+        for i in peaks:
             # A peak of its own lobe: a larger peak of the other sign nearby (a foot's push-off
             # next to its swing) does not hide it.
             sign = 1.0 if u[i] > 0 else -1.0
-            if mag[i] <= (sign * u[max(0, i - self._back) : i]).max(initial=-np.inf):
+            peak = abs(u[i])
+            if peak <= (sign * u[max(0, i - self._back) : i]).max(initial=-np.inf):
                 continue
-            if mag[i] < (sign * u[i + 1 : i + self._ahead + 1]).max():
+            if peak < (sign * u[i + 1 : i + self._ahead + 1]).max():
                 continue
             confirm = i + self._ahead
             falling = hist[max(0, i - self._guard) : confirm + 1, 2] < p.freefall_g
@@ -849,7 +940,7 @@ class StepDetector:
                     window = sign * u[max(0, i - stride // 2) : confirm + 1]
                     against = max(-window.min(), 0.0)
                     asymmetry = (
-                        _FAST_SWING_ASYMMETRY if mag[i] >= _FAST_SWING_DPS else p.swing_asymmetry
+                        _FAST_SWING_ASYMMETRY if peak >= _FAST_SWING_DPS else p.swing_asymmetry
                     )
                     if window.max() < asymmetry * against:
                         continue  # both ways alike: pedalling, not a swing
@@ -1126,6 +1217,7 @@ class StepDetector:
         """
         if check is None:
             return True
+        self._derive()
         contact_t, sign = check
         t = self._hist[:, _T]
         b = int(np.searchsorted(t, due_t))
@@ -1189,6 +1281,7 @@ class StepDetector:
             direction = Direction.UNKNOWN
         step_reg = stride_reg = symmetry = None
         if not self._leg and not self._wrist and bout.steps >= 4 and len(self._hist):
+            self._derive()
             t = self._hist[:, _T]
             lo = max(bout.start_t, bout.last_peak_t - self.params.regularity_window_s)
             a = int(np.searchsorted(t, lo))
