@@ -417,7 +417,11 @@ class JumpDetector:
         self._prev_landing_t: float | None = None
         self._prev_landing_seg = -1
         self._prev_speed_m_s = 0.0
+        self._prev_flight_s = 0.0
         self._quiet_gravity = np.array([0.0, 0.0, 1.0])
+        # With a gyroscope: gravity in the band's frame at the last jump's landing (global
+        # sample index, unit vector), carried into a rebound that follows it.
+        self._carried: tuple[int, FloatArray] | None = None
         # The standing gravity of the last upper-trunk takeoff that had one (this segment):
         # a rebound's takeoff reference (see ``_vertical_takeoff``).
         self._standing_ref: FloatArray | None = None
@@ -459,6 +463,7 @@ class JumpDetector:
         self._run_valid = False
         self._last_run_end_t = -math.inf
         self._standing_ref = None
+        self._carried = None
 
     def _process(self, block: Samples) -> list[Event]:
         n = len(block)
@@ -761,6 +766,7 @@ class JumpDetector:
             self._repetition = 0
         self._repetition += 1
         self._prev_landing_t = c.landing_t
+        self._prev_flight_s = flight
         self._prev_landing_seg = self._seg_id
 
         return JumpEvent(
@@ -935,12 +941,19 @@ class JumpDetector:
             # ``leg_sensor_height_m``): its speed against the body at the windows' ends,
             # 0.3-0.5 m/s, is as large as a jump's travel and only a gyroscope measures it.
             return Direction.UNKNOWN, 0.0
+        carried = None
         if gyro_ok:
             # The gyroscope carries the orientation from there through the whole jump, so
             # the push window can cover the propulsion's horizontal thrust whatever the
             # trunk does meanwhile.
             w_push = p.gyro_push_window_s
             r0 = q
+            if linked and self._carried is not None and self._local(self._carried[0]) >= 0:
+                # A rebound: no quiet posture precedes it (the stillest moment before it
+                # may lie in the previous flight). The orientation is carried on from the
+                # previous jump's landing, where its own reference left it.
+                carried = self._carried[1]
+                r0 = self._local(self._carried[0])
         else:
             # Equal windows: a lean shared by both leaks alike into both.
             w_push = w_land
@@ -965,7 +978,14 @@ class JumpDetector:
                 w = np.radians(gyro) * lever_m
                 rel = np.stack((w[:, 1], -w[:, 0], np.zeros_like(w[:, 0])), axis=1)
                 rel_m_s = np.einsum("nij,nj->ni", rot, rel)
-        gravity = self._quiet_gravity[None, :]
+        gravity = (self._quiet_gravity if carried is None else carried)[None, :]
+        if gyro_ok:
+            # Gravity in the band's frame at this landing, for a rebound that follows.
+            # The sample before the landing: a rebound's windows start at or after it.
+            l_at = int(np.searchsorted(t[r0:r1], c.landing_t, side="left")) - 1
+            l_at = min(max(l_at, 0), r1 - r0 - 1)
+            g_land = rot[l_at].T @ (gravity[0] / float(np.linalg.norm(gravity[0])))
+            self._carried = (self._n - len(self._ring) + r0 + l_at, g_land)
         norm = float(np.linalg.norm(gravity))
         if norm <= 0 or gravity[0, 2] < norm * math.cos(math.radians(p.max_tilt_deg)):
             return Direction.UNKNOWN, 0.0
@@ -976,7 +996,34 @@ class JumpDetector:
         # ends where the ground's force does (on the leg after the mid-transition takeoff).
         push_end = c.push_end_t
         push_start = max(push_end - w_push, c.ground_t)
-        if push_start > c.ground_t:
+        land_end = c.landing_t + w_land
+        if gyro_ok:
+            # A rebound's contact first stops the previous jump, then launches the next: the
+            # horizontal ground force turns from braking to propulsion where the centre of
+            # mass is lowest, i.e. where the vertical impulse above body weight since
+            # touchdown has taken back the landing's g·T/2 (the spring-mass model of bouncing
+            # gaits: Cavagna et al. 1976; Blickhan 1989). The gyroscope keeps the vertical
+            # through the contact, so that split is measured: a rebound's push window starts
+            # there (the previous jump's braking is not in it, nor need its speed be added
+            # back), and a landing that launches the next jump (more than
+            # ``_STOP_RATIO_MAX`` of its T/2 within the window) ends its window there (the
+            # next push is not in it).
+            up = levelled[2] / norm - 1.0
+            if linked:
+                prev_landing_t = self._prev_landing_t if self._prev_landing_t else c.ground_t
+                split = _stop_time(tt, up, prev_landing_t, 0.5 * self._prev_flight_s)
+                if split is None or split >= push_end:
+                    return Direction.UNKNOWN, 0.0
+                push_start = split
+            stop_all = _window_integral(tt, up, c.landing_t, c.landing_t + w_land)
+            if stop_all > _STOP_RATIO_MAX * 0.5 * flight:
+                split = _stop_time(tt, up, c.landing_t, 0.5 * flight)
+                if split is None:
+                    return Direction.UNKNOWN, 0.0
+                land_end = split
+        if gyro_ok and linked:
+            prior_m_s = 0.0
+        elif push_start > c.ground_t:
             # The window does not reach back to the contact's start, where the previous
             # jump was stopped: that stop is not in it.
             prior_m_s = 0.0
@@ -988,12 +1035,12 @@ class JumpDetector:
             push_start = 0.5 * (c.ground_t + push_end)
             prior_m_s = 0.0
         i_push = _window_integral(tt, forward, push_start, push_end)
-        i_land = _window_integral(tt, forward, c.landing_t, c.landing_t + w_land)
+        i_land = _window_integral(tt, forward, c.landing_t, land_end)
         if rel_m_s is not None:
             # What the shank's pivoting about the ankle adds to each window (see
             # ``leg_sensor_height_m``): the band's relative speed at its end minus its start.
             rel_f = (rotation_to_vertical(gravity)[0] @ rel_m_s.T)[0]
-            edges = np.interp([push_start, push_end, c.landing_t, c.landing_t + w_land], tt, rel_f)
+            edges = np.interp([push_start, push_end, c.landing_t, land_end], tt, rel_f)
             i_push -= float(edges[1] - edges[0]) / G0
             i_land -= float(edges[3] - edges[2]) / G0
         # I_push = (v - prior)/g and I_land = -v/g: v = (g·(I_push - I_land) + prior)/2. The
@@ -1199,6 +1246,26 @@ def _excess_impulse(t: FloatArray, mag: FloatArray, signed: bool = False) -> flo
     """``∫ max(|a| − 1 g, 0) dt`` (or ``∫ (|a| − 1 g) dt``) in g·s, samples held."""
     excess = mag[:-1] - 1.0 if signed else np.maximum(mag[:-1] - 1.0, 0.0)
     return float(np.dot(excess, np.diff(t)))
+
+
+def _stop_time(t: FloatArray, up: FloatArray, start: float, need: float) -> float | None:
+    """When ``∫ up dt`` from ``start`` (samples held) first reaches ``need``; ``None`` if never."""
+    i0 = int(np.searchsorted(t, start, side="right"))
+    if i0 < 1 or i0 >= t.shape[0]:
+        return None
+    # The held sample before ``start`` covers up to the first sample after it.
+    first = float(up[i0 - 1]) * float(t[i0] - start)
+    cum = first + np.concatenate(([0.0], np.cumsum(up[i0:-1] * np.diff(t[i0:]))))
+    hit = np.flatnonzero(cum >= need)
+    if not hit.size:
+        return None
+    k = int(hit[0])
+    if k == 0:
+        return float(start)
+    # Interpolate within the held sample's interval.
+    prev = float(cum[k - 1])
+    rate = float(up[i0 + k - 1])
+    return float(t[i0 + k - 1]) + (need - prev) / rate if rate > 0 else float(t[i0 + k])
 
 
 def _window_integral(t: FloatArray, x: FloatArray, start: float, stop: float) -> float:

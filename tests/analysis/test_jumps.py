@@ -138,8 +138,17 @@ class Body:
         shape = np.sin(np.pi * u)
         need = prev.flight_s / 2.0 + nxt.flight_s / 2.0
         k = (need - float(np.sum(fz - 1.0)) * self.dt) / (float(np.sum(shape)) * self.dt)
-        v = nxt.travel_m / nxt.flight_s - prev.travel_m / prev.flight_s
-        fx = (v / G0) / (nc * self.dt) * _bump(nc)
+        # Horizontally the contact first brakes the previous jump while the body still
+        # sinks, then pushes the next while it rises: the horizontal ground force turns
+        # from braking to propulsion where the centre of mass is lowest, as in the
+        # spring-mass model of bouncing gaits (Cavagna et al., J. Physiol. 262 (1976)
+        # 639-657; Blickhan, J. Biomech. 22 (1989) 1217-1227).
+        fz_all = fz + k * shape
+        sink = np.cumsum(fz_all - 1.0) * self.dt
+        half = int(np.clip(np.searchsorted(sink, prev.flight_s / 2.0), 1, nc - 1))
+        fx = np.zeros(nc)
+        fx[:half] = -(prev.travel_m / prev.flight_s / G0) / (half * self.dt) * _bump(half)
+        fx[half:] = (nxt.travel_m / nxt.flight_s / G0) / ((nc - half) * self.dt) * _bump(nc - half)
         self.add(fz + k * shape, fx, self.lean_to(nc, math.radians(10.0)))
 
     def sample(
@@ -255,8 +264,12 @@ class Score:
             flight = tr["landing_t"] - tr["takeoff_t"]
             self.flight_errors.append(abs(e.flight_time_s - flight))
             self.latencies.append(e.detected_at - e.landing_t)
-            if abs(tr["travel_m"]) >= 0.15:
-                want = Direction.FORWARD if tr["travel_m"] > 0 else Direction.BACKWARD
+            # Travelling jumps, and vertical ones: a vertical jump called forward or
+            # backward is a wrong call too.
+            if abs(tr["travel_m"]) >= 0.15 or tr["travel_m"] == 0.0:
+                want = Direction.VERTICAL
+                if tr["travel_m"] != 0.0:
+                    want = Direction.FORWARD if tr["travel_m"] > 0 else Direction.BACKWARD
                 self.direction_hits.append(e.direction == want)
                 self.direction_unknown += e.direction == Direction.UNKNOWN
         self.false += len(left)
@@ -490,9 +503,9 @@ def test_accuracy_targets_on_generated_drills(fs: float, gyro: bool) -> None:
         # landing into the next jump's push) is ``unknown``: either window carries a
         # neighbour's horizontal impulse. Every jump of this drill is in one; calling them
         # made 46 wrong calls of 200 on 30 seeds (vertical jumps called forward or
-        # backward), so none is called.
+        # backward), so almost none is called, and each call made is right.
         called = len(score.direction_hits) - score.direction_unknown
-        assert sum(score.direction_hits) == called == 0
+        assert sum(score.direction_hits) == called
     assert max(score.latencies) <= 0.3
 
 
@@ -747,13 +760,48 @@ def test_drill_fixtures_contact_rsi_and_numbering() -> None:
         assert float(summary["flight_time_mae_s"]) <= 0.005, group
         assert score.direction_correct == score.direction_scored, group
     assert max(report.score("jump").latencies_s) <= 0.3
+    # With a gyroscope every jump gets a direction, rebounds included (the orientation
+    # carried through the set, the contact split where the body is lowest): 24 of 24.
+    shank = report.score("jump", "sim shank 100 Hz +gyro")
+    assert shank.direction_scored == shank.direction_correct == 24
+
+
+@pytest.mark.parametrize(("placement", "seed"), [(Placement.CHEST, 931), (Placement.WAIST, 932)])
+def test_fresh_drill_with_gyro_calls_rebounds_right(
+    tmp_path: Path, placement: Placement, seed: int
+) -> None:
+    """Fresh drills with a gyroscope: rebounds' directions, vertical ones included.
+
+    Before the orientation carried through the set and the contact's split, fresh drills
+    (seeds 311 chest and 314 shank, 100 Hz, 90 s) called 11 of 14 rebounds right (vertical
+    ones called forward or backward) and left the rest ``unknown``; after, every jump is
+    called: chest (seeds 311, 321-323) 184 of 186 right (98.9 %), shank (314, 321-323) 187
+    of 188, waist at 200 Hz (324) 51 of 51.
+    """
+    events, truth = jumps_on_a_fresh_run(
+        tmp_path,
+        "jumpdrill",
+        placement=placement,
+        rate_hz=100.0,
+        gyro=True,
+        seed=seed,
+        duration_s=60.0,
+    )
+    assert len(events) == len(truth) >= 15
+    linked = [(e, j) for e, j in zip(events, truth, strict=True) if j["contact_s"] is not None]
+    assert len(linked) >= 10
+    calls = [(str(e.direction), j["direction"]) for e, j in linked if str(e.direction) != "unknown"]
+    assert len(calls) >= 0.9 * len(linked)
+    assert sum(got == want for got, want in calls) >= 0.95 * len(calls)
 
 
 @pytest.mark.skipif(not DRILL_FIXTURES, reason="simulated fixtures not generated")
-def test_contract_on_the_drill() -> None:
-    """A set of rebounds (the takeoff levelled by the set's standing reference): the
-    contract, chunk invariance included."""
-    path = DRILL_FIXTURES[0]
+@pytest.mark.parametrize("index", [0, 1])
+def test_contract_on_the_drill(index: int) -> None:
+    """A set of rebounds (the chest's takeoff levelled by the set's standing reference, the
+    shank's orientation carried from jump to jump): the contract, chunk invariance
+    included."""
+    path = DRILL_FIXTURES[index]
     reader, samples = load_body(path)
     truth = json.loads(path.with_suffix(".truth.json").read_text())["jumps"]
     first = [j for j in truth if j["set"] == 1]
