@@ -432,6 +432,22 @@ class _Cycle:
         return self.end_t - self.delay_s
 
 
+@dataclass(frozen=True)
+class _Segment:
+    """The running segment (a run of turns one way) as the detector keeps it."""
+
+    #: Summed direction evidence of its turns (> 0 forward).
+    vote: float
+    #: Revolutions reported in it.
+    emitted: int
+    direction: Direction | None
+    #: The direction of the run before it, the stop between them, and whether the reversal
+    #: at that stop has been reported.
+    came_from: Direction | None
+    turn_t: float
+    reversed: bool
+
+
 @dataclass
 class _GapBridge:
     """The run as it was when packets were lost: its last crossing, period and segment."""
@@ -441,9 +457,8 @@ class _GapBridge:
     delay_s: float
     gap_s: float
     direction: Direction
-    #: ``_segment_vote``, ``_segment_emitted``, ``_segment_dir``, ``_seg_from``,
-    #: ``_seg_turn_t``, ``_seg_reversed`` before the gap.
-    segment: tuple[float, int, Direction | None, Direction | None, float, bool]
+    #: The segment before the gap, restored if the gap is bridged.
+    segment: _Segment
 
 
 @dataclass
@@ -983,13 +998,13 @@ class PedallingDetector:
             delay_s=prev.delay_s,
             gap_s=gap_s,
             direction=self._segment_dir,
-            segment=(
-                self._segment_vote,
-                self._segment_emitted,
-                self._segment_dir,
-                self._seg_from,
-                self._seg_turn_t,
-                self._seg_reversed,
+            segment=_Segment(
+                vote=self._segment_vote,
+                emitted=self._segment_emitted,
+                direction=self._segment_dir,
+                came_from=self._seg_from,
+                turn_t=self._seg_turn_t,
+                reversed=self._seg_reversed,
             ),
         )
 
@@ -1028,14 +1043,10 @@ class PedallingDetector:
         step = span / m
         if max(step, before) > _BRIDGE_PERIOD_RATIO * min(step, before):
             return False
-        (
-            self._segment_vote,
-            self._segment_emitted,
-            self._segment_dir,
-            self._seg_from,
-            self._seg_turn_t,
-            self._seg_reversed,
-        ) = bridge.segment
+        seg = bridge.segment
+        self._segment_vote, self._segment_emitted = seg.vote, seg.emitted
+        self._segment_dir, self._seg_from = seg.direction, seg.came_from
+        self._seg_turn_t, self._seg_reversed = seg.turn_t, seg.reversed
         delay = 0.5 * (bridge.delay_s + cycle.delay_s)
         for k in range(m - 1):
             start = bridge.last_crossing + k * step
