@@ -423,8 +423,9 @@ class JumpDetector:
         # sample index, unit vector), carried into a rebound that follows it.
         self._carried: tuple[int, FloatArray] | None = None
         # The standing gravity of the last upper-trunk takeoff that had one (this segment):
-        # a rebound's takeoff reference (see ``_vertical_takeoff``).
+        # a rebound's takeoff reference (see ``_vertical_takeoff``), and when it last served.
         self._standing_ref: FloatArray | None = None
+        self._standing_ref_t = -math.inf
         self._repetition = 0
         self._set_number = 0
 
@@ -858,10 +859,13 @@ class JumpDetector:
         gravity = self._standing_gravity(data, float(t[s]))
         if gravity is not None:
             self._standing_ref = gravity
+            self._standing_ref_t = float(t[s])
             if rebound_only:
                 return None
-        elif rebound:
+        elif rebound and float(t[s]) - self._standing_ref_t <= self.params.set_pause_s:
+            # Only within the set it came from: each rebound keeps it alive, a pause ends it.
             gravity = self._standing_ref
+            self._standing_ref_t = float(t[s])
         if gravity is None or gravity[2] < math.cos(math.radians(self.params.max_tilt_deg)):
             return None
         lo = max(s - round(0.1 * self.info.sample_rate_hz), 0)
