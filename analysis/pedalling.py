@@ -502,6 +502,9 @@ class PedallingDetector:
         _, band_delay = signal.group_delay(signal.sos2tf(band_sos), w=self._delay_hz, fs=fs)
         self._delay_s: FloatArray = band_delay / fs
         self._quiet_delay_s = self._group_delay_s(1.0) + 1.0 / (2.0 * math.pi * env_hz)
+        # After a restart (a gap of lost packets) the power starts from zero: it is not a
+        # still crank until the filters have settled, about twice that delay.
+        self._settle_s = 2.0 * self._quiet_delay_s
         # Leaky integrator: 1/(s + a) discretised; state starts at zero (a constant offset of
         # the pitch only rotates the frame and leaves the turning sense alone).
         a = 2.0 * math.pi * params.pitch_integrator_hz
@@ -617,6 +620,7 @@ class PedallingDetector:
         self._env.reset()
         self._pitch.reset()
         self._ring.clear()
+        self._settled_t: float | None = None  # set by the first sample after the restart
         self._zc.reset()
         self._last_rate_mark: float | None = None
         self._last_boundary: float | None = None
@@ -645,6 +649,8 @@ class PedallingDetector:
             self._ring.extend(t, filt[:, 0], v, norm, env, block.gyro_dps[:, 1])
         else:
             self._ring.extend(t, filt[:, 0], v, norm, env)
+        if self._settled_t is None:
+            self._settled_t = float(t[0]) + self._settle_s
         hyst = np.maximum(
             self.params.hysteresis_fraction * np.sqrt(2.0 * np.maximum(env, 0.0)),
             0.5 * self.params.min_amplitude_g,
@@ -695,9 +701,11 @@ class PedallingDetector:
         np.subtract(angle[1:], angle[:-1], out=step[1:])
         step = (step + math.pi) % (2.0 * math.pi) - math.pi
         step[~strong] = 0.0
-        self._wind_angle = float(angle[-1]) if bool(strong[-1]) else None
-        if self._wind_angle is None and bool(strong.any()):
-            self._wind_angle = None
+        # The last angle whatever its strength: a step into a strong sample counts from the
+        # sample before it, as within a chunk (keeping only strong angles made one-sample
+        # chunks drop that step after a weak sample: reversals 20 ms later than the batch run
+        # after a packet gap).
+        self._wind_angle = float(angle[-1])
         wind = np.cumsum(np.concatenate(([self._wind], step)))[1:]
         self._wind = float(wind[-1])
         limit = 2.0 * math.pi * self.params.reversal_turn_fraction
@@ -735,8 +743,12 @@ class PedallingDetector:
 
     def _still_time(self, at_t: float) -> float:
         """When the crank stood still before ``at_t``: the middle of the quietest stretch of
-        crank-rate power of ``|f|`` within ``_TURN_LOOKBACK_S`` (a stop is symmetric enough)."""
-        sel = self._ring.between(at_t - _TURN_LOOKBACK_S, at_t + 1e-9)
+        crank-rate power of ``|f|`` within ``_TURN_LOOKBACK_S`` (a stop is symmetric enough),
+        not counting the filters' start after a gap of lost packets (no power yet, no stop)."""
+        settled = -math.inf if self._settled_t is None else self._settled_t
+        sel = self._ring.between(max(at_t - _TURN_LOOKBACK_S, settled), at_t + 1e-9)
+        if sel.shape[0] == 0:
+            sel = self._ring.between(at_t - _TURN_LOOKBACK_S, at_t + 1e-9)
         if sel.shape[0] == 0:
             return at_t
         power = sel[:, 4]
