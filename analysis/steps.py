@@ -299,6 +299,8 @@ _SPARE_ROWS = 128
 #: contact restarts the walk (a stride measured across it would span two).
 _RESUME_STRIDE_FRACTION = 0.75
 
+_max = np.maximum.reduce  # without ``ndarray.max``'s Python-level wrapper
+
 
 def _median(values: list[float]) -> float:
     """Median of a short list (a handful of step times): cheaper than ``numpy.median``."""
@@ -307,21 +309,27 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
-def level_forward_up(acc_g: FloatArray, gravity: FloatArray) -> tuple[FloatArray, FloatArray]:
+def level_forward_up(
+    acc_g: FloatArray, gravity: FloatArray, out: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray]:
     """Forward and vertical components of ``acc_g`` after levelling each row by ``gravity``.
 
     The first and last rows of ``analysis.frame.rotation_to_vertical`` (shortest arc onto
     +z, heading of the forward axis kept), written out for the two rows the detector needs.
+    ``out`` (shape ``(2, n)``), if given, receives forward and vertical as its rows.
     """
     norm = np.sqrt(np.einsum("ij,ij->i", gravity, gravity))
     g = gravity / np.where(norm > 0, norm, 1.0)[:, None]
     gx, gy, gz = g[:, 0], g[:, 1], g[:, 2]
     ax, az = acc_g[:, 0], acc_g[:, 2]
+    if out is None:
+        out = np.empty((2, acc_g.shape[0]))
     # Row 0 is (1 - k gx², -k gx gy, -gx) with k = 1 / (1 + gz); row 2 is g itself.
+    # (``maximum`` is ``clip`` from below without its Python-level wrapper.)
     horizontal = gx * ax + gy * acc_g[:, 1]
-    up: FloatArray = horizontal + gz * az
-    forward: FloatArray = ax - gx * (horizontal / (1.0 + np.clip(gz, -0.999999, None)) + az)
-    return forward, up
+    np.add(horizontal, gz * az, out=out[1])
+    np.subtract(ax, gx * (horizontal / (1.0 + np.maximum(gz, -0.999999)) + az), out=out[0])
+    return out[0], out[1]
 
 
 @dataclass
@@ -463,33 +471,14 @@ class StepDetector:
         for seg, after_gap in self._gaps.split(chunk):
             if after_gap:
                 self._restart(events, float(seg.time_s[0]))
-            n = len(seg)
+            n = seg.time_s.shape[0]
             hist = self._hist = self._append(seg)
-            size = len(hist)
-            start = size - n - self._unexamined
+            size = hist.shape[0]
             stop = size - self._ahead
-            if stop > start:
-                # The candidates examined now are the local maxima in [start, stop), known
-                # once the derived columns reach row ``stop`` (its right neighbour).
-                if self._done - self._lo <= stop:
-                    self._derive()
-                limit = self._lo + stop
-                cands = self._cands
-                due = 0
-                while due < len(cands) and cands[due] < limit:
-                    due += 1
-                if due:
-                    # Their look-ahead reaches the newest row.
-                    self._derive()
-                    peaks = [c - self._lo for c in cands[:due]]
-                    del cands[:due]
-                else:
-                    peaks = []
-                if self._leg:
-                    self._examine_leg(hist, peaks, events)
-                else:
-                    self._examine_trunk(hist, peaks, events)
-            self._settle(hist[:, _T], size - n, size, events)
+            if stop > size - n - self._unexamined:
+                self._examine(hist, stop, events)
+            if self._scheduled is not None or self._bout is not None:
+                self._settle(hist[:, _T], size - n, size, events)
             self._unexamined = min(size, self._ahead)
             self._lo = max(self._lo, self._n - self._keep)
             # Rows leave the history only after their derived columns were computed (the
@@ -498,6 +487,29 @@ class StepDetector:
             self._hist = self._buf[self._lo - self._base : self._n - self._base]
             self._last_t = float(seg.time_s[-1])
         return events
+
+    def _examine(self, hist: FloatArray, stop: int, events: list[Event]) -> None:
+        """Examine the candidates up to history row ``stop`` (exclusive), whose look-ahead
+        is complete now; those before were examined by earlier calls."""
+        lo = self._lo
+        # The local maxima before ``stop`` are known once the derived columns reach row
+        # ``stop`` (the right neighbour).
+        if self._done - lo <= stop:
+            self._derive()
+        cands = self._cands
+        if cands and cands[0] < lo + stop:
+            self._derive()  # their look-ahead reaches the newest row
+            due = 1
+            while due < len(cands) and cands[due] < lo + stop:
+                due += 1
+            peaks = [c - lo for c in cands[:due]]
+            del cands[:due]
+            if self._leg:
+                self._examine_leg(hist, peaks, events)
+            else:
+                self._examine_trunk(hist, peaks, events)
+        if not self._leg and self._pending is not None and self._bout is None:
+            self._try_start(hist, len(hist) - 1, events)
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
@@ -592,17 +604,19 @@ class StepDetector:
         start when the spare rows run out; a chunk longer than the spare rows (a file read
         in blocks) gets a buffer of its size.
         """
-        n = len(seg)
-        buf = self._buf
-        held = self._n - self._lo
-        if self._n - self._base + n > buf.shape[0]:
+        n = seg.time_s.shape[0]
+        r = self._n - self._base
+        if r + n > self._buf.shape[0]:
+            held = self._n - self._lo
             first = self._lo - self._base
+            buf = self._buf
             if held + n > buf.shape[0]:
                 buf = np.zeros((self._keep + n + _SPARE_ROWS, self._width))
             buf[:held] = self._buf[first : first + held]
             self._buf = buf
             self._base = self._lo
-        r = self._n - self._base
+            r = held
+        buf = self._buf
         rows = buf[r : r + n]
         rows[:, _T] = seg.time_s
         rows[:, _ACC] = seg.acc_g
@@ -651,9 +665,14 @@ class StepDetector:
             )
         else:
             gravity = self._gravity.process(acc)
-            forward, up = level_forward_up(acc, gravity)
-            rows[:, 1:3] = self._wide.process(np.column_stack((forward, up)))
-            rows[:, 3] = self._band.process(up[:, None])[:, 0]
+            # Rows: forward and vertical (then filtered in the wide band), vertical (then in
+            # the step band); columns 1-3 of the history.
+            levelled = np.empty((3, b - a))
+            level_forward_up(acc, gravity, out=levelled)
+            levelled[2] = levelled[1]
+            self._wide.process_rows(levelled[:2])
+            self._band.process_rows(levelled[2:])
+            rows[:, 1:4] = levelled.T
             rows[:, 4] = mag
             if self._trunk_gyro:
                 # Turning rate about the vertical (gravity's direction).
@@ -671,9 +690,10 @@ class StepDetector:
             if self._leg:
                 s = np.abs(s)
             mid = s[1:-1]
-            peaks = np.flatnonzero((mid >= threshold) & (mid > s[:-2]) & (mid >= s[2:]))
-            if peaks.size:
-                self._cands.extend((peaks + (lo + self._base)).tolist())
+            if _max(mid) >= threshold:  # (at rest, nothing reaches it: one reduction)
+                peaks = ((mid >= threshold) & (mid > s[:-2]) & (mid >= s[2:])).nonzero()[0]
+                if peaks.size:
+                    self._cands.extend((peaks + (lo + self._base)).tolist())
 
     # ------------------------------------------------------------------ trunk and wrist
 
@@ -695,7 +715,6 @@ class StepDetector:
             confirm = i + self._ahead
             self._try_start(hist, confirm, events)
             self._trunk_candidate(hist, i, float(t[i]), float(v[i]), float(t[confirm]), events)
-        self._try_start(hist, len(hist) - 1, events)
 
     def _try_start(self, hist: FloatArray, upto: int, events: list[Event]) -> None:
         """Start a bout with the held first peak once the next step's rise is seen.
@@ -901,8 +920,6 @@ class StepDetector:
 
     def _examine_leg(self, hist: FloatArray, peaks: list[int], events: list[Event]) -> None:
         """Examine the swing signal's local maxima (``_derive``) whose look-ahead is complete."""
-        if not peaks:
-            return
         p = self.params
         u = hist[:, 1]
         t = hist[:, _T]
@@ -1248,7 +1265,9 @@ class StepDetector:
         """Fire what falls due at the samples ``t[start:stop]`` (in time order)."""
         if stop <= start:
             return
-        if self._scheduled is not None:
+        # Times increase: whether anything falls due is seen at the last sample.
+        last_t = float(t[stop - 1])
+        if self._scheduled is not None and self._scheduled[0] <= last_t:
             due_t, direction, check = self._scheduled
             k = int(np.searchsorted(t[:stop], due_t))
             if k < stop:
@@ -1256,7 +1275,7 @@ class StepDetector:
                 now_t = float(t[max(k, start)])
                 if self._other_stepped(due_t, check):
                     self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
-        if self._bout is not None:
+        if self._bout is not None and self._deadline() < last_t:
             deadline = self._deadline()
             k = int(np.searchsorted(t[:stop], deadline, side="right"))
             if k < stop:

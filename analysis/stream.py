@@ -49,16 +49,30 @@ class Detector(Protocol):
         ...
 
 
+#: The chunk ``Pipeline.update`` has just found finite, while its detectors run: their own
+#: ``finite_rows`` call returns it at once instead of summing it again. Only a chunk that
+#: passed the check is ever held here, so a detector called from elsewhere (another thread's
+#: pipeline, a test) at worst checks its chunk itself.
+_checked: Samples | None = None
+
+# The ufuncs' reductions themselves: ``ndarray.sum`` and ``.max`` add a Python-level wrapper
+# that costs as much as the reduction of a notification's few samples.
+_sum = np.add.reduce
+_max = np.maximum.reduce
+
+
 def finite_rows(chunk: Samples) -> Samples:
     """Drop rows with a non-finite time or acceleration (and gyroscope, if present).
 
     Dropped rows become gaps in time, as lost packets do; no value is invented.
     """
+    if chunk is _checked:
+        return chunk
     # Fast path, one reduction per array: a sum is finite exactly when every term is (short
     # of overflow near 1e308, which only sends a chunk down the careful path below).
-    total = float(chunk.time_s.sum()) + float(chunk.acc_g.sum())
+    total = float(_sum(chunk.time_s)) + float(_sum(chunk.acc_g, axis=None))
     if chunk.gyro_dps is not None:
-        total += float(chunk.gyro_dps.sum())
+        total += float(_sum(chunk.gyro_dps, axis=None))
     if math.isfinite(total):
         return chunk
     ok = np.isfinite(chunk.time_s) & np.all(np.isfinite(chunk.acc_g), axis=1)
@@ -79,14 +93,16 @@ class GapSplitter:
         self._last_t: float | None = None
 
     def split(self, chunk: Samples) -> list[tuple[Samples, bool]]:
-        n = len(chunk)
+        t = chunk.time_s
+        n = t.shape[0]
         if n == 0:
             return []
-        t = chunk.time_s
         starts_after_gap = self._last_t is None or float(t[0]) - self._last_t > self.max_step_s
         self._last_t = float(t[-1])
+        if n == 1:
+            return [(chunk, starts_after_gap)]
         inner = t[1:] - t[:-1]
-        if n == 1 or float(inner.max()) <= self.max_step_s:
+        if float(_max(inner)) <= self.max_step_s:
             return [(chunk, starts_after_gap)]
         breaks = (np.flatnonzero(inner > self.max_step_s) + 1).tolist()
         bounds = [0, *breaks, n]
@@ -132,6 +148,21 @@ class StreamingSOS:
     def reset(self) -> None:
         self._zi = None
 
+    def process_rows(self, x: FloatArray) -> None:
+        """Filter ``x`` (shape ``(channels, n)``, C-contiguous float64) along time, in place.
+
+        The same recursion as ``process`` without the copies and transposes around it, for
+        callers that lay their signals out channel by channel anyway.
+        """
+        if x.shape[1] == 0:
+            return
+        if self._zi is None:
+            self._zi = np.ascontiguousarray(self._zi_unit[None, :, :] * x[:, 0][:, None, None])
+        if _sosfilt_kernel is not None:
+            _sosfilt_kernel(self._sos, x, self._zi)
+        else:  # pragma: no cover - SciPy without the private kernel
+            x[:] = self.process(x.T).T
+
     def process(self, x: FloatArray) -> FloatArray:
         """Filter ``x`` (shape ``(n,)``, or ``(n, channels)``) along time."""
         if x.shape[0] == 0:
@@ -171,14 +202,18 @@ class RingBuffer:
         self._size = 0
 
     def extend(self, rows: FloatArray) -> None:
-        rows = rows[-self.capacity :]
+        if rows.shape[0] > self.capacity:
+            rows = rows[-self.capacity :]
         n = rows.shape[0]
         if n == 0:
             return
         end = (self._start + self._size) % self.capacity
         first = min(n, self.capacity - end)
-        self._buf[end : end + first] = rows[:first]
-        self._buf[: n - first] = rows[first:]
+        if first == n:
+            self._buf[end : end + n] = rows
+        else:
+            self._buf[end : end + first] = rows[:first]
+            self._buf[: n - first] = rows[first:]
         overflow = max(0, self._size + n - self.capacity)
         self._start = (self._start + overflow) % self.capacity
         self._size = min(self.capacity, self._size + n)
@@ -207,15 +242,22 @@ class Pipeline:
         return max((d.latency_s for d in self.detectors), default=0.0)
 
     def update(self, chunk: Samples) -> list[Event]:
+        global _checked
         clean = finite_rows(chunk)
-        self.samples_seen += len(chunk)
-        self.samples_dropped += len(chunk) - len(clean)
-        if len(clean) == 0:
+        n = len(chunk)
+        kept = len(clean)
+        self.samples_seen += n
+        self.samples_dropped += n - kept
+        if kept == 0:
             return []
         events: list[Event] = []
-        for detector in self.detectors:
-            events.extend(detector.update(clean))
-        return sort_events(events)
+        _checked = clean
+        try:
+            for detector in self.detectors:
+                events.extend(detector.update(clean))
+        finally:
+            _checked = None
+        return sort_events(events) if len(events) > 1 else events
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
