@@ -33,8 +33,9 @@ acceleration turns is the direction.
    ``tilt_ratio_low`` and trusts it above ``tilt_ratio_high``. In between it reads the
    time-reversal-odd shape of ``|f|``, ``Im(N₂·conj(N₁)²)/|N₁|³`` (second harmonic against
    the fundamental squared; orientation-free, it flips sign with the direction), whose
-   forward sign depends on the rider's linkage and is learned from the session's recent
-   steady, confident turns; else the running segment decides (a crank cannot change
+   forward sign depends on the rider's linkage, cadence and posture and is learned from the
+   session's recent steady, confident turns nearest in cadence; else the running segment
+   decides (a crank cannot change
    direction without stopping).
 4. **Reversals and bouts**: a segment ends when a cycle is not a revolution (the crank stopped
    or slowed below the cadence range). The next segment within ``bout_end_s`` that turns the
@@ -99,9 +100,13 @@ _MIN_ODD = 0.02
 
 #: Confident cycles remembered for their odd shape, how many are needed, and the share that
 #: must agree in sign with their mean (a change of posture, e.g. out of the saddle, changes
-#: the shape and breaks the agreement).
-_ODD_MEMORY = 16
+#: the shape and breaks the agreement). Simulated rides with a standing sprint before a
+#: backward run near the crossover: direction 70-75 % when the latest 16 were read, 93-100 %
+#: with the 8 nearest in cadence of the latest 32.
+_ODD_MEMORY = 32
 _MIN_LEARNED = 5
+#: ... of which the nearest in cadence are used.
+_ODD_NEAREST = 8
 _ODD_AGREEMENT = 0.85
 
 #: Largest relative change of period between two cycles whose shape is learned.
@@ -522,7 +527,7 @@ class PedallingDetector:
         ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
         self._ring = _History(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 6 if self._gyro else 5)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
-        self._odd_seen: deque[float] = deque(maxlen=_ODD_MEMORY)
+        self._odd_seen: deque[tuple[float, float]] = deque(maxlen=_ODD_MEMORY)
         self._zc = _UpCrossings()
         self._reset_signal_state()
         self._last_t: float | None = None
@@ -842,7 +847,7 @@ class PedallingDetector:
             if ratio <= p.tilt_ratio_low:
                 vote = -vote
             elif ratio < p.tilt_ratio_high:
-                learned = self._learned_odd()
+                learned = self._learned_odd(ratio)
                 if learned is not None and abs(odd) >= _MIN_ODD and self._steady(start_t, end_t):
                     vote = _SHAPE_VOTE * math.copysign(1.0, odd * learned)
                 else:
@@ -851,7 +856,7 @@ class PedallingDetector:
                     side = 1.0 if ratio >= math.sqrt(p.tilt_ratio_low * p.tilt_ratio_high) else -1.0
                     vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
             elif abs(vote) >= _LEARN_VOTE and self._steady(start_t, end_t):
-                self._odd_seen.append(odd if vote > 0 else -odd)  # as if forward
+                self._odd_seen.append((ratio, odd if vote > 0 else -odd))  # as if forward
         return _Cycle(start_t, end_t, at_t, True, cadence, vote, radius=n_amp / cadence**2)
 
     def _steady(self, start_t: float, end_t: float) -> bool:
@@ -862,12 +867,15 @@ class PedallingDetector:
             return False
         return abs((start_t - before) - (end_t - start_t)) <= _STEADY_PERIOD * (end_t - start_t)
 
-    def _learned_odd(self) -> float | None:
-        """The odd |f| shape of forward pedalling learned from recent confident cycles, if
-        they agree on its sign; ``None`` otherwise."""
-        seen = self._odd_seen
-        if len(seen) < _MIN_LEARNED:
+    def _learned_odd(self, ratio: float) -> float | None:
+        """The odd |f| shape of forward pedalling learned from the recent confident cycles
+        nearest in crank-rate amplitude (``ratio``, i.e. cadence) to this one, if they agree on
+        its sign; ``None`` otherwise. The shape changes with the cadence and the posture (out
+        of the saddle in a sprint it flips), so the nearest cadence is the best reference."""
+        if len(self._odd_seen) < _MIN_LEARNED:
             return None
+        nearest = sorted(self._odd_seen, key=lambda item: abs(item[0] - ratio))
+        seen = [odd for _, odd in nearest[:_ODD_NEAREST]]
         mean = sum(seen) / len(seen)
         agree = sum(1 for v in seen if v * mean > 0) / len(seen)
         if abs(mean) < _MIN_ODD or agree < _ODD_AGREEMENT:
