@@ -222,26 +222,37 @@ class RecordingReader:
         ncols = len(h.columns)
         last_t = -math.inf
         lineno = h.first_data_line
-        with open(self.path, encoding="utf-8", newline="") as f:
+        with open(self.path, "rb") as f:
             for _ in range(h.first_data_line - 1):
                 f.readline()
-            pending: list[str] = []
+            # Bytes read but not parsed yet: whole lines, then at most a part of the next.
+            # Blocks are cut at newlines found with numpy and parsed as one text each: making
+            # a Python string per line (``readlines``) cost as much as parsing them.
+            pending = b""
             while True:
-                lines = f.readlines(self.chunk_rows * 48)
-                eof = not lines
-                if lines and not lines[-1].endswith("\n"):
+                data = f.read(self.chunk_rows * 48)
+                eof = not data
+                if eof and pending and not pending.endswith(b"\n"):
                     # Only the file's last line can lack its newline: a crash cut it off.
-                    self.truncated_line = lineno + len(pending) + len(lines) - 1
+                    cut = pending.rfind(b"\n") + 1
+                    self.truncated_line = lineno + pending.count(b"\n", 0, cut)
                     log.warning(
                         "%s:%d: last line is incomplete (no newline); dropped",
                         self.path,
                         self.truncated_line,
                     )
-                    lines.pop()
-                pending.extend(lines)
-                while len(pending) >= self.chunk_rows or (eof and pending):
-                    block, pending = pending[: self.chunk_rows], pending[self.chunk_rows :]
-                    chunk = self._parse_block(block, lineno, ncols)
+                    pending = pending[:cut]
+                pending += data
+                ends = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == ord("\n"))
+                start = done = 0
+                while ends.size - done >= self.chunk_rows or (eof and done < ends.size):
+                    rows = min(self.chunk_rows, ends.size - done)
+                    stop = int(ends[done + rows - 1]) + 1
+                    try:
+                        text = pending[start:stop].decode("utf-8")
+                    except UnicodeDecodeError as err:
+                        raise RecordingError(self.path, None, "expected UTF-8 text") from err
+                    chunk = self._parse_block(text, rows, lineno, ncols)
                     if chunk.time_s.shape[0]:
                         dt = np.diff(chunk.time_s, prepend=last_t)
                         bad = np.flatnonzero(dt <= 0)
@@ -254,8 +265,10 @@ class RecordingReader:
                                 f"time_s must increase: {chunk.time_s[i]:g} after {prev:g}",
                             )
                         last_t = float(chunk.time_s[-1])
-                    lineno += len(block)
+                    lineno += rows
+                    start, done = stop, done + rows
                     yield chunk
+                pending = pending[start:]
                 if eof:
                     return
 
@@ -268,29 +281,36 @@ class RecordingReader:
         """The whole file as one sensor-frame chunk (for small files and tests)."""
         return Samples.concat(list(self.chunks()))
 
-    def _parse_block(self, block: list[str], first_line: int, ncols: int) -> Samples:
-        text = "".join(block)
+    def _parse_block(self, text: str, rows: int, first_line: int, ncols: int) -> Samples:
+        """Parse ``rows`` whole lines of ``text`` (each ending in a newline)."""
+        raw = text
         if self._hr_idx:
             # An empty hr_bpm cell means "no new value": read it as NaN.
             text = text.replace(",,", ",nan,").replace(",,", ",nan,")
             text = text.replace(",\r\n", ",nan\r\n").replace(",\n", ",nan\n")
+        every_column = self._use == list(range(ncols))
         try:
             arr = np.loadtxt(
-                io.StringIO(text), delimiter=",", usecols=self._use, ndmin=2, dtype=np.float64
+                io.StringIO(text),
+                delimiter=",",
+                usecols=None if every_column else self._use,
+                ndmin=2,
+                dtype=np.float64,
             )
-            if arr.shape[0] != len(block):
+            if arr.shape[0] != rows:
                 raise ValueError("row count")
-            if text.count(",") != len(block) * (ncols - 1):
+            # Reading every column, numpy has checked that each row has as many fields.
+            if arr.shape[1] != ncols if every_column else text.count(",") != rows * (ncols - 1):
                 raise ValueError("field count")
         except ValueError:
-            self._locate_error(block, first_line, ncols)
+            self._locate_error(raw.split("\n")[:rows], first_line, ncols)
             raise RecordingError(self.path, first_line, "malformed data") from None
         required = arr[:, : 4 + len(self._gyro_idx)]
         bad = ~np.isfinite(required)
         if bad.any():
             row, col = (int(v[0]) for v in np.nonzero(bad))
             name = self._column_name(col)
-            got = block[row].split(",")[self._use[col]].strip()
+            got = raw.split("\n", row + 1)[row].split(",")[self._use[col]].strip()
             raise RecordingError(
                 self.path,
                 first_line + row,
