@@ -441,6 +441,9 @@ class StepDetector:
         self._unexamined = 0
         # A held first peak of a trunk bout: (peak_t, contact_t, confirmed at t).
         self._pending: tuple[float, float, float] | None = None
+        # For the held peak: its pulse's rise time, whether it rose from below the threshold,
+        # and the last sample searched for the next rise (see ``_try_start``).
+        self._rise: tuple[tuple[float, float, float], float, bool, int] | None = None
         self._bout: _Bout | None = None
         self._recent: list[float] = []  # recent step intervals in the bout (peak times)
         self._last_own_contact: float | None = None
@@ -742,18 +745,28 @@ class StepDetector:
         second_g = p.min_peak_g
         # The first pulse's rise, and the rises after its peak that come a step later (no
         # step is shorter than ``min_step_s``: a wobble within the first step is not one).
-        back = max(0, i1 - reach)
-        rises = np.flatnonzero(v[back:i1] < second_g)
-        rise0_t = float(t[back + int(rises[-1]) + 1]) if rises.size else peak_t
-        high = v[i1 : upto + 1] >= second_g
-        ups = i1 + 1 + np.flatnonzero(high[1:] & ~high[:-1])
+        # Both are remembered for the held peak (``_rise``): the first rise lies in the past,
+        # and each call searches only the samples after those searched before.
+        first = i1 + 1
+        if self._rise is not None and self._rise[0] is pending:
+            _, rise0_t, rose, searched = self._rise
+            first = max(first, searched - self._lo + 1)
+        else:
+            back = max(0, i1 - reach)
+            rises = np.flatnonzero(v[back:i1] < second_g)
+            rose = bool(rises.size)
+            rise0_t = float(t[back + int(rises[-1]) + 1]) if rose else peak_t
+        high = v[first - 1 : upto + 1] >= second_g
+        ups = first + np.flatnonzero(high[1:] & ~high[:-1])
         ups = ups[t[ups] - rise0_t >= p.min_step_s]
         if ups.size == 0:
+            self._rise = (pending, rise0_t, rose, self._lo + max(upto, first - 1))
             # Kept until a weak second peak up to ``max_step_s`` later has been examined.
             if t[upto] - peak_t > p.max_step_s + self._lookahead_s:
                 self._pending = None
             return
         r = int(ups[0])
+        self._rise = (pending, rise0_t, rose, self._lo + r - 1)
         if t[r] - peak_t > p.max_step_s:
             self._pending = None
             return
@@ -770,7 +783,7 @@ class StepDetector:
         # Step time from rise to rise (the first pulse's rise to the second's): the stride
         # window for the first step's direction then spans a whole stride, where leakage from
         # the side-to-side sway cancels.
-        step_s = float(t[r]) - rise0_t if rises.size else now_t - peak_t
+        step_s = float(t[r]) - rise0_t if rose else now_t - peak_t
         self._settle_until(t, now_t, events)
         self._emit_trunk_step(
             hist, peak_t, contact_t, now_t, events, next_peak_t=now_t, interval_s=step_s
@@ -902,7 +915,11 @@ class StepDetector:
             # centripetal acceleration and the yaw of the trunk under the band mix into the
             # fore-aft axis and the loop's sense says little (IPOL U-turns; the mobgap
             # lower-back daily-living trial, where turning steps came out backward).
-            turning = b > a and abs(float(hist[a:b, 8].mean())) > self.params.max_turn_dps
+            turning = (
+                self._trunk_gyro
+                and b > a
+                and abs(float(hist[a:b, 8].mean())) > self.params.max_turn_dps
+            )
             if confidence < _WEAK_ROTATION or turning:
                 # A loop with hardly any sense (turning on the spot, the step that closes a
                 # walk, shuffling) keeps the bout's direction so far: a walker does not switch
