@@ -683,8 +683,7 @@ class StepDetector:
                 rows[:, 8] = np.einsum(
                     "ij,ij->i", np.ascontiguousarray(rows[:, _GYRO]), gravity
                 ) / np.where(norm > 0, norm, 1.0)
-            else:
-                rows[:, 8] = 0.0
+            # (Without a gyroscope column 8 stays as the buffer was made: zero.)
             signal_col = 3
             threshold = min(self.params.min_peak_g, self.params.min_peak_in_bout_g)
         lo = max(a - 1, self._seg_first - self._base + 1)

@@ -54,6 +54,9 @@ class Detector(Protocol):
 #: passed the check is ever held here, so a detector called from elsewhere (another thread's
 #: pipeline, a test) at worst checks its chunk itself.
 _checked: Samples | None = None
+#: The largest step between the times of ``_checked``, once a detector's ``GapSplitter`` has
+#: measured it: the other detectors' splitters reuse it.
+_checked_step: float | None = None
 
 # The ufuncs' reductions themselves: ``ndarray.sum`` and ``.max`` add a Python-level wrapper
 # that costs as much as the reduction of a notification's few samples.
@@ -101,9 +104,16 @@ class GapSplitter:
         self._last_t = float(t[-1])
         if n == 1:
             return [(chunk, starts_after_gap)]
-        inner = t[1:] - t[:-1]
-        if float(_max(inner)) <= self.max_step_s:
+        global _checked_step
+        if chunk is _checked and _checked_step is not None:
+            largest = _checked_step
+        else:
+            largest = float(_max(t[1:] - t[:-1]))
+            if chunk is _checked:
+                _checked_step = largest
+        if largest <= self.max_step_s:
             return [(chunk, starts_after_gap)]
+        inner = t[1:] - t[:-1]
         breaks = (np.flatnonzero(inner > self.max_step_s) + 1).tolist()
         bounds = [0, *breaks, n]
         return [
@@ -242,7 +252,7 @@ class Pipeline:
         return max((d.latency_s for d in self.detectors), default=0.0)
 
     def update(self, chunk: Samples) -> list[Event]:
-        global _checked
+        global _checked, _checked_step
         clean = finite_rows(chunk)
         n = len(chunk)
         kept = len(clean)
@@ -256,7 +266,7 @@ class Pipeline:
             for detector in self.detectors:
                 events.extend(detector.update(clean))
         finally:
-            _checked = None
+            _checked = _checked_step = None
         return sort_events(events) if len(events) > 1 else events
 
     def flush(self) -> list[Event]:
