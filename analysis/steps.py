@@ -492,8 +492,10 @@ class StepDetector:
         return events
 
     def _examine(self, hist: FloatArray, stop: int, events: list[Event]) -> None:
-        """Examine the candidates up to history row ``stop`` (exclusive), whose look-ahead
-        is complete now; those before were examined by earlier calls."""
+        """Examine the candidates before history row ``stop``, whose look-ahead is complete.
+
+        Those before the rows of this call were examined by earlier calls.
+        """
         lo = self._lo
         # The local maxima before ``stop`` are known once the derived columns reach row
         # ``stop`` (the right neighbour).

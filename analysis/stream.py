@@ -49,14 +49,12 @@ class Detector(Protocol):
         ...
 
 
-#: The chunk ``Pipeline.update`` has just found finite, while its detectors run: their own
-#: ``finite_rows`` call returns it at once instead of summing it again. Only a chunk that
-#: passed the check is ever held here, so a detector called from elsewhere (another thread's
-#: pipeline, a test) at worst checks its chunk itself.
-_checked: Samples | None = None
-#: The largest step between the times of ``_checked``, once a detector's ``GapSplitter`` has
-#: measured it: the other detectors' splitters reuse it.
-_checked_step: float | None = None
+#: The chunk ``Pipeline.update`` has just found finite, while its detectors run, and the
+#: largest step between its times once a detector's ``GapSplitter`` has measured it: the
+#: other detectors' ``finite_rows`` and splitters reuse both instead of measuring again.
+#: One tuple, replaced whole, so a chunk is only ever paired with its own figures; another
+#: thread's pipeline overwriting it only sends a detector down the full check.
+_checked: tuple[Samples, float | None] | None = None
 
 # The ufuncs' reductions themselves: ``ndarray.sum`` and ``.max`` add a Python-level wrapper
 # that costs as much as the reduction of a notification's few samples.
@@ -69,7 +67,8 @@ def finite_rows(chunk: Samples) -> Samples:
 
     Dropped rows become gaps in time, as lost packets do; no value is invented.
     """
-    if chunk is _checked:
+    checked = _checked
+    if checked is not None and checked[0] is chunk:
         return chunk
     # Fast path, one reduction per array: a sum is finite exactly when every term is (short
     # of overflow near 1e308, which only sends a chunk down the careful path below).
@@ -104,13 +103,14 @@ class GapSplitter:
         self._last_t = float(t[-1])
         if n == 1:
             return [(chunk, starts_after_gap)]
-        global _checked_step
-        if chunk is _checked and _checked_step is not None:
-            largest = _checked_step
+        global _checked
+        checked = _checked
+        if checked is not None and checked[0] is chunk and checked[1] is not None:
+            largest = checked[1]
         else:
             largest = float(_max(t[1:] - t[:-1]))
-            if chunk is _checked:
-                _checked_step = largest
+            if checked is not None and checked[0] is chunk:
+                _checked = (chunk, largest)
         if largest <= self.max_step_s:
             return [(chunk, starts_after_gap)]
         inner = t[1:] - t[:-1]
@@ -252,7 +252,7 @@ class Pipeline:
         return max((d.latency_s for d in self.detectors), default=0.0)
 
     def update(self, chunk: Samples) -> list[Event]:
-        global _checked, _checked_step
+        global _checked
         clean = finite_rows(chunk)
         n = len(chunk)
         kept = len(clean)
@@ -261,12 +261,12 @@ class Pipeline:
         if kept == 0:
             return []
         events: list[Event] = []
-        _checked = clean
+        _checked = (clean, None)
         try:
             for detector in self.detectors:
                 events.extend(detector.update(clean))
         finally:
-            _checked = _checked_step = None
+            _checked = None
         return sort_events(events) if len(events) > 1 else events
 
     def flush(self) -> list[Event]:
