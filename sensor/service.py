@@ -568,7 +568,9 @@ async def run_service(
             async for item in session:
                 runner.handle(item)
         except RetrosenseError as err:
-            log.error("%s: %s", session.label, err)
+            # A DeviceError already names the band; naming it again read "chest: chest: ...".
+            named = isinstance(err, DeviceError) and err.device == session.label
+            log.error("%s", err if named else f"{session.label}: {err}")
             errors.append(err)
 
     async def draw() -> None:

@@ -304,3 +304,26 @@ async def test_ctrl_c_stops_as_cleanly_as_sigterm(bluez: BlueZEmulator, tmp_path
     reader = RecordingReader(csv)
     assert len(reader.read_all()) > 0 and reader.truncated_line is None
     assert list((tmp_path / "s").glob("*_chest.summary.json"))
+
+
+async def test_run_without_bluetooth_names_each_band_once(
+    mosquitto: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No system bus at all, as on a machine without BlueZ: each band's one error line names
+    # it once (it read "chest: chest: Bluetooth is not available ...").
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[bands]]\naddress = "{H10}"\nid = "chest"\n'
+        '[[bands]]\nname = "WT901BLE68"\nprofile = "witmotion"\nid = "shank"\n'
+        f'[broker]\nurl = "{mosquitto.url}"\nclient_id = "retrosense-nobt-{os.getpid()}"\n'
+        f'outbox_path = "{tmp_path / "outbox.sqlite3"}"\n'
+        "[recording]\nenabled = false\n"
+    )
+    returncode, err = await run_to_end(config)
+    assert returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert sorted(line.split(" (")[0] for line in lines) == [
+        "retrosense: ERROR: chest: Bluetooth is not available",
+        "retrosense: ERROR: shank: Bluetooth is not available",
+    ]
