@@ -201,17 +201,26 @@ def run(args: argparse.Namespace) -> int:
         if embedded is not None:
             embedded.stop()
     where = f"{settings.broker} under {settings.base_topic}/{band_id}/"
+    # Never connected: nothing was published, and the user must hear why (it said
+    # "published to mqtt://localhost:1" when nothing answered there).
+    reached = counters["connects"] > 0
     print(
         f"replay: {len(events)} event{'' if len(events) == 1 else 's'}, "
         f"{counters['enqueued_state']} state messages "
-        f"published to {where}",
+        f"{'published to' if reached else 'queued for'} {where}",
         file=sys.stderr,
     )
     if not drained:
+        if reached:
+            why = f"the broker has not taken {counters['pending']} messages yet"
+        else:
+            why = (
+                f"nothing was sent: {settings.broker} did not answer "
+                f"({counters['last_error'] or 'no connection'}); {counters['pending']} messages"
+            )
         print(
-            f"replay: the broker has not taken {counters['pending']} messages yet; they wait "
-            f"in {settings.effective_outbox_path} and go out on the next replay with client "
-            f"id {settings.effective_client_id}",
+            f"replay: {why}; they wait in {settings.effective_outbox_path} and go out on the "
+            f"next replay with client id {settings.effective_client_id}",
             file=sys.stderr,
         )
         return 1

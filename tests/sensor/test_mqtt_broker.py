@@ -616,6 +616,28 @@ def test_bad_broker_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "RETROSENSE_MQTT_PASSWORD" in out.stderr and "s3cret" not in out.stderr
 
 
+def test_replay_to_a_broker_that_never_answers_says_so_and_exits_1(tmp_path: Path) -> None:
+    # Nothing listens on the port: the replay must not claim it "published to" it.
+    url = f"mqtt://127.0.0.1:{free_port()}"
+    config = tmp_path / "c.toml"
+    config.write_text(f'[broker]\nurl = "{url}"\noutbox_path = "{tmp_path / "outbox.sqlite3"}"\n')
+    path = AS_RECORDINGS / "mcginnis_sacrum_jump.csv"
+    out = subprocess.run(
+        [
+            *(sys.executable, "-m", "sensor", "replay", str(path), "--config", str(config)),
+            *("--speed", "max", "--drain-timeout-s", "0.5", "--summary", "-"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr and "published to" not in out.stderr
+    assert f"replay: nothing was sent: {url} did not answer (cannot connect);" in out.stderr
+    assert str(tmp_path / "outbox.sqlite3") in out.stderr
+
+
 def test_credentials_come_from_the_environment(
     mosquitto_factory: type[Mosquitto], tmp_path: Path
 ) -> None:
