@@ -431,7 +431,7 @@ def load_config(
         return LoadedConfig(config_from_tables(defaults, str(default_file)), (str(default_file),))
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(path, "-", "no such file; expected a TOML configuration file")
+        raise ConfigError(path, "no such file", "expected a TOML file")
     user = read_toml(path)
     # The defaults alone must hold (a test checks it), so what fails below is the user's.
     cfg = config_from_tables(merge_tables(defaults, user), str(path))

@@ -56,9 +56,10 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except OSError as err:
-        raise ConfigError(path, "-", f"cannot read: {err.strerror}") from err
+        raise ConfigError(path, "cannot read", str(err.strerror)) from err
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(path, "-", f"not valid TOML: {err}") from err
+        # "FILE: not valid TOML: ... (at line 1, column 8)"; there is no key to name.
+        raise ConfigError(path, "not valid TOML", str(err)) from err
 
 
 def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:
@@ -190,6 +191,11 @@ def load_dataclass(cls: type[T], data: dict[str, Any], file: str | Path, prefix:
     try:
         return cls(**kwargs)
     except ValueError as err:
+        # A check that names one field ("url: expected ...") names it as the key,
+        # "broker.url", like the type and range checks above.
+        field, sep, rest = str(err).partition(": ")
+        if sep and field in fields:
+            raise ConfigError(file, f"{prefix}.{field}" if prefix else field, rest) from err
         raise ConfigError(file, prefix or "-", str(err)) from err
     except TypeError as err:
         missing = [n for n, f in fields.items() if n not in kwargs and _required(f)]

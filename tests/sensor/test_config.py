@@ -157,7 +157,7 @@ def test_user_table_merges_key_by_key(tmp_path: Path) -> None:
         ("[energy]\nmet_walk_backwards = 6\n", "did you mean 'met_walk_backward'?"),
         ("[detectors.stpes]\n", "user.toml: detectors.stpes: unknown key"),
         ("bands = 3\n", "user.toml: bands: expected [[bands]] tables, one per band"),
-        ("[recording\n", "user.toml: -: not valid TOML"),
+        ("[recording\n", "user.toml: not valid TOML: Expected ']' at the end of a table"),
     ],
 )
 def test_config_errors_name_file_key_and_expectation(
@@ -171,7 +171,7 @@ def test_config_errors_name_file_key_and_expectation(
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no such file; expected a TOML configuration file"):
+    with pytest.raises(ConfigError, match=r"nope\.toml: no such file: expected a TOML file"):
         load_config(tmp_path / "nope.toml")
 
 
@@ -251,7 +251,7 @@ def test_show_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 def test_broker_errors_name_the_key(tmp_path: Path) -> None:
     path = write(tmp_path, '[broker]\nurl = "http://x"\n')
-    with pytest.raises(ConfigError, match=r"user.toml: broker: url: expected an mqtt://"):
+    with pytest.raises(ConfigError, match=r"user.toml: broker\.url: expected an mqtt://"):
         load_config(path)
     path = write(tmp_path, "[broker]\nkeepalive = 30\n")
     with pytest.raises(
