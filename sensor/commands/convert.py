@@ -17,11 +17,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--body-axes", help="override the capture's body axes (e.g. +z,+x,+y)")
 
 
+def check_writable(path: str) -> None:
+    """Refuse an output file that cannot be written, before any work (or band) starts.
+
+    Raises
+    ------
+    RecordingError
+        Naming the file and why: its folder is missing or not writable, or it is a folder.
+    """
+    import os
+    from pathlib import Path
+
+    from sensor.errors import RecordingError
+
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise RecordingError(target, None, "cannot write: it is a folder; expected a file name")
+    if not folder.is_dir():
+        raise RecordingError(target, None, f"cannot write: no folder {folder}")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise RecordingError(target, None, "cannot write: permission denied")
+
+
 def run(args: argparse.Namespace) -> int:
     from sensor.capture import CaptureSource
     from sensor.recording import RecordingWriter
     from sensor.sources import SourceOptions
 
+    # It read the whole capture first and then died with a traceback on open().
+    check_writable(args.output)
     source = CaptureSource(
         args.capture, SourceOptions(placement=args.placement, body_axes=args.body_axes)
     )

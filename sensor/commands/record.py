@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from sensor.commands.analyze import placement_arg
+from sensor.commands.convert import check_writable
 
 HELP = "record a live band to a recording CSV and/or a raw BLE capture"
 
@@ -48,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.output and not args.raw:
         raise DeviceError(args.band, "nothing to write: give -o FILE.csv and/or --raw FILE.jsonl")
+    # Before the band is touched: the CSV was opened only at the first samples, so a bad
+    # path ended a running recording with a traceback.
+    for path in (args.output, args.raw):
+        if path:
+            check_writable(path)
     return asyncio.run(_record(args))
 
 

@@ -162,3 +162,22 @@ def test_cli_reports_bad_capture_in_one_line(
     assert err == [
         f"retrosense: error: {path}:2: hex: expected an even number of hex digits, got '0'"
     ]
+
+
+@pytest.mark.parametrize("command", ["convert", "record-csv", "record-raw"])
+def test_an_output_in_a_missing_folder_is_one_line_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    # convert read the whole capture and then died with a traceback on open(); record opened
+    # its CSV only when the band's first samples came. Both now refuse first, in one line
+    # (record before any Bluetooth: none is needed for this test).
+    target = tmp_path / "missing" / "out.csv"
+    args = {
+        "convert": ["convert", str(CAPTURE), str(target)],
+        "record-csv": ["record", "--band", "Polar H10", "-o", str(target)],
+        "record-raw": ["record", "--band", "Polar H10", "--raw", str(target)],
+    }[command]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err == f"retrosense: error: {target}: cannot write: no folder {target.parent}\n"
+    assert not target.parent.exists()
