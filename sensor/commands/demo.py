@@ -276,9 +276,16 @@ def replay_live(path: Path, settings: Any, band_id: str, speed: float, out: Text
     out.write(f"\nsession summary ({topics.summary(band_id)}):\n")
     for line in describe_summary(summary):
         out.write(f"  {line}\n")
-    out.write(
-        f"\n{len(events)} events published ({counters['delivered']} messages delivered"
-        f"{'' if drained else ', some not yet taken by the broker'}).\n"
-    )
+    if counters["connects"] == 0:
+        # It said "58 events published (0 messages delivered, ...)" when nothing answered.
+        out.write(
+            f"\n{len(events)} events detected; nothing was sent: {settings.broker} did not answer "
+            f"({counters['last_error'] or 'no connection'}).\n"
+        )
+    else:
+        out.write(
+            f"\n{len(events)} events published ({counters['delivered']} messages delivered"
+            f"{'' if drained else ', some not yet taken by the broker'}).\n"
+        )
     out.flush()
     return 0 if drained else 1

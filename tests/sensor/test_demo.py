@@ -151,3 +151,16 @@ def test_demo_speed_is_checked(speed: str, capsys: pytest.CaptureFixture[str]) -
         main(["demo", "--speed", speed])
     assert info.value.code == 2
     assert "--speed" in capsys.readouterr().err
+
+
+def test_demo_to_a_broker_that_never_answers_says_nothing_was_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import free_port
+
+    url = f"mqtt://127.0.0.1:{free_port()}"
+    recording = short_recording(tmp_path, 8.0)
+    assert main(["demo", "--broker", url, "--speed", "max", "--recording", str(recording)]) == 1
+    out = capsys.readouterr().out
+    assert "events published" not in out
+    assert out.rstrip().endswith(f"nothing was sent: {url} did not answer (cannot connect).")
