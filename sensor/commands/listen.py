@@ -18,7 +18,8 @@ HELP = "subscribe to the retrosense topics and print each message readably, one 
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_broker_arguments(p)
+    # Its help said it would start an embedded broker; it connects to localhost:1883.
+    add_broker_arguments(p, embedded=False)
     p.add_argument(
         "--discovery", action="store_true", help="also show Home Assistant discovery configs"
     )

@@ -40,14 +40,19 @@ def speed_arg(text: str) -> float:
     return value
 
 
-def add_broker_arguments(p: argparse.ArgumentParser) -> None:
+def add_broker_arguments(p: argparse.ArgumentParser, *, embedded: bool = True) -> None:
     """Options shared by ``replay`` and ``listen``. Credentials are not among them: they come
-    from the configuration file or RETROSENSE_MQTT_USERNAME / RETROSENSE_MQTT_PASSWORD."""
+    from the configuration file or RETROSENSE_MQTT_USERNAME / RETROSENSE_MQTT_PASSWORD.
+
+    ``embedded``: whether the command starts an embedded broker when nothing answers on
+    localhost:1883 (``replay`` does; ``listen`` has nothing to listen to on one of its own).
+    """
+    fallback = ", else localhost:1883 if it answers, else an embedded broker"
     p.add_argument(
         "--broker",
         metavar="URL",
         help="mqtt://host[:port] or mqtts://host[:port]; default: the [broker] url of "
-        "--config, else localhost:1883 if it answers, else an embedded broker",
+        f"--config{fallback if embedded else ', else localhost:1883'}",
     )
     p.add_argument("--config", metavar="FILE", help="TOML file whose [broker] table to use")
     p.add_argument("--base-topic", help="first topic level(s) (default retrosense)")

@@ -735,3 +735,26 @@ def test_a_message_the_broker_keeps_hanging_up_over_does_not_stall_the_rest(
     finally:
         pub.stop(5)
         sink.close()
+
+
+def test_listen_help_promises_no_embedded_broker() -> None:
+    # listen connects to localhost:1883 without --broker; its help said it would start an
+    # embedded broker (as replay does), and a user got "cannot connect" instead.
+    out = subprocess.run(
+        [sys.executable, "-m", "sensor", "listen", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0 and "localhost:1883" in out.stdout
+    assert "embedded" not in out.stdout
+    free = f"mqtt://127.0.0.1:{free_port()}"
+    out = subprocess.run(
+        [sys.executable, "-m", "sensor", "listen", "--broker", free, "--timeout-s", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert out.returncode == 2 and out.stderr.startswith(f"retrosense: error: {free}: cannot")
