@@ -41,7 +41,11 @@ acceleration turns is the direction.
    or slowed below the cadence range). The next segment within ``bout_end_s`` that turns the
    other way is a ``pedal_reversal``, dated half-way between the two (reported late if the
    segment's first turns went the old way and its evidence came round); ``bout_end_s`` without
-   a revolution ends the bout and emits its ``pedal_bout`` summary.
+   a revolution ends the bout and emits its ``pedal_bout`` summary. Without a gyroscope a
+   still crank (``|f|`` flat for ``_STILL_WINDOW_S``) ends the run at once and restarts the
+   band-pass at the still level, as a packet gap does: the high-pass's ringing after a stop
+   (a step in the mean of ``|f|``) no longer hides the new run's first dip or joins the two
+   runs into one cycle (``_on_still``).
 5. **Lost packets**: a gap up to ``max_bridged_gap_s`` leaves the filters running; after a
    longer one shorter than a turn, the turns in it are counted where they are determinate
    (same cadence and sense either side, crossings a whole number of turns apart) and reported
@@ -170,6 +174,18 @@ _PARTIAL_TURN = 0.6
 #: ... and only if its period is this much longer than that one's (the crank slowed or
 #: stopped within it; between turns of one cadence the ratio only scatters).
 _PARTIAL_SLOWER = 1.1
+
+#: A still crank (no gyroscope): over ``_STILL_WINDOW_S`` the magnitude of specific force,
+#: averaged over ``_STILL_SMOOTH_S`` (white noise of 0.01-0.03 g drops by 3-5x; a crank-rate
+#: sine up to 150 rpm keeps 90 %), stays within ``min_amplitude_g``, i.e. a crank-rate
+#: amplitude under half the smallest counted one (the still crank of ``_turns``). A stopped
+#: leg's ``|f|`` is 1 g whatever its tilt. At that moment the band-pass is re-primed for the
+#: current level (as after a packet gap): its memory of the run before (a second-order
+#: high-pass rings for seconds after the step in the mean of ``|f|`` that a stop is, 0.1-0.25 g
+#: on the simulated rides) otherwise keeps the new run's first dip from arming a crossing.
+_STILL_WINDOW_S = 1.0
+_STILL_SMOOTH_S = 0.1
+_STILL_RANGE = 1.0
 
 #: A pitch-rate revolution replaces the |f| cycle's timing only if their periods agree within
 #: this ratio (a second pitch extreme within a turn, e.g. strong ankling, would halve it).
@@ -332,6 +348,15 @@ class _UpCrossings:
         self._prev_v: float | None = None
         self._prev_vt = 0.0
         self._last_zc: float | None = None
+        self._armed_at = -math.inf
+
+    def pending(self) -> float | None:
+        """The upward crossing since the last arming, if the signal is still above zero and
+        the crossing waits for its confirming rise (e.g. the crank stopped just after it)."""
+        zc = self._last_zc
+        if self._armed and zc is not None and zc > self._armed_at and (self._prev_v or 0.0) > 0:
+            return zc
+        return None
 
     def update(
         self, t: FloatArray, v: FloatArray, hyst: FloatArray | float
@@ -364,6 +389,7 @@ class _UpCrossings:
             for i, kind in marks:
                 if kind < 0:
                     self._armed = True
+                    self._armed_at = float(t[i])
                     continue
                 if not self._armed:
                     continue
@@ -529,6 +555,8 @@ class PedallingDetector:
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._odd_seen: deque[tuple[float, float]] = deque(maxlen=_ODD_MEMORY)
         self._zc = _UpCrossings()
+        self._still_box = max(1, round(_STILL_SMOOTH_S * fs))
+        self._still_boxes = max(2, round(_STILL_WINDOW_S / _STILL_SMOOTH_S))
         self._reset_signal_state()
         self._last_t: float | None = None
         # Segment and bout state (kept across gaps; they end by time).
@@ -636,11 +664,93 @@ class PedallingDetector:
         self._wind_angle: float | None = None
         self._wind_sense = 0  # +1 / -1: the sense it last wound in by a turn fraction; 0: none
         self._wind_ext = 0.0  # extreme of the winding in that sense since then
+        # The last raw |f| values the stillness test looks back over, and whether the crank
+        # was still at the last sample (no gyroscope, see ``_STILL_WINDOW_S``).
+        self._box_sum = 0.0  # raw |f| summed over the box being filled, and its samples
+        self._box_n = 0
+        self._box_means: deque[float] = deque(maxlen=self._still_boxes)
+        self._still = False
+        self._from_rest = False  # the next crossing is a run's first from a still crank
 
     def _process(self, block: Samples, events: list[Event]) -> None:
-        t = block.time_s
         acc = block.acc_g
         norm = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+        if self._gyro:
+            self._scan(block, norm, events)
+            return
+        start = 0
+        for i in self._still_onsets(norm):
+            if i > start:
+                self._scan(block.slice(start, i), norm[start:i], events)
+            self._on_still(block.time_s[i : i + 1], float(acc[i, 0]), float(norm[i]), events)
+            start = i
+        self._scan(block.slice(start, len(block)) if start else block, norm[start:], events)
+
+    def _still_onsets(self, norm: FloatArray) -> list[int]:
+        """Samples of this block at which the crank became still (see ``_STILL_WINDOW_S``).
+
+        ``|f|`` is averaged over boxes of ``_STILL_SMOOTH_S`` counted from the filters' start
+        (the last gap), and the test is made at the last sample of each box, so every
+        chunking finds the same samples; one box completes per BLE chunk or so.
+        """
+        box = self._still_box
+        n = norm.shape[0]
+        fill = box - self._box_n  # samples that complete the box being filled
+        if n < fill:
+            self._box_sum += float(norm.sum())
+            self._box_n += n
+            return []
+        m = 1 + (n - fill) // box
+        used = fill + (m - 1) * box
+        means = [(self._box_sum + float(norm[:fill].sum())) / box]
+        if m > 1:
+            means += norm[fill:used].reshape(m - 1, box).mean(axis=1).tolist()
+        self._box_sum = float(norm[used:].sum())
+        self._box_n = n - used
+        limit = _STILL_RANGE * self.params.min_amplitude_g
+        recent = self._box_means
+        onsets: list[int] = []
+        for k, mean in enumerate(means):
+            recent.append(mean)
+            if len(recent) < self._still_boxes:
+                continue
+            still = max(recent) - min(recent) <= limit
+            if still and not self._still:
+                onsets.append(fill - 1 + k * box)
+            self._still = still
+        return onsets
+
+    def _on_still(self, now: FloatArray, horiz: float, norm: float, events: list[Event]) -> None:
+        """The crank stood still (no gyroscope): end the run, restart the signal path.
+
+        A crossing the crank made just before it stopped waited for the rise that confirms
+        it; the stop ended the motion, not the crossing: it closes the run's last cycle (which
+        ``_measure`` and ``_partial`` judge as any other). Then the run ends (the segment, a
+        held first turn, the turns pending a bout start) and the band-pass and its power
+        restart at the still level, as after a gap of lost packets: the next run's cycles
+        start from its own first crossing, not from the filters' memory of this one.
+        """
+        t = float(now[0])
+        zc = self._zc.pending()
+        if zc is not None:
+            self._check_bout_end(t, events, now)
+            self._on_boundary(t, zc, events)
+        self._release_held(t, events)
+        self._pending = []
+        self._end_segment()
+        self._band.reset()
+        self._band.process(np.array([[horiz, norm]]))
+        self._env.reset()
+        self._env.process(np.zeros(1))
+        self._zc.reset()
+        self._last_boundary = None
+        self._boundary_before = None
+        self._last_delay_s = None
+        self._from_rest = True
+
+    def _scan(self, block: Samples, norm: FloatArray, events: list[Event]) -> None:
+        t = block.time_s
+        acc = block.acc_g
         if self._gyro and block.gyro_dps is not None:
             rate_dps = block.gyro_dps[:, 1]
             pitch = self._pitch.process(np.deg2rad(rate_dps))
@@ -672,23 +782,32 @@ class PedallingDetector:
             if kind == 1:
                 self._on_turn(at_t, sense, events)
                 continue
-            delay = None
-            if self._last_boundary is not None:
-                # Each crossing is seen late by the band-pass's group delay at the crank rate
-                # of its time; during a spin-up the two ends of a cycle are delayed unequally.
-                delay = self._group_delay_s(1.0 / max(when - self._last_boundary, 1e-3))
-                before = delay if self._last_delay_s is None else self._last_delay_s
-                period = (when - delay) - (self._last_boundary - before)
-                cycle = self._measure(self._last_boundary, when, at_t, period)
-                cycle.delay_s = delay
-                if self._gyro and cycle.valid:
-                    self._time_by_pitch(cycle)
-                self._on_cycle(cycle, events)
-            self._boundary_before = self._last_boundary
-            self._last_boundary = when
-            self._last_delay_s = delay
+            self._on_boundary(at_t, when, events)
         self._check_bout_end(float(t[-1]), events, t)
         self._last_t = float(t[-1])
+
+    def _on_boundary(self, at_t: float, when: float, events: list[Event]) -> None:
+        """A confirmed upward crossing at ``when`` (confirmed at ``at_t``) closes a cycle."""
+        delay = None
+        if self._last_boundary is not None:
+            # Each crossing is seen late by the band-pass's group delay at the crank rate
+            # of its time; during a spin-up the two ends of a cycle are delayed unequally.
+            delay = self._group_delay_s(1.0 / max(when - self._last_boundary, 1e-3))
+            before = delay if self._last_delay_s is None else self._last_delay_s
+            period = (when - delay) - (self._last_boundary - before)
+            cycle = self._measure(self._last_boundary, when, at_t, period)
+            cycle.delay_s = delay
+            if self._gyro and cycle.valid:
+                self._time_by_pitch(cycle)
+            self._on_cycle(cycle, events)
+        elif self._from_rest:
+            # The first crossing of a run from a still crank: the crank passed the slowest
+            # rates first, and the band-pass shows its first crossing that late.
+            delay = self._group_delay_s(self.params.min_cadence_rpm / 60.0)
+        self._from_rest = False
+        self._boundary_before = self._last_boundary
+        self._last_boundary = when
+        self._last_delay_s = delay
 
     def _turns(self, t: FloatArray, filt: FloatArray) -> list[tuple[float, float]]:
         """Where the levelled acceleration changed its sense of winding by a turn fraction.
