@@ -62,6 +62,31 @@ SENSORS = (
         "total_increasing",
         icon="mdi:shoe-print",
     ),
+    # Backward pedalling is what the project is for: its counters get entities too.
+    SensorSpec(
+        "revolutions_forward",
+        "Forward revolutions",
+        "revolutions_forward",
+        "revolutions",
+        "total_increasing",
+        icon="mdi:rotate-right",
+    ),
+    SensorSpec(
+        "revolutions_backward",
+        "Backward revolutions",
+        "revolutions_backward",
+        "revolutions",
+        "total_increasing",
+        icon="mdi:rotate-left",
+    ),
+    SensorSpec(
+        "pedal_reversals",
+        "Pedal reversals",
+        "pedal_reversals",
+        "reversals",
+        "total_increasing",
+        icon="mdi:swap-horizontal",
+    ),
     SensorSpec("jumps", "Jumps", "jumps", "jumps", "total_increasing", icon="mdi:human-handsup"),
     SensorSpec(
         "last_jump_height",
@@ -76,6 +101,20 @@ SENSORS = (
         "last_jump_landing_peak_g",
         "g",
         icon="mdi:arrow-collapse-down",
+    ),
+    SensorSpec(
+        "last_jump_reactive_strength_index",
+        "Last jump reactive strength index",
+        "last_jump_reactive_strength_index",
+        None,
+        icon="mdi:spring",
+    ),
+    SensorSpec(
+        "last_jump_contact_time",
+        "Last jump contact time",
+        "last_jump_contact_time_s",
+        "s",
+        device_class="duration",
     ),
     SensorSpec(
         "battery",

@@ -155,6 +155,8 @@ class LiveState:
     last_jump_landing_peak_g: float | None = None
     last_jump_direction: str | None = None
     last_jump_flight_time_s: float | None = None
+    last_jump_contact_time_s: float | None = None
+    last_jump_reactive_strength_index: float | None = None
     walk_bouts: int = 0
     battery_pct: float | None = None
 
@@ -188,6 +190,9 @@ class LiveState:
             self.last_jump_landing_peak_g = event.landing_peak_g
             self.last_jump_direction = str(event.direction)
             self.last_jump_flight_time_s = event.flight_time_s
+            # Only a jump linked to the one before by a short contact has these (None else).
+            self.last_jump_contact_time_s = event.contact_time_s
+            self.last_jump_reactive_strength_index = event.reactive_strength_index
         elif isinstance(event, WalkBoutEvent):
             self.walk_bouts += 1
         elif isinstance(event, PedalBoutEvent):
@@ -242,6 +247,8 @@ class LiveState:
             "last_jump_landing_peak_g": _r(self.last_jump_landing_peak_g, 2),
             "last_jump_direction": self.last_jump_direction,
             "last_jump_flight_time_s": _r(self.last_jump_flight_time_s, 3),
+            "last_jump_contact_time_s": _r(self.last_jump_contact_time_s, 3),
+            "last_jump_reactive_strength_index": _r(self.last_jump_reactive_strength_index, 2),
             "walk_bouts": self.walk_bouts,
         }
 

@@ -193,7 +193,7 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
             manufacturer="Polar",
         )
         pub.band_online(band)
-        configs = sink.wait_for(lambda got: len({m.topic for m in got}) >= 13)
+        configs = sink.wait_for(lambda got: len({m.topic for m in got}) >= 18)
         by_topic = {m.topic: m.json for m in configs}
         late = Sink(mosquitto.url, [f"{s.discovery_prefix}/#"], client_id=unique("late-"))
         try:
@@ -226,6 +226,14 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
         units = {c["name"]: c.get("unit_of_measurement") for c in by_topic.values()}
         assert units["Heart rate"] == "bpm" and units["Battery"] == "%"
         assert units["Last jump height"] == "m" and units["Pedal cadence"] == "rpm"
+        # The pedalling counters and a linked jump's contact time and RSI (the state's fields).
+        fields = {c["name"]: c.get("value_template") for c in by_topic.values()}
+        assert fields["Backward revolutions"] == "{{ value_json.revolutions_backward }}"
+        assert fields["Forward revolutions"] == "{{ value_json.revolutions_forward }}"
+        assert fields["Pedal reversals"] == "{{ value_json.pedal_reversals }}"
+        assert units["Last jump contact time"] == "s"
+        rsi = "{{ value_json.last_jump_reactive_strength_index }}"
+        assert fields["Last jump reactive strength index"] == rsi
         events = {c["name"] for t, c in by_topic.items() if "/event/" in t}
         assert events == {"Jump", "Walking bout", "Pedal reversal"}
 

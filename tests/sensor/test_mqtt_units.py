@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,6 +172,24 @@ def test_live_state_counts_cadence_and_goes_stale() -> None:
     assert (snap["pedal_cadence_rpm"], snap["pedal_direction"]) == (62.0, "backward")
     assert state.snapshot(40.0)["pedal_cadence_rpm"] == 0.0
     json.dumps(snap)
+
+
+def test_live_state_carries_a_linked_jumps_contact_time_and_rsi() -> None:
+    # Home Assistant's "Last jump contact time" / "... reactive strength index" read these.
+    state = LiveState()
+    state.add_event(jump(6.0))
+    snap = state.snapshot(6.5)
+    assert snap["last_jump_contact_time_s"] is None
+    assert snap["last_jump_reactive_strength_index"] is None
+    linked = dataclasses.replace(
+        jump(8.0), contact_time_s=0.2481, reactive_strength_index=1.6123, repetition=2
+    )
+    state.add_event(linked)
+    snap = state.snapshot(8.5)
+    assert snap["last_jump_contact_time_s"] == 0.248
+    assert snap["last_jump_reactive_strength_index"] == 1.61
+    state.add_event(jump(10.0))  # a jump after a pause has neither: not the stale values
+    assert state.snapshot(10.5)["last_jump_contact_time_s"] is None
 
 
 def test_band_info_needs_a_time_zone() -> None:
