@@ -187,6 +187,7 @@ class BandRunner:
         #: The raw capture writer, if raw captures are on (set by ``run_service``).
         self.capture: Any = None
         self._identified = False
+        self._said_missing = False
         self._announced = False
 
     @property
@@ -225,6 +226,16 @@ class BandRunner:
             self._announce(force=True)
         elif isinstance(item, LinkEvent):
             self.status.link = item.status.value
+            if (
+                item.status is LinkStatus.RECONNECTING
+                and not self._said_missing
+                and self.session.counters.connects == 0
+            ):
+                self._said_missing = True
+                # A band that was never found (a misspelt name, say) was silent at the
+                # default log level, and under systemd there is no status line: say it
+                # once; the session keeps looking.
+                log.warning("%s: %s (still looking)", self.session.label, item.reason)
             if item.status is LinkStatus.CONNECTED:
                 self._announce(force=True)
                 if self.capture is not None and not self._identified:

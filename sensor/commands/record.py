@@ -116,6 +116,7 @@ async def _record(args: argparse.Namespace) -> int:
     device_noted = band.address is not None
     samples = gaps = 0
     pending_hr = math.nan
+    last_reason = ""
     timer: asyncio.Task[None] | None = None
     try:
         await band.start()
@@ -141,6 +142,8 @@ async def _record(args: argparse.Namespace) -> int:
             band.raw_sink = capture
         async for item in band:
             if isinstance(item, LinkEvent):
+                if item.reason and item.status is LinkStatus.RECONNECTING:
+                    last_reason = item.reason
                 connected = item.status is LinkStatus.CONNECTED
                 if connected and capture is not None and not device_noted:
                     device_noted = True
@@ -188,4 +191,7 @@ async def _record(args: argparse.Namespace) -> int:
         f"skipped, {band.counters.connects} connections",
         file=sys.stderr,
     )
+    if band.counters.connects == 0:
+        # A band that was never found (a wrong name, switched off) ended with exit code 0.
+        raise DeviceError(args.band, f"never connected: {last_reason or 'not found'}")
     return 0

@@ -114,3 +114,22 @@ async def test_no_bluez_is_one_clear_line(system_bus: str, tmp_path: Path) -> No
         last = err.decode().strip().splitlines()[-1]
         assert last.startswith("retrosense: error: ") and "Bluetooth is not available" in last
         assert "Traceback" not in err.decode()
+
+
+async def test_a_band_never_found_is_an_error_not_an_empty_recording(
+    bluez: BlueZEmulator, tmp_path: Path
+) -> None:
+    # No band at all: it ended "recorded 0 samples ... 0 connections" with exit code 0.
+    csv = tmp_path / "walk.csv"
+    proc = await retrosense(
+        *("record", "--band", "Polar H10 NOPE", "-o", str(csv)),
+        *("--duration-s", "3", "--scan-timeout-s", "1"),
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    assert proc.returncode == 2, err.decode()
+    last = err.decode().strip().splitlines()[-1]
+    assert last == (
+        "retrosense: error: Polar H10 NOPE: never connected: no such band seen in a scan "
+        "within 1 s; is it on and in range?"
+    )
+    assert not csv.exists()

@@ -327,3 +327,32 @@ async def test_run_without_bluetooth_names_each_band_once(
         "retrosense: ERROR: chest: Bluetooth is not available",
         "retrosense: ERROR: shank: Bluetooth is not available",
     ]
+
+
+async def test_run_says_when_a_configured_band_is_not_found(
+    bluez: BlueZEmulator, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    # No such band: at the default log level and without a terminal it said nothing at all.
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[[bands]]\nname = "Polar H10 NOPE"\nid = "chest"\n'
+        f'[broker]\nurl = "{mosquitto.url}"\nclient_id = "retrosense-nf-{os.getpid()}"\n'
+        f'outbox_path = "{tmp_path / "outbox.sqlite3"}"\n'
+        "[recording]\nenabled = false\n"
+    )
+    proc = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "sensor", "run", "--config", str(config)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    line = b""
+    while b"chest" not in line:  # (bleak may first warn that bluetoothctl is missing)
+        line = await asyncio.wait_for(proc.stderr.readline(), GUARD_S)
+        assert line, "run ended without a word about the band"
+    proc.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(proc.communicate(), GUARD_S)
+    assert line.decode().rstrip() == (
+        "retrosense: WARNING: chest: no such band seen in a scan within 10 s; is it on and in "
+        "range? (still looking)"
+    )
