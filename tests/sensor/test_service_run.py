@@ -318,7 +318,7 @@ async def test_run_without_bluetooth_names_each_band_once(
         '[[bands]]\nname = "WT901BLE68"\nprofile = "witmotion"\nid = "shank"\n'
         f'[broker]\nurl = "{mosquitto.url}"\nclient_id = "retrosense-nobt-{os.getpid()}"\n'
         f'outbox_path = "{tmp_path / "outbox.sqlite3"}"\n'
-        "[recording]\nenabled = false\n"
+        f'[recording]\nenabled = false\nsummary = false\nfolder = "{tmp_path}"\n'
     )
     returncode, err = await run_to_end(config)
     assert returncode == 2
@@ -338,7 +338,7 @@ async def test_run_says_when_a_configured_band_is_not_found(
         '[[bands]]\nname = "Polar H10 NOPE"\nid = "chest"\n'
         f'[broker]\nurl = "{mosquitto.url}"\nclient_id = "retrosense-nf-{os.getpid()}"\n'
         f'outbox_path = "{tmp_path / "outbox.sqlite3"}"\n'
-        "[recording]\nenabled = false\n"
+        f'[recording]\nenabled = false\nsummary = false\nfolder = "{tmp_path}"\n'
     )
     proc = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "sensor", "run", "--config", str(config)),
