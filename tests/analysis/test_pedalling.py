@@ -788,9 +788,9 @@ FIXTURE_LEVELS: dict[str, dict[str, float]] = {
     },
     "cycle_shank_50hz": {
         # 4.0 % (4.65 % by the bout rule): the first bout's spin-up cycle (0.8 of a turn) and
-        # its last into the stop (0.9) are both counted whole, 26 turns in 25.9; in the second
-        # bout the last turn before the 0.6 s stop at 67.3 s and the first after it fall in one
-        # cycle across the stop, which is refused (3 of 5).
+        # its last into the stop (0.9) are both counted whole, 26 turns in 25.9; the run after
+        # the 0.6 s stop at 67.3 s counts 5 of 5 since a still crank restarts the filters (3
+        # before: one cycle across the stop, refused). Cadence 1.3 rpm (was 1.6).
         "count_error": 0.041,
         "direction": 0.99,
         "reversal_f1": 0.95,
