@@ -180,6 +180,8 @@ class RecordingReader:
         Rows per yielded chunk (the last may be shorter).
     placement
         Overrides the file's ``placement`` (``--placement`` on the command line).
+    body_axes
+        Overrides the file's ``body_axes`` (``--body-axes`` on the command line).
 
     Examples
     --------
@@ -188,7 +190,11 @@ class RecordingReader:
     """
 
     def __init__(
-        self, path: str | Path, chunk_rows: int = CHUNK_ROWS, placement: Placement | None = None
+        self,
+        path: str | Path,
+        chunk_rows: int = CHUNK_ROWS,
+        placement: Placement | None = None,
+        body_axes: str | None = None,
     ) -> None:
         self.path = str(path)
         self.chunk_rows = chunk_rows
@@ -202,6 +208,14 @@ class RecordingReader:
             raise RecordingError(self.path, None, "expected UTF-8 text") from err
         if placement is not None:
             header = RecordingHeader(**{**header.__dict__, "placement": placement})
+        if body_axes is not None:
+            try:
+                matrix = parse_body_axes(body_axes)
+            except ValueError as err:
+                raise RecordingError(self.path, None, f"--body-axes: {err}") from None
+            header = RecordingHeader(
+                **{**header.__dict__, "body_axes": body_axes.strip(), "axes_matrix": matrix}
+            )
         self.header = header
         cols = header.columns
         self._time_idx = 0

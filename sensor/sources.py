@@ -72,7 +72,9 @@ def open_source(path: str | Path, options: SourceOptions | None = None) -> Sourc
     except OSError as err:
         raise RecordingError(path, None, f"cannot read: {err.strerror}") from err
     if first.startswith(f"# {MAGIC}:"):
-        return RecordingSource(RecordingReader(path, options.chunk_rows, options.placement))
+        return RecordingSource(
+            RecordingReader(path, options.chunk_rows, options.placement, options.body_axes)
+        )
     _load_plugins()
     for sniff, opener in FILE_READERS:
         if sniff(first):

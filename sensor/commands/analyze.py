@@ -9,6 +9,7 @@ import sys
 from typing import TextIO
 
 from analysis.events import Event
+from analysis.frame import parse_body_axes
 from analysis.types import Placement
 from sensor.progress import track_chunks
 from sensor.recording import parse_placement
@@ -27,13 +28,24 @@ def placement_arg(text: str) -> Placement:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def body_axes_arg(text: str) -> str:
+    """A ``--body-axes`` value, checked as the recording spec's ``body_axes`` is."""
+    try:
+        parse_body_axes(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="recording CSV, raw capture (.jsonl) or a supported export")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     p.add_argument("--placement", type=placement_arg, help="override the file's placement")
     p.add_argument(
         "--body-axes",
-        help="sensor axes pointing forward, left, up (e.g. +z,+x,+y), for files that cannot say",
+        type=body_axes_arg,
+        help="sensor axes pointing forward, left, up (e.g. +z,+x,+y); overrides the file's own "
+        "(write --body-axes=-z,+x,-y when the first starts with a minus)",
     )
 
 

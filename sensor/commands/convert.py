@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sensor.commands.analyze import placement_arg
+from sensor.commands.analyze import body_axes_arg, placement_arg
 
 HELP = "decode a raw capture (.jsonl) into a recording CSV"
 
@@ -14,7 +14,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("capture", help="raw capture JSONL written by `retrosense record --raw`")
     p.add_argument("output", help="recording CSV to write")
     p.add_argument("--placement", type=placement_arg, help="override the capture's placement")
-    p.add_argument("--body-axes", help="override the capture's body axes (e.g. +z,+x,+y)")
+    p.add_argument(
+        "--body-axes", type=body_axes_arg, help="override the capture's body axes (e.g. +z,+x,+y)"
+    )
 
 
 def check_writable(path: str) -> None:

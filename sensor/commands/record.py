@@ -12,7 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from sensor.commands.analyze import placement_arg
+from sensor.commands.analyze import body_axes_arg, placement_arg
 from sensor.commands.convert import check_writable
 
 HELP = "record a live band to a recording CSV and/or a raw BLE capture"
@@ -36,6 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--placement", type=placement_arg, help="where the band sits")
     p.add_argument(
         "--body-axes",
+        type=body_axes_arg,
         help="sensor axes pointing forward, left, up, e.g. +z,+x,+y "
         "(write --body-axes=-z,+x,-y when the first starts with a minus)",
     )

@@ -79,3 +79,29 @@ def test_the_command_line_starts_without_scipy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_body_axes_override_the_recordings_own() -> None:
+    """``--body-axes`` overrides a recording's header, as ``--placement`` does: the file's own
+    axes given explicitly change nothing; axes with up and forward swapped find no walk."""
+    walk = Path(__file__).resolve().parents[1] / "data" / "sim" / "walk_chest_100hz.csv"
+    own = retrosense("analyze", str(walk), "--format", "jsonl")
+    same = retrosense("analyze", str(walk), "--body-axes=-y,-x,-z")  # the header's
+    swapped = retrosense("analyze", str(walk), "--body-axes=-z,-x,-y")
+    assert own.returncode == same.returncode == swapped.returncode == 0, swapped.stderr
+    assert same.stdout == own.stdout
+    steps = [json.loads(line) for line in own.stdout.splitlines() if '"type":"step"' in line]
+    assert len(steps) > 50
+    assert swapped.stdout != own.stdout
+
+
+@pytest.mark.parametrize("axes", ["+x,+x,+z", "foo", "+x,+y"])
+def test_bad_body_axes_is_a_usage_error(axes: str) -> None:
+    walk = Path(__file__).resolve().parents[1] / "data" / "sim" / "walk_chest_100hz.csv"
+    out = retrosense("analyze", str(walk), f"--body-axes={axes}")
+    assert out.returncode == 2
+    assert out.stdout == ""
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("retrosense analyze: error: argument --body-axes: ")
+    assert axes in last
+    assert "Traceback" not in out.stderr
