@@ -163,6 +163,8 @@ def evaluate_recording(recording: str | Path, labels: str | Path | None = None) 
     from sensor.commands.analyze import analyze_file
     from sensor.sources import open_source
 
+    if not Path(recording).exists():
+        raise RecordingError(recording, None, "no such file")
     labels_path = Path(labels) if labels is not None else truth_path_for(recording)
     if not labels_path.exists():
         raise RecordingError(

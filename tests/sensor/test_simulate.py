@@ -316,6 +316,9 @@ def test_evaluate_bad_labels_are_one_line_errors(
     bad.write_text("{not json")
     assert main(["evaluate", str(jump_recording), "--labels", str(bad)]) == 2
     assert "expected JSON labels" in capsys.readouterr().err
+    # A recording that is not there is named as missing, not as lacking labels.
+    assert main(["evaluate", str(tmp_path / "nope.csv")]) == 2
+    assert capsys.readouterr().err == f"retrosense: error: {tmp_path / 'nope.csv'}: no such file\n"
 
 
 def test_evaluate_a_directory_row_per_file(
