@@ -28,18 +28,36 @@ def format_table(events: list[Event], duration_s: float) -> str:
     if revs:
         mean = sum(r.cadence_rpm for r in revs) / len(revs)
         lines.append(f"pedal cadence (mean per revolution): {mean:.1f} rpm")
+    inferred = Counter(e.type for e in events if getattr(e, "inferred", None))
+    if inferred:
+        told = ", ".join(f"{kind} {n}" for kind, n in sorted(inferred.items()))
+        lines.append(f"inferred across lost packets (counted above, not seen): {told}")
     jumps = [e for e in events if isinstance(e, JumpEvent)]
     if jumps:
         lines.append("")
         lines.append(
-            f"{'#':>3} {'landing_t':>10} {'flight_s':>9} {'height_m':>9} {'peak_g':>8} direction"
+            f"{'#':>3} {'set.rep':>7} {'landing_t':>10} {'flight_s':>9} {'height_m':>9} "
+            f"{'peak_g':>8} {'soft':>5} {'contact_s':>10} {'RSI':>5} direction"
         )
         for i, j in enumerate(jumps, 1):
             peak = f"{j.landing_peak_g:.2f}" + ("+" if j.landing_clipped else "")
+            rep = f"{j.set_number}.{j.repetition}" if j.set_number and j.repetition else "-"
+            soft = _num(j.landing_softness, 2)
+            contact = _num(j.contact_time_s, 3)
+            rsi = _num(j.reactive_strength_index, 2)
             lines.append(
-                f"{i:>3} {j.landing_t:>10.3f} {j.flight_time_s:>9.3f} {j.height_m:>9.3f} "
-                f"{peak:>8} {j.direction}"
+                f"{i:>3} {rep:>7} {j.landing_t:>10.3f} {j.flight_time_s:>9.3f} "
+                f"{j.height_m:>9.3f} {peak:>8} {soft:>5} {contact:>10} {rsi:>5} {j.direction}"
             )
         if any(j.landing_clipped for j in jumps):
             lines.append("    + landing peak reached the sensor's range: the true peak was higher")
+        if any(j.contact_time_s is not None for j in jumps):
+            lines.append(
+                "    contact_s: ground contact before a linked jump; RSI = flight / contact"
+            )
     return "\n".join(lines) + "\n"
+
+
+def _num(value: float | None, decimals: int) -> str:
+    """A figure to ``decimals`` places, or ``-`` where the event has none."""
+    return "-" if value is None else f"{value:.{decimals}f}"

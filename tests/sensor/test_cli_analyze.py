@@ -105,3 +105,30 @@ def test_bad_body_axes_is_a_usage_error(axes: str) -> None:
     assert last.startswith("retrosense analyze: error: argument --body-axes: ")
     assert axes in last
     assert "Traceback" not in out.stderr
+
+
+def test_table_shows_linked_jumps_and_inferred_turns() -> None:
+    """The table carries what a drill's user looks for (set.repetition, contact time, RSI)
+    and says how many events were inferred across lost packets rather than seen."""
+    sim = Path(__file__).resolve().parents[1] / "data" / "sim"
+    drill = retrosense("analyze", str(sim / "jumpdrill_chest_100hz.csv"), "--format", "table")
+    jsonl = retrosense("analyze", str(sim / "jumpdrill_chest_100hz.csv"))
+    assert drill.returncode == jsonl.returncode == 0, drill.stderr
+    linked = next(e for e in map(json.loads, jsonl.stdout.splitlines()) if e.get("contact_time_s"))
+    row = f"{linked['set_number']}.{linked['repetition']}"
+    rows = [line.split() for line in drill.stdout.splitlines()]
+    match = [r for r in rows if len(r) > 7 and r[1] == row]
+    assert match, drill.stdout
+    assert match[0][7] == f"{linked['contact_time_s']:.3f}"
+    assert match[0][8] == f"{linked['reactive_strength_index']:.2f}"
+    ride = retrosense("analyze", str(sim / "cycle_shank_100hz.csv"), "--format", "table")
+    inferred = sum(
+        1
+        for e in map(
+            json.loads,
+            retrosense("analyze", str(sim / "cycle_shank_100hz.csv")).stdout.splitlines(),
+        )
+        if e.get("inferred")
+    )
+    assert inferred > 0
+    assert f"not seen): revolution {inferred}" in ride.stdout
