@@ -1,15 +1,19 @@
 """Clips the virtual bands play: a real walking recording (read in place) or, where the shared
-recordings are absent, a seeded synthetic walk of the same shape."""
+recordings are absent, the project's own simulated waist walk (a labelled fixture) turned into
+the Polar H10's sensor axes."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from sensor.recording import RecordingReader
+from analysis.frame import parse_body_axes
+from sensor.recording import RecordingReader, to_body
 from tests.bluez.devices import Clip
-from tests.paths import AS_RECORDINGS
+from tests.paths import AS_RECORDINGS, DATA
 
 WALK = AS_RECORDINGS / "ipol_2-1_lowback.csv"
+#: Without the shared recordings: a simulated walk (stand 2 s, then walking bouts), played in
+#: the axes config/devices/polar-h10.toml declares, so the service levels it as it would a band.
+SIM_WALK = DATA / "sim" / "walk_waist_100hz_gyro.csv"
+H10_AXES = "+z,+x,+y"
 
 
 def walking_clip(seconds: float = 40.0, rate_hz: float = 100.0) -> Clip:
@@ -20,10 +24,12 @@ def walking_clip(seconds: float = 40.0, rate_hz: float = 100.0) -> Clip:
         n = int(seconds * 100.0)
         gyro = None if s.gyro_dps is None else s.gyro_dps[:n:every]
         return Clip(s.time_s[:n:every] - s.time_s[0], s.acc_g[:n:every], gyro, rate_hz)
-    rng = np.random.default_rng(7)
-    t = np.arange(int(seconds * rate_hz)) / rate_hz
-    step = 2 * np.pi * 1.8 * t
-    acc = np.column_stack([0.2 * np.sin(step), 0.1 * np.cos(step / 2), 1 + 0.3 * np.sin(step)])
-    acc += rng.normal(0, 0.01, acc.shape)
-    gyro = np.column_stack([30 * np.sin(step / 2), 10 * np.cos(step), 5 * np.sin(step)])
-    return Clip(t, acc, gyro, rate_hz)
+    reader = RecordingReader(SIM_WALK)
+    body = to_body(reader.read_all(), reader.header.axes_matrix)
+    # body = R @ sensor for the H10's matrix R, so the H10 would read sensor = R.T @ body:
+    # as rows, body_row @ R.
+    r = parse_body_axes(H10_AXES)
+    every = int(100.0 / rate_hz)
+    n = int(seconds * 100.0)
+    gyro = None if body.gyro_dps is None else body.gyro_dps[:n:every] @ r
+    return Clip(body.time_s[:n:every] - body.time_s[0], body.acc_g[:n:every] @ r, gyro, rate_hz)
