@@ -225,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
             )
         print(
             f"replay: {why}; they wait in {settings.effective_outbox_path} and go out on the "
-            f"next replay with client id {settings.effective_client_id}",
+            f"next replay with client id {settings.effective_client_id} to {settings.broker}",
             file=sys.stderr,
         )
         return 1

@@ -109,7 +109,7 @@ class BrokerSettings:
         ``RETROSENSE_MQTT_PASSWORD`` (see ``with_environment``).
     client_id
         MQTT client id; ``""`` means ``retrosense-<host name>``. The outbox file is per
-        client id, so two processes need two ids.
+        client id and broker, so two processes need two ids.
     keepalive_s
         MQTT keep-alive; the broker declares us gone (and publishes our last will) after
         1.5 times this without traffic (MQTT 5.0, section 3.1.2.10).
@@ -129,8 +129,10 @@ class BrokerSettings:
         Publish raw samples on ``<base>/<band>/raw`` (off: they are for the gateway/worker
         split, not for dashboards).
     outbox_path
-        SQLite file of the outbox; ``""`` means ``outbox-<client id>.sqlite3`` in the
-        platform's user state directory.
+        SQLite file of the outbox; ``""`` means ``outbox-<client id>-<host>-<port>.sqlite3``
+        in the platform's user state directory, so messages queued for one broker wait for
+        that broker and never go to another. A file named here is the user's: pointing the
+        same file at another broker sends what waits in it there.
     outbox_max_messages
         Bound of the outbox. When it is reached, the oldest raw messages go first, then the
         oldest state messages, events last; counters say how many went.
@@ -188,7 +190,11 @@ class BrokerSettings:
             return Path(self.outbox_path).expanduser()
         import platformdirs
 
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.effective_client_id)
+        # One file per client id AND broker: what waits for one broker must never go out to
+        # another that the same client id is pointed at later.
+        broker = parse_broker_url(self.url)
+        name = f"{self.effective_client_id}-{broker.host}-{broker.port}"
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
         return Path(platformdirs.user_state_dir("retrosense")) / f"outbox-{safe}.sqlite3"
 
     def with_environment(self, environ: Mapping[str, str] | None = None) -> BrokerSettings:

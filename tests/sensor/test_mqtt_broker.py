@@ -766,3 +766,49 @@ def test_listen_help_promises_no_embedded_broker() -> None:
         cwd=ROOT,
     )
     assert out.returncode == 2 and out.stderr.startswith(f"retrosense: error: {free}: cannot")
+
+
+def test_what_waits_for_one_broker_never_goes_to_another(
+    mosquitto_factory: type[Mosquitto], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default outbox is per client id and broker: events queued while broker A was down
+    are not sent to broker B by the next run with the same client id; they still reach A."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    a, b = mosquitto_factory(), mosquitto_factory()  # A down for now
+    b.start()
+    shared = dict(base_topic=unique("rt"), client_id=unique("pub-"), outbox_path="")
+    to_a = settings_for(a.url, tmp_path, **shared)
+    to_b = settings_for(b.url, tmp_path, **shared)
+    assert to_a.effective_outbox_path != to_b.effective_outbox_path
+    assert to_a.effective_outbox_path.is_relative_to(tmp_path / "state")
+    pub = Publisher(to_a)
+    pub.start()
+    pub.band_online(BandInfo("b", "B", STARTED))
+    for i in range(3):
+        pub.publish_event("b", jump(i))
+    assert not pub.stop(0.5)  # A never answered: three events wait for it
+    base = to_a.base_topic
+    sink_b = Sink(b.url, [f"{base}/#"], client_id=unique("sink-"))
+    try:
+        pub = Publisher(to_b)
+        pub.start()
+        pub.band_online(BandInfo("b", "B", STARTED))
+        pub.publish_event("b", jump(7))
+        assert pub.wait_drained(WAIT_S)
+        pub.stop(5)
+        # One outbox sends in order: had A's events gone to B, they would have come first.
+        got = first_seen(events_on(sink_b.wait_for(lambda g: events_on(g, base)), base))
+        assert [e["t"] for e in got] == [24.0]
+    finally:
+        sink_b.close()
+    a.start()
+    sink_a = Sink(a.url, [f"{base}/#"], client_id=unique("sink-"))
+    try:
+        pub = Publisher(to_a)
+        pub.start()
+        assert pub.wait_drained(WAIT_S * 2)
+        pub.stop(5)
+        got = first_seen(events_on(sink_a.wait_for(lambda g: len(events_on(g, base)) >= 3), base))
+        assert [e["t"] for e in got] == [10.0, 12.0, 14.0]
+    finally:
+        sink_a.close()
