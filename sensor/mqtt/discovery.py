@@ -134,12 +134,17 @@ class EventSpec:
     name: str
     event: str
     icon: str
+    #: The ``event_type`` values (``payloads.ha_event_type``) this kind of event can carry.
+    event_types: tuple[str, ...] = tuple(EVENT_TYPES)
 
+
+_LEVEL = tuple(t for t in EVENT_TYPES if t != Direction.VERTICAL)
 
 EVENTS = (
     EventSpec("jump", "Jump", "jump", "mdi:human-handsup"),
-    EventSpec("walking_bout", "Walking bout", "walk_bout", "mdi:walk"),
-    EventSpec("pedal_reversal", "Pedal reversal", "pedal_reversal", "mdi:swap-horizontal"),
+    # A walk or a crank has no vertical direction.
+    EventSpec("walking_bout", "Walking bout", "walk_bout", "mdi:walk", _LEVEL),
+    EventSpec("pedal_reversal", "Pedal reversal", "pedal_reversal", "mdi:swap-horizontal", _LEVEL),
 )
 
 
@@ -207,7 +212,7 @@ def discovery_configs(topics: Topics, band: BandInfo) -> list[tuple[str, dict[st
                     "name": e.name,
                     "unique_id": f"retrosense_{b}_{e.object_id}",
                     "state_topic": topics.event(b, e.event),
-                    "event_types": EVENT_TYPES,
+                    "event_types": list(e.event_types),
                     "icon": e.icon,
                     **common,
                 },
