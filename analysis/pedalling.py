@@ -487,8 +487,7 @@ class _GapBridge:
     period_s: float
     delay_s: float
     gap_s: float
-    direction: Direction
-    #: The segment before the gap, restored if the gap is bridged.
+    #: The segment before the gap (its direction the run's), restored if the gap is bridged.
     segment: _Segment
 
 
@@ -1136,7 +1135,6 @@ class PedallingDetector:
             period_s=period,
             delay_s=prev.delay_s,
             gap_s=gap_s,
-            direction=self._segment_dir,
             segment=_Segment(
                 vote=self._segment_vote,
                 emitted=self._segment_emitted,
@@ -1172,7 +1170,7 @@ class PedallingDetector:
             return False
         if bridge.gap_s >= min(period, before):
             return False
-        sign = 1.0 if bridge.direction is Direction.FORWARD else -1.0
+        sign = 1.0 if bridge.segment.direction is Direction.FORWARD else -1.0
         if cycle.vote * sign <= 0.0:
             return False
         span = cycle.end_t - bridge.last_crossing

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sensor.commands.replay import speed_arg
+from sensor.commands.replay import nothing_sent, speed_arg
 
 if TYPE_CHECKING:
     from analysis.events import Event
@@ -278,10 +278,7 @@ def replay_live(path: Path, settings: Any, band_id: str, speed: float, out: Text
         out.write(f"  {line}\n")
     if counters["connects"] == 0:
         # It said "58 events published (0 messages delivered, ...)" when nothing answered.
-        out.write(
-            f"\n{len(events)} events detected; nothing was sent: {settings.broker} did not answer "
-            f"({counters['last_error'] or 'no connection'}).\n"
-        )
+        out.write(f"\n{len(events)} events detected; {nothing_sent(settings, counters)}.\n")
     else:
         out.write(
             f"\n{len(events)} events published ({counters['delivered']} messages delivered"

@@ -284,23 +284,15 @@ def _direction(type_: str) -> Callable[[TypeScore, RecordingScore], str]:
 
 def _jump_direction(s: TypeScore, r: RecordingScore) -> str:
     """Accuracy of the calls made, judged, then how many of the scored jumps got one."""
-    text = _fmt(_get(s, "direction_accuracy"), ".1f", 100.0, " %")
-    target = _target("jump", "direction_accuracy")
-    if target:
-        text = _judged(s, r, target, text)
+    text = _jump_accuracy(s, r)
     total = s.direction_scored + s.direction_unknown
     return f"{text}, {s.direction_scored} of {total} called" if total else text
 
 
 def _contact(s: TypeScore, r: RecordingScore) -> str:
     """Contact time MAE over the linked jumps, and links reported without a contact."""
-    text = _fmt(_get(s, "contact_time_mae_s"), ".1f", 1000.0, " ms")
-    target = _target("jump", "contact_time_mae_s")
-    if target:
-        text = _judged(s, r, target, text)
-    if s.links_missed:
-        text += f" ({s.links_missed} not linked)"
-    return text
+    text = _contact_mae(s, r)
+    return f"{text} ({s.links_missed} not linked)" if s.links_missed else text
 
 
 def _with_target(
@@ -313,6 +305,14 @@ def _with_target(
         return _judged(s, r, target, text) if target else text
 
     return wrapped
+
+
+_jump_accuracy = _with_target(
+    "jump", "direction_accuracy", _seconds("direction_accuracy", 100.0, " %", ".1f")
+)
+_contact_mae = _with_target(
+    "jump", "contact_time_mae_s", _seconds("contact_time_mae_s", 1000.0, " ms", ".1f")
+)
 
 
 def _count(attr: str) -> Callable[[TypeScore, RecordingScore], str]:

@@ -8,6 +8,7 @@ import logging
 import math
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,14 @@ def speed_arg(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"expected a positive speed factor, got {text!r}")
     return value
+
+
+def nothing_sent(settings: Any, counters: Mapping[str, Any]) -> str:
+    """What to tell a user whose broker never answered (``Publisher.counters``)."""
+    return (
+        f"nothing was sent: {settings.broker} did not answer "
+        f"({counters['last_error'] or 'no connection'})"
+    )
 
 
 def add_broker_arguments(p: argparse.ArgumentParser, *, embedded: bool = True) -> None:
@@ -219,10 +228,7 @@ def run(args: argparse.Namespace) -> int:
         if reached:
             why = f"the broker has not taken {counters['pending']} messages yet"
         else:
-            why = (
-                f"nothing was sent: {settings.broker} did not answer "
-                f"({counters['last_error'] or 'no connection'}); {counters['pending']} messages"
-            )
+            why = f"{nothing_sent(settings, counters)}; {counters['pending']} messages"
         print(
             f"replay: {why}; they wait in {settings.effective_outbox_path} and go out on the "
             f"next replay with client id {settings.effective_client_id} to {settings.broker}",
