@@ -160,6 +160,9 @@ class PedalBoutEvent(Event):
     cadence_forward_rpm: float | None = None
     cadence_backward_rpm: float | None = None
     reversals: int = 0
+    #: Revolutions whose direction could not be told (a shank band without a gyroscope, a
+    #: run at the crossover cadence that nothing measured); absent when there were none.
+    revolutions_unknown: int | None = None
 
 
 def sort_events(events: list[Event]) -> list[Event]:

@@ -145,6 +145,9 @@ _TURN_LOOKBACK_S = 5.0
 #: 80 rpm, a hard spin-up) and refuses a cycle half of which the crank stood still.
 _HALF_POWER_RATIO = 0.15
 
+#: The directions a bout counts revolutions in.
+_COUNTED = (Direction.FORWARD, Direction.BACKWARD, Direction.UNKNOWN)
+
 #: Crank harmonics removed before measuring what is left of a cycle (smoothness test).
 _HARMONICS = 3
 
@@ -457,6 +460,8 @@ class _Cycle:
     #: Crank-rate amplitude of ``|f|`` over the squared cadence (g/rpm²): the linkage's
     #: effective radius, the same from turn to turn of a run (see ``_PARTIAL_TURN``).
     radius: float = 0.0
+    #: The vote is only the crossover's guess (``_WEAK_VOTE``): no measured direction.
+    guessed: bool = False
 
     @property
     def true_end_t(self) -> float:
@@ -469,6 +474,8 @@ class _Segment:
 
     #: Summed direction evidence of its turns (> 0 forward).
     vote: float
+    #: Whether any of its turns measured a direction (not only the crossover's guess).
+    known: bool
     #: Revolutions reported in it.
     emitted: int
     direction: Direction | None
@@ -562,6 +569,7 @@ class PedallingDetector:
         self._pending: list[_Cycle] = []
         self._prev_cycle: _Cycle | None = None
         self._segment_vote = 0.0
+        self._segment_known = False
         self._segment_dir: Direction | None = None
         self._segment_emitted = 0
         # The direction of the run before this segment, the stop between them, and whether
@@ -956,6 +964,7 @@ class PedallingDetector:
         x_amp = abs(x_coef)
         sense = (x_coef.conjugate() * n_coef).imag / (x_amp * n_amp) if x_amp > 0 else 0.0
         vote = float(sense)
+        guessed = False
         if not self._gyro:
             ratio = n_amp / self._tilt_g if self._tilt_g > 0 else math.inf
             # Time-reversal-odd shape of |f| (orientation-free): the sine part of its
@@ -973,9 +982,12 @@ class PedallingDetector:
                     # side, which any confident cycle of the same segment outweighs.
                     side = 1.0 if ratio >= math.sqrt(p.tilt_ratio_low * p.tilt_ratio_high) else -1.0
                     vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
+                    guessed = True
             elif abs(vote) >= _LEARN_VOTE and self._steady(start_t, end_t):
                 self._odd_seen.append((ratio, odd if vote > 0 else -odd))  # as if forward
-        return _Cycle(start_t, end_t, at_t, True, cadence, vote, radius=n_amp / cadence**2)
+        return _Cycle(
+            start_t, end_t, at_t, True, cadence, vote, radius=n_amp / cadence**2, guessed=guessed
+        )
 
     def _steady(self, start_t: float, end_t: float) -> bool:
         """Whether the cycle before this one took as long, within ``_STEADY_PERIOD``: the
@@ -1061,7 +1073,7 @@ class PedallingDetector:
             self._held = None
             if contiguous and prev is held:
                 # The held first turn and this one decide the run's first direction together.
-                self._segment_vote += cycle.vote
+                self._add_vote(cycle)
                 self._emit(held, cycle.detected_at, events)
                 self._emit(cycle, cycle.detected_at, events, counted=True)
                 return
@@ -1093,7 +1105,7 @@ class PedallingDetector:
             pending, self._pending = self._pending, []
             # All their evidence decides the first revolutions' direction.
             for c in pending[1:]:
-                self._segment_vote += c.vote
+                self._add_vote(c)
             for c in pending[:-1]:
                 self._emit(c, cycle.detected_at, events, counted=c is not pending[0])
             self._emit(cycle, cycle.detected_at, events, counted=True)
@@ -1137,6 +1149,7 @@ class PedallingDetector:
             gap_s=gap_s,
             segment=_Segment(
                 vote=self._segment_vote,
+                known=self._segment_known,
                 emitted=self._segment_emitted,
                 direction=self._segment_dir,
                 came_from=self._seg_from,
@@ -1170,7 +1183,11 @@ class PedallingDetector:
             return False
         if bridge.gap_s >= min(period, before):
             return False
-        sign = 1.0 if bridge.segment.direction is Direction.FORWARD else -1.0
+        seg = bridge.segment
+        if seg.direction is Direction.UNKNOWN:
+            sign = math.copysign(1.0, seg.vote)  # the same guess, as the turns before the gap
+        else:
+            sign = 1.0 if seg.direction is Direction.FORWARD else -1.0
         if cycle.vote * sign <= 0.0:
             return False
         span = cycle.end_t - bridge.last_crossing
@@ -1180,8 +1197,8 @@ class PedallingDetector:
         step = span / m
         if max(step, before) > _BRIDGE_PERIOD_RATIO * min(step, before):
             return False
-        seg = bridge.segment
         self._segment_vote, self._segment_emitted = seg.vote, seg.emitted
+        self._segment_known = seg.known
         self._segment_dir, self._seg_from = seg.direction, seg.came_from
         self._seg_turn_t, self._seg_reversed = seg.turn_t, seg.reversed
         delay = 0.5 * (bridge.delay_s + cycle.delay_s)
@@ -1225,12 +1242,15 @@ class PedallingDetector:
     ) -> None:
         first_of_segment = self._segment_emitted == 0
         if not counted:
-            self._segment_vote += cycle.vote
-        if self._segment_vote > 0:
+            self._add_vote(cycle)
+        if not self._segment_known:
+            # Only the crossover's guesses so far: the run's direction is not measured.
+            direction = Direction.UNKNOWN
+        elif self._segment_vote > 0:
             direction = Direction.FORWARD
         elif self._segment_vote < 0:
             direction = Direction.BACKWARD
-        elif self._segment_dir is not None:
+        elif self._segment_dir not in (None, Direction.UNKNOWN):
             direction = self._segment_dir
         else:
             direction = self._last_dir or Direction.FORWARD
@@ -1238,14 +1258,14 @@ class PedallingDetector:
             self._bout = _Bout(
                 start_t=cycle.start_t,
                 end_t=cycle.end_t,
-                count={Direction.FORWARD: 0, Direction.BACKWARD: 0},
-                cadence_sum={Direction.FORWARD: 0.0, Direction.BACKWARD: 0.0},
+                count=dict.fromkeys(_COUNTED, 0),
+                cadence_sum=dict.fromkeys(_COUNTED, 0.0),
             )
         elif first_of_segment and self._last_dir is not None and self._last_rev_end is not None:
             # The run before this one went ``_seg_from``; the crank stopped in between.
             self._seg_from = self._last_dir
             self._seg_turn_t = 0.5 * (self._last_rev_end + cycle.start_t)
-            self._seg_reversed = direction is not self._last_dir
+            self._seg_reversed = direction not in (self._last_dir, Direction.UNKNOWN)
             if self._seg_reversed:
                 self._reversal(self._seg_turn_t, detected_at, self._last_dir, direction, events)
         elif (
@@ -1253,6 +1273,7 @@ class PedallingDetector:
             and not self._seg_reversed
             and direction is not self._segment_dir
             and direction is not self._seg_from
+            and direction is not Direction.UNKNOWN
         ):
             # The run's evidence came round to the other sense after its first turns went
             # the old way (near the no-gyroscope crossover): the crank did turn round at the
@@ -1272,11 +1293,18 @@ class PedallingDetector:
         )
         self._segment_dir = direction
         self._segment_emitted += 1
-        self._last_dir = direction
+        if direction is not Direction.UNKNOWN:
+            self._last_dir = direction
         self._last_rev_end = cycle.end_t
         self._bout.end_t = cycle.end_t
         self._bout.count[direction] += 1
         self._bout.cadence_sum[direction] += cadence
+
+    def _add_vote(self, cycle: _Cycle) -> None:
+        """Add a turn's direction evidence to the running segment's."""
+        self._segment_vote += cycle.vote
+        if not cycle.guessed and not cycle.inferred:
+            self._segment_known = True
 
     def _cadence_for(self, cycle: _Cycle) -> float:
         for t_ext, rpm in reversed(self._external):
@@ -1304,6 +1332,7 @@ class PedallingDetector:
 
     def _end_segment(self) -> None:
         self._segment_vote = 0.0
+        self._segment_known = False
         self._segment_dir = None
         self._segment_emitted = 0
         self._seg_from = None
@@ -1346,6 +1375,7 @@ class PedallingDetector:
             cadence_forward_rpm=bout.cadence_sum[Direction.FORWARD] / fwd if fwd else None,
             cadence_backward_rpm=bout.cadence_sum[Direction.BACKWARD] / bwd if bwd else None,
             reversals=bout.reversals,
+            revolutions_unknown=bout.count[Direction.UNKNOWN] or None,
         )
 
 

@@ -225,6 +225,9 @@ class SessionSummary:
     pedal_bouts: int
     heart_rate: HeartRateSummary | None
     energy: EnergySummary
+    #: Pedalling whose direction the band could not tell (see ``PedalBoutEvent``).
+    time_pedal_unknown_s: float = 0.0
+    revolutions_unknown: int = 0
     events: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -247,6 +250,7 @@ class SessionSummary:
                 "walk_unknown": self.time_walk_unknown_s,
                 "pedal_forward": self.time_pedal_forward_s,
                 "pedal_backward": self.time_pedal_backward_s,
+                "pedal_unknown": self.time_pedal_unknown_s,
                 "jumping": self.time_jumping_s,
                 "rest": self.time_rest_s,
             },
@@ -279,6 +283,7 @@ class SessionSummary:
             "pedalling": {
                 "revolutions_forward": self.revolutions_forward,
                 "revolutions_backward": self.revolutions_backward,
+                "revolutions_unknown": self.revolutions_unknown,
                 "cadence_forward_rpm": self.cadence_forward_rpm,
                 "cadence_backward_rpm": self.cadence_backward_rpm,
                 "reversals_forward_to_backward": self.reversals_forward_to_backward,
@@ -514,7 +519,8 @@ def summarize_session(
         walk_s[Direction.FORWARD] * params.met_walk_forward
         + walk_s[Direction.BACKWARD] * params.met_walk_backward
         + walk_s[Direction.UNKNOWN] * params.met_walk_forward
-        + (pedal_s[Direction.FORWARD] + pedal_s[Direction.BACKWARD]) * params.met_pedal
+        + (pedal_s[Direction.FORWARD] + pedal_s[Direction.BACKWARD] + pedal_s[Direction.UNKNOWN])
+        * params.met_pedal
         + jumping_s * params.met_jumps
         + rest_s * params.met_rest
     ) / 60.0
@@ -529,6 +535,7 @@ def summarize_session(
         time_walk_unknown_s=walk_s[Direction.UNKNOWN] + walk_s[Direction.VERTICAL],
         time_pedal_forward_s=pedal_s[Direction.FORWARD],
         time_pedal_backward_s=pedal_s[Direction.BACKWARD],
+        time_pedal_unknown_s=pedal_s[Direction.UNKNOWN],
         time_jumping_s=jumping_s,
         time_rest_s=rest_s,
         steps_forward=sum(s.direction is Direction.FORWARD for s in steps),
@@ -546,6 +553,9 @@ def summarize_session(
         jump_sets=len(series),
         revolutions_forward=sum(r.direction is Direction.FORWARD for r in revs),
         revolutions_backward=sum(r.direction is Direction.BACKWARD for r in revs),
+        revolutions_unknown=sum(
+            r.direction not in (Direction.FORWARD, Direction.BACKWARD) for r in revs
+        ),
         cadence_forward_rpm=rpm(Direction.FORWARD),
         cadence_backward_rpm=rpm(Direction.BACKWARD),
         reversals_forward_to_backward=sum(

@@ -98,7 +98,8 @@ def describe_event(event: Event) -> str:
     if isinstance(event, PedalBoutEvent):
         return (
             f"{event.revolutions_forward} forward, {event.revolutions_backward} backward "
-            f"revolutions, {event.reversals} reversals"
+            + (f"{event.revolutions_unknown} unknown " if event.revolutions_unknown else "")
+            + f"revolutions, {event.reversals} reversals"
         )
     direction = getattr(event, "direction", "")
     return str(direction)
@@ -122,7 +123,9 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
         f"jumps: {jumps['count']} in {jumps['sets']} set(s)"
         + (f", best {jumps['height_max_m'] * 100:.0f} cm" if jumps["height_max_m"] else ""),
         f"pedalling: {pedal['revolutions_backward']} backward, "
-        f"{pedal['revolutions_forward']} forward revolutions, "
+        f"{pedal['revolutions_forward']} forward"
+        + (f", {pedal['revolutions_unknown']} unknown" if pedal.get("revolutions_unknown") else "")
+        + " revolutions, "
         f"{pedal['reversals_forward_to_backward'] + pedal['reversals_backward_to_forward']} "
         "reversals",
         f"energy: {energy['met_minutes']:.0f} MET-minutes ({energy['method']})",

@@ -146,6 +146,7 @@ class LiveState:
     step_cadence_from_detector: float | None = None
     revolutions_forward: int = 0
     revolutions_backward: int = 0
+    revolutions_unknown: int = 0
     pedal_cadence_rpm: float | None = None
     pedal_direction: str | None = None
     last_revolution_t: float | None = None
@@ -176,8 +177,10 @@ class LiveState:
         elif isinstance(event, RevolutionEvent):
             if event.direction is Direction.BACKWARD:
                 self.revolutions_backward += 1
-            else:
+            elif event.direction is Direction.FORWARD:
                 self.revolutions_forward += 1
+            else:
+                self.revolutions_unknown += 1
             self.pedal_cadence_rpm = event.cadence_rpm
             self.pedal_direction = str(event.direction)
             self.last_revolution_t = event.t
@@ -241,6 +244,7 @@ class LiveState:
             "pedal_direction": None if pedal_stale else self.pedal_direction,
             "revolutions_forward": self.revolutions_forward,
             "revolutions_backward": self.revolutions_backward,
+            "revolutions_unknown": self.revolutions_unknown,
             "pedal_reversals": self.pedal_reversals,
             "jumps": self.jumps,
             "last_jump_height_m": _r(self.last_jump_height_m, 3),

@@ -915,3 +915,28 @@ def test_no_gyro_direction_after_a_sprint_out_of_the_saddle(seed: int, tmp_path:
     assert scores["revolution"].direction_accuracy >= 0.97
     rev = scores["pedal_reversal"]
     assert rev.f1 == 1.0 and rev.fp == 0
+
+
+def test_no_gyro_run_with_only_the_crossover_guess_is_unknown(tmp_path: Path) -> None:
+    """Seed 328 (100 Hz, no gyroscope): a backward run at 52-56 rpm, right at this rider's
+    crossover, with no learned shape near its cadence; its turns carry only the crossover's
+    guess, which called the whole run forward (six revolutions wrong, a reversal missed).
+    Now they are ``unknown``: counted, no direction invented, and no reversal reported from
+    a guess. (A guessed run's direction was right on 50-85 % of turns in 60 fresh rides.)"""
+    from sensor.commands.evaluate import evaluate_recording
+    from sensor.simulate import simulate, write_simulation
+
+    sim = simulate(
+        "cycle", placement=Placement.SHANK, rate_hz=100.0, gyro=False, seed=328, duration_s=80.0
+    )
+    csv = tmp_path / "cycle_328.csv"
+    write_simulation(sim, csv)
+    scores = evaluate_recording(csv).scores
+    rev = scores["revolution"]
+    assert rev.direction_correct == rev.direction_scored > 50
+    assert rev.direction_unknown >= 5
+    assert scores["pedal_reversal"].fp == 0
+    from tests.accuracy import read_body
+
+    events = detect_pedalling(*read_body(csv))
+    assert sum(b.revolutions_unknown or 0 for b in bouts(events)) == rev.direction_unknown

@@ -82,6 +82,7 @@ def test_counts_times_and_cadences_of_a_retro_workout() -> None:
     assert s.time_pedal_forward_s == pytest.approx(30.0)
     assert s.time_pedal_backward_s == pytest.approx(30.0)
     assert (s.reversals_forward_to_backward, s.reversals_backward_to_forward) == (1, 0)
+    assert (s.revolutions_unknown, s.time_pedal_unknown_s) == (0, 0.0)
     assert len(s.jumps) == 3 and s.jump_sets == 2
     assert [j.set_number for j in s.jumps] == [1, 1, 2]
     # Each jump from 0.8 s before takeoff to 0.5 s after landing: 69.2 .. 70.9 and
@@ -331,3 +332,17 @@ def test_time_per_activity_matches_the_simulators_labelled_bouts(name: str) -> N
     assert 0.6 * bouts["pedal"] <= pedal <= bouts["pedal"]
     assert s.steps == len(truth["steps"])
     assert len(s.jumps) == len(truth["jumps"])
+
+
+def test_revolutions_of_unknown_direction_count_and_take_time() -> None:
+    """A band that cannot tell a run's direction (no gyroscope, at the crossover cadence)
+    reports its turns ``unknown``: they count, take pedalling time and energy, and are no
+    forward or backward turns."""
+    events = revs(0.0, 10, 60.0, F) + revs(12.0, 10, 50.0, Direction.UNKNOWN)
+    s = summarize_session(events, start_s=0.0, end_s=30.0)
+    assert (s.revolutions_forward, s.revolutions_backward, s.revolutions_unknown) == (10, 0, 10)
+    assert s.time_pedal_unknown_s == pytest.approx(12.0)
+    assert s.time_rest_s == pytest.approx(8.0)  # 0-10 s and 12-24 s pedalled
+    out = s.to_dict()
+    assert out["pedalling"]["revolutions_unknown"] == 10
+    assert out["time_s"]["pedal_unknown"] == pytest.approx(12.0)

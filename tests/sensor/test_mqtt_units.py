@@ -172,6 +172,13 @@ def test_live_state_counts_cadence_and_goes_stale() -> None:
     assert (snap["pedal_cadence_rpm"], snap["pedal_direction"]) == (62.0, "backward")
     assert state.snapshot(40.0)["pedal_cadence_rpm"] == 0.0
     json.dumps(snap)
+    # A turn the band could not tell the direction of is no forward one.
+    state.add_event(
+        RevolutionEvent(t=41.0, detected_at=41.1, direction=Direction.UNKNOWN, cadence_rpm=55.0)
+    )
+    snap = state.snapshot(41.5)
+    assert (snap["revolutions_forward"], snap["revolutions_backward"]) == (0, 1)
+    assert snap["revolutions_unknown"] == 1 and snap["pedal_direction"] == "unknown"
 
 
 def test_live_state_carries_a_linked_jumps_contact_time_and_rsi() -> None:
