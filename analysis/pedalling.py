@@ -45,9 +45,11 @@ acceleration turns is the direction.
    still crank (``|f|`` flat for ``_STILL_WINDOW_S``) ends the run at once and restarts the
    band-pass at the still level, as a packet gap does: the high-pass's ringing after a stop
    (a step in the mean of ``|f|``) no longer hides the new run's first dip or joins the two
-   runs into one cycle (``_on_still``).
+   runs into one cycle (``_on_still``); a slowing turn waits for the next cycle and is not
+   counted if the crank stood still before the crossing that closed it (the band-pass rang).
+   Turns that carry only the crossover's guess leave their run's direction ``unknown``.
 5. **Lost packets**: a gap up to ``max_bridged_gap_s`` leaves the filters running; after a
-   longer one shorter than a turn, the turns in it are counted where they are determinate
+   longer one shorter than two turns, the turns in it are counted where they are determinate
    (same cadence and sense either side, crossings a whole number of turns apart) and reported
    with ``inferred=True`` (``_bridge``); nothing is invented where the cadence could have
    changed.
@@ -165,6 +167,8 @@ _RATE_HYSTERESIS_DPS = 10.0
 #: cadence known to 5 %, a gap of under one turn adds < 0.1 turn of phase uncertainty.
 _BRIDGE_PERIOD_RATIO = 1.05
 _BRIDGE_PHASE_TOL = 0.2
+#: Longest gap bridged, in turns of the cadence either side of it.
+_BRIDGE_MAX_TURNS = 2.0
 
 #: A cycle slower than the one before it whose crank-rate amplitude over the squared cadence
 #: (``_Cycle.radius``) is below this fraction of that one's held less than a whole turn: the
@@ -579,6 +583,8 @@ class PedallingDetector:
         self._seg_reversed = False
         # A weak first turn of a run, waiting for the run's next turn (see ``_on_cycle``).
         self._held: _Cycle | None = None
+        #: ... or a slowing turn, waiting to see the crank move on (see ``_on_cycle``).
+        self._held_slowing = False
         self._last_dir: Direction | None = None
         self._last_rev_end: float | None = None
         self._bout: _Bout | None = None
@@ -742,6 +748,16 @@ class PedallingDetector:
         if zc is not None:
             self._check_bout_end(t, events, now)
             self._on_boundary(t, zc, events)
+        held = self._held
+        if self._held_slowing and held is not None and t - _STILL_WINDOW_S < held.end_t:
+            # The crank was still already when the crossing that closed the slowing turn
+            # came: the band-pass's ringing closed it, not the crank; it was the partial turn
+            # into the stop (not counted; see ``_on_cycle``). It went the run's way, though,
+            # and its sense may tell a run that had none (an unknown run).
+            partial, self._held, self._held_slowing = held, None, False
+            if self._segment_dir is Direction.UNKNOWN:
+                self._add_vote(partial)
+                self._decided_late(t, events)
         self._release_held(t, events)
         self._pending = []
         self._end_segment()
@@ -1119,12 +1135,25 @@ class PedallingDetector:
             # sense does not turn the crank round: it waits for the run's next turn.
             self._held = cycle
             return
+        if (
+            not self._gyro
+            and self._segment_emitted
+            and contiguous
+            and prev is not None
+            and (cycle.end_t - cycle.start_t) > _PARTIAL_SLOWER * (prev.end_t - prev.start_t)
+        ):
+            # Slowing down: the crank may be stopping within this turn, and the band-pass
+            # closes a cycle on its own ringing while the crank stops; the turn counts once
+            # the crank is seen moving on (the next cycle), and not if it stands still first.
+            self._held = cycle
+            self._held_slowing = True
+            return
         self._emit(cycle, cycle.detected_at, events)
 
     def _bridge_state(self, resume_t: float) -> _GapBridge | None:
         """The running turn as packets were lost, if a gap ending at ``resume_t`` may be
         bridged: the bout's last cycle was a reported revolution closing at the last crossing,
-        and the gap is shorter than that revolution."""
+        and the gap is shorter than ``_BRIDGE_MAX_TURNS`` of that revolution."""
         prev = self._prev_cycle
         last = self._last_boundary
         if (
@@ -1140,7 +1169,7 @@ class PedallingDetector:
             return None
         gap_s = resume_t - self._last_t
         period = prev.end_t - prev.start_t
-        if not (0.0 < gap_s < period):
+        if not (0.0 < gap_s < _BRIDGE_MAX_TURNS * period):
             return None
         return _GapBridge(
             last_crossing=last,
@@ -1169,8 +1198,10 @@ class PedallingDetector:
         turning through the gap and the ``m - 1`` turns before that cycle are known: they are
         reported as inferred revolutions (``inferred=True``, evenly spaced, no confidence of
         their own) and the run goes on. Anything else (a change of cadence or sense, a phase
-        that does not fit) leaves the gap uncounted: a crank cannot reverse within a gap
-        shorter than one turn at an unchanged cadence, but it can speed up or slow down, and
+        that does not fit) leaves the gap uncounted: a crank cannot stop and turn round
+        within a gap shorter than two turns and come out of it at its cadence before (at
+        60-100 rpm that is 1.2-2 s for a stop, a pause and a spin-up back to speed; the
+        simulated reversals take 3-6 s), but it can speed up or slow down, and
         then the count is not determinate. The end of that cycle is the anchor, not its start:
         the restarted band-pass moves the first crossing after a gap by a few per cent of a
         turn, the second one no longer.
@@ -1181,7 +1212,7 @@ class PedallingDetector:
         # cadence is only checked loosely (a change of cadence of 15 % shows).
         if period <= 0.0 or max(period, before) > 1.15 * min(period, before):
             return False
-        if bridge.gap_s >= min(period, before):
+        if bridge.gap_s >= _BRIDGE_MAX_TURNS * min(period, before):
             return False
         seg = bridge.segment
         if seg.direction is Direction.UNKNOWN:
@@ -1210,8 +1241,9 @@ class PedallingDetector:
         return True
 
     def _release_held(self, detected_at: float, events: list[Event]) -> None:
-        """Report a held first turn on its own (no turn followed it in time)."""
+        """Report a held turn on its own (no turn followed it in time)."""
         held, self._held = self._held, None
+        self._held_slowing = False
         if held is not None and self._bout is not None:
             self._emit(held, max(detected_at, held.detected_at), events)
 
@@ -1299,6 +1331,21 @@ class PedallingDetector:
         self._bout.end_t = cycle.end_t
         self._bout.count[direction] += 1
         self._bout.cadence_sum[direction] += cadence
+
+    def _decided_late(self, detected_at: float, events: list[Event]) -> None:
+        """An unknown run's direction became known from a turn not reported as a revolution:
+        report the reversal at the stop before the run if it turned the other way."""
+        if not self._segment_known or self._segment_vote == 0.0:
+            return
+        direction = Direction.FORWARD if self._segment_vote > 0 else Direction.BACKWARD
+        if (
+            self._seg_from is not None
+            and not self._seg_reversed
+            and direction is not self._seg_from
+        ):
+            self._seg_reversed = True
+            self._reversal(self._seg_turn_t, detected_at, self._seg_from, direction, events)
+        self._segment_dir = self._last_dir = direction
 
     def _add_vote(self, cycle: _Cycle) -> None:
         """Add a turn's direction evidence to the running segment's."""
