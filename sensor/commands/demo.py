@@ -208,7 +208,7 @@ def replay_live(path: Path, settings: Any, band_id: str, speed: float, out: Text
     pipeline = build_pipeline(source.info)
     # Its own availability topic (<base>/status/demo): the demo may share a broker with a
     # running service, whose status it must not flip.
-    publisher = Publisher(settings, service_name="demo")
+    publisher = Publisher(settings, service_name="demo", outbox_kept=False)
     events: list[Event] = []
     hr_t: list[float] = []
     hr_v: list[float] = []

@@ -99,8 +99,12 @@ class Publisher:
         session_id: str | None = None,
         clock: Callable[[], datetime] = now_utc,
         service_name: str | None = None,
+        outbox_kept: bool = True,
     ) -> None:
         self.settings = settings
+        # False: the outbox is thrown away after ``stop`` (the demo's temporary one), so what
+        # is left in it is lost, not waiting for the next start.
+        self._outbox_kept = outbox_kept
         self.topics = Topics(settings.base_topic, settings.discovery_prefix, service_name)
         self.session_id = session_id or uuid.uuid4().hex[:12]
         self._clock = clock
@@ -189,12 +193,14 @@ class Publisher:
             client.loop_stop()
         if self._outbox is not None:
             pending = len(self._outbox)
-            if pending:
+            if pending and self._outbox_kept:
                 log.warning(
                     "%d messages wait in the outbox %s for the next start",
                     pending,
                     self._outbox.path,
                 )
+            elif pending:
+                log.warning("%d messages were not delivered to %s", pending, self.settings.broker)
             self._final_counters = {"pending": pending, **self._outbox.counters()}
             self._outbox.close()
             self._outbox = None

@@ -161,6 +161,9 @@ def test_demo_to_a_broker_that_never_answers_says_nothing_was_sent(
     url = f"mqtt://127.0.0.1:{free_port()}"
     recording = short_recording(tmp_path, 8.0)
     assert main(["demo", "--broker", url, "--speed", "max", "--recording", str(recording)]) == 1
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "events published" not in out
     assert out.rstrip().endswith(f"nothing was sent: {url} did not answer (cannot connect).")
+    # The demo's outbox is a temporary file deleted on exit: nothing waits for a next start.
+    assert "wait in the outbox" not in err
+    assert f"messages were not delivered to {url}\n" in err
