@@ -164,10 +164,12 @@ _RATE_HYSTERESIS_DPS = 10.0
 #: long within this ratio (5 % is about the crank's own wobble from turn to turn; the
 #: dead-spot dips of Hull and Jorge 1985 are a few per cent within a turn and cancel over it)
 #: and the crossings either side are this close to a whole number of turns apart: with the
-#: cadence known to 5 %, a gap of under one turn adds < 0.1 turn of phase uncertainty.
+#: cadence known to 5 %, a gap of under two turns (``_BRIDGE_MAX_TURNS``) adds < 0.1 turn of
+#: phase uncertainty, half the tolerance.
 _BRIDGE_PERIOD_RATIO = 1.05
 _BRIDGE_PHASE_TOL = 0.2
-#: Longest gap bridged, in turns of the cadence either side of it.
+#: Longest gap bridged, in turns of the cadence either side of it (the simulated 50 Hz band
+#: loses 0.6-0.8 s bursts, about one turn at 80 rpm).
 _BRIDGE_MAX_TURNS = 2.0
 
 #: A cycle slower than the one before it whose crank-rate amplitude over the squared cadence
