@@ -1302,18 +1302,8 @@ class PedallingDetector:
             self._seg_reversed = direction not in (self._last_dir, Direction.UNKNOWN)
             if self._seg_reversed:
                 self._reversal(self._seg_turn_t, detected_at, self._last_dir, direction, events)
-        elif (
-            self._seg_from is not None
-            and not self._seg_reversed
-            and direction is not self._segment_dir
-            and direction is not self._seg_from
-            and direction is not Direction.UNKNOWN
-        ):
-            # The run's evidence came round to the other sense after its first turns went
-            # the old way (near the no-gyroscope crossover): the crank did turn round at the
-            # stop before this run. Reported now; the turns already reported stay.
-            self._seg_reversed = True
-            self._reversal(self._seg_turn_t, detected_at, self._seg_from, direction, events)
+        elif direction is not self._segment_dir:
+            self._came_round(direction, detected_at, events)
         cadence = self._cadence_for(cycle)
         events.append(
             RevolutionEvent(
@@ -1340,14 +1330,21 @@ class PedallingDetector:
         if not self._segment_known or self._segment_vote == 0.0:
             return
         direction = Direction.FORWARD if self._segment_vote > 0 else Direction.BACKWARD
+        self._came_round(direction, detected_at, events)
+        self._segment_dir = self._last_dir = direction
+
+    def _came_round(self, direction: Direction, detected_at: float, events: list[Event]) -> None:
+        """The run's evidence now says ``direction``: if that is the other sense from the run
+        before the stop and the reversal there is not reported yet, the crank did turn round
+        at that stop (near the no-gyroscope crossover, after first turns that went the old way
+        or said ``unknown``). Reported now; the turns already reported stay."""
         if (
             self._seg_from is not None
             and not self._seg_reversed
-            and direction is not self._seg_from
+            and direction not in (self._seg_from, Direction.UNKNOWN)
         ):
             self._seg_reversed = True
             self._reversal(self._seg_turn_t, detected_at, self._seg_from, direction, events)
-        self._segment_dir = self._last_dir = direction
 
     def _add_vote(self, cycle: _Cycle) -> None:
         """Add a turn's direction evidence to the running segment's."""
