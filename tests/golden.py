@@ -28,12 +28,17 @@ def recordings() -> list[tuple[Path, Path]]:
 
 def main(argv: list[str]) -> int:
     from sensor.commands.analyze import analyze_file
+    from sensor.errors import RetrosenseError
 
     out = Path(argv[0])
     for path, rel in recordings():
         target = (out / rel).with_suffix(".jsonl")
         target.parent.mkdir(parents=True, exist_ok=True)
-        events, _ = analyze_file(str(path))
+        try:
+            events, _ = analyze_file(str(path))
+        except RetrosenseError as err:  # a file that needs options (an export), or bad input
+            target.write_text(f"error: {type(err).__name__}\n")
+            continue
         target.write_text(
             "".join(json.dumps(e.to_dict(), separators=(",", ":")) + "\n" for e in events)
         )
