@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,12 +26,34 @@ from analysis.frame import parse_body_axes
 from analysis.types import Placement, Samples, StreamInfo
 from sensor.errors import ConfigError, DecodeError, RecordingError
 from sensor.recording import parse_placement, to_body
+from sensor.safeio import TooLong, bounded_lines, strip_bom
+from sensor.settings import to_table
 from sensor.sources import FILE_READERS, Source, SourceOptions
+
+if TYPE_CHECKING:
+    from sensor.ble.profiles import DeviceProfile
 
 log = logging.getLogger(__name__)
 
 MAGIC = "retrosense_capture"
 VERSION = 1
+#: Header key of the profile a capture carries whole (one that is not built in).
+PROFILE_TABLE = "profile_table"
+#: What a profile name may be: a file stem in a profiles folder, never a path.
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
+
+
+def _header_ranges() -> dict[str, tuple[float, float]]:
+    """Header numbers and their ranges: those a device profile may state for them."""
+    import dataclasses
+
+    from sensor.ble.profiles import DeviceProfile
+
+    ranges = {}
+    for f in dataclasses.fields(DeviceProfile):
+        if f.name in ("sample_rate_hz", "acc_range_g"):
+            ranges[f.name] = (float(f.metadata["min"]), float(f.metadata["max"]))
+    return ranges
 
 
 def iso_utc(unix_s: float) -> str:
@@ -47,7 +70,8 @@ class CaptureWriter:
     path
         The ``.jsonl`` file (overwritten).
     profile
-        The device profile whose drivers read it back.
+        The device profile whose drivers read it back (or its name). A profile that is not
+        a built-in one is written into the header whole (``profile_table``).
     name, address
         The band as it advertised.
     placement, body_axes
@@ -63,7 +87,7 @@ class CaptureWriter:
         self,
         path: str | Path,
         *,
-        profile: str,
+        profile: str | DeviceProfile,
         name: str | None,
         address: str | None,
         placement: Placement,
@@ -76,13 +100,17 @@ class CaptureWriter:
         self._f = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         header: dict[str, Any] = {
             MAGIC: VERSION,
-            "profile": profile,
+            "profile": profile if isinstance(profile, str) else profile.name,
             "device": {"name": name or "", "address": address or ""},
             "placement": Placement(placement).value,
             "body_axes": body_axes,
             "started": iso_utc(started_unix_s),
             **(extra or {}),
         }
+        if not isinstance(profile, str) and not _is_builtin(profile):
+            # Whoever replays it may not have this profile's file, and must never be made
+            # to open a path the capture names: the capture carries the profile itself.
+            header[PROFILE_TABLE] = to_table(profile)
         self._write(header)
 
     def _write(self, obj: dict[str, Any]) -> None:
@@ -127,6 +155,8 @@ class CaptureHeader:
     body_axes: str
     started: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The profile itself, where the capture carries it (a profile that is not built in).
+    profile_table: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +174,7 @@ class CaptureLine:
 def _header(path: str, text: str) -> CaptureHeader:
     try:
         obj = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         obj = None
     if not isinstance(obj, dict) or obj.get(MAGIC) is None:
         raise RecordingError(
@@ -153,8 +183,28 @@ def _header(path: str, text: str) -> CaptureHeader:
     if obj[MAGIC] != VERSION:
         raise RecordingError(path, 1, f"expected capture version {VERSION}, got {obj[MAGIC]!r}")
     profile = obj.get("profile")
-    if not isinstance(profile, str) or not profile:
-        raise RecordingError(path, 1, "expected a 'profile' naming the device profile")
+    if not isinstance(profile, str) or not PROFILE_NAME.fullmatch(profile):
+        raise RecordingError(
+            path,
+            1,
+            "profile: expected the name of a device profile (letters, digits, '.', '_', '-'; "
+            f"never a path), got {profile!r}"[:200],
+        )
+    table = obj.get(PROFILE_TABLE)
+    if table is not None and not isinstance(table, dict):
+        raise RecordingError(path, 1, f"{PROFILE_TABLE}: expected the profile's table")
+    for key, (lo, hi) in _header_ranges().items():
+        value = obj.get(key)
+        if value is None:
+            continue
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not (math.isfinite(value) and lo <= value <= hi)
+        ):
+            raise RecordingError(
+                path, 1, f"{key}: expected a number within {lo:g}..{hi:g}, got {value!r}"[:200]
+            )
     try:
         placement = parse_placement(str(obj.get("placement", "")))
     except ValueError as err:
@@ -166,7 +216,8 @@ def _header(path: str, text: str) -> CaptureHeader:
         raise RecordingError(path, 1, f"body_axes: {err}") from None
     raw_device = obj.get("device")
     device: dict[str, Any] = raw_device if isinstance(raw_device, dict) else {}
-    known = {MAGIC, "profile", "device", "placement", "body_axes", "started"}
+    known = {MAGIC, "profile", "device", "placement", "body_axes", "started", PROFILE_TABLE}
+    started = obj.get("started")
     return CaptureHeader(
         path=path,
         profile=profile,
@@ -174,8 +225,9 @@ def _header(path: str, text: str) -> CaptureHeader:
         address=str(device.get("address", "")),
         placement=placement,
         body_axes=axes,
-        started=obj.get("started"),
+        started=started if isinstance(started, str) else None,
         extra={k: v for k, v in obj.items() if k not in known},
+        profile_table=table,
     )
 
 
@@ -190,27 +242,39 @@ class CaptureReader:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         try:
-            with open(self.path, encoding="utf-8") as f:
-                first = f.readline()
+            with open(self.path, "rb") as f:
+                first = strip_bom(next(bounded_lines(f), b"").decode("utf-8"))
         except OSError as err:
             raise RecordingError(self.path, None, f"cannot read: {err.strerror}") from err
         except UnicodeDecodeError as err:
             raise RecordingError(self.path, 1, "expected UTF-8 JSON Lines") from err
+        except TooLong as err:
+            raise RecordingError(self.path, 1, str(err)) from None
         if not first:
             raise RecordingError(self.path, None, "the file is empty; expected a capture header")
         self.header = _header(self.path, first)
 
     def lines(self) -> Iterator[CaptureLine]:
-        with open(self.path, encoding="utf-8") as f:
-            f.readline()
-            lineno = 1
-            for text in f:
-                lineno += 1
-                if not text.strip():
-                    continue
-                parsed = self._parse(text, lineno)
-                if parsed is not None:
-                    yield parsed
+        lineno = 1
+        try:
+            with open(self.path, "rb") as f:
+                lines = bounded_lines(f)
+                next(lines, b"")
+                for raw in lines:
+                    lineno += 1
+                    try:
+                        text = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise RecordingError(
+                            self.path, lineno, "expected UTF-8 JSON Lines"
+                        ) from None
+                    if not text.strip():
+                        continue
+                    parsed = self._parse(text, lineno)
+                    if parsed is not None:
+                        yield parsed
+        except TooLong as err:
+            raise RecordingError(self.path, lineno + 1, str(err)) from None
 
     def _parse(self, text: str, lineno: int) -> CaptureLine | None:
         try:
@@ -220,6 +284,10 @@ class CaptureReader:
                 log.warning("%s:%d: last line is incomplete; dropped", self.path, lineno)
                 return None
             raise RecordingError(self.path, lineno, "expected a JSON object") from None
+        except RecursionError:
+            raise RecordingError(
+                self.path, lineno, "expected a flat JSON object, got one nested too deeply"
+            ) from None
         if not isinstance(obj, dict):
             raise RecordingError(self.path, lineno, "expected a JSON object")
         t = obj.get("t")
@@ -268,17 +336,22 @@ class CaptureSource:
 
     def __init__(self, path: str | Path, options: SourceOptions | None = None) -> None:
         from sensor.ble.drivers import make_driver
-        from sensor.ble.profiles import load_profile
+        from sensor.ble.profiles import load_profile, profile_from_table
 
         options = options or SourceOptions()
         self.reader = CaptureReader(path)
         self.options = options
         h = self.reader.header
         try:
-            self.profile = load_profile(h.profile)
+            if h.profile_table is not None:
+                self.profile = profile_from_table(
+                    dict(h.profile_table), f"{self.reader.path}:1: {PROFILE_TABLE}", h.profile
+                )
+            else:
+                self.profile = load_profile(h.profile, allow_path=False)
         except ConfigError as err:
             raise RecordingError(
-                self.reader.path, 1, f"profile {h.profile!r}: {err.expected}"
+                self.reader.path, 1, f"profile {h.profile!r}: {err.key}: {err.expected}"
             ) from None
         self.placement = options.placement or h.placement
         self.body_axes = options.body_axes or h.body_axes
@@ -320,6 +393,7 @@ class CaptureSource:
         warned: set[str] = set()
         pending_hr = math.nan
         with_hr = self.profile.heart_rate
+        notifications = items_out = samples_out = 0
         for line in self.reader.lines():
             if line.kind == "event":
                 if line.event == "connected":
@@ -331,6 +405,7 @@ class CaptureSource:
             if line.kind not in ("notify", "read"):
                 continue
             kind = self.driver.kind(line.char)
+            notifications += 1
             try:
                 items = self.driver.decode(line.char, line.t, line.data)
             except DecodeError as err:
@@ -345,6 +420,7 @@ class CaptureSource:
                     )
                 continue
             self.counters[kind] += 1
+            items_out += len(items)
             for item in items:
                 if isinstance(item, HeartRateReading):
                     self.heart_rate.append((item.time_s, item.bpm))
@@ -355,7 +431,17 @@ class CaptureSource:
                     if with_hr:
                         hr = np.full(len(s), np.nan)
                         hr[0], pending_hr = pending_hr, math.nan
+                    samples_out += len(s)
                     yield Samples(s.time_s, s.acc_g, s.gyro_dps, hr)
+        if notifications and (items_out == 0 or (self.profile.has_samples and not samples_out)):
+            log.warning(
+                "%s: none of its %d notifications decoded into %s with profile %s; "
+                "was it recorded from another kind of band?",
+                self.reader.path,
+                notifications,
+                "samples" if self.profile.has_samples else "readings",
+                self.profile.name,
+            )
 
     def body_chunks(self) -> Iterator[Samples]:
         for chunk in self.chunks():
@@ -368,8 +454,19 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _is_builtin(profile: DeviceProfile) -> bool:
+    """Whether ``profile`` is the built-in profile of its name, as shipped."""
+    from sensor.ble.profiles import builtin_devices_dir, load_profile_file
+
+    path = builtin_devices_dir() / f"{profile.name}.toml"
+    try:
+        return path.is_file() and load_profile_file(path) == profile
+    except ConfigError:
+        return False
+
+
 def _sniff(first_line: str) -> bool:
-    return first_line.lstrip().startswith("{") and f'"{MAGIC}"' in first_line
+    return strip_bom(first_line).lstrip().startswith("{") and f'"{MAGIC}"' in first_line
 
 
 def _open(path: Path, options: SourceOptions) -> Source:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from sensor.errors import RetrosenseError
+from sensor.safeio import silence_stdout
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # A reader such as `head` closed stdout: not an error of ours.
-        sys.stderr.close()
+        silence_stdout()
         return 0
 
 

@@ -21,6 +21,16 @@ import numpy as np
 from analysis.frame import parse_body_axes
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 from sensor.errors import RecordingError
+from sensor.safeio import (
+    MAX_COLUMNS,
+    MAX_LINE_CHARS,
+    MAX_METADATA_LINES,
+    AtomicFile,
+    TooLong,
+    bounded_lines,
+    strip_bom,
+    visible,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +41,20 @@ GYRO_COLUMNS = ("gyro_x_dps", "gyro_y_dps", "gyro_z_dps")
 HR_COLUMN = "hr_bpm"
 #: Rows per chunk: about 3 MB of float64 at seven channels, whatever the file's length.
 CHUNK_ROWS = 65_536
+#: The sample rates a file may declare (and a stream may run at), in Hz.
+MIN_RATE_HZ = 1.0
+MAX_RATE_HZ = 10_000.0
+#: Beyond any wearable's range (the widest accelerometers reach ±400 g, gyroscopes ±4000 °/s):
+#: a value past these is a broken file, not a measurement, and refused with its line.
+MAX_ABS_ACC_G = 1_000.0
+MAX_ABS_GYRO_DPS = 10_000.0
+#: Largest heart rate a recording may hold (a Heart Rate Measurement can carry up to 65,535).
+MAX_HR_BPM = 1_000.0
+#: A declared rate this many times off the rate the timestamps show is reported, and the
+#: measured rate is used.
+RATE_MISMATCH_FACTOR = 2.0
+#: Rows whose times measure the real rate against the declared one.
+RATE_PROBE_ROWS = 2_000
 
 
 def parse_placement(text: str) -> Placement:
@@ -96,11 +120,12 @@ def _header_from_lines(
         rate = float(rate_text)
     except ValueError:
         rate = math.nan
-    if not (math.isfinite(rate) and 1.0 <= rate <= 10_000.0):
+    if not (math.isfinite(rate) and MIN_RATE_HZ <= rate <= MAX_RATE_HZ):
         raise RecordingError(
             path,
             line,
-            f"sample_rate_hz: expected a number of Hz within 1..10000, got {rate_text!r}",
+            f"sample_rate_hz: expected a number of Hz within {MIN_RATE_HZ:g}..{MAX_RATE_HZ:g}, "
+            f"got {rate_text!r}",
         )
     axes_line, axes = meta.get("body_axes", (None, "+x,+y,+z"))
     try:
@@ -110,6 +135,12 @@ def _header_from_lines(
             path, axes_line, f"body_axes: expected a signed permutation of x, y, z: {err}"
         ) from err
     columns = tuple(c.strip() for c in columns_line.rstrip("\r\n").split(","))
+    if len(columns) > MAX_COLUMNS:
+        raise RecordingError(
+            path,
+            columns_lineno,
+            f"expected at most {MAX_COLUMNS} columns, got {len(columns):,}",
+        )
     if not columns or columns[0] != "time_s":
         raise RecordingError(
             path,
@@ -146,9 +177,15 @@ def _header_from_lines(
 def _read_header(path: str, f: TextIO) -> RecordingHeader:
     meta: dict[str, tuple[int, str]] = {}
     lineno = 0
+    lines = bounded_lines(f, MAX_LINE_CHARS)
     while True:
-        line = f.readline()
+        try:
+            line = next(lines, "")
+        except TooLong as err:
+            raise RecordingError(path, lineno + 1, str(err)) from None
         lineno += 1
+        if lineno == 1:
+            line = strip_bom(line)
         if not line:
             if lineno == 1:
                 raise RecordingError(path, None, "the file is empty; expected a recording CSV")
@@ -158,12 +195,20 @@ def _read_header(path: str, f: TextIO) -> RecordingHeader:
                 path, 1, f"expected '# {MAGIC}: 1' as the first line, got {line.strip()[:40]!r}"
             )
         if line.startswith("#"):
+            if lineno > MAX_METADATA_LINES:
+                raise RecordingError(
+                    path,
+                    lineno,
+                    f"expected the column line within the first {MAX_METADATA_LINES} lines",
+                )
             body = line[1:].strip()
             if not body:
                 continue
             key, sep, value = body.partition(":")
             if not sep:
-                raise RecordingError(path, lineno, f"expected '# key: value', got {line.strip()!r}")
+                raise RecordingError(
+                    path, lineno, f"expected '# key: value', got {line.strip()[:60]!r}"
+                )
             meta[key.strip()] = (lineno, value.strip())
             continue
         return _header_from_lines(path, meta, line, lineno)
@@ -206,6 +251,9 @@ class RecordingReader:
             raise RecordingError(self.path, None, f"cannot read: {err.strerror}") from err
         except UnicodeDecodeError as err:
             raise RecordingError(self.path, None, "expected UTF-8 text") from err
+        rate = settle_rate(self.path, header.sample_rate_hz, self._probe_rate(header))
+        if rate != header.sample_rate_hz:
+            header = RecordingHeader(**{**header.__dict__, "sample_rate_hz": rate})
         if placement is not None:
             header = RecordingHeader(**{**header.__dict__, "placement": placement})
         if body_axes is not None:
@@ -226,6 +274,29 @@ class RecordingReader:
 
     def stream_info(self, acc_range_g: float | None = None) -> StreamInfo:
         return self.header.stream_info(acc_range_g)
+
+    def _probe_rate(self, header: RecordingHeader) -> float | None:
+        """The rate the first rows' times show (``None`` with too few), read apart from the
+        chunks so that the detectors know it before the first sample; a bad row is left
+        for ``chunks`` to report."""
+        times: list[float] = []
+        try:
+            with open(self.path, "rb") as f:
+                for _ in range(header.first_data_line - 1):
+                    f.readline()
+                for line in bounded_lines(f):
+                    if len(times) >= RATE_PROBE_ROWS:
+                        break
+                    head = line.split(b",", 1)[0]
+                    if b"_" in head:
+                        break
+                    t = float(head)
+                    if not math.isfinite(t) or (times and t <= times[-1]):
+                        break
+                    times.append(t)
+        except (OSError, ValueError):  # TooLong is a ValueError too
+            pass
+        return measured_rate_hz(np.asarray(times))
 
     def __iter__(self) -> Iterator[Samples]:
         return self.chunks()
@@ -258,6 +329,7 @@ class RecordingReader:
                     pending = pending[:cut]
                 pending += data
                 ends = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == ord("\n"))
+                self._check_line_lengths(pending, ends, lineno)
                 start = done = 0
                 while ends.size - done >= self.chunk_rows or (eof and done < ends.size):
                     rows = min(self.chunk_rows, ends.size - done)
@@ -286,6 +358,19 @@ class RecordingReader:
                 if eof:
                     return
 
+    def _check_line_lengths(self, pending: bytes, ends: np.ndarray, lineno: int) -> None:
+        """Refuse a line beyond ``MAX_LINE_CHARS`` as soon as it is seen, not once it is read
+        whole (a gigabyte without a newline would be held and parsed first)."""
+        starts = np.concatenate(([0], ends + 1))
+        stops = np.concatenate((ends + 1, [len(pending)]))
+        over = np.flatnonzero(stops - starts > MAX_LINE_CHARS + 1)
+        if over.size:
+            raise RecordingError(
+                self.path,
+                lineno + int(over[0]),
+                f"a line longer than {MAX_LINE_CHARS:,} characters; expected one sample per line",
+            )
+
     def body_chunks(self) -> Iterator[Samples]:
         """Chunks rotated into the body frame by the header's ``body_axes``."""
         for chunk in self.chunks():
@@ -299,26 +384,21 @@ class RecordingReader:
         """Parse ``rows`` whole lines of ``text`` (each ending in a newline)."""
         raw = text
         if self._hr_idx:
-            # An empty hr_bpm cell means "no new value": read it as NaN.
-            text = text.replace(",,", ",nan,").replace(",,", ",nan,")
-            text = text.replace(",\r\n", ",nan\r\n").replace(",\n", ",nan\n")
+            text = _empty_hr_as_nan(text)
         every_column = self._use == list(range(ncols))
         try:
-            arr = np.loadtxt(
-                io.StringIO(text),
-                delimiter=",",
-                usecols=None if every_column else self._use,
-                ndmin=2,
-                dtype=np.float64,
-            )
+            arr = self._load(text, every_column)
             if arr.shape[0] != rows:
                 raise ValueError("row count")
             # Reading every column, numpy has checked that each row has as many fields.
             if arr.shape[1] != ncols if every_column else text.count(",") != rows * (ncols - 1):
                 raise ValueError("field count")
         except ValueError:
-            self._locate_error(raw.split("\n")[:rows], first_line, ncols)
-            raise RecordingError(self.path, first_line, "malformed data") from None
+            lines = raw.split("\n")[:rows]
+            self._locate_error(lines, first_line, ncols)
+            raise RecordingError(
+                self.path, first_line + self._first_unparsable(lines), "malformed data"
+            ) from None
         required = arr[:, : 4 + len(self._gyro_idx)]
         bad = ~np.isfinite(required)
         if bad.any():
@@ -330,9 +410,30 @@ class RecordingReader:
                 first_line + row,
                 f"{name}: expected a finite number, got {got!r}",
             )
+        limits = [MAX_ABS_ACC_G] * 3 + [MAX_ABS_GYRO_DPS] * len(self._gyro_idx)
+        beyond = np.abs(required[:, 1:]) > np.asarray(limits)
+        if beyond.any():
+            row, col = (int(v[0]) for v in np.nonzero(beyond))
+            name = self._column_name(col + 1)
+            unit = "g" if col < 3 else "°/s"
+            raise RecordingError(
+                self.path,
+                first_line + row,
+                f"{name}: expected a value within ±{limits[col]:g} {unit} (beyond any "
+                f"sensor's range), got {required[row, col + 1]:g}",
+            )
         n_acc = 4
         gyro = arr[:, n_acc : n_acc + 3] if self._gyro_idx else None
         hr = arr[:, -1] if self._hr_idx else None
+        if hr is not None:
+            wrong = ~(np.isnan(hr) | ((hr >= 0) & (hr <= MAX_HR_BPM)))
+            if wrong.any():
+                row = int(np.flatnonzero(wrong)[0])
+                raise RecordingError(
+                    self.path,
+                    first_line + row,
+                    f"{HR_COLUMN}: expected empty or within 0..{MAX_HR_BPM:g}, got {hr[row]:g}",
+                )
         return Samples(
             time_s=np.ascontiguousarray(arr[:, 0]),
             acc_g=np.ascontiguousarray(arr[:, 1:4]),
@@ -359,6 +460,8 @@ class RecordingReader:
                 if value == "" and self.header.columns[j] == HR_COLUMN:
                     continue
                 try:
+                    if "_" in value:  # Python reads 1_0 as ten, numpy refuses it
+                        raise ValueError(value)
                     float(value)
                 except ValueError:
                     raise RecordingError(
@@ -366,6 +469,83 @@ class RecordingReader:
                         first_line + i,
                         f"{self.header.columns[j]}: expected a number, got {value!r}",
                     ) from None
+
+    def _load(self, text: str, every_column: bool) -> FloatArray:
+        if not text.strip():
+            # Blank lines only: numpy would warn that there is no data; the caller reports
+            # the line.
+            raise ValueError("blank lines")
+        arr: FloatArray = np.loadtxt(
+            io.StringIO(text),
+            delimiter=",",
+            usecols=None if every_column else self._use,
+            ndmin=2,
+            dtype=np.float64,
+        )
+        return arr
+
+    def _first_unparsable(self, lines: list[str]) -> int:
+        """Index of the first line numpy cannot read, found by halving the block (for what
+        the line-by-line check in ``_locate_error`` reads differently from numpy)."""
+        every_column = self._use == list(range(len(self.header.columns)))
+        lo, hi = 0, len(lines)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            text = "\n".join(lines[lo:mid]) + "\n"
+            try:
+                self._load(_empty_hr_as_nan(text) if self._hr_idx else text, every_column)
+            except ValueError:
+                hi = mid
+            else:
+                lo = mid
+        return lo
+
+
+def measured_rate_hz(time_s: FloatArray) -> float | None:
+    """The rate the timestamps show: one over the median step between them (robust to gaps
+    and jitter); ``None`` with fewer than two steps."""
+    with np.errstate(all="ignore"):
+        steps = np.diff(np.asarray(time_s, dtype=np.float64))
+    steps = steps[np.isfinite(steps) & (steps > 0)]
+    if steps.size < 2:
+        return None
+    rate = 1.0 / float(np.median(steps))
+    return rate if math.isfinite(rate) else None
+
+
+def settle_rate(path: str, declared: float, measured: float | None) -> float:
+    """The rate to run the detectors at: ``declared``, unless the timestamps show one more
+    than ``RATE_MISMATCH_FACTOR`` times off it; then the measured rate, with a warning.
+
+    Raises
+    ------
+    RecordingError
+        If the measured rate is outside the rates a stream may run at.
+    """
+    if measured is None or 1 / RATE_MISMATCH_FACTOR <= declared / measured <= RATE_MISMATCH_FACTOR:
+        return declared
+    shown = float(f"{measured:.4g}")
+    if not MIN_RATE_HZ <= shown <= MAX_RATE_HZ:
+        raise RecordingError(
+            path,
+            None,
+            f"sample_rate_hz: its timestamps show {shown:g} Hz (it declares {declared:g}); "
+            f"expected a rate within {MIN_RATE_HZ:g}..{MAX_RATE_HZ:g} Hz",
+        )
+    log.warning(
+        "%s: declares %g Hz but its timestamps show %g Hz; using %g Hz",
+        path,
+        declared,
+        shown,
+        shown,
+    )
+    return shown
+
+
+def _empty_hr_as_nan(text: str) -> str:
+    """An empty hr_bpm cell means "no new value": read it as NaN."""
+    text = text.replace(",,", ",nan,").replace(",,", ",nan,")
+    return text.replace(",\r\n", ",nan\r\n").replace(",\n", ",nan\n")
 
 
 def to_body(chunk: Samples, matrix: FloatArray) -> Samples:
@@ -382,7 +562,13 @@ class RecordingWriter:
     """Write a recording CSV line by line, flushing whole lines after each chunk.
 
     A crash leaves at most one incomplete last line, which readers drop with a warning.
-    Use as a context manager, or call ``close``.
+    Use as a context manager, or call ``close``. Metadata values are written on one line
+    each, control characters made visible (a band may advertise a name with a newline).
+
+    With ``atomic`` (a file made from another, as ``convert`` does), the rows go to a
+    temporary file beside ``path`` that ``close`` renames over it; leaving the ``with`` block
+    by an exception (or calling ``discard``) leaves ``path`` as it was. Without it (a live
+    recording, a new file per session), the rows are in ``path`` as they arrive.
     """
 
     def __init__(
@@ -397,23 +583,30 @@ class RecordingWriter:
         device: str | None = None,
         started: str | None = None,
         extra: dict[str, str] | None = None,
+        atomic: bool = False,
     ) -> None:
         parse_body_axes(body_axes)
         self.path = str(path)
         self.has_gyro = has_gyro
         self.has_hr = has_hr
         self.rows_written = 0
-        self._f = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._atomic = AtomicFile(self.path) if atomic else None
+        self._f = (
+            self._atomic.file
+            if self._atomic is not None
+            else open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        )
         meta = [f"# {MAGIC}: {VERSION}"]
         if device:
-            meta.append(f"# device: {device}")
+            meta.append(f"# device: {_one_line(device)}")
         meta.append(f"# placement: {Placement(placement).value}")
         meta.append(f"# sample_rate_hz: {sample_rate_hz:g}")
         meta.append(f"# body_axes: {body_axes}")
         if started:
-            meta.append(f"# started: {started}")
+            meta.append(f"# started: {_one_line(started)}")
         for k, v in (extra or {}).items():
-            meta.append(f"# {k}: {v}")
+            key = _one_line(k).replace(":", "_") or "_"
+            meta.append(f"# {key}: {_one_line(v)}")
         columns = ["time_s", *ACC_COLUMNS]
         if has_gyro:
             columns.extend(GYRO_COLUMNS)
@@ -447,11 +640,29 @@ class RecordingWriter:
         self.rows_written += len(lines)
 
     def close(self) -> None:
-        if not self._f.closed:
+        """Close the file (an atomic writer's file goes in place of ``path`` now)."""
+        if self._atomic is not None:
+            self._atomic.commit()
+        elif not self._f.closed:
+            self._f.close()
+
+    def discard(self) -> None:
+        """An atomic writer's file is dropped; a plain one is closed as it stands."""
+        if self._atomic is not None:
+            self._atomic.discard()
+        elif not self._f.closed:
             self._f.close()
 
     def __enter__(self) -> RecordingWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()
+
+
+def _one_line(value: object) -> str:
+    """A metadata value on one line: control characters made visible, no outer spaces."""
+    return visible(str(value)).strip()

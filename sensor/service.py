@@ -39,7 +39,6 @@ import numpy as np
 
 from analysis.events import Event
 from analysis.frame import parse_body_axes
-from analysis.registry import build_pipeline
 from analysis.stream import Pipeline
 from analysis.summary import SummaryParams, Wearer, summarize_session
 from analysis.types import FloatArray, Samples
@@ -54,6 +53,8 @@ from sensor.roles import (
     default_worker_id,
     worker_settings,
 )
+from sensor.safeio import write_text_atomic
+from sensor.sources import pipeline_for
 
 if TYPE_CHECKING:
     from sensor.ble import BandItem, BandSession, SessionOptions
@@ -170,7 +171,7 @@ class BandRunner:
         self.pipeline: Pipeline | None = None
         if session.profile.has_samples and gateway is None:
             try:
-                self.pipeline = build_pipeline(session.info, cfg.detectors)
+                self.pipeline = pipeline_for(session.info, session.label, cfg.detectors)
             except ValueError as err:
                 raise DeviceError(
                     session.label, f"the detectors cannot run on this stream: {err}"
@@ -404,7 +405,7 @@ class BandRunner:
         if base is not None and self.cfg.recording.summary:
             base.parent.mkdir(parents=True, exist_ok=True)
             self.summary_path = base.with_suffix(".summary.json")
-            self.summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+            write_text_atomic(self.summary_path, json.dumps(summary, indent=2) + "\n")
             log.info("%s: session summary in %s", self.session.label, self.summary_path)
         if self._announced:
             self.publisher.publish_summary(self.band_id, summary)
@@ -466,7 +467,7 @@ def _open_capture(path: Path, session: BandSession) -> Any:
     path.parent.mkdir(parents=True, exist_ok=True)
     return CaptureWriter(
         path,
-        profile=session.profile.name,
+        profile=session.profile,
         name=session.name,
         address=session.address,
         placement=session.placement,

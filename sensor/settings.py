@@ -28,6 +28,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sensor.errors import ConfigError
+from sensor.safeio import (
+    MAX_NESTING,
+    MAX_TOML_BYTES,
+    TooLong,
+    nesting_depth,
+    read_bounded,
+    strip_bom,
+)
 
 T = TypeVar("T")
 
@@ -51,15 +59,48 @@ def bounded(
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file; a syntax error names the file and line."""
+    """Parse a TOML file of at most ``MAX_TOML_BYTES``; errors name the file (and the line).
+
+    Raises
+    ------
+    ConfigError
+        For a file that cannot be read, is not a regular file or is too large, is not UTF-8,
+        is not valid TOML or nests tables more than ``MAX_NESTING`` deep.
+    """
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        data = read_bounded(path, MAX_TOML_BYTES)
     except OSError as err:
         raise ConfigError(path, "cannot read", str(err.strerror)) from err
+    except TooLong as err:
+        raise ConfigError(
+            path, "cannot read", f"{err}; expected a TOML file of at most {MAX_TOML_BYTES:,} bytes"
+        ) from None
+    return parse_toml(data, path)
+
+
+def parse_toml(data: bytes, source: str | Path) -> dict[str, Any]:
+    """Parse TOML text (UTF-8, a byte-order mark allowed); errors name ``source``."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ConfigError(
+            source,
+            "not valid TOML",
+            f"expected UTF-8 text, got byte 0x{data[err.start]:02x} on line {line}",
+        ) from None
+    too_deep = f"expected tables and arrays nested at most {MAX_NESTING} deep"
+    try:
+        table = tomllib.loads(strip_bom(text))
     except tomllib.TOMLDecodeError as err:
         # "FILE: not valid TOML: ... (at line 1, column 8)"; there is no key to name.
-        raise ConfigError(path, "not valid TOML", str(err)) from err
+        raise ConfigError(source, "not valid TOML", str(err)) from err
+    except RecursionError:
+        # tomllib parses nested inline tables and arrays by recursion.
+        raise ConfigError(source, "not valid TOML", too_deep) from None
+    if nesting_depth(table) > MAX_NESTING:
+        raise ConfigError(source, "not valid TOML", too_deep)
+    return table
 
 
 def did_you_mean(word: str, choices: typing.Iterable[str]) -> str:

@@ -7,14 +7,22 @@ another app (Polar Sensor Logger, phyphox) where such a reader is registered.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from analysis.types import Placement, Samples, StreamInfo
 from sensor.errors import RecordingError
 from sensor.recording import CHUNK_ROWS, MAGIC, RecordingReader
+from sensor.safeio import MAX_LINE_CHARS, strip_bom
+
+if TYPE_CHECKING:
+    from analysis.registry import AnalysisParams
+    from analysis.stream import Pipeline
+
+log = logging.getLogger(__name__)
 
 
 class Source(Protocol):
@@ -68,7 +76,7 @@ def open_source(path: str | Path, options: SourceOptions | None = None) -> Sourc
     path = Path(path)
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            first = f.readline()
+            first = strip_bom(f.readline(MAX_LINE_CHARS))
     except OSError as err:
         raise RecordingError(path, None, f"cannot read: {err.strerror}") from err
     if first.startswith(f"# {MAGIC}:"):
@@ -97,3 +105,29 @@ def _load_plugins() -> None:
         except ModuleNotFoundError as err:
             if err.name != module:
                 raise
+
+
+def pipeline_for(info: StreamInfo, name: str, params: AnalysisParams | None = None) -> Pipeline:
+    """The detectors' pipeline for a stream, saying in one line each which detectors its
+    placement or rate leaves out (the others still run).
+
+    ``name`` is the file or band named in those lines.
+    """
+    from analysis.registry import build_pipeline, unserved
+
+    pipeline = build_pipeline(info, params)
+    for detector, rate in unserved(info, params).items():
+        log.warning(
+            "%s: %s not detected: the detector needs more than %.1f Hz, this stream runs at %g Hz",
+            name,
+            detector,
+            rate,
+            info.sample_rate_hz,
+        )
+    if not pipeline.detectors and not unserved(info, params):
+        log.warning(
+            "%s: no detector works at placement %s; nothing will be detected",
+            name,
+            info.placement,
+        )
+    return pipeline

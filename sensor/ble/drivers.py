@@ -10,6 +10,7 @@ clock tie, the negotiated rate) and forget the parts a reconnect invalidates in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Protocol
 
@@ -31,6 +32,7 @@ from sensor.decoders.generic import decode_generic
 from sensor.decoders.heart_rate import HEART_RATE_MEASUREMENT, decode_heart_rate
 from sensor.decoders.info import BATTERY_LEVEL, decode_battery_level
 from sensor.errors import DecodeError, DeviceError
+from sensor.recording import MAX_ABS_ACC_G, MAX_ABS_GYRO_DPS, MAX_RATE_HZ, MIN_RATE_HZ
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,8 @@ class Driver:
         self._gap_next = True
         #: Samples dropped because their time did not follow the previous sample's.
         self.overlaps = 0
+        self._dropping = False
+        self._kind = "generic"
 
     # -- live side -------------------------------------------------------------------
     def subscriptions(self) -> list[str]:
@@ -132,6 +136,7 @@ class Driver:
             ]
         if char == BATTERY_LEVEL:
             return [BatteryReading(self.band_id, receive_s, decode_battery_level(data))]
+        self._kind = self.kind(char)
         return self.decode_data(char, receive_s, data)
 
     def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
@@ -140,13 +145,41 @@ class Driver:
     def _batch(
         self, t: FloatArray, acc_g: FloatArray, gyro_dps: FloatArray | None
     ) -> list[BandItem]:
-        """A batch of the samples later than the last one sent."""
+        """A batch of the samples later than the last one sent.
+
+        Raises
+        ------
+        DecodeError
+            For a value beyond any sensor's range (a payload that is not what the profile
+            says, or a broken band): the whole payload is refused, as a malformed one is.
+        """
+        with np.errstate(invalid="ignore"):
+            beyond = np.abs(acc_g) > MAX_ABS_ACC_G
+            if gyro_dps is not None:
+                beyond = beyond | (np.abs(gyro_dps) > MAX_ABS_GYRO_DPS)
+        if beyond.any():
+            raise DecodeError(
+                self._kind,
+                f"expected samples within ±{MAX_ABS_ACC_G:g} g and ±{MAX_ABS_GYRO_DPS:g} °/s, "
+                "got values beyond any sensor's range",
+            )
         if self._last_t is not None:
             keep = t > self._last_t
             if not keep.all():
-                self.overlaps += int((~keep).sum())
+                dropped = int((~keep).sum())
+                if not self._dropping:
+                    log.warning(
+                        "%s: %d sample%s dropped: %s before the last one kept (%d so far)",
+                        self.band_id,
+                        dropped,
+                        "" if dropped == 1 else "s",
+                        "its time falls" if dropped == 1 else "their times fall",
+                        self.overlaps + dropped,
+                    )
+                self.overlaps += dropped
                 t, acc_g = t[keep], acc_g[keep]
                 gyro_dps = None if gyro_dps is None else gyro_dps[keep]
+            self._dropping = not keep.all()
         if t.size == 0:
             return []
         if self.profile.gyro and gyro_dps is None:
@@ -274,10 +307,18 @@ class PolarPmdDriver(Driver):
                 settings = pmd.decode_settings(data[2:])
             except DecodeError:
                 return
+            # A replayed capture's command is a file's word: only a rate and a range the
+            # profile allows are taken (a rate of 0 would stop the sample clock).
             if pmd.SettingType.SAMPLE_RATE in settings:
-                self.rate_hz = float(settings[pmd.SettingType.SAMPLE_RATE][0])
+                rate = float(settings[pmd.SettingType.SAMPLE_RATE][0])
+                with contextlib.suppress(ValueError):
+                    self.profile.check_rate(rate)
+                    self.rate_hz = rate if MIN_RATE_HZ <= rate <= MAX_RATE_HZ else self.rate_hz
             if pmd.SettingType.RANGE in settings:
-                self.range_g = float(settings[pmd.SettingType.RANGE][0])
+                range_g = float(settings[pmd.SettingType.RANGE][0])
+                with contextlib.suppress(ValueError):
+                    self.profile.check_range(range_g)
+                    self.range_g = range_g if range_g > 0 else self.range_g
 
     def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
         if char == pmd.PMD_CONTROL_POINT:

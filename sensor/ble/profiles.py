@@ -14,7 +14,7 @@ import importlib.resources
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from analysis.frame import parse_body_axes
 from analysis.types import Placement
@@ -183,8 +183,19 @@ def load_profile_file(path: str | Path) -> DeviceProfile:
         type, an out-of-range value or an inconsistent profile.
     """
     path = Path(path)
-    data = read_toml(path)
-    data.setdefault("name", path.stem)
+    return profile_from_table(read_toml(path), path, path.stem)
+
+
+def profile_from_table(data: dict[str, Any], source: str | Path, name: str) -> DeviceProfile:
+    """A profile from its parsed TOML (a file's, or the copy a capture carries).
+
+    Raises
+    ------
+    ConfigError
+        As ``load_profile_file``, naming ``source``.
+    """
+    path = source
+    data.setdefault("name", name)
     # The [generic] table is loaded on its own, so that its errors name its own keys.
     table = data.pop("generic", None)
     generic = None
@@ -213,15 +224,28 @@ def profile_files() -> dict[str, Path]:
     return found
 
 
-def load_profile(name_or_path: str) -> DeviceProfile:
-    """A profile by name (built-in or the user's) or from a TOML file path.
+def is_profile_path(text: str) -> bool:
+    """Whether a profile is named by a file path rather than by name."""
+    return text.endswith(".toml") or "/" in text or "\\" in text
+
+
+def load_profile(name_or_path: str, *, allow_path: bool = True) -> DeviceProfile:
+    """A profile by name (built-in or the user's) or, with ``allow_path``, a TOML file path.
+
+    A name found in a file someone else wrote (a capture's header) is read with
+    ``allow_path=False``: such a file must never make the reader open a path of its choice.
 
     Raises
     ------
     ConfigError
-        For an unknown name (with the closest known one) or a bad file.
+        For an unknown name (with the closest known one), a path where only names are
+        allowed, or a bad file.
     """
-    if name_or_path.endswith(".toml") or "/" in name_or_path:
+    if is_profile_path(name_or_path):
+        if not allow_path:
+            raise ConfigError(
+                "profile", name_or_path, "expected the name of a built-in or user profile"
+            )
         return load_profile_file(name_or_path)
     files = profile_files()
     if name_or_path not in files:

@@ -14,7 +14,7 @@ from analysis.types import Placement
 from sensor.progress import track_chunks
 from sensor.recording import parse_placement
 from sensor.report import format_table
-from sensor.sources import SourceOptions, open_source
+from sensor.sources import SourceOptions, open_source, pipeline_for
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +53,10 @@ def analyze_file(
     path: str, placement: Placement | None = None, body_axes: str | None = None
 ) -> tuple[list[Event], float]:
     """All events of a file in emission order, and the file's duration in seconds."""
-    # The detectors pull in scipy.signal (about a second): imported here, not at start-up,
-    # since every subcommand's module is imported to build the parser.
-    from analysis.registry import build_pipeline
-
     source = open_source(path, SourceOptions(placement=placement, body_axes=body_axes))
-    pipeline = build_pipeline(source.info)
-    if not pipeline.detectors:
-        log.warning(
-            "%s: no detector works at placement %s; nothing will be detected",
-            path,
-            source.info.placement,
-        )
+    # The detectors pull in scipy.signal (about a second): imported by pipeline_for, not at
+    # start-up, since every subcommand's module is imported to build the parser.
+    pipeline = pipeline_for(source.info, path)
     events: list[Event] = []
     first_t: float | None = None
     last_t = 0.0

@@ -19,21 +19,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def check_writable(path: str) -> None:
+def check_writable(path: str, *inputs: str) -> None:
     """Refuse an output file that cannot be written, before any work (or band) starts.
 
     Raises
     ------
     RecordingError
-        Naming the file and why: its folder is missing or not writable, or it is a folder.
+        Naming the file and why: it is one of ``inputs`` (also through a link), its folder
+        is missing or not writable, or it is a folder.
     """
     import os
     from pathlib import Path
 
     from sensor.errors import RecordingError
+    from sensor.safeio import same_file
 
     target = Path(path)
     folder = target.parent
+    for source in inputs:
+        if same_file(source, target):
+            raise RecordingError(
+                target, None, f"cannot write: it is the input {source}; expected another file"
+            )
     if target.is_dir():
         raise RecordingError(target, None, "cannot write: it is a folder; expected a file name")
     if not folder.is_dir():
@@ -48,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from sensor.sources import SourceOptions
 
     # It read the whole capture first and then died with a traceback on open().
-    check_writable(args.output)
+    check_writable(args.output, args.capture)
     source = CaptureSource(
         args.capture, SourceOptions(placement=args.placement, body_axes=args.body_axes)
     )
@@ -64,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         device=" ".join(x for x in (h.name, h.address) if x) or None,
         started=h.started,
         extra={"profile": h.profile},
+        atomic=True,
     ) as out:
         for chunk in source.chunks():
             out.write(chunk)

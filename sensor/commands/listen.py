@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from sensor.commands.replay import add_broker_arguments, broker_settings
 from sensor.errors import BrokerError
+from sensor.safeio import silence_stdout, visible
 
 HELP = "subscribe to the retrosense topics and print each message readably, one per line"
 
@@ -29,32 +30,37 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def format_message(topic: str, payload: bytes, retained: bool, received: datetime) -> str:
-    """``HH:MM:SS.mmm topic  payload`` with JSON compacted and ``[retained]`` marked."""
+    """``HH:MM:SS.mmm topic  payload`` with JSON compacted and ``[retained]`` marked.
+
+    Anyone on the broker may publish under our topics: control characters and escape
+    sequences in the topic or payload are shown escaped, never sent to the terminal.
+    """
     text = payload.decode("utf-8", errors="replace")
-    with contextlib.suppress(ValueError):
+    with contextlib.suppress(ValueError, RecursionError):
         text = json.dumps(json.loads(text), separators=(", ", ": "), ensure_ascii=False)
     stamp = received.astimezone().strftime("%H:%M:%S.%f")[:-3]
     mark = " [retained]" if retained else ""
-    return f"{stamp} {topic}{mark}  {text}"
+    return f"{stamp} {visible(topic)}{mark}  {visible(text)}"
 
 
 def json_line(topic: str, payload: bytes, retained: bool, received: datetime) -> str:
+    """One JSON object per message; anything unprintable in it escaped as JSON escapes."""
     text = payload.decode("utf-8", errors="replace")
     body: Any
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = text
-    return json.dumps(
-        {
-            "received": received.isoformat(timespec="milliseconds"),
-            "topic": topic,
-            "retained": retained,
-            "payload": body,
-        },
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    record = {
+        "received": received.isoformat(timespec="milliseconds"),
+        "topic": topic,
+        "retained": retained,
+        "payload": body,
+    }
+    line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    if not line.isprintable():
+        line = json.dumps(record, separators=(",", ":"))
+    return line
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -70,6 +76,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         topics.append(f"{settings.discovery_prefix}/#")
     seen = 0
     done = threading.Event()
+    closed = threading.Event()
     failure: list[str] = []
     lock = threading.Lock()
 
@@ -82,6 +89,14 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             client.subscribe(t, qos=1)
 
     def on_message(client: Any, userdata: Any, msg: Any) -> None:
+        try:
+            show(msg)
+        except Exception as err:
+            # An exception would end paho's network thread and leave the wait below hanging.
+            failure.append(f"cannot show a message on {visible(str(msg.topic))}: {err!r}")
+            done.set()
+
+    def show(msg: Any) -> None:
         nonlocal seen
         now = datetime.now(UTC)
         line = (json_line if args.json else format_message)(
@@ -90,8 +105,14 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         with lock:
             if done.is_set():
                 return
-            out.write(line + "\n")
-            out.flush()
+            try:
+                out.write(line + "\n")
+                out.flush()
+            except BrokenPipeError:
+                # A reader such as `head` has had enough: stop, quietly.
+                closed.set()
+                done.set()
+                return
             seen += 1
             if args.count is not None and seen >= args.count:
                 done.set()
@@ -124,6 +145,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     finally:
         client.disconnect()
         client.loop_stop()
+    if closed.is_set() and out is sys.stdout:
+        silence_stdout()
     if failure:
         raise BrokerError(str(url), failure[0])
     return 0

@@ -52,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
         raise DeviceError(args.band, "nothing to write: give -o FILE.csv and/or --raw FILE.jsonl")
     # Before the band is touched: the CSV was opened only at the first samples, so a bad
     # path ended a running recording with a traceback.
-    for path in (args.output, args.raw):
-        if path:
-            check_writable(path)
+    if args.output:
+        check_writable(args.output, *[args.raw] if args.raw else [])
+    if args.raw:
+        check_writable(args.raw)
     return asyncio.run(_record(args))
 
 
@@ -128,7 +129,7 @@ async def _record(args: argparse.Namespace) -> int:
             # Before the first await: the decoder task records from the very first entry.
             capture = CaptureWriter(
                 args.raw,
-                profile=profile.name,
+                profile=profile,
                 name=band.name,
                 address=band.address,
                 placement=band.placement,

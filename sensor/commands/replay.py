@@ -136,14 +136,13 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from analysis.events import Event
-    from analysis.registry import build_pipeline
     from sensor.mqtt.broker import resolve_broker
     from sensor.mqtt.payloads import BandInfo
     from sensor.mqtt.publisher import Publisher
     from sensor.mqtt.settings import BrokerSettings
     from sensor.mqtt.topics import band_id_for
     from sensor.progress import track_chunks
-    from sensor.sources import open_source
+    from sensor.sources import open_source, pipeline_for
 
     settings, named = broker_settings(args, raw=True if args.raw else None)
     source = open_source(args.file)
@@ -156,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     settings = replace(settings, url=url)
 
     band_id = band_id_for(id=args.band_id, name=source.name or Path(args.file).stem)
-    pipeline = build_pipeline(source.info)
+    pipeline = pipeline_for(source.info, args.file)
     # Its own availability topic: a replay must not mark a running service offline.
     publisher = Publisher(settings, service_name="replay")
     started = datetime.now(UTC)
@@ -265,8 +264,13 @@ def write_summary(summary: dict[str, Any], target: str | None, recording: Path) 
     if target == "-":
         return None
     path = Path(target) if target else recording.with_name(recording.stem + ".summary.json")
+    from sensor.safeio import same_file, write_text_atomic
+
+    if same_file(path, recording):
+        log.warning("%s: session summary not written: it is the replayed file", path)
+        return None
     try:
-        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        write_text_atomic(path, json.dumps(summary, indent=2) + "\n")
     except OSError as err:
         log.warning("%s: session summary not written: %s", path, err.strerror)
         return None

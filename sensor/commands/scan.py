@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+from sensor.safeio import visible
+
+if TYPE_CHECKING:
+    from sensor.ble.scan import ScanResult
 
 HELP = "list nearby BLE devices with name, address, signal and the device profile they match"
 
@@ -24,11 +30,22 @@ def run(args: argparse.Namespace) -> int:
             f"no {'' if args.all else 'known '}bands seen in {args.timeout_s:g} s", file=sys.stderr
         )
         return 1
+    sys.stdout.write(format_results(results))
+    return 0
+
+
+def format_results(results: list[ScanResult]) -> str:
+    """The scan as a table, one device per line.
+
+    Names are whatever a device nearby chooses to advertise: control characters and escape
+    sequences in them are shown escaped, never sent to the terminal.
+    """
     rows = [("NAME", "ADDRESS", "RSSI", "PROFILE")]
     for r in results:
         rssi = f"{r.rssi_dbm} dBm" if r.rssi_dbm is not None else "-"
-        rows.append((r.name or "(no name)", r.address, rssi, r.profile or "-"))
+        rows.append((visible(r.name or "(no name)"), visible(r.address), rssi, r.profile or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    return 0
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        for row in rows
+    )

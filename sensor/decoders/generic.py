@@ -11,6 +11,7 @@ Python ``struct`` module format strings (byte order prefix ``<``/``>``, item cod
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, field
 
@@ -23,6 +24,9 @@ ACC_FIELDS = ("acc_x", "acc_y", "acc_z")
 GYRO_FIELDS = ("gyro_x", "gyro_y", "gyro_z")
 #: Item names a layout may use: the axes, a sample counter in milliseconds, or padding.
 FIELD_NAMES = (*ACC_FIELDS, *GYRO_FIELDS, "time_ms", "skip")
+#: The largest attribute value ATT carries (Core Specification Vol 3 Part F 3.2.9): no
+#: notification, so no record, is longer.
+MAX_RECORD_BYTES = 512
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,18 @@ class GenericLayout:
             st = struct.Struct(self.struct_format)
         except struct.error as err:
             raise ValueError(f"struct_format {self.struct_format!r}: {err}") from None
-        items = len(st.unpack(bytes(st.size)))
+        if not 0 < st.size <= MAX_RECORD_BYTES:
+            raise ValueError(
+                f"struct_format: expected a record of 1..{MAX_RECORD_BYTES} bytes (what one "
+                f"notification can carry), got {st.size:,}"
+            )
+        zero = st.unpack(bytes(st.size))
+        if not all(isinstance(v, (int, float)) for v in zero):
+            raise ValueError(
+                f"struct_format: expected number items (b, h, i, q, e, f, d, ...), "
+                f"got {self.struct_format!r}"
+            )
+        items = len(zero)
         if len(self.fields) != items:
             raise ValueError(
                 f"fields: struct_format {self.struct_format!r} has {items} items, "
@@ -63,6 +78,8 @@ class GenericLayout:
             )
         if len(self.scales) != items:
             raise ValueError(f"scales: expected {items} factors, got {len(self.scales)}")
+        if not all(math.isfinite(x) for x in self.scales):
+            raise ValueError(f"scales: expected finite factors, got {list(self.scales)}")
         unknown = [f for f in self.fields if f not in FIELD_NAMES]
         if unknown:
             raise ValueError(
@@ -118,7 +135,9 @@ def decode_generic(data: bytes, layout: GenericLayout) -> GenericSamples:
             f"expected whole {size}-byte records ({layout.struct_format}), got {len(data)} bytes",
         )
     rows = np.array(list(layout._struct.iter_unpack(data)), dtype=np.float64)
-    rows *= np.asarray(layout.scales, dtype=np.float64)
+    # Float items may hold anything; what overflows is refused by the range check after.
+    with np.errstate(over="ignore", invalid="ignore"):
+        rows *= np.asarray(layout.scales, dtype=np.float64)
     idx = {name: i for i, name in enumerate(layout.fields)}
 
     def cols(names: tuple[str, ...]) -> NDArray[np.float64]:

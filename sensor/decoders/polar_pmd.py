@@ -379,10 +379,14 @@ def acc_mg(frame: PmdFrame, factor: float = 1.0) -> NDArray[np.float64]:
     v = frame.values.astype(np.float64)
     if not frame.compressed:
         return v
-    if frame.frame_type == 0:
-        return v * (factor * 1000.0)
-    if frame.frame_type == 1:
-        return v * factor if factor != 1.0 else v
+    # The factor is a float32 from the band: an infinite or NaN one gives values the
+    # driver's range check refuses, not warnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if frame.frame_type == 0:
+            out: NDArray[np.float64] = v * (factor * 1000.0)
+            return out
+        if frame.frame_type == 1:
+            return v * factor if factor != 1.0 else v
     raise DecodeError("pmd_frame", f"compressed ACC frame type {frame.frame_type} is not known")
 
 

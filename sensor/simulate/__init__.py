@@ -148,6 +148,7 @@ def write_simulation(sim: Simulation, path: str | Path) -> Path:
             "acc_range_g": f"{sim.capture.profile.acc_range_g:g}",
             "simulated": sim.command,
         },
+        atomic=True,
     ) as writer:
         writer.write(sim.samples)
     labels = truth_path(path)

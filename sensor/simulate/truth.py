@@ -125,6 +125,6 @@ def truth_document(
 
 def write_truth(path: str | Path, document: dict[str, Any]) -> None:
     """Write a ``.truth.json`` document (indented, one key per line, for readable diffs)."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=1)
-        f.write("\n")
+    from sensor.safeio import write_text_atomic
+
+    write_text_atomic(path, json.dumps(document, indent=1) + "\n")
