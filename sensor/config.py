@@ -324,7 +324,7 @@ def _check_plausible(data: dict[str, Any], file: str) -> None:
 
 def check_config(cfg: Config, file: str) -> None:
     """What one field cannot check alone: band identity, axes, profiles."""
-    profiles = known_profiles()
+    profiles = known_profiles() if cfg.bands else []
     seen: dict[str, int] = {}
     for i, band in enumerate(cfg.bands):
         key = f"bands[{i}]"

@@ -103,6 +103,11 @@ def test_a_live_band_in_the_sensor_frame_with_heart_rate(tmp_path: Path) -> None
     assert summary["recording"] == "live.csv"
     assert summary["heart_rate"]["readings"] == 1
     assert session.status.line().startswith("Polar H10 0A1B2C3D: stopped")
+    steps = sum(e.type == "step" for e in session.events)
+    now = session.live.snapshot(session.last_t or 0.0)
+    assert (
+        steps > 0 and now["steps_forward"] + now["steps_backward"] + now["steps_unknown"] == steps
+    )
     # The recording is the sensor frame back, with its header and the band's id.
     written = RecordingReader(csv)
     assert written.header.extra == {"profile": "polar-h10", "band_id": "chest"}
