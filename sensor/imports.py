@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from analysis.frame import parse_body_axes
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 from sensor.errors import RecordingError
+from sensor.identity import band_id_for
 from sensor.recording import (
     MAX_ABS_ACC_G,
     MAX_RATE_HZ,
@@ -66,6 +67,10 @@ class ImportedSource:
     @property
     def name(self) -> str:
         return self.device
+
+    @property
+    def band_id(self) -> str:
+        return band_id_for(name=self.device or Path(self.path).stem)
 
     @property
     def info(self) -> StreamInfo:

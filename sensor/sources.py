@@ -7,22 +7,16 @@ another app (Polar Sensor Logger, phyphox) where such a reader is registered.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from analysis.types import Placement, Samples, StreamInfo
 from sensor.errors import RecordingError
+from sensor.identity import band_id_for, split_device
 from sensor.recording import CHUNK_ROWS, MAGIC, RecordingReader
 from sensor.safeio import MAX_LINE_CHARS, strip_bom
-
-if TYPE_CHECKING:
-    from analysis.registry import AnalysisParams
-    from analysis.stream import Pipeline
-
-log = logging.getLogger(__name__)
 
 
 class Source(Protocol):
@@ -33,6 +27,12 @@ class Source(Protocol):
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def band_id(self) -> str:
+        """The band's id (``sensor.identity``): the one the file stores, else the one its
+        device's address or name gives."""
+        ...
 
     def body_chunks(self) -> Iterator[Samples]: ...
 
@@ -50,6 +50,14 @@ class RecordingSource:
     @property
     def name(self) -> str:
         return self.reader.header.device or Path(self.reader.path).stem
+
+    @property
+    def band_id(self) -> str:
+        h = self.reader.header
+        name, address = split_device(h.device or "")
+        return band_id_for(
+            id=h.extra.get("band_id"), address=address, name=name or Path(h.path).stem
+        )
 
     def body_chunks(self) -> Iterator[Samples]:
         return self.reader.body_chunks()
@@ -105,29 +113,3 @@ def _load_plugins() -> None:
         except ModuleNotFoundError as err:
             if err.name != module:
                 raise
-
-
-def pipeline_for(info: StreamInfo, name: str, params: AnalysisParams | None = None) -> Pipeline:
-    """The detectors' pipeline for a stream, saying in one line each which detectors its
-    placement or rate leaves out (the others still run).
-
-    ``name`` is the file or band named in those lines.
-    """
-    from analysis.registry import build_pipeline, unserved
-
-    pipeline = build_pipeline(info, params)
-    for detector, rate in unserved(info, params).items():
-        log.warning(
-            "%s: %s not detected: the detector needs more than %.1f Hz, this stream runs at %g Hz",
-            name,
-            detector,
-            rate,
-            info.sample_rate_hz,
-        )
-    if not pipeline.detectors and not unserved(info, params):
-        log.warning(
-            "%s: no detector works at placement %s; nothing will be detected",
-            name,
-            info.placement,
-        )
-    return pipeline

@@ -30,7 +30,8 @@ from sensor.decoders import csc, heart_rate, info, movesense, rsc, witmotion
 from sensor.decoders import polar_pmd as pmd
 from sensor.decoders.generic import GenericLayout, decode_generic
 from sensor.errors import ConfigError, DecodeError, RecordingError, RetrosenseError
-from sensor.sources import Source, SourceOptions, open_source, pipeline_for
+from sensor.session import pipeline_for
+from sensor.sources import Source, SourceOptions, open_source
 
 #: Whatever an input holds, a reader of a few kilobytes stays within this.
 MEMORY_BOUND_BYTES = 64 << 20
