@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from sensor.errors import RetrosenseError
-from sensor.safeio import silence_stdout
+from sensor.safeio import mask_credentials, silence_stdout
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _MaskingFormatter(logging.Formatter):
+    """Log lines with the password of any URL in them masked, whoever logged it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_credentials(super().format(record))
+
+
 def setup_logging(verbose: int, quiet: bool) -> None:
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("retrosense: %(levelname)s: %(message)s"))
+    handler.setFormatter(_MaskingFormatter("retrosense: %(levelname)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -95,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args._run(args)
         return code
     except RetrosenseError as err:
-        print(f"retrosense: error: {err}", file=sys.stderr)
+        print(f"retrosense: error: {mask_credentials(str(err))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -28,6 +28,7 @@ from analysis.frame import parse_body_axes
 from analysis.registry import AnalysisParams
 from analysis.summary import SummaryParams, Wearer
 from analysis.types import Placement
+from sensor.identity import band_id_for, sanitize_band_id
 from sensor.mqtt.settings import BrokerSettings
 from sensor.paths import (
     ENV_CONFIG,
@@ -326,6 +327,7 @@ def check_config(cfg: Config, file: str) -> None:
     """What one field cannot check alone: band identity, axes, profiles."""
     profiles = known_profiles() if cfg.bands else []
     seen: dict[str, int] = {}
+    ids: dict[str, int] = {}
     for i, band in enumerate(cfg.bands):
         key = f"bands[{i}]"
         if not band.name and not band.address:
@@ -349,11 +351,31 @@ def check_config(cfg: Config, file: str) -> None:
                 "give each band its own id, name or address",
             )
         seen[ident.lower()] = i
+        # Two bands under one id would share their topics and their session files.
+        band_id = band_id_for(id=band.id, address=band.address, name=band.name)
+        if band_id in ids:
+            j = ids[band_id]
+            raise ConfigError(
+                file,
+                key,
+                f"its band id {band_id!r} (from {_id_source(band)}) is also bands[{j}]'s "
+                f"(from {_id_source(cfg.bands[j])}); the two would share topics and files: "
+                "give one an id of its own",
+            )
+        ids[band_id] = i
+
+
+def _id_source(band: BandConfig) -> str:
+    """What a band's id comes from, for an error message."""
+    if band.id:
+        return f"id {band.id!r}"
+    if band.address:
+        return f"address {band.address!r}"
+    return f"name {band.name!r}"
 
 
 def _check_band_id(band_id: str, file: str, key: str) -> None:
     """An id must be usable as it is: one MQTT topic level and a Home Assistant node id."""
-    from sensor.identity import sanitize_band_id
 
     safe = sanitize_band_id(band_id)
     if safe != band_id:

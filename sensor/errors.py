@@ -77,6 +77,9 @@ class BrokerError(RetrosenseError):
     """The MQTT broker URL or TLS settings are unusable."""
 
     def __init__(self, url: str, expected: str) -> None:
-        self.url = url
-        self.expected = expected
-        super().__init__(f"{url}: {expected}")
+        from sensor.safeio import mask_credentials
+
+        # Shown and logged: never with the URL's password.
+        self.url = mask_credentials(url)
+        self.expected = mask_credentials(expected)
+        super().__init__(f"{self.url}: {self.expected}")

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, AnyStr
@@ -198,3 +200,18 @@ def silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+#: ``scheme://user:password@`` in any text: the password part.
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:)[^\s/@]*@")
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***``
+    (``mqtt://alice:s3cr3t@host`` becomes ``mqtt://alice:***@host``)."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
+
+
+def control_characters(text: str) -> list[str]:
+    """The control characters in ``text`` (newlines, escapes, NUL, ...), each as it is."""
+    return [ch for ch in text if unicodedata.category(ch) == "Cc"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
+import math
 import tomllib
 import types
 import typing
@@ -32,6 +33,8 @@ from sensor.safeio import (
     MAX_NESTING,
     MAX_TOML_BYTES,
     TooLong,
+    control_characters,
+    mask_credentials,
     nesting_depth,
     read_bounded,
     strip_bom,
@@ -139,6 +142,8 @@ def _convert(value: Any, tp: Any, file: str, key: str) -> Any:
                 return _convert(value, arg, file, key)
             except ConfigError as err:
                 errors.append(err)
+        if len(errors) == 1:  # an optional value: what its one type said
+            raise errors[0]
         raise ConfigError(file, key, f"expected {_type_name(tp)}, got {value!r}")
     if origin is typing.Literal:
         if value in args:
@@ -183,6 +188,8 @@ def _convert(value: Any, tp: Any, file: str, key: str) -> Any:
             return value
     elif tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ConfigError(file, key, f"expected a finite number, got {value!r}")
             return float(value)
     elif tp is str:
         if isinstance(value, str):
@@ -223,6 +230,8 @@ def load_dataclass(cls: type[T], data: dict[str, Any], file: str | Path, prefix:
             raise ConfigError(file, dotted, f"unknown key{did_you_mean(key, fields)}")
         converted = _convert(value, hints[key], file, dotted)
         meta = fields[key].metadata
+        if not meta.get("secret"):
+            _refuse_control_characters(converted, file, dotted)
         lo, hi = meta.get("min"), meta.get("max")
         numeric = isinstance(converted, (int, float)) and not isinstance(converted, bool)
         if numeric and ((lo is not None and converted < lo) or (hi is not None and converted > hi)):
@@ -246,6 +255,17 @@ def load_dataclass(cls: type[T], data: dict[str, Any], file: str | Path, prefix:
         raise
 
 
+def _refuse_control_characters(value: Any, file: str, key: str) -> None:
+    """Strings become topics, ids, file names and log lines: no newline, escape or NUL."""
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    for i, text in enumerate(texts):
+        if isinstance(text, str) and control_characters(text):
+            where = key if isinstance(value, str) else f"{key}[{i}]"
+            raise ConfigError(
+                file, where, f"expected text without control characters, got {text!r}"
+            )
+
+
 def _required(f: dataclasses.Field[Any]) -> bool:
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
@@ -260,6 +280,8 @@ def to_table(obj: Any, *, mask_secrets: bool = True) -> Any:
                 continue
             if mask_secrets and f.metadata.get("secret") and value:
                 out[f.name] = "***"
+            elif mask_secrets and isinstance(value, str):
+                out[f.name] = mask_credentials(value)
             else:
                 out[f.name] = to_table(value, mask_secrets=mask_secrets)
         return out

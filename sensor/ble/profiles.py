@@ -122,6 +122,14 @@ class DeviceProfile:
             raise ValueError(
                 f"a [generic] table is only read with driver 'generic', not {self.driver!r}"
             )
+        for name, values in (
+            ("sample_rates_hz", self.sample_rates_hz),
+            ("acc_ranges_g", self.acc_ranges_g),
+        ):
+            lo, hi = _BOUNDS[name]
+            wrong = [v for v in values if not lo <= v <= hi]
+            if wrong:
+                raise ValueError(f"{name}: expected values within {lo:g}..{hi:g}, got {wrong[0]!r}")
         self.check_rate(self.sample_rate_hz)
         if self.acc_range_g is not None:
             self.check_range(self.acc_range_g)
@@ -159,6 +167,15 @@ class DeviceProfile:
         if advertised & set(self.service_uuids):
             return 1
         return 0
+
+
+#: The ranges of a profile's offered rates and ranges: those of its own default's field.
+_BOUNDS = {
+    offered: (float(f.metadata["min"]), float(f.metadata["max"]))
+    for f in dataclasses.fields(DeviceProfile)
+    for offered, one in (("sample_rates_hz", "sample_rate_hz"), ("acc_ranges_g", "acc_range_g"))
+    if f.name == one
+}
 
 
 def load_profile_file(path: str | Path) -> DeviceProfile:

@@ -150,7 +150,7 @@ class BrokerSettings:
     base_topic: str = "retrosense"
     discovery: bool = True
     discovery_prefix: str = "homeassistant"
-    state_interval_s: float = field(default=1.0, metadata=bounded(0.0, 3600.0))
+    state_interval_s: float = field(default=1.0, metadata=bounded(0.1, 3600.0))
     raw: bool = False
     outbox_path: str = ""
     outbox_max_messages: int = field(default=100_000, metadata=bounded(10, 100_000_000))
