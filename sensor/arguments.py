@@ -9,13 +9,16 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.frame import parse_body_axes
 from analysis.types import Placement
 from sensor.errors import BrokerError, RecordingError
+from sensor.identity import MAX_BAND_ID_CHARS
 from sensor.recording import parse_placement
+from sensor.safeio import control_characters
 
 if TYPE_CHECKING:
     from sensor.config import LoadedConfig
@@ -39,17 +42,104 @@ def body_axes_arg(text: str) -> str:
     return text
 
 
+def number_arg(
+    lo: float, hi: float, *, integer: bool = False, unit: str = ""
+) -> Callable[[str], Any]:
+    """An option's type: a finite number within ``lo..hi`` (an integer with ``integer``).
+
+    Examples
+    --------
+    >>> number_arg(1, 10)("5")
+    5.0
+    """
+    kind = "an integer" if integer else "a number"
+    span = f"{_shown(lo)}..{_shown(hi)}{' ' + unit if unit else ''}"
+
+    def parse(text: str) -> float | int:
+        try:
+            value: float | int = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {kind} within {span}, got {text!r}"
+            ) from None
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise argparse.ArgumentTypeError(f"expected {kind} within {span}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _shown(value: float) -> str:
+    """``10,000,000`` rather than ``1e+07``; ``0.001`` as it is."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def text_arg(what: str, max_bytes: int = 256) -> Callable[[str], str]:
+    """An option's type: non-empty text of at most ``max_bytes`` (UTF-8) without control
+    characters (it becomes a topic, an id, a file name, a log line)."""
+
+    def parse(text: str) -> str:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if not 0 < size <= max_bytes:
+            raise argparse.ArgumentTypeError(
+                f"expected {what} of 1..{max_bytes} bytes, got {size} bytes"
+            )
+        if control_characters(text):
+            raise argparse.ArgumentTypeError(
+                f"expected {what} without control characters, got {text!r}"
+            )
+        return text
+
+    return parse
+
+
+def topic_arg(text: str) -> str:
+    """A ``--base-topic``: topic levels as the ``[broker]`` table's ``base_topic``."""
+    from sensor.mqtt.settings import check_topic_prefix
+
+    try:
+        check_topic_prefix("the base topic", text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text_arg("a topic")(text)
+
+
+#: ``--speed`` factors: slower than a hundredth makes a minute last over an hour and a half;
+#: faster than 10,000 is ``max`` by another name.
+SPEED_RANGE = (0.01, 10_000.0)
+
+
 def speed_arg(text: str) -> float:
-    """``1``, any positive factor, or ``max`` (no pacing)."""
+    """``1``, a factor within ``SPEED_RANGE``, or ``max`` (no pacing)."""
     if text == "max":
         return math.inf
+    lo, hi = SPEED_RANGE
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number or 'max', got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive speed factor, got {text!r}")
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise argparse.ArgumentTypeError(
+            f"expected a speed factor within {_shown(lo)}..{_shown(hi)} or 'max', got {text!r}"
+        )
     return value
+
+
+#: An MQTT client id: MQTT 5.0 (section 3.1.3.1) lets a server refuse any longer than 23
+#: bytes; Mosquitto takes up to 65,535. The limit of the ``[broker]`` table's ``client_id``.
+client_id_arg = text_arg("a client id", 256)
+#: A band id is made safe by ``sensor.identity.band_id_for``; what is left to refuse.
+band_id_arg = text_arg("a band id", MAX_BAND_ID_CHARS)
+
+
+def topic_level_arg(text: str) -> str:
+    """A worker id or shared-subscription group: one topic level as it is."""
+    text = text_arg("one topic level", MAX_BAND_ID_CHARS)(text)
+    if any(c in text for c in "/+#") or text.startswith("$"):
+        raise argparse.ArgumentTypeError(
+            f"expected one topic level (no '/', '+', '#', no leading '$'), got {text!r}"
+        )
+    return text
 
 
 def add_speed_option(p: argparse.ArgumentParser) -> None:
@@ -99,7 +189,7 @@ def add_broker_arguments(p: argparse.ArgumentParser, *, embedded: bool = True) -
         f"configuration{fallback if embedded else ', else localhost:1883'}",
     )
     add_config_option(p, " (its [broker] table, and for replay [detectors], [wearer], [energy])")
-    p.add_argument("--base-topic", help="first topic level(s) (default retrosense)")
+    p.add_argument("--base-topic", type=topic_arg, help="first topic level(s) (default retrosense)")
 
 
 def broker_settings(
@@ -126,7 +216,7 @@ def broker_settings(
                 "of --config",
             )
         changes["url"] = args.broker
-    if args.base_topic:
+    if args.base_topic is not None:
         changes["base_topic"] = args.base_topic
     try:
         settings = dataclasses.replace(settings, **changes)

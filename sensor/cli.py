@@ -20,6 +20,7 @@ import sys
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from sensor.errors import RetrosenseError
 from sensor.safeio import mask_credentials, silence_stdout
@@ -56,8 +57,15 @@ def _command_modules() -> dict[str, ModuleType]:
     return modules
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, as every other error (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="retrosense",
         description="Steps, pedalling and jumps — with their direction — from BLE bands, to MQTT.",
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from sensor.arguments import add_config_option, add_speed_option
+from sensor.arguments import add_config_option, add_speed_option, band_id_arg
 
 HELP = "replay a bundled retro workout live through the detectors to MQTT (no band needed)"
 
@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="replay this recording instead of the bundled workout",
     )
-    p.add_argument("--band-id", help="band id in topics (default demo)")
+    p.add_argument("--band-id", type=band_id_arg, help="band id in topics (default demo)")
     add_config_option(p, " whose [detectors], [wearer] and [energy] to use (not its [broker])")
 
 

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from sensor.arguments import add_broker_arguments, broker_settings
+from sensor.arguments import add_broker_arguments, broker_settings, number_arg
 from sensor.errors import BrokerError
 from sensor.safeio import silence_stdout, visible
 
@@ -25,8 +25,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--discovery", action="store_true", help="also show Home Assistant discovery configs"
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line instead")
-    p.add_argument("--count", type=int, metavar="N", help="exit after N messages")
-    p.add_argument("--timeout-s", type=float, metavar="S", help="exit after S seconds")
+    p.add_argument(
+        "--count",
+        type=number_arg(1, 10**9, integer=True),
+        metavar="N",
+        help="exit after N messages",
+    )
+    p.add_argument(
+        "--timeout-s",
+        type=number_arg(0.001, 1e7, unit="s"),
+        metavar="S",
+        help="exit after S seconds",
+    )
 
 
 def format_message(topic: str, payload: bytes, retained: bool, received: datetime) -> str:

@@ -12,7 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from sensor.arguments import add_placement_options, check_writable
+from sensor.arguments import add_placement_options, check_writable, number_arg
 
 HELP = "record a live band to a recording CSV and/or a raw BLE capture"
 
@@ -31,11 +31,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("-o", "--output", metavar="FILE", help="recording CSV to write")
     p.add_argument("--raw", metavar="CAPTURE", help="raw capture (.jsonl) to write")
-    p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
+    p.add_argument(
+        "--duration-s",
+        type=number_arg(0.1, 7 * 86_400.0, unit="s"),
+        help="stop after this long (default: Ctrl-C)",
+    )
     add_placement_options(p, "the profile's")
-    p.add_argument("--rate-hz", type=float, help="sample rate to ask of the band")
-    p.add_argument("--range-g", type=float, help="accelerometer range to ask of the band")
-    p.add_argument("--scan-timeout-s", type=float, default=10.0, help="how long to look (10 s)")
+    p.add_argument(
+        "--rate-hz",
+        type=number_arg(1.0, 10_000.0, unit="Hz"),
+        help="sample rate to ask of the band",
+    )
+    p.add_argument(
+        "--range-g",
+        type=number_arg(0.5, 64.0, unit="g"),
+        help="accelerometer range to ask of the band",
+    )
+    p.add_argument(
+        "--scan-timeout-s",
+        type=number_arg(0.1, 600.0, unit="s"),
+        default=10.0,
+        help="how long to look (10 s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

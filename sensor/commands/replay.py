@@ -9,9 +9,12 @@ from pathlib import Path
 from sensor.arguments import (
     add_broker_arguments,
     add_speed_option,
+    band_id_arg,
     broker_settings,
     check_writable,
+    client_id_arg,
     nothing_sent,
+    number_arg,
 )
 
 HELP = "publish a recording's (CSV or capture) events and live state over MQTT, as if live"
@@ -23,10 +26,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_speed_option(p)
     p.add_argument(
         "--band-id",
+        type=band_id_arg,
         help="band id in topics (default: the file's band_id, else from its device's address "
         "or name)",
     )
-    p.add_argument("--client-id", help="MQTT client id (default retrosense-replay-<host>)")
+    p.add_argument(
+        "--client-id", type=client_id_arg, help="MQTT client id (default retrosense-replay-<host>)"
+    )
     p.add_argument("--raw", action="store_true", help="also publish raw samples")
     p.add_argument(
         "--summary",
@@ -36,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--drain-timeout-s",
-        type=float,
+        type=number_arg(0.0, 3600.0, unit="s"),
         default=10.0,
         help="how long to wait at the end for the broker to take every message (default 10)",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sensor.arguments import add_config_option
+from sensor.arguments import add_config_option, topic_level_arg
 
 HELP = "connect the configured bands, detect live, publish to MQTT, record the sessions"
 
@@ -21,10 +21,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--group",
+        type=topic_level_arg,
         default="retrosense",
         help="worker: the shared-subscription group whose workers share the bands",
     )
-    p.add_argument("--worker-id", help="worker: this worker's id (default: host and random)")
+    p.add_argument(
+        "--worker-id",
+        type=topic_level_arg,
+        help="worker: this worker's id (default: host and random)",
+    )
     p.add_argument(
         "--no-record",
         action="store_true",

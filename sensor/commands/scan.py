@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from sensor.arguments import number_arg
 from sensor.safeio import visible
 
 if TYPE_CHECKING:
@@ -15,7 +16,12 @@ HELP = "list nearby BLE devices with name, address, signal and the device profil
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--timeout-s", type=float, default=5.0, help="how long to listen (default 5 s)")
+    p.add_argument(
+        "--timeout-s",
+        type=number_arg(0.1, 600.0, unit="s"),
+        default=5.0,
+        help="how long to listen (default 5 s)",
+    )
     p.add_argument("--all", action="store_true", help="also list devices no profile matches")
 
 

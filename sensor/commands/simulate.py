@@ -5,29 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sensor.arguments import placement_arg
+from sensor.arguments import number_arg, placement_arg
 
 HELP = "write a simulated, labelled recording (CSV + .truth.json) for a scenario"
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _tilt(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected degrees, got {text!r}") from None
-    if not 0.0 <= value <= 90.0:
-        raise argparse.ArgumentTypeError(f"expected 0-90 degrees, got {text!r}")
-    return value
+#: How long a simulation may be: the whole recording is built in memory (an hour at 500 Hz
+#: is about 200 MB).
+MAX_DURATION_S = 3600.0
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,7 +21,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
     p.add_argument("--placement", type=placement_arg, default="chest", help="default: chest")
     p.add_argument(
-        "--rate-hz", type=_positive, default=100.0, help="output rate, 25-200 (default 100)"
+        "--rate-hz",
+        type=number_arg(10.0, 500.0, unit="Hz"),
+        default=100.0,
+        help="output rate, 10-500 (default 100)",
     )
     p.add_argument(
         "--gyro",
@@ -44,9 +32,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=False,
         help="include gyroscope columns (default: no)",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--tilt-deg", type=_tilt, help="undeclared tilt (default: drawn, 10-30)")
-    p.add_argument("--duration-s", type=_positive, help="approximate length in seconds")
+    p.add_argument(
+        "--seed",
+        type=number_arg(0, 2**32 - 1, integer=True),
+        default=0,
+        help="random seed (default 0)",
+    )
+    p.add_argument(
+        "--tilt-deg",
+        type=number_arg(0.0, 90.0, unit="degrees"),
+        help="undeclared tilt (default: drawn, 10-30)",
+    )
+    p.add_argument(
+        "--duration-s",
+        type=number_arg(1.0, MAX_DURATION_S, unit="s"),
+        help="approximate length in seconds",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,11 +65,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"retrosense simulate: error: unknown scenario {args.scenario!r}; "
             f"expected one of {', '.join(SCENARIOS)}\n"
-        )
-        return 2
-    if not 10.0 <= args.rate_hz <= 500.0:
-        sys.stderr.write(
-            f"retrosense simulate: error: --rate-hz: expected 10-500 Hz, got {args.rate_hz:g}\n"
         )
         return 2
     sim = simulate(

@@ -84,7 +84,7 @@ def parse_broker_url(url: str) -> BrokerUrl:
     )
 
 
-def _check_topic_prefix(name: str, value: str) -> None:
+def check_topic_prefix(name: str, value: str) -> None:
     if not value or value.startswith("/") or value.endswith("/") or "//" in value:
         raise ValueError(f"{name} must be non-empty topic levels joined by '/', got {value!r}")
     if _TOPIC_FORBIDDEN.search(value) or value.startswith("$"):
@@ -160,8 +160,8 @@ class BrokerSettings:
             parse_broker_url(self.url)
         except BrokerError as err:
             raise ValueError(f"url: {err.expected}") from None
-        _check_topic_prefix("base_topic", self.base_topic)
-        _check_topic_prefix("discovery_prefix", self.discovery_prefix)
+        check_topic_prefix("base_topic", self.base_topic)
+        check_topic_prefix("discovery_prefix", self.discovery_prefix)
         if self.client_key_file and not self.client_cert_file:
             raise ValueError("client_key_file needs client_cert_file")
         if len(self.client_id.encode()) > 256:
