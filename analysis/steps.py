@@ -35,13 +35,14 @@ leg's first contact when that leg steps first (backward starts).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import signal
 
 from analysis.events import Direction, Event, StepEvent, WalkBoutEvent
 from analysis.gait import gait_regularity, sagittal_rotation
+from analysis.params import bounded, check_ranges
 from analysis.stream import GapSplitter, StreamingSOS, finite_rows, run_batch
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
@@ -139,63 +140,34 @@ class StepParams:
         straight walking nets about 0 over a stride, a U-turn 90-120 °/s.
     """
 
-    band_low_hz: float = 0.5
-    band_high_hz: float = 3.0
-    direction_high_hz: float = 6.0
-    min_peak_g: float = 0.07
-    min_peak_in_bout_g: float = 0.025
-    min_step_s: float = 0.3
-    lookahead_s: float = 0.35
-    max_step_s: float = 1.3
-    freefall_g: float = 0.4
-    jump_guard_s: float = 1.0
-    contact_offset_s: float = 0.1
-    min_swing_dps: float = 120.0
-    swing_asymmetry: float = 1.8
-    min_swing_g: float = 0.3
-    min_contact_g: float = 1.3
-    transient_hz: float = 8.0
-    min_transient_g: float = 0.3
-    min_swing_deg: float = 35.0
-    foot_rest_dps: float = 60.0
-    leg_lowpass_hz: float = 4.0
-    gravity_cutoff_hz: float = 0.3
-    regularity_window_s: float = 10.0
-    min_bout_steps: int = 3
-    max_lean_change_deg: float = 20.0
-    max_turn_dps: float = 30.0
+    band_low_hz: float = field(default=0.5, metadata=bounded(0.05, 5.0))
+    band_high_hz: float = field(default=3.0, metadata=bounded(0.5, 20.0))
+    direction_high_hz: float = field(default=6.0, metadata=bounded(0.5, 40.0))
+    min_peak_g: float = field(default=0.07, metadata=bounded(0.0, 5.0))
+    min_peak_in_bout_g: float = field(default=0.025, metadata=bounded(0.0, 5.0))
+    min_step_s: float = field(default=0.3, metadata=bounded(0.05, 2.0))
+    lookahead_s: float = field(default=0.35, metadata=bounded(0.05, 2.0))
+    max_step_s: float = field(default=1.3, metadata=bounded(0.3, 5.0))
+    freefall_g: float = field(default=0.4, metadata=bounded(0.0, 1.0))
+    jump_guard_s: float = field(default=1.0, metadata=bounded(0.0, 5.0))
+    contact_offset_s: float = field(default=0.1, metadata=bounded(-0.5, 0.5))
+    min_swing_dps: float = field(default=120.0, metadata=bounded(0.0, 2000.0))
+    swing_asymmetry: float = field(default=1.8, metadata=bounded(1.0, 10.0))
+    min_swing_g: float = field(default=0.3, metadata=bounded(0.0, 10.0))
+    min_contact_g: float = field(default=1.3, metadata=bounded(0.0, 20.0))
+    transient_hz: float = field(default=8.0, metadata=bounded(2.0, 50.0))
+    min_transient_g: float = field(default=0.3, metadata=bounded(0.0, 10.0))
+    min_swing_deg: float = field(default=35.0, metadata=bounded(0.0, 180.0))
+    foot_rest_dps: float = field(default=60.0, metadata=bounded(1.0, 500.0))
+    leg_lowpass_hz: float = field(default=4.0, metadata=bounded(0.5, 20.0))
+    gravity_cutoff_hz: float = field(default=0.3, metadata=bounded(0.01, 2.0))
+    regularity_window_s: float = field(default=10.0, metadata=bounded(2.0, 60.0))
+    min_bout_steps: int = field(default=3, metadata=bounded(1, 1000))
+    max_lean_change_deg: float = field(default=20.0, metadata=bounded(1.0, 90.0))
+    max_turn_dps: float = field(default=30.0, metadata=bounded(1.0, 1000.0))
 
     def __post_init__(self) -> None:
-        checks: list[tuple[str, float, float, float]] = [
-            ("band_low_hz", self.band_low_hz, 0.05, 5.0),
-            ("band_high_hz", self.band_high_hz, 0.5, 20.0),
-            ("direction_high_hz", self.direction_high_hz, 0.5, 40.0),
-            ("min_peak_g", self.min_peak_g, 0.0, 5.0),
-            ("min_peak_in_bout_g", self.min_peak_in_bout_g, 0.0, 5.0),
-            ("min_step_s", self.min_step_s, 0.05, 2.0),
-            ("lookahead_s", self.lookahead_s, 0.05, 2.0),
-            ("max_step_s", self.max_step_s, 0.3, 5.0),
-            ("freefall_g", self.freefall_g, 0.0, 1.0),
-            ("jump_guard_s", self.jump_guard_s, 0.0, 5.0),
-            ("contact_offset_s", self.contact_offset_s, -0.5, 0.5),
-            ("min_swing_dps", self.min_swing_dps, 0.0, 2000.0),
-            ("swing_asymmetry", self.swing_asymmetry, 1.0, 10.0),
-            ("min_swing_g", self.min_swing_g, 0.0, 10.0),
-            ("min_contact_g", self.min_contact_g, 0.0, 20.0),
-            ("transient_hz", self.transient_hz, 2.0, 50.0),
-            ("min_transient_g", self.min_transient_g, 0.0, 10.0),
-            ("min_swing_deg", self.min_swing_deg, 0.0, 180.0),
-            ("foot_rest_dps", self.foot_rest_dps, 1.0, 500.0),
-            ("leg_lowpass_hz", self.leg_lowpass_hz, 0.5, 20.0),
-            ("gravity_cutoff_hz", self.gravity_cutoff_hz, 0.01, 2.0),
-            ("regularity_window_s", self.regularity_window_s, 2.0, 60.0),
-            ("min_bout_steps", self.min_bout_steps, 1, 1000),
-            ("max_lean_change_deg", self.max_lean_change_deg, 1.0, 90.0),
-            ("max_turn_dps", self.max_turn_dps, 1.0, 1000.0),
-        ]
-        for name, value, lo, hi in checks:
-            if not (lo <= value <= hi):
-                raise ValueError(f"{name} must be within {lo:g}..{hi:g}, got {value!r}")
+        check_ranges(self)
         if self.band_high_hz <= self.band_low_hz:
             raise ValueError(
                 f"band_high_hz must exceed band_low_hz, got {self.band_high_hz} <= "

@@ -33,10 +33,11 @@ from analysis.events import Direction, PedalBoutEvent, PedalReversalEvent, Revol
 from analysis.pedalling import PedallingDetector, PedallingParams, detect_pedalling
 from analysis.registry import build_detectors
 from analysis.types import Placement, Samples, StreamInfo
+from analysis.units import STANDARD_GRAVITY_M_S2
 from tests.analysis import detector_contract as contract
 from tests.paths import DATA, REAL
 
-G = 9.80665
+G = STANDARD_GRAVITY_M_S2
 Array = NDArray[np.float64]
 
 
