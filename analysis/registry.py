@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from analysis.jumps import JumpDetector, JumpParams
 from analysis.pedalling import PedallingDetector, PedallingParams
-from analysis.steps import StepDetector, StepParams
+from analysis.steps import LegStepDetector, StepParams, TrunkStepDetector
 from analysis.stream import Detector, Pipeline
 from analysis.types import Placement, StreamInfo
 
@@ -44,7 +44,8 @@ def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> l
     if info.placement.canonical in (Placement.SHANK, Placement.FOOT):
         detectors.append(PedallingDetector(params.pedalling, info))
     if info.placement.canonical in STEP_PLACEMENTS:
-        detectors.append(StepDetector(params.steps, info))
+        kind = LegStepDetector if info.placement.is_leg else TrunkStepDetector
+        detectors.append(kind(params.steps, info))
     return detectors
 
 
