@@ -69,7 +69,7 @@ References
 ----------
 .. [1] Hollaus B, Volmer JC, Fleischmann T. Cadence detection in road cycling using saddle tube
    motion and machine learning. Sensors 2022;22(16):6140 (a seat-tube IMU: 95 % of
-   revolutions, cadence +0.9 ± 2.05 rpm; the accuracy anchor of issue 6).
+   revolutions, cadence +0.9 ± 2.05 rpm; the anchor of the pedalling accuracy targets).
 .. [2] Bluetooth SIG, Cycling Speed and Cadence Service 1.0 (crank revolution data of the CSC
    Measurement characteristic 0x2A5B): cadence without direction, see ``external_cadence``.
 """
@@ -208,8 +208,8 @@ class PedallingParams:
     Parameters
     ----------
     min_cadence_rpm, max_cadence_rpm
-        Cadence range of a revolution; issue 6 names 30–130 rpm, the margins keep spin-up and
-        sprints.
+        Cadence range of a revolution; pedalling is specified for 30–130 rpm, the margins keep
+        spin-up and sprints.
     band_low_hz, band_high_hz
         Band-pass corners of the crank-rate signal (second-order Butterworth each side).
     min_amplitude_g

@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 from scipy import signal
 
 from analysis.events import Event
-from analysis.stream import GapSplitter, History, Pipeline, StreamingSOS, run_batch, run_stream
+from analysis.stream import (
+    DetectorBase,
+    GapSplitter,
+    History,
+    Pipeline,
+    StreamingSOS,
+    run_batch,
+    run_stream,
+)
 from analysis.types import Placement, Samples, StreamInfo
 from tests.analysis import detector_contract as contract
 
@@ -34,13 +42,15 @@ class BumpParams:
             raise ValueError("threshold_g and lookahead_s must be positive")
 
 
-class BumpDetector:
+class BumpDetector(DetectorBase):
     """Reference detector: a local maximum of filtered |a| above a threshold, confirmed after a
     fixed look-ahead with no higher sample. Keeps its state explicitly; resets at gaps."""
 
+    block_rows = 50  # exercised by the contract's large chunks
+
     def __init__(self, params: BumpParams, info: StreamInfo) -> None:
+        super().__init__(info)
         self.params = params
-        self._gaps = GapSplitter(info.sample_rate_hz)
         self._lp = StreamingSOS(signal.butter(2, 10.0, fs=info.sample_rate_hz, output="sos"))
         self._candidate: tuple[float, float] | None = None  # (t, value)
 
@@ -48,21 +58,19 @@ class BumpDetector:
     def latency_s(self) -> float:
         return self.params.lookahead_s
 
-    def update(self, chunk: Samples) -> list[Event]:
-        events: list[Event] = []
-        for seg, after_gap in self._gaps.split(chunk):
-            if after_gap:
-                self._lp.reset()
-                self._candidate = None
-            mag = self._lp.process(np.linalg.norm(seg.acc_g, axis=1))
-            for t, v in zip(seg.time_s.tolist(), mag.tolist(), strict=True):
-                c = self._candidate
-                if c is not None and t - c[0] >= self.params.lookahead_s:
-                    events.append(BumpEvent(t=c[0], detected_at=t, peak_g=c[1]))
-                    self._candidate = c = None
-                if v > self.params.threshold_g and (c is None or v > c[1]):
-                    self._candidate = (t, v)
-        return events
+    def _restart(self, t_s: float, events: list[Event]) -> None:
+        self._lp.reset()
+        self._candidate = None
+
+    def _process(self, block: Samples, events: list[Event]) -> None:
+        mag = self._lp.process(np.linalg.norm(block.acc_g, axis=1))
+        for t, v in zip(block.time_s.tolist(), mag.tolist(), strict=True):
+            c = self._candidate
+            if c is not None and t - c[0] >= self.params.lookahead_s:
+                events.append(BumpEvent(t=c[0], detected_at=t, peak_g=c[1]))
+                self._candidate = c = None
+            if v > self.params.threshold_g and (c is None or v > c[1]):
+                self._candidate = (t, v)
 
     def flush(self) -> list[Event]:
         self._candidate = None
