@@ -94,7 +94,7 @@ from analysis.params import bounded, check_ranges
 from analysis.stream import DetectorBase, History, StreamingSOS, run_batch
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
-#: Rows processed at a time; bounds the ring buffer however large a chunk arrives.
+#: Rows processed at a time; bounds the history however large a chunk arrives.
 _BLOCK_ROWS = 256
 
 #: Weight of a cycle's turning sense near the no-gyroscope crossover (see ``tilt_ratio_*``).
@@ -507,10 +507,10 @@ class PedallingDetector(DetectorBase):
         max_period_s = 60.0 / params.min_cadence_rpm
         # Columns: time, horizontal (x), |f| band-passed, |f| raw, crank-rate power of |f|;
         # with a gyroscope also the raw pitch rate (°/s).
-        ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
-        ring_rows = math.ceil(ring_s * fs) + _BLOCK_ROWS + 8
-        self._ring_rows = ring_rows
-        self._ring = History(ring_rows, 6 if self._gyro else 5, spare=ring_rows)
+        history_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
+        history_rows = math.ceil(history_s * fs) + _BLOCK_ROWS + 8
+        self._history_rows = history_rows
+        self._history = History(history_rows, 6 if self._gyro else 5, spare=history_rows)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._odd_seen: deque[tuple[float, float]] = deque(maxlen=_ODD_MEMORY)
         self._zc = _UpCrossings()
@@ -584,7 +584,7 @@ class PedallingDetector(DetectorBase):
         self._band.reset()
         self._env.reset()
         self._pitch.reset()
-        self._ring.clear()
+        self._history.clear()
         self._settled_t: float | None = None  # set by the first sample after the restart
         self._zc.reset()
         self._last_rate_mark: float | None = None
@@ -702,7 +702,7 @@ class PedallingDetector(DetectorBase):
         filt = self._band.process(np.column_stack((horiz, norm)))
         v = filt[:, 1]
         env = self._env.process(v * v)
-        rows = self._ring.append(t.shape[0])
+        rows = self._history.append(t.shape[0])
         rows[:, 0] = t
         rows[:, 1] = filt[:, 0]
         rows[:, 2] = v
@@ -710,7 +710,7 @@ class PedallingDetector(DetectorBase):
         rows[:, 4] = env
         if self._gyro and block.gyro_dps is not None:
             rows[:, 5] = block.gyro_dps[:, 1]
-        self._ring.keep_last(self._ring_rows)
+        self._history.keep_last(self._history_rows)
         if self._settled_t is None:
             self._settled_t = float(t[0]) + self._settle_s
         hyst = np.maximum(
@@ -817,9 +817,9 @@ class PedallingDetector(DetectorBase):
         crank-rate power of ``|f|`` within ``_TURN_LOOKBACK_S`` (a stop is symmetric enough),
         not counting the filters' start after a gap of lost packets (no power yet, no stop)."""
         settled = -math.inf if self._settled_t is None else self._settled_t
-        sel = self._ring.between(max(at_t - _TURN_LOOKBACK_S, settled), at_t + 1e-9)
+        sel = self._history.between(max(at_t - _TURN_LOOKBACK_S, settled), at_t + 1e-9)
         if sel.shape[0] == 0:
-            sel = self._ring.between(at_t - _TURN_LOOKBACK_S, at_t + 1e-9)
+            sel = self._history.between(at_t - _TURN_LOOKBACK_S, at_t + 1e-9)
         if sel.shape[0] == 0:
             return at_t
         power = sel[:, 4]
@@ -842,7 +842,7 @@ class PedallingDetector(DetectorBase):
         period = 60.0 / cycle.cadence_rpm
         # Two crossings, the later within 1.1 periods of the cycle's end, the earlier up to
         # _PITCH_PERIOD_RATIO periods before it, and the arming swing before that.
-        sel = self._ring.between(
+        sel = self._history.between(
             cycle.true_end_t - (2.6 + _PITCH_PERIOD_RATIO) * period, cycle.detected_at + 1e-9
         )
         if sel.shape[0] < 8 or sel.shape[1] < 6:
@@ -874,7 +874,7 @@ class PedallingDetector(DetectorBase):
         bad = _Cycle(start_t, end_t, at_t, False, cadence, 0.0)
         if not (p.min_cadence_rpm <= cadence <= p.max_cadence_rpm):
             return bad
-        sel = self._ring.between(start_t, end_t)
+        sel = self._history.between(start_t, end_t)
         if sel.shape[0] < 8:
             return bad
         phase = (2.0 * math.pi / period) * (sel[:, 0] - start_t)
@@ -967,7 +967,7 @@ class PedallingDetector(DetectorBase):
             end_t - start_t
         ) > self.params.max_period_change * (start_t - before):
             return False  # a fast spin-up or slow-down: the pair is not periodic either way
-        sel = self._ring.between(before, end_t)
+        sel = self._history.between(before, end_t)
         if sel.shape[0] < 16:
             return False
         phase = (2.0 * math.pi / (end_t - before)) * (sel[:, 0] - before)

@@ -4,6 +4,10 @@ A detector is constructed from a frozen ``Params`` and a ``StreamInfo``, keeps i
 explicitly, and offers ``update(chunk) -> list[Event]`` and ``flush() -> list[Event]``. The
 batch run is the stream fed in one go (``run_batch``), so batch and streaming agree by
 construction. Events must not depend on how the samples are chunked.
+
+The plumbing every detector shares lives here, once: ``DetectorBase`` (clean rows, runs between
+gaps, blocks), ``GapSplitter``, ``History`` (the last rows a detector looks back over),
+``StreamingSOS`` (filters whose state carries across chunks), and the ``Pipeline``.
 """
 
 from __future__ import annotations
