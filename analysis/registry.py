@@ -1,28 +1,34 @@
 """Which detectors run for a stream, and with which parameters.
 
-Each detector module contributes a frozen ``Params`` field to ``AnalysisParams`` and a line to
-``build_detectors``. A detector is only built where its placement carries the signal it needs;
-where it does not, it is left out rather than made to guess.
+Each detector module contributes a frozen ``Params`` field to ``AnalysisParams`` (its TOML
+table ``[detectors.NAME]``) and a row to ``DETECTORS``: the detector, where it runs, which
+``Params`` it takes, and the sample rate it needs more than. A detector is only built where its
+placement carries the signal it needs and the stream's rate can hold it; where not, it is left
+out rather than made to guess (``unserved`` names those the rate leaves out).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from analysis.jumps import JumpDetector, JumpParams
 from analysis.pedalling import PedallingDetector, PedallingParams
-from analysis.steps import StepDetector, StepParams
+from analysis.steps import LegStepDetector, StepParams, TrunkStepDetector
 from analysis.stream import GAP_PERIODS, Detector, Pipeline
 from analysis.types import Placement, StreamInfo
 
-#: Where steps can be seen: trunk and leg sensors, and the wrist (counted, direction unknown).
-STEP_PLACEMENTS = (
-    Placement.CHEST,
-    Placement.WAIST,
-    Placement.WRIST,
-    Placement.SHANK,
-    Placement.FOOT,
-)
+__all__ = [
+    "DETECTORS",
+    "AnalysisParams",
+    "DetectorEntry",
+    "build_detectors",
+    "build_pipeline",
+    "unserved",
+]
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -34,68 +40,85 @@ class AnalysisParams:
     steps: StepParams = field(default_factory=StepParams)
 
 
+@dataclass(frozen=True)
+class DetectorEntry(Generic[P]):
+    """One detector of the registry: how it is built, from which parameters, and where.
+
+    ``name`` says what it detects (in the line that says it is left out); ``min_rate_hz``
+    gives, from its parameters, the sample rate it needs more than.
+    """
+
+    name: str
+    build: Callable[[P, StreamInfo], Detector]
+    params: Callable[[AnalysisParams], P]
+    placements: frozenset[Placement]
+    min_rate_hz: Callable[[P], float]
+
+
 #: The highest frequency a detector's pass band may reach, as a fraction of the sample rate
-#: (steps and pedalling clip their band-passes there, just short of Nyquist's 0.5).
+#: (the step and pedalling detectors clip their band-passes there, short of Nyquist's 0.5).
 USABLE_BAND_FRACTION = 0.45
 
 
-def min_rates_hz(params: AnalysisParams | None = None) -> dict[str, float]:
-    """The sample rate each detector needs more than, from its parameters.
-
-    At or below it the detector is not built (``build_detectors``) and ``unserved`` names it.
-
-    Notes
-    -----
-    - ``steps``: its step band (``band_high_hz``, 3 Hz) must fit below
-      ``USABLE_BAND_FRACTION`` of the rate: 6.7 Hz.
-    - ``pedalling``: likewise its crank band (``band_high_hz``, 3.5 Hz): 7.8 Hz.
-    - ``jumps``: its look-ahead (``landing_window_s``) must outlast the merge gap plus the
-      longest step between samples that is not a gap (``GAP_PERIODS`` periods): 8.8 Hz.
-    """
-    p = params or AnalysisParams()
-    return {
-        "jumps": GAP_PERIODS / (p.jumps.landing_window_s - p.jumps.merge_gap_s),
-        "pedalling": p.pedalling.band_high_hz / USABLE_BAND_FRACTION,
-        "steps": p.steps.band_high_hz / USABLE_BAND_FRACTION,
-    }
+def _band_fits(params: StepParams | PedallingParams) -> float:
+    """The rate whose usable band holds the detector's own pass band (``band_high_hz``):
+    6.7 Hz for steps (3 Hz), 7.8 Hz for pedalling (3.5 Hz)."""
+    return params.band_high_hz / USABLE_BAND_FRACTION
 
 
-def _suited(info: StreamInfo) -> list[str]:
-    """The detectors whose signal ``info.placement`` carries, in a fixed order."""
-    placement = info.placement.canonical
-    suited = []
-    if placement in (Placement.CHEST, Placement.WAIST, Placement.SHANK):
-        suited.append("jumps")
+def _look_ahead_outlasts_merge(params: JumpParams) -> float:
+    """The rate at which the jump detector's look-ahead (``landing_window_s``) outlasts its
+    merge gap plus the longest step between samples that is not a gap: 8.8 Hz."""
+    return GAP_PERIODS / (params.landing_window_s - params.merge_gap_s)
+
+
+_TRUNK = frozenset({Placement.CHEST, Placement.WAIST})
+_LEG = frozenset({Placement.SHANK, Placement.FOOT})
+
+#: Every detector, in the order they are built; placements are canonical (ankle is shank).
+DETECTORS: tuple[DetectorEntry[Any], ...] = (
+    DetectorEntry(
+        "jumps",
+        JumpDetector,
+        lambda p: p.jumps,
+        _TRUNK | {Placement.SHANK},
+        _look_ahead_outlasts_merge,
+    ),
     # Pedalling needs the crank's circle: shank/ankle or foot (no crank signal on the trunk).
-    if placement in (Placement.SHANK, Placement.FOOT):
-        suited.append("pedalling")
-    if placement in STEP_PLACEMENTS:
-        suited.append("steps")
-    return suited
+    DetectorEntry("pedalling", PedallingDetector, lambda p: p.pedalling, _LEG, _band_fits),
+    # Steps: the trunk's peaks (on the wrist counted, direction unknown), a leg's swings.
+    DetectorEntry(
+        "steps", TrunkStepDetector, lambda p: p.steps, _TRUNK | {Placement.WRIST}, _band_fits
+    ),
+    DetectorEntry("steps", LegStepDetector, lambda p: p.steps, _LEG, _band_fits),
+)
+
+
+def _suited(info: StreamInfo) -> list[DetectorEntry[Any]]:
+    placement = info.placement.canonical
+    return [entry for entry in DETECTORS if placement in entry.placements]
 
 
 def unserved(info: StreamInfo, params: AnalysisParams | None = None) -> dict[str, float]:
-    """Detectors suited to the placement that the stream's rate is too low for (at or below
-    the rate in ``min_rates_hz``), with that rate; ``{}`` where every suited detector runs."""
-    lowest = min_rates_hz(params)
-    return {name: lowest[name] for name in _suited(info) if info.sample_rate_hz <= lowest[name]}
+    """Detectors suited to the placement that the stream's rate is too low for, each with
+    the rate it needs more than; ``{}`` where every suited detector runs."""
+    params = params or AnalysisParams()
+    out: dict[str, float] = {}
+    for entry in _suited(info):
+        lowest = float(entry.min_rate_hz(entry.params(params)))
+        if info.sample_rate_hz <= lowest:
+            out[entry.name] = lowest
+    return out
 
 
 def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> list[Detector]:
     """The detectors suited to ``info.placement`` and its rate, in a fixed order."""
     params = params or AnalysisParams()
-    skip = unserved(info, params)
-    detectors: list[Detector] = []
-    for name in _suited(info):
-        if name in skip:
-            continue
-        if name == "jumps":
-            detectors.append(JumpDetector(params.jumps, info))
-        elif name == "pedalling":
-            detectors.append(PedallingDetector(params.pedalling, info))
-        else:
-            detectors.append(StepDetector(params.steps, info))
-    return detectors
+    return [
+        entry.build(entry.params(params), info)
+        for entry in _suited(info)
+        if info.sample_rate_hz > entry.min_rate_hz(entry.params(params))
+    ]
 
 
 def build_pipeline(info: StreamInfo, params: AnalysisParams | None = None) -> Pipeline:
