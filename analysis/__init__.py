@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.registry import DetectorEntry as DetectorEntry
     from analysis.registry import build_detectors as build_detectors
     from analysis.registry import build_pipeline as build_pipeline
+    from analysis.registry import unserved as unserved
     from analysis.steps import LegStepDetector as LegStepDetector
     from analysis.steps import StepDetector as StepDetector
     from analysis.steps import StepParams as StepParams
@@ -118,6 +119,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "DetectorEntry",
         "build_detectors",
         "build_pipeline",
+        "unserved",
     ),
     "analysis.summary": ("SessionSummary", "SummaryParams", "Wearer", "summarize_session"),
     "analysis.evaluate": ("RecordingScore", "Tolerances", "Truth", "score_recording"),
