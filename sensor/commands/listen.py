@@ -7,7 +7,6 @@ import contextlib
 import json
 import sys
 import threading
-import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -58,8 +57,7 @@ def json_line(topic: str, payload: bytes, retained: bool, received: datetime) ->
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
+    from sensor.mqtt.subscriber import connect, make_subscriber
 
     out = out or sys.stdout
     settings, _named = broker_settings(args)
@@ -96,26 +94,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             if args.count is not None and seen >= args.count:
                 done.set()
 
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=f"retrosense-listen-{int(time.time() * 1000) % 10**9}",
-        # Subscribing needs nothing of MQTT 5, and every broker speaks 3.1.1.
-        protocol=mqtt.MQTTv5 if settings.protocol == "5" else mqtt.MQTTv311,
-    )
-    if url.username:
-        client.username_pw_set(url.username, url.password or None)
-    if url.tls:
-        client.tls_set(
-            ca_certs=settings.ca_file or None,
-            certfile=settings.client_cert_file or None,
-            keyfile=settings.client_key_file or None,
-        )
+    client = make_subscriber(settings, "listen")
     client.on_connect = on_connect
     client.on_message = on_message
-    try:
-        client.connect(url.host, url.port, keepalive=round(settings.keepalive_s))
-    except OSError as err:
-        raise BrokerError(str(url), f"cannot connect: {err}") from err
+    connect(client, settings)
     client.loop_start()
     try:
         done.wait(args.timeout_s)

@@ -792,6 +792,7 @@ def render_report(sessions: Sequence[BandSession]) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>{html.escape(title)}</title><style>{_asset('report.css')}</style></head>"
         f"<body><main><h1>Session report</h1>{''.join(sections)}"
         '<footer>Made by retrosense. Directions: <span class="dot" style="background:'
