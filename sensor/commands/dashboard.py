@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import sys
 
-from sensor.commands.replay import add_broker_arguments, broker_settings
+from sensor.arguments import add_broker_arguments, broker_settings
 
 HELP = "serve a live page of every band on the broker (read-only; needs the web extra)"
 
@@ -31,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
     require("aiohttp", "the live page")
     listen = args.listen or DEFAULT_LISTEN
     parse_listen(listen)  # a bad address is refused before anything connects
-    settings, _named = broker_settings(args)
+    from sensor.config import load_config
+
+    settings, _named = broker_settings(args, load_config(args.config))
     settings.check_files()
 
     def ready(url: str) -> None:

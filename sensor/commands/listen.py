@@ -7,10 +7,11 @@ import contextlib
 import json
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from sensor.commands.replay import add_broker_arguments, broker_settings
+from sensor.arguments import add_broker_arguments, broker_settings
 from sensor.errors import BrokerError
 
 HELP = "subscribe to the retrosense topics and print each message readably, one per line"
@@ -57,10 +58,13 @@ def json_line(topic: str, payload: bytes, retained: bool, received: datetime) ->
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    from sensor.mqtt.subscriber import connect, make_subscriber
+    import paho.mqtt.client as mqtt
+
+    from sensor.config import load_config
+    from sensor.mqtt.client import make_client
 
     out = out or sys.stdout
-    settings, _named = broker_settings(args)
+    settings, _named = broker_settings(args, load_config(args.config))
     settings.check_files()
     url = settings.broker
     topics = [f"{settings.base_topic}/#"]
@@ -94,10 +98,18 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             if args.count is not None and seen >= args.count:
                 done.set()
 
-    client = make_subscriber(settings, "listen")
+    client = make_client(
+        settings,
+        f"retrosense-listen-{int(time.time() * 1000) % 10**9}",
+        # Subscribing needs nothing of MQTT 5, and every broker speaks 3.1.1.
+        protocol=mqtt.MQTTv5 if settings.protocol == "5" else mqtt.MQTTv311,
+    )
     client.on_connect = on_connect
     client.on_message = on_message
-    connect(client, settings)
+    try:
+        client.connect(url.host, url.port, keepalive=round(settings.keepalive_s))
+    except OSError as err:
+        raise BrokerError(str(url), f"cannot connect: {err}") from err
     client.loop_start()
     try:
         done.wait(args.timeout_s)

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sensor.commands.analyze import body_axes_arg, placement_arg
-from sensor.commands.config import add_config_option
+from sensor.arguments import add_config_option, add_placement_options
 
 HELP = "write a session's report: one HTML file with its charts, offline (needs the web extra)"
 
@@ -32,13 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="also write a static PNG of the overview (default: the HTML's name with .png); "
         "needs Chrome or Chromium installed",
     )
-    add_config_option(p)
-    p.add_argument("--placement", type=placement_arg, help="override the file's placement")
-    p.add_argument(
-        "--body-axes",
-        type=body_axes_arg,
-        help="sensor axes pointing forward, left, up (e.g. +z,+x,+y); overrides the file's own",
-    )
+    add_config_option(p, " whose [detectors], [wearer], [energy] and [hr_zones] to use")
+    add_placement_options(p)
 
 
 def default_output(input_path: Path) -> Path:
@@ -49,9 +43,11 @@ def default_output(input_path: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sensor.config import load_config
+    from sensor.session import SessionSettings
     from sensor.sources import SourceOptions
     from sensor.web import require
-    from sensor.web.data import load_band_sessions, session_settings
+    from sensor.web.data import load_band_sessions
 
     # Before the (long) analysis: a missing extra is said at once.
     require("plotly", "the session report")
@@ -62,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     png = None
     if args.png is not None:
         png = Path(args.png) if args.png else out.with_suffix(".png")
-    settings = session_settings(args.config)
+    settings = SessionSettings.from_config(load_config(args.config).config)
     sessions = load_band_sessions(
         source, settings, SourceOptions(placement=args.placement, body_axes=args.body_axes)
     )

@@ -1,6 +1,7 @@
 """The live page: every band on the broker, as it happens, in a browser.
 
-Read-only: an MQTT subscriber (``sensor.mqtt.subscriber``) reads the topics the service
+Read-only: an MQTT client (``sensor.mqtt.client``) that only subscribes reads the topics the
+service
 already publishes (``docs/mqtt.md``: each band's status, device, battery, live state, events
 and summary; never raw samples), so the page works beside a ``run``, a gateway and its
 workers, or a ``replay``. An aiohttp server (the ``web`` extra) serves the page, plotly.js and
@@ -20,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sensor.errors import ConfigError
+from sensor.errors import BrokerError, ConfigError
 from sensor.web import DIRECTION_COLOURS, HEART_COLOUR, require
 
 if TYPE_CHECKING:
@@ -263,7 +264,9 @@ class Dashboard:
         """Connect to the broker, start serving; the page's address."""
         web = require("aiohttp.web", FEATURE)
         require("plotly", FEATURE)
-        from sensor.mqtt.subscriber import connect, make_subscriber
+        import paho.mqtt.client as mqtt
+
+        from sensor.mqtt.client import make_client
 
         self._loop = asyncio.get_running_loop()
         app = web.Application()
@@ -289,11 +292,21 @@ class Dashboard:
                 "the live page is open to the network at %s: read-only, but without a password",
                 self.url,
             )
-        client = make_subscriber(self.settings, "dashboard")
+        client = make_client(
+            self.settings,
+            f"retrosense-dashboard-{int(time.time() * 1000) % 10**9}",
+            # It only subscribes: nothing of MQTT 5 is needed, and every broker speaks 3.1.1.
+            # No last will: the page must not change what the service's topics say.
+            protocol=mqtt.MQTTv5 if self.settings.protocol == "5" else mqtt.MQTTv311,
+        )
         client.on_connect = self._on_connect
         client.on_message = self._on_message
-        client.reconnect_delay_set(min_delay=1, max_delay=10)
-        connect(client, self.settings)
+        url = self.settings.broker
+        try:
+            client.connect(url.host, url.port, keepalive=round(self.settings.keepalive_s))
+        except OSError as err:
+            await self._runner.cleanup()
+            raise BrokerError(str(url), f"cannot connect: {err}") from err
         client.loop_start()
         self._client = client
         return self.url

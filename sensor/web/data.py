@@ -1,27 +1,32 @@
-"""What a session report shows, read from a file or a folder of a ``run`` session.
+"""What a session report shows, from a file, a folder of a ``run`` session, or a live session.
 
-``load_band_sessions`` is the one door from files to the report: it runs each file through the
-same session pipeline as ``analyze`` (the configured ``[detectors]``, ``[wearer]``,
-``[energy]`` and ``[hr_zones]``) and keeps, beside the events and the summary, the body-frame
-signal the report draws. Needs no web library: the HTML is ``sensor.web.report``'s.
+A report is fed by the one session pipeline (``sensor.session.Session``): ``SignalKeeper`` is
+a session sink that keeps the body-frame signal and heart rate the report draws, and
+``band_session`` takes the finished session's events and summary beside them. So a report
+shows exactly the events and summary ``analyze`` gives for the same file and configuration,
+and the demo writes its report from the session it publishes. Needs no web library: the HTML
+is ``sensor.web.report``'s.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from analysis.events import Event
 from analysis.landing import LandingParams
-from analysis.registry import AnalysisParams
-from analysis.summary import SessionSummary, SummaryParams, Wearer
-from analysis.types import FloatArray, Placement
+from analysis.types import FloatArray, Placement, Samples
 from sensor.errors import RecordingError
-from sensor.progress import track_chunks
-from sensor.sources import SourceOptions, open_source
+from sensor.session import SessionSettings, SessionSink
+
+if TYPE_CHECKING:
+    from sensor.session import Session
+    from sensor.sources import Source, SourceOptions
 
 #: File names ``run`` gives a band's session files: ``<UTC start>_<band id>.<kind>``.
 SESSION_FILE = re.compile(
@@ -30,32 +35,21 @@ SESSION_FILE = re.compile(
 
 
 @dataclass(frozen=True)
-class SessionSettings:
-    """What the configuration says about analysing a session (``run``'s own settings)."""
-
-    detectors: AnalysisParams
-    summary: SummaryParams
-    wearer: Wearer
-    landing: LandingParams
-
-    @staticmethod
-    def defaults() -> SessionSettings:
-        return SessionSettings(AnalysisParams(), SummaryParams(), Wearer(), LandingParams())
-
-
-@dataclass(frozen=True)
 class BandSession:
-    """One band's session: where it came from, its events, summary and signal."""
+    """One band's finished session: where it came from, its events, summary and signal."""
 
-    path: Path
+    #: The file it was read from (the recording, for a live session that kept one).
+    path: Path | None
+    band_id: str
     name: str
     placement: Placement
     sample_rate_hz: float
     has_gyro: bool
-    #: The band's ``time_s = 0`` as ISO 8601 text, where the file says.
+    #: The band's ``time_s = 0`` as ISO 8601 text, where known.
     started: str | None
     events: list[Event]
-    summary: SessionSummary
+    #: The session's summary (``Session.summary``: ``SessionSummary.to_dict`` and more).
+    summary: dict[str, Any]
     #: Sample times (s) and body-frame acceleration (g, columns forward, left, up).
     time_s: FloatArray
     acc_g: FloatArray
@@ -63,15 +57,73 @@ class BandSession:
     hr_t_s: FloatArray
     hr_bpm: FloatArray
     settings: SessionSettings
+    landing: LandingParams = field(default_factory=LandingParams)
 
 
-def session_settings(config_file: str | None) -> SessionSettings:
-    """The configuration's analysis settings (``--config``, else the user's file, as ``run``)."""
-    from sensor.config import load_config
-    from sensor.service import summary_params, wearer
+class SignalKeeper(SessionSink):
+    """A session sink that keeps what the report draws: the body-frame signal, heart rate.
 
-    cfg = load_config(config_file).config
-    return SessionSettings(cfg.detectors, summary_params(cfg), wearer(cfg), LandingParams())
+    Acceleration is kept as float32 (0.1 µg at 8 g, far below any band's resolution): two
+    hours at 100 Hz take about 14 MB.
+    """
+
+    def __init__(self) -> None:
+        self._t: list[FloatArray] = []
+        self._acc: list[Any] = []
+        self._hr_t: list[float] = []
+        self._hr: list[float] = []
+
+    def samples(self, session: Session, body: Samples, sensor: Samples | None) -> None:
+        self._t.append(np.array(body.time_s, dtype=np.float64))
+        self._acc.append(body.acc_g.astype(np.float32))
+
+    def heart_rate(self, session: Session, t: float, bpm: float, rr_s: Sequence[float]) -> None:
+        self._hr_t.append(t)
+        self._hr.append(bpm)
+
+    def signal(self) -> tuple[FloatArray, FloatArray]:
+        """All sample times and body-frame acceleration so far."""
+        if not self._t:
+            return np.empty(0), np.empty((0, 3))
+        return np.concatenate(self._t), np.concatenate(self._acc).astype(np.float64)
+
+    def heart(self) -> tuple[FloatArray, FloatArray]:
+        t = np.asarray(self._hr_t, dtype=np.float64)
+        bpm = np.asarray(self._hr, dtype=np.float64)
+        ok = np.isfinite(bpm) & (bpm > 0)
+        return t[ok], bpm[ok]
+
+
+def band_session(
+    session: Session,
+    keeper: SignalKeeper,
+    *,
+    path: Path | None = None,
+    started: str | None = None,
+) -> BandSession:
+    """A finished session and what its ``SignalKeeper`` kept, as the report takes them."""
+    if session.summary is None or session.info is None:
+        raise RecordingError(
+            path or session.band_id, None, "expected a session with samples and a summary"
+        )
+    time_s, acc = keeper.signal()
+    hr_t, hr_bpm = keeper.heart()
+    return BandSession(
+        path=path,
+        band_id=session.band_id,
+        name=session.band.name or session.band_id,
+        placement=session.info.placement,
+        sample_rate_hz=session.info.sample_rate_hz,
+        has_gyro=session.info.has_gyro,
+        started=started or session.summary.get("started"),
+        events=list(session.events),
+        summary=session.summary,
+        time_s=time_s,
+        acc_g=acc,
+        hr_t_s=hr_t,
+        hr_bpm=hr_bpm,
+        settings=session.settings,
+    )
 
 
 def session_files(path: Path) -> list[Path]:
@@ -87,9 +139,9 @@ def session_files(path: Path) -> list[Path]:
     for p in sorted(path.iterdir()):
         m = SESSION_FILE.match(p.name)
         if m:
-            found.setdefault(m["stamp"], {}).setdefault(m["band"], p)
-            if m["kind"] == ".csv":
-                found[m["stamp"]][m["band"]] = p
+            bands = found.setdefault(m["stamp"], {})
+            if m["kind"] == ".csv" or m["band"] not in bands:
+                bands[m["band"]] = p
     if not found:
         raise RecordingError(
             path,
@@ -106,68 +158,25 @@ def load_band_sessions(
     settings: SessionSettings | None = None,
     options: SourceOptions | None = None,
 ) -> list[BandSession]:
-    """Every band session ``path`` holds, analysed (see ``session_files``)."""
-    settings = settings or SessionSettings.defaults()
-    return [load_band_session(p, settings, options) for p in session_files(Path(path))]
+    """Every band session ``path`` holds, each run through the session pipeline."""
+    from sensor.sources import open_source
+
+    out = []
+    for file in session_files(Path(path)):
+        source = open_source(file, options)
+        out.append(analyze_for_report(source, settings, path=file))
+    return out
 
 
-def load_band_session(
-    path: Path, settings: SessionSettings, options: SourceOptions | None = None
+def analyze_for_report(
+    source: Source, settings: SessionSettings | None = None, *, path: Path | None = None
 ) -> BandSession:
-    """One file through the session pipeline: events, summary, signal and heart rate."""
-    # The detectors pull in scipy.signal: imported here, not when the command line starts.
-    from analysis.registry import build_pipeline
-    from analysis.summary import summarize_session
+    """``analyze``'s session over ``source``, with a ``SignalKeeper`` beside it."""
+    from sensor.session import analyze_source
 
-    source = open_source(path, options)
-    info = source.info
-    pipeline = build_pipeline(info, settings.detectors)
-    events: list[Event] = []
-    times: list[FloatArray] = []
-    accs: list[FloatArray] = []
-    hr_t: list[FloatArray] = []
-    hr_v: list[FloatArray] = []
-    for chunk in track_chunks(source.body_chunks(), str(path)):
-        if len(chunk) == 0:
-            continue
-        times.append(chunk.time_s)
-        accs.append(chunk.acc_g.astype(np.float32))
-        if chunk.hr_bpm is not None:
-            ok = np.isfinite(chunk.hr_bpm)
-            hr_t.append(chunk.time_s[ok])
-            hr_v.append(chunk.hr_bpm[ok])
-        events.extend(pipeline.update(chunk))
-    events.extend(pipeline.flush())
-    time_s = np.concatenate(times) if times else np.empty(0)
-    acc = np.concatenate(accs).astype(np.float64) if accs else np.empty((0, 3))
-    hr_times = np.concatenate(hr_t) if hr_t else np.empty(0)
-    hr_bpm = np.concatenate(hr_v) if hr_v else np.empty(0)
-    start = float(time_s[0]) if len(time_s) else 0.0
-    end = float(time_s[-1]) if len(time_s) else 0.0
-    summary = summarize_session(
-        events,
-        start_s=start,
-        end_s=end,
-        hr_t_s=hr_times if len(hr_times) else None,
-        hr_bpm=hr_bpm if len(hr_bpm) else None,
-        wearer=settings.wearer,
-        params=settings.summary,
-    )
-    return BandSession(
-        path=path,
-        name=source.name,
-        placement=info.placement,
-        sample_rate_hz=info.sample_rate_hz,
-        has_gyro=info.has_gyro,
-        started=_started(source),
-        events=events,
-        summary=summary,
-        time_s=time_s,
-        acc_g=acc,
-        hr_t_s=hr_times,
-        hr_bpm=hr_bpm,
-        settings=settings,
-    )
+    keeper = SignalKeeper()
+    session = analyze_source(source, settings, sinks=[keeper], progress=path)
+    return band_session(session, keeper, path=path, started=_started(source))
 
 
 def _started(source: object) -> str | None:

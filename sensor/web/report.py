@@ -221,7 +221,7 @@ class BandReport:
     def __init__(self, band: BandSession, index: int) -> None:
         self.band = band
         self.prefix = f"b{index}"
-        self.summary = band.summary.to_dict()
+        self.summary = band.summary
         self.events = sorted(band.events, key=lambda e: (e.t, e.detected_at))
         self.steps = [e for e in self.events if isinstance(e, StepEvent)]
         self.revs = [e for e in self.events if isinstance(e, RevolutionEvent)]
@@ -233,7 +233,7 @@ class BandReport:
                 j,
                 band.placement,
                 band.sample_rate_hz,
-                band.settings.landing,
+                band.landing,
                 band.settings.detectors.jumps,
             )
             for j in self.jumps
@@ -579,7 +579,8 @@ class BandReport:
             f'<header class="band-head"><h2>{html.escape(b.name)}</h2>'
             f'<p class="meta"><span data-key="day">{html.escape(day)}</span> · '
             f"{html.escape(str(b.placement))} · {b.sample_rate_hz:g} Hz"
-            f"{' · gyroscope' if b.has_gyro else ''} · {html.escape(b.path.name)}</p>"
+            f"{' · gyroscope' if b.has_gyro else ''}"
+            f"{' · ' + html.escape(b.path.name) if b.path else ''}</p>"
             f'<dl class="nums">{rows}</dl></header>'
         )
 
@@ -688,7 +689,7 @@ class BandReport:
         )
 
     def landing_note(self) -> str:
-        lp = self.band.settings.landing
+        lp = self.band.landing
         ref = self.band.settings.detectors.jumps.softness_ref_s
         soft_tau = lp.stop_time_s(lp.soft_min_softness, ref)
         stiff_tau = lp.stop_time_s(lp.stiff_below_softness, ref)
