@@ -155,3 +155,63 @@ def mosquitto_factory(tmp_path: Path) -> Iterator[type[Mosquitto]]:
     yield Factory
     for broker in made:
         broker.stop()
+
+
+#: Chromium's flags for a closed network: without them it stalls on its own background
+#: requests (component updates, sync, QUIC probes) before a page loads.
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+#: Debian's Chromium (.ci/run installs the ``chromium`` package); Playwright drives it and
+#: never downloads a browser of its own.
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _need_browser() -> None:
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "playwright is not installed (pip install -e '.[test]')"
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must have it")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[object]:
+    """Playwright's driver for the test session (the browser itself is per test)."""
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def chromium(playwright_driver: object, tmp_path: Path) -> Iterator[object]:
+    """A headless Chromium with a new, empty profile; ``chromium.new_page()`` opens a tab."""
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir()
+    context = playwright_driver.chromium.launch_persistent_context(  # type: ignore[attr-defined]
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=list(CHROMIUM_ARGS),
+        viewport={"width": 1100, "height": 900},
+    )
+    try:
+        yield context
+    finally:
+        context.close()

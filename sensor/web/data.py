@@ -101,7 +101,11 @@ def band_session(
     path: Path | None = None,
     started: str | None = None,
 ) -> BandSession:
-    """A finished session and what its ``SignalKeeper`` kept, as the report takes them."""
+    """A finished session and what its ``SignalKeeper`` kept, as the report takes them.
+
+    ``started``: when the band's ``time_s = 0`` was, where known (a file's header, a live
+    band's connection); a file without one has no day.
+    """
     if session.summary is None or session.info is None:
         raise RecordingError(
             path or session.band_id, None, "expected a session with samples and a summary"
@@ -115,7 +119,7 @@ def band_session(
         placement=session.info.placement,
         sample_rate_hz=session.info.sample_rate_hz,
         has_gyro=session.info.has_gyro,
-        started=started or session.summary.get("started"),
+        started=started,
         events=list(session.events),
         summary=session.summary,
         time_s=time_s,
