@@ -16,8 +16,10 @@ import contextlib
 import ipaddress
 import json
 import logging
+import threading
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -245,9 +247,15 @@ class Dashboard:
         The broker and base topic to read.
     host, port
         Where to listen (port 0: a free one; ``url`` says which after ``start``).
+    broker_first
+        Refuse to start when the broker does not answer (``retrosense dashboard``); else
+        connect in the background and retry, as ``run`` does with a broker that is away.
     """
 
-    def __init__(self, settings: BrokerSettings, host: str, port: int) -> None:
+    def __init__(
+        self, settings: BrokerSettings, host: str, port: int, *, broker_first: bool = True
+    ) -> None:
+        self.broker_first = broker_first
         self.settings = settings
         self.host = host
         self.port = port
@@ -302,11 +310,15 @@ class Dashboard:
         client.on_connect = self._on_connect
         client.on_message = self._on_message
         url = self.settings.broker
-        try:
-            client.connect(url.host, url.port, keepalive=round(self.settings.keepalive_s))
-        except OSError as err:
-            await self._runner.cleanup()
-            raise BrokerError(str(url), f"cannot connect: {err}") from err
+        keepalive = round(self.settings.keepalive_s)
+        if self.broker_first:
+            try:
+                client.connect(url.host, url.port, keepalive=keepalive)
+            except OSError as err:
+                await self._runner.cleanup()
+                raise BrokerError(str(url), f"cannot connect: {err}") from err
+        else:
+            client.connect_async(url.host, url.port, keepalive=keepalive)
         client.loop_start()
         self._client = client
         return self.url
@@ -386,6 +398,70 @@ class Dashboard:
         finally:
             self._sockets.discard(ws)
         return ws
+
+
+@contextlib.asynccontextmanager
+async def live_page(settings: BrokerSettings, listen: str) -> AsyncIterator[str | None]:
+    """The live page served while the block runs (``retrosense run`` with ``[web] listen``);
+    yields its address, or ``None`` when ``listen`` is ``""`` (off)."""
+    if not listen:
+        yield None
+        return
+    dashboard = Dashboard(settings, *parse_listen(listen, "web.listen"), broker_first=False)
+    url = await dashboard.start()
+    log.warning("live page: %s", url)
+    try:
+        yield url
+    finally:
+        await dashboard.stop()
+
+
+class DashboardThread:
+    """The live page in a thread and event loop of its own, for a caller that blocks (the
+    demo replays its workout on the main thread)."""
+
+    def __init__(self, settings: BrokerSettings, listen: str) -> None:
+        self.settings = settings
+        self.host, self.port = parse_listen(listen)
+        self.url = ""
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="live page", daemon=True)
+
+    def start(self, timeout_s: float = 30.0) -> str:
+        """Serve; the page's address. Raises what starting raised (a port in use, say)."""
+        self._thread.start()
+        self._ready.wait(timeout_s)
+        if self._error is not None:
+            raise self._error
+        return self.url
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stop.set)
+        self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        dashboard = Dashboard(self.settings, self.host, self.port, broker_first=False)
+        try:
+            self.url = await dashboard.start()
+        except BaseException as err:  # handed to the starting thread
+            self._error = err
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await dashboard.stop()
 
 
 async def serve_dashboard(settings: BrokerSettings, listen: str, ready: Any = None) -> None:

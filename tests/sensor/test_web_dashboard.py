@@ -237,3 +237,76 @@ def test_live_page_follows_a_replay(
     )
     assert chart_points > 0
     assert problems == []
+
+
+def test_run_serves_the_live_page(mosquitto: Mosquitto, tmp_path: Path) -> None:
+    """``run`` with ``[web] listen`` serves the page beside its own work (here a worker,
+    which needs no band); the page shows what a replay publishes to the same broker."""
+    import signal
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    base = f"runweb{tmp_path.name[-8:]}"
+    port = free_port()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[broker]\nurl = "mqtt://127.0.0.1:{mosquitto.port}"\nbase_topic = "{base}"\n'
+        f'[recording]\nfolder = "{tmp_path / "sessions"}"\n'
+        f'[web]\nlisten = "127.0.0.1:{port}"\n',
+        encoding="utf-8",
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "sensor", "run", "--config", str(cfg), "--role", "worker"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/bands.json"
+
+    def bands() -> dict[str, Any]:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            data: dict[str, Any] = json.loads(answer.read())["bands"]
+            return data
+
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                assert bands() == {}
+                break
+            except OSError:
+                assert run.poll() is None and time.monotonic() < deadline, "no live page"
+                time.sleep(0.2)
+        replay = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sensor",
+                "replay",
+                str(demo_recording()),
+                "--broker",
+                f"mqtt://127.0.0.1:{mosquitto.port}",
+                "--base-topic",
+                base,
+                "--band-id",
+                "shin",
+                "--speed",
+                "max",
+                "--summary",
+                "-",
+            ],
+            capture_output=True,
+            timeout=WAIT_MS / 1000,
+        )
+        assert replay.returncode == 0, replay.stderr.decode()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while bands().get("shin", {}).get("status") != "offline":
+            assert time.monotonic() < deadline, bands()
+            time.sleep(0.2)
+        shin = bands()["shin"]
+        assert shin["state"]["steps_backward"] > 0 and shin["events"]
+    finally:
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=60)
+    assert run.returncode == 0, err.decode()
+    assert f"live page: http://127.0.0.1:{port}/" in err.decode()
