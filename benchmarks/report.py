@@ -1,0 +1,141 @@
+"""The session report's size and drawing time: ``python -m benchmarks.report``.
+
+A two-hour 100 Hz session (the benchmarks' simulated mixed workout on a chest band, and the
+same on a shank band with gyroscope, which adds pedalling) goes through ``retrosense report``;
+the HTML file's size is measured, then it is opened in Debian's headless Chromium (Playwright,
+a new empty profile each time) and timed from navigation to the moment every chart is drawn
+(the page sets ``body[data-ready]``), best and median of ``--reps``. Then the signal chart is
+zoomed to one minute and back, timed the same way. The targets: under 10 MB, drawn in under
+3 s. Prints JSON; ``--out FILE`` writes it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import PYTHON, ROOT, machine, utc_now
+from benchmarks.data import RecordingSpec, ensure_recording
+
+TARGET_MB = 10.0
+TARGET_DRAW_S = 3.0
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def draw_times(html: Path, reps: int) -> dict[str, Any]:
+    """Seconds from navigation to every chart drawn, and a zoom's redraw, over ``reps``."""
+    from playwright.sync_api import sync_playwright
+
+    loads: list[float] = []
+    zooms: list[float] = []
+    with sync_playwright() as p:
+        for _ in range(reps):
+            with tempfile.TemporaryDirectory(prefix="bench-chromium-") as profile:
+                ctx = p.chromium.launch_persistent_context(
+                    profile,
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=CHROMIUM_ARGS,
+                    viewport={"width": 1100, "height": 900},
+                )
+                page = ctx.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                t0 = time.perf_counter()
+                page.goto(html.as_uri(), timeout=120_000)
+                page.wait_for_selector("body[data-ready=true]", timeout=120_000)
+                loads.append(time.perf_counter() - t0)
+                # In the page's own clock: one zoom of the signal chart, redrawn.
+                zooms.append(
+                    page.evaluate(
+                        """() => new Promise(done => {
+                          const gd = document.getElementById('b0-signal');
+                          const r = gd.layout.xaxis.range.map(Number);
+                          const t0 = performance.now();
+                          gd.once('plotly_afterplot', () => done((performance.now() - t0) / 1000));
+                          Plotly.relayout(gd, {'xaxis.range': [r[0] + 600000, r[0] + 660000]});
+                        })"""
+                    )
+                )
+                ctx.close()
+                if errors:
+                    raise RuntimeError(f"the page failed: {errors[0]}")
+    return {
+        "draw_best_s": round(min(loads), 3),
+        "draw_median_s": round(statistics.median(loads), 3),
+        "draw_all_s": [round(x, 3) for x in loads],
+        "zoom_redraw_median_s": round(statistics.median(zooms), 3),
+    }
+
+
+def bench(spec: RecordingSpec, reps: int, out_dir: Path) -> dict[str, Any]:
+    import subprocess
+
+    path, meta = ensure_recording(spec, out_dir / "data", reuse=True)
+    html = out_dir / f"report-{spec.name}.html"
+    t0 = time.perf_counter()
+    subprocess.run(
+        [PYTHON, "-m", "sensor", "-q", "report", str(path), "-o", str(html)],
+        check=True,
+        cwd=ROOT,
+    )
+    write_s = time.perf_counter() - t0
+    size_mb = html.stat().st_size / 1e6
+    result = {
+        "recording": path.name,
+        "generator": meta.get("command") or meta.get("generator"),
+        "duration_s": spec.duration_s,
+        "rate_hz": spec.rate_hz,
+        "report_command_s": round(write_s, 2),
+        "size_mb": round(size_mb, 2),
+        "size_ok": size_mb < TARGET_MB,
+    }
+    result.update(draw_times(html, reps))
+    result["draw_ok"] = result["draw_median_s"] < TARGET_DRAW_S
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration-s", type=float, default=7200.0)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    out_dir = ROOT / "benchmarks" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    d = args.duration_s
+    specs = [
+        RecordingSpec("chest_100hz", "chest", 100, False, d, seed=101),
+        RecordingSpec("shank_100hz_gyro", "shank", 100, True, d, seed=202),
+    ]
+    results = {
+        "when": utc_now(),
+        "machine": machine(),
+        "targets": {"size_mb": TARGET_MB, "draw_s": TARGET_DRAW_S},
+        "sessions": {s.name: bench(s, args.reps, out_dir) for s in specs},
+    }
+    text = json.dumps(results, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
