@@ -346,7 +346,7 @@ def check_config(cfg: Config, file: str) -> None:
             parse_listen(cfg.web.listen)
         except ConfigError as err:
             raise ConfigError(file, "web.listen", err.expected) from None
-    profiles = known_profiles()
+    profiles = known_profiles() if cfg.bands else []
     seen: dict[str, int] = {}
     for i, band in enumerate(cfg.bands):
         key = f"bands[{i}]"

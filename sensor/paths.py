@@ -53,3 +53,10 @@ def default_sessions_folder() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "sessions"
+
+
+def user_state_dir() -> Path:
+    """The platform's user state directory for retrosense (the MQTT outbox files)."""
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME))

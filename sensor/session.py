@@ -22,7 +22,9 @@ Interface
     session.handle(item)                   # any sensor.ble item: one of the five above
     summary = session.finish(end_s=now)    # flush, summary (dict), sinks told; idempotent
 
-    session.events / session.summary / session.status / session.band_id / session.duration_s
+    session.events / session.summary / session.band_id / session.duration_s
+    session.live.snapshot(t)               # cadence, counts, last jump, heart rate now
+    session.status.line()                  # the terminal's status line
 
 A file goes through the same object: ``play(source, session, speed=1.0)`` feeds a
 ``sensor.sources.Source`` paced to real time (or as fast as possible) and finishes the session;
@@ -76,20 +78,12 @@ from analysis.registry import AnalysisParams, build_pipeline
 from analysis.stream import Pipeline
 from analysis.summary import SummaryParams, Wearer, summarize_session
 from analysis.types import FloatArray, Samples, StreamInfo
-from sensor.ble.items import (
-    BandItem,
-    BatteryReading,
-    DeviceInfoReading,
-    HeartRateReading,
-    LinkEvent,
-    LinkStatus,
-    SampleBatch,
-)
 from sensor.errors import DeviceError
-from sensor.mqtt.payloads import BandInfo, iso_utc
+from sensor.mqtt.payloads import BandInfo, LiveState, iso_utc
 from sensor.recording import RecordingWriter, to_body
 
 if TYPE_CHECKING:
+    from sensor.ble.items import BandItem, LinkStatus
     from sensor.ble.session import BandSession
     from sensor.capture import CaptureWriter
     from sensor.config import Config
@@ -258,6 +252,8 @@ class Session:
         if info is not None and detect:
             self.pipeline = build_pipeline(info, self.settings.detectors)
         self.status = BandStatus(label or band.name or band.band_id)
+        #: What a dashboard shows now (the MQTT state payload's figures).
+        self.live = LiveState()
         self.events: list[Event] = []
         self.hr_t: list[float] = []
         self.hr_bpm: list[float] = []
@@ -338,6 +334,7 @@ class Session:
         """A battery level in per cent."""
         self._ensure_announced()
         self.status.battery_pct = round(percent)
+        self.live.battery_pct = percent
         for sink in self.sinks:
             sink.battery(self, percent)
 
@@ -353,6 +350,9 @@ class Session:
         ``DeviceInfoReading`` and ``CONNECTED`` need what only the band's connection knows
         (name, address, device information): the caller announces those (``announce``).
         """
+        # Imported here: files and workers never load the BLE stack.
+        from sensor.ble.items import BatteryReading, HeartRateReading, LinkEvent, SampleBatch
+
         if isinstance(item, SampleBatch):
             return self.samples(item.samples)
         if isinstance(item, HeartRateReading):
@@ -361,8 +361,6 @@ class Session:
             self.battery(float(item.percent))
         elif isinstance(item, LinkEvent):
             self.link(item.status, item.reason)
-        elif isinstance(item, DeviceInfoReading):
-            pass
         return []
 
     # ------------------------------------------------------------------ end
@@ -422,6 +420,7 @@ class Session:
     def _reading(self, t: float, bpm: float, rr_s: Sequence[float]) -> None:
         self.hr_t.append(t)
         self.hr_bpm.append(bpm)
+        self.live.add_hr(t, bpm, [r * 1000.0 for r in rr_s] or None)
         if math.isfinite(bpm):
             self.status.hr_bpm = round(bpm)
         for sink in self.sinks:
@@ -431,6 +430,8 @@ class Session:
         if not new:
             return
         self.events.extend(new)
+        for event in new:
+            self.live.add_event(event)
         status = self.status
         status.events += len(new)
         last = new[-1]
@@ -477,6 +478,8 @@ class MqttSink(SessionSink):
         self.publisher.publish_battery(session.band_id, percent)
 
     def link(self, session: Session, status: LinkStatus, reason: str) -> None:
+        from sensor.ble.items import LinkStatus
+
         if not session.announced:
             return
         if status is LinkStatus.DISCONNECTED or (status is LinkStatus.STOPPED and self.end_band):
@@ -643,6 +646,8 @@ class LiveBand:
 
     def handle(self, item: BandItem) -> list[Event]:
         """Process one item of the band's session, in order; the events it confirmed."""
+        from sensor.ble.items import DeviceInfoReading, LinkEvent, LinkStatus
+
         if isinstance(item, LinkEvent):
             self.session.link(item.status, item.reason)
             if (
