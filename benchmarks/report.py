@@ -22,28 +22,29 @@ from typing import Any
 
 from benchmarks.common import PYTHON, ROOT, machine, utc_now
 from benchmarks.data import RecordingSpec, ensure_recording
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 TARGET_MB = 10.0
 TARGET_DRAW_S = 3.0
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def draw_times(html: Path, reps: int) -> dict[str, Any]:
-    """Seconds from navigation to every chart drawn, and a zoom's redraw, over ``reps``."""
+    """Seconds from navigation to every chart drawn, and a zoom's redraw, over ``reps``; and
+    the same for a page holding plotly.js alone, the part no report can do without (on a
+    machine shared with other work, both grow together)."""
     from playwright.sync_api import sync_playwright
 
+    from sensor.web.report import plotly_js
+
+    alone = html.with_name("plotly-alone.html")
+    alone.write_text(
+        f"<!DOCTYPE html><html><body><script>{plotly_js()}</script><script>"
+        "document.body.setAttribute('data-ready', 'true')</script></body></html>",
+        encoding="utf-8",
+    )
     loads: list[float] = []
     zooms: list[float] = []
+    bases: list[float] = []
     with sync_playwright() as p:
         for _ in range(reps):
             with tempfile.TemporaryDirectory(prefix="bench-chromium-") as profile:
@@ -51,7 +52,7 @@ def draw_times(html: Path, reps: int) -> dict[str, Any]:
                     profile,
                     executable_path=CHROMIUM,
                     headless=True,
-                    args=CHROMIUM_ARGS,
+                    args=list(CHROMIUM_ARGS),
                     viewport={"width": 1100, "height": 900},
                 )
                 page = ctx.new_page()
@@ -61,12 +62,18 @@ def draw_times(html: Path, reps: int) -> dict[str, Any]:
                 page.goto(html.as_uri(), timeout=120_000)
                 page.wait_for_selector("body[data-ready=true]", timeout=120_000)
                 loads.append(time.perf_counter() - t0)
+                base = ctx.new_page()
+                t0 = time.perf_counter()
+                base.goto(alone.as_uri(), timeout=120_000)
+                base.wait_for_selector("body[data-ready=true]", timeout=120_000)
+                bases.append(time.perf_counter() - t0)
                 # In the page's own clock: one zoom of the signal chart, redrawn.
                 zooms.append(
                     page.evaluate(
                         """() => new Promise(done => {
                           const gd = document.getElementById('b0-signal');
-                          const r = gd.layout.xaxis.range.map(Number);
+                          const r = gd.layout.xaxis.range.map(v => typeof v === 'string'
+                            ? Date.parse(v.replace(' ', 'T') + 'Z') : v);
                           const t0 = performance.now();
                           gd.once('plotly_afterplot', () => done((performance.now() - t0) / 1000));
                           Plotly.relayout(gd, {'xaxis.range': [r[0] + 600000, r[0] + 660000]});
@@ -81,6 +88,7 @@ def draw_times(html: Path, reps: int) -> dict[str, Any]:
         "draw_median_s": round(statistics.median(loads), 3),
         "draw_all_s": [round(x, 3) for x in loads],
         "zoom_redraw_median_s": round(statistics.median(zooms), 3),
+        "plotly_alone_median_s": round(statistics.median(bases), 3),
     }
 
 
@@ -124,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         RecordingSpec("chest_100hz", "chest", 100, False, d, seed=101),
         RecordingSpec("shank_100hz_gyro", "shank", 100, True, d, seed=202),
     ]
+    import os
+
     results = {
         "when": utc_now(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
         "machine": machine(),
         "targets": {"size_mb": TARGET_MB, "draw_s": TARGET_DRAW_S},
         "sessions": {s.name: bench(s, args.reps, out_dir) for s in specs},

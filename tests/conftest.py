@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, need_browser
+
 #: How long a broker may take to accept connections (it takes ~10 ms here).
 BROKER_START_TIMEOUT_S = 10.0
 
@@ -168,42 +170,10 @@ def no_user_config(
     monkeypatch.delenv("RETROSENSE_CONFIG", raising=False)
 
 
-#: Chromium's flags for a closed network: without them it stalls on its own background
-#: requests (component updates, sync, QUIC probes) before a page loads.
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
-#: Debian's Chromium (.ci/run installs the ``chromium`` package); Playwright drives it and
-#: never downloads a browser of its own.
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _need_browser() -> None:
-    reason = None
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "playwright is not installed (pip install -e '.[test]')"
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must have it")
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[object]:
     """Playwright's driver for the test session (the browser itself is per test)."""
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -15,9 +15,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from sensor.cli import main as retrosense
+from sensor.cli import main
 from sensor.demo import demo_recording
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, Mosquitto
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    replay_args,
+    retrosense,
+    start_dashboard,
+    stop_process,
+)
+from tests.conftest import Mosquitto
 
 WIDTH_PX = 1000
 #: When the live page is shot, in seconds after the replay (at 3x) starts.
@@ -31,7 +39,7 @@ def shoot(out_dir: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         work = Path(tmp)
         html = work / "report.html"
-        assert retrosense(["report", str(demo_recording()), "-o", str(html)]) == 0
+        assert main(["report", str(demo_recording()), "-o", str(html)]) == 0
         (work / "profile").mkdir()
         ctx = p.chromium.launch_persistent_context(
             str(work / "profile"),
@@ -47,42 +55,14 @@ def shoot(out_dir: Path) -> None:
 
         (work / "broker").mkdir()
         broker = Mosquitto(work / "broker").start()
-        dash = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sensor",
-                "dashboard",
-                "--broker",
-                broker.url,
-                "--listen",
-                "127.0.0.1:0",
-            ],
-            stdout=subprocess.PIPE,
-        )
+        dash, url = start_dashboard(broker.url)
         try:
-            assert dash.stdout is not None
-            url = dash.stdout.readline().decode().split()[1]
             live = ctx.new_page()
             live.set_viewport_size({"width": 420, "height": 900})
             live.goto(url)
             live.wait_for_selector("#link.online")
-            replay = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "sensor",
-                    "replay",
-                    str(demo_recording()),
-                    "--broker",
-                    broker.url,
-                    "--band-id",
-                    "demo",
-                    "--speed",
-                    "3",
-                    "--summary",
-                    "-",
-                ],
+            replay = retrosense(
+                *replay_args(broker.url, "retrosense", "demo", "3", "-"),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -91,10 +71,7 @@ def shoot(out_dir: Path) -> None:
             live.screenshot(path=str(out_dir / "live-page.png"))
             replay.wait(120)
         finally:
-            dash.terminate()
-            dash.wait(10)
-            if dash.stdout is not None:
-                dash.stdout.close()
+            stop_process(dash)
             broker.stop()
             ctx.close()
 

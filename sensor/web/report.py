@@ -63,6 +63,8 @@ SIGNAL_MAX = 65535
 #: Sample-time steps of this many milliseconds or more go to the list of long steps.
 LONG_STEP_MS = 255
 ACTIVITY_LANES = ("resting", "jumping", "pedalling", "walking")
+#: Above this many points a series is drawn as a line without markers (see ``_mode``).
+MAX_MARKERS = 300
 
 
 class ReportError(RetrosenseError):
@@ -137,6 +139,47 @@ def _merge(intervals: Sequence[tuple[float, float]]) -> list[tuple[float, float]
         else:
             out.append((a, b))
     return out
+
+
+def _blocks(lane: int, intervals: Sequence[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """Many intervals as one filled outline: each a rectangle across its lane (``lane`` ±
+    0.4), joined along the lane's bottom edge, where the fill has no area.
+
+    One SVG path per lane and direction, where a bar per interval would be an element each
+    (thousands in a two-hour session, which the browser draws slowly). Every fourth point
+    starts an interval: ``x[4k]`` to ``x[4k + 2]``.
+    """
+    x: list[float] = []
+    y: list[float] = []
+    lo, hi = lane - 0.4, lane + 0.4
+    for a, b in intervals:
+        x += [_at(a), _at(a), _at(b), _at(b)]
+        y += [lo, hi, hi, lo]
+    return x, y
+
+
+def _series(
+    t_s: Sequence[float], values: Sequence[float], gap_s: float
+) -> tuple[list[float | None], list[float | None]]:
+    """Points on the date axis, the line broken where consecutive points are further apart
+    than ``gap_s`` (between bouts)."""
+    x: list[float | None] = []
+    y: list[float | None] = []
+    last: float | None = None
+    for t, v in zip(t_s, values, strict=True):
+        if last is not None and t - last > gap_s:
+            x.append(None)
+            y.append(None)
+        x.append(_at(t))
+        y.append(round(v, 1))
+        last = t
+    return x, y
+
+
+def _mode(points: int) -> str:
+    """Markers and lines for a few points; lines alone for many (one SVG path, not one
+    element per point, which the browser draws slowly by the thousand)."""
+    return "lines+markers" if points <= MAX_MARKERS else "lines"
 
 
 def _layout(**extra: Any) -> dict[str, Any]:
@@ -239,6 +282,10 @@ class BandReport:
             for j in self.jumps
         ]
 
+    def session_axis(self) -> dict[str, Any]:
+        """The time axis every chart shares: the whole session, shown as elapsed time."""
+        return _time_axis(range=[_at(self.summary["start_t"]), _at(self.summary["end_t"])])
+
     def set_reps(self) -> list[str]:
         """``set.repetition`` of each jump, from the summary's sets."""
         out: list[str] = []
@@ -271,47 +318,42 @@ class BandReport:
             own = [iv for iv, d in zip(spans.jumping, jump_dirs, strict=True) if d == way]
             rows.append(("jumping", way, own, "jumping"))
         start, end = self.summary["start_t"], self.summary["end_t"]
+        rows.append(("resting", "", spans.rest(start, end), "rest"))
         traces = []
         for lane, way, intervals, key in rows:
             merged = _merge(intervals)
             if not merged:
                 continue
             total = t.get(key) if lane != "jumping" else sum(bb - aa for aa, bb in merged)
+            label = f"{lane} {way}".strip()
+            x, y = _blocks(ACTIVITY_LANES.index(lane), merged)
             traces.append(
-                go.Bar(
-                    name=f"{lane} {way} · {_duration(total or 0.0)}",
-                    y=[lane] * len(merged),
-                    base=_ms([a for a, _ in merged]),
-                    x=[round((bb - aa) * 1000.0, 3) for aa, bb in merged],
-                    orientation="h",
-                    marker={"color": DIRECTION_COLOURS[way]},
-                    customdata=[[_clock(aa - start), _duration(bb - aa)] for aa, bb in merged],
-                    hovertemplate=f"{lane} {way}<br>from %{{customdata[0]}} for "
-                    "%{customdata[1]}<extra></extra>",
+                go.Scatter(
+                    name=f"{label} · {_duration(total or 0.0)}",
+                    x=x,
+                    y=y,
+                    mode="none",
+                    fill="toself",
+                    fillcolor=DIRECTION_COLOURS.get(way, REST_COLOUR),
+                    hoveron="fills",
+                    hoverinfo="name",
                     meta={"lane": lane, "direction": way, "summary_key": key},
-                )
-            )
-        rest = _merge(spans.rest(start, end))
-        if rest:
-            traces.append(
-                go.Bar(
-                    name=f"resting · {_duration(t['rest'])}",
-                    y=["resting"] * len(rest),
-                    base=_ms([a for a, _ in rest]),
-                    x=[round((bb - aa) * 1000.0, 3) for aa, bb in rest],
-                    orientation="h",
-                    marker={"color": REST_COLOUR},
-                    hovertemplate="resting<extra></extra>",
-                    meta={"lane": "resting", "direction": "", "summary_key": "rest"},
                 )
             )
         fig = go.Figure(traces)
         fig.update_layout(
             **_layout(
-                barmode="overlay",
                 height=220,
-                xaxis=_time_axis(range=[_at(start), _at(end)]),
-                yaxis={"categoryorder": "array", "categoryarray": list(ACTIVITY_LANES)},
+                xaxis=self.session_axis(),
+                yaxis={
+                    "range": [-0.5, len(ACTIVITY_LANES) - 0.5],
+                    "tickmode": "array",
+                    "tickvals": list(range(len(ACTIVITY_LANES))),
+                    "ticktext": list(ACTIVITY_LANES),
+                    "showgrid": False,
+                    "zeroline": False,
+                    "fixedrange": True,
+                },
             )
         )
         return fig
@@ -321,33 +363,49 @@ class BandReport:
         go = _go()
         gap = self.band.settings.summary.bout_gap_s
         fig = go.Figure()
+        top = 1.0
         for direction in Direction:
             series = step_cadence_series(self.steps, direction, gap)
             if not series:
                 continue
+            x, y = _series([p[0] for p in series], [p[1] for p in series], gap)
+            top = max(top, max(p[1] for p in series))
             fig.add_trace(
                 go.Scatter(
                     name=f"{direction} steps/min",
-                    x=_ms([p[0] for p in series]),
-                    y=np.round([p[1] for p in series], 1),
-                    mode="markers+lines",
-                    line={"color": DIRECTION_COLOURS[direction], "width": 1},
+                    x=x,
+                    y=y,
+                    mode=_mode(len(series)),
+                    line={"color": DIRECTION_COLOURS[direction], "width": 1.5},
                     marker={"color": DIRECTION_COLOURS[direction], "size": 5},
-                    connectgaps=False,
                 )
             )
-        for bout in self.bouts:
-            fig.add_vrect(
-                x0=_at(bout.start_t),
-                x1=_at(bout.end_t),
-                fillcolor=DIRECTION_COLOURS[str(bout.direction)],
-                opacity=0.12,
-                line_width=0,
-                layer="below",
+        # The walking bouts, shaded by direction: one filled trace per direction.
+        for direction in Direction:
+            own = [b for b in self.bouts if b.direction is direction]
+            if not own:
+                continue
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for b in own:
+                a, e = _at(b.start_t), _at(b.end_t)
+                xs += [a, a, e, e, a, None]
+                ys += [0.0, top * 1.05, top * 1.05, 0.0, 0.0, None]
+            fig.add_trace(
+                go.Scatter(
+                    name=f"walking bout {direction}",
+                    x=xs,
+                    y=ys,
+                    mode="none",
+                    fill="toself",
+                    fillcolor=_tint(DIRECTION_COLOURS[str(direction)]),
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
             )
         fig.update_layout(
             **_layout(
-                xaxis=_time_axis(range=[_at(self.summary["start_t"]), _at(self.summary["end_t"])]),
+                xaxis=self.session_axis(),
                 yaxis={"title": {"text": "steps/min"}, "rangemode": "tozero"},
             )
         )
@@ -379,8 +437,9 @@ class BandReport:
                 x=labels,
                 y=[round(j.landing_peak_g, 2) for j in self.jumps],
                 yaxis="y2",
-                mode="markers",
+                mode="markers" if len(self.jumps) <= MAX_MARKERS else "lines",
                 marker={"symbol": "diamond", "size": 9, "color": "#333333"},
+                line={"color": "#333333", "width": 1},
             )
         )
         for word in ("soft", "firm", "stiff", "unknown"):
@@ -415,37 +474,38 @@ class BandReport:
         """Crank cadence per revolution, one colour per direction, reversals marked."""
         go = _go()
         fig = go.Figure()
+        gap = self.band.settings.summary.bout_gap_s
         for direction in Direction:
             revs = [r for r in self.revs if r.direction is direction]
             if not revs:
                 continue
+            # A revolution lasts 60/cadence s: a gap is longer than the slowest turn's.
+            x, y = _series([r.t for r in revs], [r.cadence_rpm for r in revs], 2 * gap)
             fig.add_trace(
                 go.Scatter(
                     name=f"{direction} rpm",
-                    x=_ms([r.t for r in revs]),
-                    y=np.round([r.cadence_rpm for r in revs], 1),
-                    mode="markers",
+                    x=x,
+                    y=y,
+                    mode=_mode(len(revs)),
+                    line={"color": DIRECTION_COLOURS[direction], "width": 1.5},
                     marker={"color": DIRECTION_COLOURS[direction], "size": 5},
                 )
             )
-        for rv in self.reversals:
-            fig.add_vline(
-                x=_at(rv.t),
-                line={"color": DIRECTION_COLOURS[str(rv.to_direction)], "dash": "dash"},
-            )
         if self.reversals:
+            top = max((r.cadence_rpm for r in self.revs), default=60.0)
             fig.add_trace(
                 go.Scatter(
                     name="reversal",
-                    x=[None],
-                    y=[None],
+                    x=[v for rv in self.reversals for v in (_at(rv.t), _at(rv.t), None)],
+                    y=[v for _ in self.reversals for v in (0.0, top, None)],
                     mode="lines",
-                    line={"color": "#555555", "dash": "dash"},
+                    line={"color": "#555555", "dash": "dash", "width": 1.5},
+                    hovertemplate="reversal at %{x|%H:%M:%S}<extra></extra>",
                 )
             )
         fig.update_layout(
             **_layout(
-                xaxis=_time_axis(range=[_at(self.summary["start_t"]), _at(self.summary["end_t"])]),
+                xaxis=self.session_axis(),
                 yaxis={"title": {"text": "rpm"}, "rangemode": "tozero"},
             )
         )
@@ -481,7 +541,7 @@ class BandReport:
                 )
         fig.update_layout(
             **_layout(
-                xaxis=_time_axis(range=[_at(self.summary["start_t"]), _at(self.summary["end_t"])]),
+                xaxis=self.session_axis(),
                 yaxis={"title": {"text": "bpm"}},
                 showlegend=False,
             )
@@ -493,19 +553,21 @@ class BandReport:
         lanes = [t for t in MARKER_TYPES if any(e.type == t for e in self.events)]
         return _layout(
             height=460,
-            xaxis=_time_axis(range=[_at(self.summary["start_t"]), _at(self.summary["end_t"])]),
+            xaxis=self.session_axis(),
             yaxis={"title": {"text": "|a| (g)"}, "domain": [0.0, 0.66], "rangemode": "tozero"},
+            # One lane per event type, numbered from the bottom (report.js draws each event
+            # as a tick across its lane).
             yaxis2={
                 "domain": [0.7, 1.0],
-                "type": "category",
-                "categoryorder": "array",
-                "categoryarray": lanes,
+                "range": [-0.6, max(len(lanes), 1) - 0.4],
                 "tickmode": "array",
-                "tickvals": lanes,
+                "tickvals": list(range(len(lanes))),
                 "ticktext": [lane.replace("_", " ") for lane in lanes],
                 "showgrid": False,
+                "zeroline": False,
                 "fixedrange": True,
             },
+            meta={"lanes": lanes},
             hovermode="closest",
             dragmode="zoom",
         )
@@ -735,6 +797,12 @@ class BandReport:
         )
 
 
+def _tint(colour: str, alpha: float = 0.15) -> str:
+    """``#RRGGBB`` as a translucent ``rgba``, for shading behind a chart's lines."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
 def _day(started: str | None) -> str:
     if not started:
         return "day not recorded"
@@ -836,7 +904,13 @@ def overview_figure(session: BandSession) -> Any:
             fig.update_xaxes(type="date", tickformat="%H:%M:%S", row=row, col=1)
         if row == 1:
             fig.update_yaxes(
-                categoryorder="array", categoryarray=list(ACTIVITY_LANES), row=row, col=1
+                tickmode="array",
+                tickvals=list(range(len(ACTIVITY_LANES))),
+                ticktext=list(ACTIVITY_LANES),
+                showgrid=False,
+                zeroline=False,
+                row=row,
+                col=1,
             )
     numbers = " · ".join(f"{h.label} {h.text}" for h in headlines(r.summary))
     fig.update_layout(

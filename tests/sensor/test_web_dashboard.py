@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from sensor.demo import demo_recording
 from sensor.errors import ConfigError
 from sensor.web.dashboard import LiveBands, current_activity, is_loopback, parse_listen
+from tests.browser import open_page, replay_args, retrosense, start_dashboard, stop_process
 from tests.conftest import Mosquitto
 
 pytest.importorskip("aiohttp", reason="the web extra is not installed (pip install -e '.[test]')")
@@ -115,78 +115,25 @@ def test_listen_addresses() -> None:
 @pytest.fixture
 def dashboard(mosquitto: Mosquitto, tmp_path: Path) -> Iterator[str]:
     """``retrosense dashboard`` on a free loopback port; its page's address."""
-    log = tmp_path / "dashboard.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sensor",
-                "dashboard",
-                "--broker",
-                f"mqtt://127.0.0.1:{mosquitto.port}",
-                "--listen",
-                "127.0.0.1:0",
-                "--base-topic",
-                f"live{tmp_path.name[-8:]}",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=out,
-        )
+    proc, url = start_dashboard(mosquitto.url, "--base-topic", f"live{tmp_path.name[-8:]}")
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + START_TIMEOUT_S
-        line = b""
-        while time.monotonic() < deadline and b"http://" not in line:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
-                pytest.fail(f"dashboard exited: {log.read_text()}")
-        url = line.decode().split()[1]
         assert url.startswith("http://127.0.0.1:")
         yield url
     finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_process(proc)
 
 
 def test_live_page_follows_a_replay(
     dashboard: str, mosquitto: Mosquitto, chromium: Any, tmp_path: Path
 ) -> None:
     base = f"live{tmp_path.name[-8:]}"
-    page = chromium.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
-        ),
-    )
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.goto(dashboard)
+    page, problems = open_page(chromium, dashboard)
     page.wait_for_selector("#link.online", timeout=WAIT_MS)
     assert page.locator("section.band").count() == 0
 
     summary_file = tmp_path / "replay.summary.json"
-    replay = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sensor",
-            "replay",
-            str(demo_recording()),
-            "--broker",
-            f"mqtt://127.0.0.1:{mosquitto.port}",
-            "--base-topic",
-            base,
-            "--band-id",
-            "demo",
-            "--speed",
-            "8",
-            "--summary",
-            str(summary_file),
-        ],
+    replay = retrosense(
+        *replay_args(mosquitto.url, base, "demo", "8", str(summary_file)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -278,23 +225,7 @@ def test_run_serves_the_live_page(mosquitto: Mosquitto, tmp_path: Path) -> None:
                 assert run.poll() is None and time.monotonic() < deadline, "no live page"
                 time.sleep(0.2)
         replay = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sensor",
-                "replay",
-                str(demo_recording()),
-                "--broker",
-                f"mqtt://127.0.0.1:{mosquitto.port}",
-                "--base-topic",
-                base,
-                "--band-id",
-                "shin",
-                "--speed",
-                "max",
-                "--summary",
-                "-",
-            ],
+            [sys.executable, "-m", "sensor", *replay_args(mosquitto.url, base, "shin", "max", "-")],
             capture_output=True,
             timeout=WAIT_MS / 1000,
         )

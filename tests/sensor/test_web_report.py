@@ -14,6 +14,7 @@ from sensor.cli import main
 from sensor.demo import demo_recording
 from sensor.errors import MissingExtra
 from sensor.web import require
+from tests.browser import need_browser, open_page
 from tests.paths import DATA
 
 pytest.importorskip("plotly", reason="the web extra is not installed (pip install -e '.[test]')")
@@ -38,16 +39,7 @@ def analyze(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tupl
 
 
 def open_report(chromium: Any, html: Path) -> tuple[Any, list[str]]:
-    page = chromium.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
-        ),
-    )
-    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    page.goto(html.as_uri())
+    page, problems = open_page(chromium, html.as_uri())
     page.wait_for_selector("body[data-ready=true]", timeout=READY_TIMEOUT_MS)
     return page, problems
 
@@ -111,10 +103,12 @@ def test_report_renders_with_the_summary_numbers_and_every_event(
     if best is not None:
         assert page.inner_text('dd[data-key="jumps.height_max_m"]') == f"{best * 100:.0f} cm"
 
-    # The timeline's bars add up to the summary's time per activity.
+    # The timeline's bars (four corners each) add up to the summary's time per activity.
     bars = page.evaluate(
-        """() => document.getElementById('b0-timeline').data.map(t =>
-             [t.meta.summary_key, Array.from(t.x).reduce((a, b) => a + b, 0) / 1000])"""
+        """() => document.getElementById('b0-timeline').data.map(t => {
+             let total = 0;
+             for (let i = 0; i + 2 < t.x.length; i += 4) total += t.x[i + 2] - t.x[i];
+             return [t.meta.summary_key, total / 1000]; })"""
     )
     totals: dict[str, float] = {}
     for key, seconds in bars:
@@ -132,7 +126,7 @@ def test_report_renders_with_the_summary_numbers_and_every_event(
                           .b0.time_base_ms;
              const out = {};
              gd.data.filter(t => t.meta && t.meta.marker_type).forEach(t => {
-               const xs = Array.from(t.x).filter((x, i) => x !== null && i % 3 === 0);
+               const xs = Array.from(t.x).filter((x, i) => i % 3 === 0);
                out[t.meta.marker_type] = (out[t.meta.marker_type] || [])
                  .concat(xs.map(x => (x - base) / 1000));
              });
@@ -211,9 +205,7 @@ def test_a_folder_of_run_sessions_reports_its_newest_session(tmp_path: Path) -> 
 
 def test_png_overview(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("kaleido")
-    from tests.conftest import _need_browser
-
-    _need_browser()
+    need_browser()
     out = tmp_path / "session.html"
     assert main(["report", str(SIMULATED), "-o", str(out), "--png"]) == 0
     png = tmp_path / "session.png"

@@ -82,28 +82,39 @@
     return { x: xs, y: ys };
   }
 
-  // One trace per event type and direction: a short vertical tick at each event's time,
-  // in the type's lane above the signal.
+  // One trace per event type and direction, drawn as a comb: a tick up across the type's
+  // lane at each event's time, and back, joined along the lane's bottom edge — one SVG path
+  // however many events (a path per tick is what makes a long session slow to draw). Each
+  // event is three points: (t, bottom), (t, top), (t, bottom).
   function markerTraces(markers, colours, lanes) {
     var traces = [];
-    lanes.forEach(function (kind) {
+    lanes.forEach(function (kind, lane) {
       var byDirection = markers[kind] || {};
+      var first = Infinity, last = -Infinity;
       Object.keys(byDirection).forEach(function (direction) {
         var ts = byDirection[direction];
         var x = new Array(3 * ts.length), y = new Array(3 * ts.length);
         for (var i = 0; i < ts.length; i++) {
-          x[3 * i] = ts[i]; x[3 * i + 1] = ts[i]; x[3 * i + 2] = null;
-          y[3 * i] = kind; y[3 * i + 1] = kind; y[3 * i + 2] = null;
+          x[3 * i] = x[3 * i + 1] = x[3 * i + 2] = ts[i];
+          y[3 * i] = y[3 * i + 2] = lane - 0.35; y[3 * i + 1] = lane + 0.35;
+          first = Math.min(first, ts[i]); last = Math.max(last, ts[i]);
         }
         var label = kind.replace("_", " ") + (direction ? " " + direction : "");
-        var colour = colours[direction] || colours.unknown;
         traces.push({
-          type: "scatter", mode: "markers", name: label, x: x, y: y, yaxis: "y2",
-          marker: { symbol: "line-ns-open", size: 14, color: colour, line: { width: 1.5 } },
+          type: "scatter", mode: "lines", name: label, x: x, y: y, yaxis: "y2",
+          line: { color: colours[direction] || colours.unknown, width: 1.5 },
           hovertemplate: label + " at %{x|%H:%M:%S.%L}<extra></extra>",
           meta: { marker_type: kind, direction: direction, count: ts.length }
         });
       });
+      if (first <= last) {
+        // The lane's own baseline over the combs' joins, in one colour.
+        traces.push({
+          type: "scatter", mode: "lines", x: [first, last], y: [lane - 0.35, lane - 0.35],
+          yaxis: "y2", line: { color: "#bbbbbb", width: 2 }, hoverinfo: "skip",
+          showlegend: false
+        });
+      }
     });
     return traces;
   }
@@ -112,7 +123,7 @@
     var el = document.getElementById(prefix + "-signal");
     var d = data[prefix];
     var s = unpack(d.signal);
-    var lanes = fig.layout.yaxis2.categoryarray || [];
+    var lanes = fig.layout.meta.lanes;
     var buckets = function () { return Math.max(200, Math.floor(el.clientWidth / PX_PER_BUCKET)); };
     var full = fig.layout.xaxis.range.slice();
     var first = decimate(s, full[0], full[1], buckets());
