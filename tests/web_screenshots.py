@@ -29,7 +29,7 @@ from tests.conftest import Mosquitto
 
 WIDTH_PX = 1000
 #: When the live page is shot, in seconds after the replay (at 3x) starts.
-SHOOT_AFTER_S = 17.0
+SHOOT_AFTER_S = 22.0
 
 
 def shoot(out_dir: Path) -> None:
@@ -66,7 +66,7 @@ def shoot(out_dir: Path) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            # At 3x, 17 s in is the workout's backward pedalling (about 51 s of it).
+            # At 3x, 22 s in (start-up included) is the workout's backward pedalling.
             time.sleep(SHOOT_AFTER_S)
             live.screenshot(path=str(out_dir / "live-page.png"))
             replay.wait(120)

@@ -96,8 +96,9 @@ class LiveBand:
     direction: str | None = None
     last_jump_t: float | None = None
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=EVENTS_KEPT))
-    #: ``[received unix ms, steps/min, rpm, bpm]`` per live state.
-    history: deque[list[float | None]] = field(default_factory=deque)
+    #: ``[received unix ms, steps/min, rpm, bpm, step direction, pedal direction]`` per live
+    #: state (the chart colours each stretch by its direction).
+    history: deque[list[Any]] = field(default_factory=deque)
 
     def view(self) -> dict[str, Any]:
         return {
@@ -183,14 +184,16 @@ class LiveBands:
             band.state = body
             if band.status != "offline":
                 band.activity, band.direction = current_activity(body, band.last_jump_t)
-            point: list[float | None] = [
+            point: list[Any] = [
                 now_ms,
                 _number(body.get("step_cadence_spm")),
                 _number(body.get("pedal_cadence_rpm")),
                 _number(body.get("hr_bpm")),
+                body.get("last_step_direction") or "unknown",
+                body.get("pedal_direction") or "unknown",
             ]
             band.history.append(point)
-            while band.history and band.history[0][0] < now_ms - HISTORY_S * 1000.0:  # type: ignore[operator]
+            while band.history and band.history[0][0] < now_ms - HISTORY_S * 1000.0:
                 band.history.popleft()
             battery = body.get("battery_pct")
             if isinstance(battery, (int, float)):

@@ -54,7 +54,7 @@ def test_live_bands_from_the_service_topics() -> None:
     )
     assert change is not None
     assert (change["activity"], change["direction"]) == ("walking", "backward")
-    assert change["point"] == [1000.0, 104.0, 0.0, 120.0]
+    assert change["point"] == [1000.0, 104.0, 0.0, 120.0, "backward", "unknown"]
     feed(bands, "retrosense/shin/event/jump", {"type": "jump", "t": 11.0, "direction": "backward"})
     view = bands.snapshot()["bands"]["shin"]
     assert view["battery_pct"] == 87 and view["events"][0]["type"] == "jump"

@@ -130,12 +130,16 @@
     var since = Date.now() - CHART_MINUTES * 60000;
     var pts = b.history.filter(function (p) { return p[0] >= since; });
     var x = pts.map(function (p) { return local(p[0]); });
-    var traces = [
-      { name: "steps/min", x: x, y: pts.map(function (p) { return p[1]; }), mode: "lines",
-        line: { color: colour("backward"), width: 2 } },
-      { name: "rpm", x: x, y: pts.map(function (p) { return p[2]; }), mode: "lines",
-        line: { color: colour("forward"), width: 2 } }
-    ];
+    // Each cadence in its direction's colour (steps solid, crank dashed), as everywhere.
+    var traces = [];
+    [[1, 4, "steps/min", "solid"], [2, 5, "rpm", "dash"]].forEach(function (m) {
+      ["backward", "forward", "unknown"].forEach(function (d) {
+        var y = pts.map(function (p) { return p[m[1]] === d ? p[m[0]] : null; });
+        if (!y.some(function (v) { return v !== null && v > 0; })) return;
+        traces.push({ name: m[2] + " " + d, x: x, y: y, mode: "lines",
+          line: { color: colour(d), width: 2, dash: m[3] } });
+      });
+    });
     if (pts.some(function (p) { return p[3] !== null; })) {
       traces.push({ name: "bpm", x: x, y: pts.map(function (p) { return p[3]; }), mode: "lines",
         yaxis: "y2", line: { color: COLOURS.heart, width: 1.5, dash: "dot" } });
