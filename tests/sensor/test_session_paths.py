@@ -17,6 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from sensor.cli import main
 from tests.bluez.clips import walking_clip
 from tests.bluez.devices import VirtualH10
 from tests.bluez.emulator import BlueZEmulator
@@ -205,3 +208,26 @@ def test_replay_and_demo_summaries_use_wearer_and_energy(
     demo = message.json
     assert demo["energy"] == replayed["energy"]
     assert f"energy: {demo['energy']['met_minutes']:.0f} MET-minutes (keytel-2005)" in out.stdout
+
+
+def test_analyze_finds_the_users_configuration_as_run_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    walk = DATA / "sim" / "walk_waist_100hz_gyro.csv"
+    tuned = tmp_path / "tuned.toml"
+    tuned.write_text(TUNED, encoding="utf-8")
+
+    def steps(*args: str) -> int:
+        assert main(["analyze", str(walk), *args]) == 0
+        return sum(e["type"] == "step" for e in events_of(capsys.readouterr().out))
+
+    default, given = steps(), steps("--config", str(tuned))
+    assert given < default
+    monkeypatch.setenv("RETROSENSE_CONFIG", str(tuned))
+    assert steps() == given
+    monkeypatch.delenv("RETROSENSE_CONFIG")
+    user_dir = tmp_path / "xdg"
+    (user_dir / "retrosense").mkdir(parents=True)
+    (user_dir / "retrosense" / "config.toml").write_text(TUNED, encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(user_dir))
+    assert steps() == given
