@@ -28,8 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         nargs="?",
         const="",
         metavar="FILE",
-        help="also write a static PNG of the overview (default: the HTML's name with .png); "
-        "needs Chrome or Chromium installed",
+        help="also write a static PNG of the overview (of the first band, for a folder; default: "
+        "the HTML's name with .png); needs Chrome or Chromium installed",
     )
     add_config_option(p, " whose [detectors], [wearer], [energy] and [hr_zones] to use")
     add_placement_options(p)
