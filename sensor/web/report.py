@@ -176,6 +176,22 @@ def _series(
     return x, y
 
 
+def _direction_trace(
+    name: str, direction: Direction, t_s: Sequence[float], values: Sequence[float], gap_s: float
+) -> Any:
+    """A series over time in its direction's colour, broken at gaps longer than ``gap_s``."""
+    x, y = _series(t_s, values, gap_s)
+    colour = DIRECTION_COLOURS[str(direction)]
+    return _go().Scatter(
+        name=name,
+        x=x,
+        y=y,
+        mode=_mode(len(t_s)),
+        line={"color": colour, "width": 1.5},
+        marker={"color": colour, "size": 5},
+    )
+
+
 def _mode(points: int) -> str:
     """Markers and lines for a few points; lines alone for many (one SVG path, not one
     element per point, which the browser draws slowly by the thousand)."""
@@ -286,6 +302,17 @@ class BandReport:
         """The time axis every chart shares: the whole session, shown as elapsed time."""
         return _time_axis(range=[_at(self.summary["start_t"]), _at(self.summary["end_t"])])
 
+    def over_time(self, fig: Any, y_title: str, rangemode: str = "tozero", **extra: Any) -> Any:
+        """``fig`` laid out on the session's time axis, its y axis titled ``y_title``."""
+        fig.update_layout(
+            **_layout(
+                xaxis=self.session_axis(),
+                yaxis={"title": {"text": y_title}, "rangemode": rangemode},
+                **extra,
+            )
+        )
+        return fig
+
     def set_reps(self) -> list[str]:
         """``set.repetition`` of each jump, from the summary's sets."""
         out: list[str] = []
@@ -368,16 +395,14 @@ class BandReport:
             series = step_cadence_series(self.steps, direction, gap)
             if not series:
                 continue
-            x, y = _series([p[0] for p in series], [p[1] for p in series], gap)
             top = max(top, max(p[1] for p in series))
             fig.add_trace(
-                go.Scatter(
-                    name=f"{direction} steps/min",
-                    x=x,
-                    y=y,
-                    mode=_mode(len(series)),
-                    line={"color": DIRECTION_COLOURS[direction], "width": 1.5},
-                    marker={"color": DIRECTION_COLOURS[direction], "size": 5},
+                _direction_trace(
+                    f"{direction} steps/min",
+                    direction,
+                    [p[0] for p in series],
+                    [p[1] for p in series],
+                    gap,
                 )
             )
         # The walking bouts, shaded by direction: one filled trace per direction.
@@ -403,13 +428,7 @@ class BandReport:
                     showlegend=False,
                 )
             )
-        fig.update_layout(
-            **_layout(
-                xaxis=self.session_axis(),
-                yaxis={"title": {"text": "steps/min"}, "rangemode": "tozero"},
-            )
-        )
-        return fig
+        return self.over_time(fig, "steps/min")
 
     def jumps_chart(self) -> Any:
         """Height per jump (bars coloured by the landing's word) and the landing peak."""
@@ -480,15 +499,13 @@ class BandReport:
             if not revs:
                 continue
             # A revolution lasts 60/cadence s: a gap is longer than the slowest turn's.
-            x, y = _series([r.t for r in revs], [r.cadence_rpm for r in revs], 2 * gap)
             fig.add_trace(
-                go.Scatter(
-                    name=f"{direction} rpm",
-                    x=x,
-                    y=y,
-                    mode=_mode(len(revs)),
-                    line={"color": DIRECTION_COLOURS[direction], "width": 1.5},
-                    marker={"color": DIRECTION_COLOURS[direction], "size": 5},
+                _direction_trace(
+                    f"{direction} rpm",
+                    direction,
+                    [r.t for r in revs],
+                    [r.cadence_rpm for r in revs],
+                    2 * gap,
                 )
             )
         if self.reversals:
@@ -503,13 +520,7 @@ class BandReport:
                     hovertemplate="reversal at %{x|%H:%M:%S}<extra></extra>",
                 )
             )
-        fig.update_layout(
-            **_layout(
-                xaxis=self.session_axis(),
-                yaxis={"title": {"text": "rpm"}, "rangemode": "tozero"},
-            )
-        )
-        return fig
+        return self.over_time(fig, "rpm")
 
     def heart_rate(self) -> Any:
         """Heart rate over time over the zones' bands (where a maximum heart rate is known)."""
@@ -539,14 +550,7 @@ class BandReport:
                     annotation_text=f"zone {z + 1}",
                     annotation_position="top left",
                 )
-        fig.update_layout(
-            **_layout(
-                xaxis=self.session_axis(),
-                yaxis={"title": {"text": "bpm"}},
-                showlegend=False,
-            )
-        )
-        return fig
+        return self.over_time(fig, "bpm", rangemode="normal", showlegend=False)
 
     def signal_layout(self) -> dict[str, Any]:
         """The signal chart's layout; its traces are drawn by report.js from the embedded data."""
