@@ -86,13 +86,14 @@ def join(segments: list[Segment]) -> Segment:
     return Segment(Motion.concat([s.motion for s in segments]), labels)
 
 
-def _rounded(value: Any) -> Any:
+def rounded(value: Any) -> Any:
+    """``value`` with every float in it rounded to 4 decimals (lists and dicts walked)."""
     if isinstance(value, float):
         return round(value, 4)
     if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
+        return {k: rounded(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_rounded(v) for v in value]
+        return [rounded(v) for v in value]
     return value
 
 
@@ -119,7 +120,7 @@ def truth_document(
     }
     if extra:
         doc["simulation"] = extra
-    out: dict[str, Any] = _rounded(doc)
+    out: dict[str, Any] = rounded(doc)
     return out
 
 
