@@ -32,6 +32,8 @@ COMMANDS = (
     "demo",
     "run",
     "analyze",
+    "report",
+    "dashboard",
     "replay",
     "listen",
     "record",
