@@ -29,6 +29,8 @@ BAD = [
     ("simulate walk -o x.csv --duration-s 1e9", "--duration-s", "within 1..3,600 s"),
     ("simulate walk -o x.csv --rate-hz 5000", "--rate-hz", "within 10..500 Hz"),
     ("simulate walk -o x.csv --tilt-deg nan", "--tilt-deg", "within 0..90 degrees"),
+    ("simulate stress -o d --count 0", "--count", "an integer within 1..100,000"),
+    ("simulate stress -o d --jobs -2", "--jobs", "an integer within 1..256"),
     ("scan --timeout-s 0", "--timeout-s", "within 0.1..600 s"),
     ("record --band x -o x.csv --duration-s inf", "--duration-s", "within 0.1..604,800 s"),
     ("record --band x -o x.csv --rate-hz 1e12", "--rate-hz", "within 1..10,000 Hz"),
