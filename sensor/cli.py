@@ -38,6 +38,7 @@ COMMANDS = (
     "simulate",
     "evaluate",
     "config",
+    "program",
 )
 
 EXIT_USAGE = 2
