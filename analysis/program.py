@@ -44,6 +44,7 @@ from analysis.events import (
     StepEvent,
 )
 from analysis.landing import Landing, judge_landing
+from analysis.types import Placement, StreamInfo
 
 
 class Activity(StrEnum):
@@ -341,9 +342,10 @@ class IntervalResult:
     reps: int
     target_reps: int | None
     target_duration_s: float | None
-    #: Seconds with a target measured, and of those on target; ``None`` without targets.
-    measured_s: float | None
-    on_target_s: float | None
+    #: What was judged against the interval's targets, and of it what was on target: seconds
+    #: of cadence (walk, pedal), or jumps (jump); ``None`` without targets.
+    measured: float | None
+    on_target: float | None
     cadence_mean: float | None
     wrong_direction: int
     landings: dict[str, int]
@@ -353,9 +355,9 @@ class IntervalResult:
 
     @property
     def on_target_pct(self) -> float | None:
-        if not self.measured_s or self.on_target_s is None:
+        if not self.measured or self.on_target is None:
             return None
-        return 100.0 * self.on_target_s / self.measured_s
+        return 100.0 * self.on_target / self.measured
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -429,8 +431,9 @@ class _Running:
     out_since: float | None = None
     out_side: CueKind | None = None
     out_cued: bool = False
-    measured_s: float = 0.0
-    on_target_s: float = 0.0
+    #: Seconds (walk, pedal) or jumps (jump) with a target judged, and of those on target.
+    measured: float = 0.0
+    on_target: float = 0.0
     mark_t: float | None = None
     mark_on: bool | None = None
     landings: dict[str, int] = field(default_factory=dict)
@@ -442,9 +445,9 @@ class _Running:
     def mark(self, t: float, on: bool | None) -> None:
         """Time-on-target bookkeeping: the state ``on`` holds from ``t``."""
         if self.mark_t is not None and self.mark_on is not None and t > self.mark_t:
-            self.measured_s += t - self.mark_t
+            self.measured += t - self.mark_t
             if self.mark_on:
-                self.on_target_s += t - self.mark_t
+                self.on_target += t - self.mark_t
         if self.mark_t is None or t >= self.mark_t:
             self.mark_t, self.mark_on = t, on
 
@@ -462,6 +465,9 @@ class ProgramFollower:
         Heart-rate zone bounds (``analysis.summary.hr_zone_bounds_bpm``): each zone's lower
         bound, then the maximum; ``None`` where the maximum heart rate is not known (zone
         targets are then not checked).
+    stream
+        The band's stream: landings are judged only where its placement and rate can tell
+        (``analysis.landing``); by default a chest band at 100 Hz.
     """
 
     def __init__(
@@ -469,9 +475,11 @@ class ProgramFollower:
         program: Program,
         params: CoachParams | None = None,
         hr_zone_bounds_bpm: tuple[float, ...] | None = None,
+        stream: StreamInfo | None = None,
     ) -> None:
         self.program = program
         self.params = params or CoachParams()
+        self._stream = stream or StreamInfo(sample_rate_hz=100.0, placement=Placement.CHEST)
         self._zones = hr_zone_bounds_bpm
         self._plan = program.plan()
         self._pos = 0
@@ -598,7 +606,7 @@ class ProgramFollower:
         if iv.duration_s is not None:
             elapsed = 0.0 if run.start_t is None else max(0.0, now_t - run.start_t)
             time_left = max(0.0, iv.duration_s - elapsed)
-        on_pct = 100.0 * run.on_target_s / run.measured_s if run.measured_s > 0 else None
+        on_pct = 100.0 * run.on_target / run.measured if run.measured > 0 else None
         return Progress(
             program=self.program.name,
             interval=run.index,
@@ -770,15 +778,16 @@ class ProgramFollower:
         if iv.direction != "any" and direction not in (iv.direction, str(Direction.UNKNOWN)):
             run.wrong_total += 1
         run.reps += 1
-        judged = judge_landing(jump)
-        on_target = True
-        if judged is not None:
+        judged = judge_landing(jump, self._stream.placement, self._stream.sample_rate_hz).landing
+        #: Each target this jump could be judged against, met or not.
+        verdicts: list[bool] = []
+        if judged is not Landing.UNKNOWN:
             run.landings[str(judged)] = run.landings.get(str(judged), 0) + 1
             if jump.landing_softness is not None:
                 run.softness.append(jump.landing_softness)
             run.peaks.append(jump.landing_peak_g)
             if iv.landing is not None:
-                on_target = judged in _LANDINGS_ACCEPTED[iv.landing]
+                verdicts.append(judged in _LANDINGS_ACCEPTED[iv.landing])
             if judged is Landing.STIFF:
                 run.soft_in_row = 0
                 cues += self._cue(
@@ -801,8 +810,9 @@ class ProgramFollower:
                     )
             else:
                 run.soft_in_row = 0
+        if iv.min_height_m is not None:
+            verdicts.append(jump.height_m >= iv.min_height_m)
         if iv.min_height_m is not None and jump.height_m < iv.min_height_m:
-            on_target = False
             cues += self._cue(
                 jump.t,
                 CueKind.JUMP_LOW,
@@ -810,10 +820,10 @@ class ProgramFollower:
                 height_m=jump.height_m,
                 target_m=iv.min_height_m,
             )
-        if iv.landing is not None or iv.min_height_m is not None:
-            # Jumps are moments, not spans: each counts one unit of "measured".
-            run.measured_s += 1.0
-            run.on_target_s += 1.0 if on_target else 0.0
+        if verdicts:
+            # Jumps are moments, not spans: a jump judged counts one, in jumps.
+            run.measured += 1.0
+            run.on_target += 1.0 if all(verdicts) else 0.0
         return cues
 
     def _done(self, t: float) -> list[Cue]:
@@ -1003,8 +1013,8 @@ def _result(run: _Running) -> IntervalResult:
         reps=run.reps,
         target_reps=iv.reps,
         target_duration_s=iv.duration_s,
-        measured_s=run.measured_s if targets else None,
-        on_target_s=run.on_target_s if targets else None,
+        measured=run.measured if targets else None,
+        on_target=run.on_target if targets else None,
         cadence_mean=(
             sum(run.cadence_values) / len(run.cadence_values) if run.cadence_values else None
         ),
@@ -1030,8 +1040,8 @@ def _not_started(index: int, rnd: int, interval: Interval) -> IntervalResult:
         reps=0,
         target_reps=interval.reps,
         target_duration_s=interval.duration_s,
-        measured_s=None,
-        on_target_s=None,
+        measured=None,
+        on_target=None,
         cadence_mean=None,
         wrong_direction=0,
         landings={},

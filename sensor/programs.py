@@ -8,23 +8,11 @@ or an impossible interval is one line naming the file and the key.
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 from analysis.program import Program
+from sensor.paths import builtin_programs_dir, user_programs_dir
 from sensor.settings import ConfigError, did_you_mean, load_dataclass, read_toml
-
-
-def builtin_programs_dir() -> Path:
-    """The folder of the built-in programs."""
-    return Path(str(importlib.resources.files("sensor.defaults").joinpath("programs")))
-
-
-def user_programs_dir() -> Path:
-    """``<user config dir>/programs``, where a user's own programs go."""
-    from sensor.config import user_config_path
-
-    return user_config_path().parent / "programs"
 
 
 def program_files() -> dict[str, Path]:
@@ -53,8 +41,11 @@ def load_program_file(path: str | Path) -> Program:
     return program_from_table(data, path)
 
 
-def load_program(name_or_path: str) -> Program:
+def load_program(name_or_path: str, where: tuple[str, str] = ("--program", "")) -> Program:
     """A program by name (built-in or the user's) or from a TOML file path.
+
+    ``where`` names the file and key an unknown name is reported against (the command
+    line's ``--program`` by default; ``(config file, "program.follow")`` for the config).
 
     Raises
     ------
@@ -66,10 +57,11 @@ def load_program(name_or_path: str) -> Program:
     files = program_files()
     if name_or_path not in files:
         known = ", ".join(sorted(files))
+        file, key = where
         raise ConfigError(
-            "--program",
-            name_or_path,
-            f"unknown program (known: {known}){did_you_mean(name_or_path, files)}",
+            file,
+            key or name_or_path,
+            f"unknown program {name_or_path!r} (known: {known}){did_you_mean(name_or_path, files)}",
         )
     return load_program_file(files[name_or_path])
 
@@ -88,7 +80,9 @@ def describe_program(program: Program) -> list[str]:
         if interval.cadence_rpm:
             targets.append(f"cadence {interval.cadence_rpm[0]:g}–{interval.cadence_rpm[1]:g} rpm")
         if interval.landing:
-            targets.append("soft landings" if interval.landing == "soft" else "landings firm or softer")
+            targets.append(
+                "soft landings" if interval.landing == "soft" else "landings firm or softer"
+            )
         if interval.min_height_m:
             targets.append(f"jumps of {100 * interval.min_height_m:g} cm or more")
         if interval.hr_zone:

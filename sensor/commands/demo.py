@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import argparse
 
-from sensor.arguments import add_config_option, add_speed_option
+from sensor.arguments import (
+    add_config_option,
+    add_program_option,
+    add_speed_option,
+    with_program_option,
+)
+
+#: The program the bundled workout is followed with, so the quick start shows coaching cues.
+DEMO_PROGRAM = "demo-sampler"
 
 HELP = "replay a bundled retro workout live through the detectors to MQTT (no band needed)"
 
@@ -31,19 +39,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--band-id", help="band id in topics (default demo)")
     add_config_option(p, " whose [detectors], [wearer] and [energy] to use (not its [broker])")
+    add_program_option(p)
+    p.add_argument(
+        "--no-program",
+        action="store_true",
+        help=f"follow no program (the bundled workout follows {DEMO_PROGRAM!r} by default)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
     from pathlib import Path
 
     from sensor.config import load_config
     from sensor.demo import run_demo
+    from sensor.programs import load_program
     from sensor.session import SessionSettings
 
+    cfg = with_program_option(load_config(args.config).config, args)
+    if args.no_program:
+        cfg = replace(cfg, program=None)
+    elif cfg.program is None and not args.recording:
+        cfg = replace(cfg, program=load_program(DEMO_PROGRAM))
     return run_demo(
         recording=Path(args.recording) if args.recording else None,
         broker_url=args.broker,
         band_id=args.band_id,
         speed=args.speed,
-        settings=SessionSettings.from_config(load_config(args.config).config),
+        settings=SessionSettings.from_config(cfg),
     )

@@ -17,13 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sensor.programs import (
-        describe_program,
-        load_program,
-        load_program_file,
-        program_files,
-        user_programs_dir,
-    )
+    from sensor.paths import user_programs_dir
+    from sensor.programs import describe_program, load_program, load_program_file, program_files
 
     if args.action == "list":
         for name, path in program_files().items():

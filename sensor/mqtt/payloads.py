@@ -26,6 +26,7 @@ from analysis.events import (
     StepEvent,
     WalkBoutEvent,
 )
+from analysis.program import Cue
 from analysis.types import Samples
 
 ONLINE = b"online"
@@ -91,6 +92,14 @@ def event_payload(
         time=iso_utc(when),
         event_type=ha_event_type(event),
     )
+    return out
+
+
+def cue_payload(band_id: str, cue: Cue, *, when: datetime) -> dict[str, Any]:
+    """A coaching cue (``analysis.program.Cue``) plus ``band``, ``time`` and ``event_type``
+    (the cue's kind, what a Home Assistant event entity shows)."""
+    out = cue.to_dict()
+    out.update(band=band_id, time=iso_utc(when), event_type=str(cue.kind))
     return out
 
 
@@ -160,6 +169,8 @@ class LiveState:
     last_jump_reactive_strength_index: float | None = None
     walk_bouts: int = 0
     battery_pct: float | None = None
+    #: Where the wearer is in the interval program followed (``Progress.to_dict``), if any.
+    program: dict[str, Any] | None = None
 
     def add_event(self, event: Event) -> None:
         if isinstance(event, StepEvent):
@@ -254,6 +265,7 @@ class LiveState:
             "last_jump_contact_time_s": _r(self.last_jump_contact_time_s, 3),
             "last_jump_reactive_strength_index": _r(self.last_jump_reactive_strength_index, 2),
             "walk_bouts": self.walk_bouts,
+            **({"program": self.program} if self.program is not None else {}),
         }
 
 

@@ -98,3 +98,58 @@ def test_an_unknown_program_name_suggests_the_closest() -> None:
     assert out.returncode == 2
     assert "did you mean 'retro-walk-intervals'?" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_the_configuration_follows_a_program_by_name_or_written_out(tmp_path: Path) -> None:
+    from sensor.config import load_config
+
+    named = tmp_path / "named.toml"
+    named.write_text('[program]\nfollow = "backward-jump-drill"\n', encoding="utf-8")
+    assert load_config(str(named)).config.program == load_program("backward-jump-drill")
+    inline = tmp_path / "inline.toml"
+    inline.write_text(
+        '[program]\nname = "Mine"\nrepeat = 2\n[[program.intervals]]\nactivity = "walk"\n'
+        'direction = "backward"\nreps = 50\n[coach]\noff = ["soft_streak"]\n',
+        encoding="utf-8",
+    )
+    cfg = load_config(str(inline)).config
+    assert cfg.program is not None and cfg.program.name == "Mine"
+    assert len(cfg.program.plan()) == 2
+    assert [str(k) for k in cfg.coach.off] == ["soft_streak"]
+    assert load_config(None, search_user_dir=False).config.program is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[program]\nfollow = "retro-walk"\n',
+            "program.follow: unknown program 'retro-walk'",
+        ),
+        (
+            '[program]\nfollow = "backward-jump-drill"\nrepeat = 2\n',
+            "program.repeat: give either 'follow' or a program's own keys, not both",
+        ),
+        (
+            '[program]\nname = "x"\n[[program.intervals]]\nactivity = "jump"\nreps = 3\n'
+            "cadence_rpm = [60, 90]\n",
+            "program.intervals[0].cadence_rpm: a target for 'pedal' intervals, not 'jump'",
+        ),
+        ('[coach]\noff = ["stiff"]\n', "coach.off[0]: expected one of"),
+        ("[coach]\nrepeat_gap_s = -1\n", "coach.repeat_gap_s: expected 0..3600 seconds"),
+    ],
+)
+def test_a_bad_program_or_coach_table_in_the_configuration_is_one_line(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "sensor", "config", "check", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"retrosense: error: {path}: {expected}"), lines
