@@ -40,11 +40,23 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.jumps import JumpDetector as JumpDetector
     from analysis.jumps import JumpParams as JumpParams
     from analysis.jumps import detect_jumps as detect_jumps
+    from analysis.landing import Landing as Landing
+    from analysis.landing import LandingJudgement as LandingJudgement
+    from analysis.landing import LandingParams as LandingParams
+    from analysis.landing import judge_landing as judge_landing
     from analysis.params import bounded as bounded
     from analysis.params import check_ranges as check_ranges
     from analysis.pedalling import PedallingDetector as PedallingDetector
     from analysis.pedalling import PedallingParams as PedallingParams
     from analysis.pedalling import detect_pedalling as detect_pedalling
+    from analysis.program import Activity as Activity
+    from analysis.program import CoachParams as CoachParams
+    from analysis.program import Cue as Cue
+    from analysis.program import CueKind as CueKind
+    from analysis.program import Interval as Interval
+    from analysis.program import IntervalResult as IntervalResult
+    from analysis.program import Program as Program
+    from analysis.program import ProgramFollower as ProgramFollower
     from analysis.registry import DETECTORS as DETECTORS
     from analysis.registry import AnalysisParams as AnalysisParams
     from analysis.registry import DetectorEntry as DetectorEntry
@@ -67,6 +79,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.summary import SessionSummary as SessionSummary
     from analysis.summary import SummaryParams as SummaryParams
     from analysis.summary import Wearer as Wearer
+    from analysis.summary import hr_zone_bounds_bpm as hr_zone_bounds_bpm
     from analysis.summary import summarize_session as summarize_session
     from analysis.types import Placement as Placement
     from analysis.types import Samples as Samples
@@ -119,7 +132,24 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "build_detectors",
         "build_pipeline",
     ),
-    "analysis.summary": ("SessionSummary", "SummaryParams", "Wearer", "summarize_session"),
+    "analysis.landing": ("Landing", "LandingJudgement", "LandingParams", "judge_landing"),
+    "analysis.program": (
+        "Activity",
+        "CoachParams",
+        "Cue",
+        "CueKind",
+        "Interval",
+        "IntervalResult",
+        "Program",
+        "ProgramFollower",
+    ),
+    "analysis.summary": (
+        "SessionSummary",
+        "SummaryParams",
+        "Wearer",
+        "hr_zone_bounds_bpm",
+        "summarize_session",
+    ),
     "analysis.evaluate": ("RecordingScore", "Tolerances", "Truth", "score_recording"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
