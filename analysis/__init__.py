@@ -76,10 +76,13 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.stream import finite_rows as finite_rows
     from analysis.stream import run_batch as run_batch
     from analysis.stream import run_stream as run_stream
+    from analysis.summary import ActivityIntervals as ActivityIntervals
     from analysis.summary import SessionSummary as SessionSummary
     from analysis.summary import SummaryParams as SummaryParams
     from analysis.summary import Wearer as Wearer
+    from analysis.summary import activity_intervals as activity_intervals
     from analysis.summary import hr_zone_bounds_bpm as hr_zone_bounds_bpm
+    from analysis.summary import step_cadence_series as step_cadence_series
     from analysis.summary import summarize_session as summarize_session
     from analysis.types import Placement as Placement
     from analysis.types import Samples as Samples
@@ -124,6 +127,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "detect_steps",
     ),
     "analysis.jumps": ("JumpDetector", "JumpParams", "detect_jumps"),
+    "analysis.landing": ("Landing", "LandingJudgement", "LandingParams", "judge_landing"),
     "analysis.pedalling": ("PedallingDetector", "PedallingParams", "detect_pedalling"),
     "analysis.registry": (
         "DETECTORS",
@@ -132,7 +136,6 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "build_detectors",
         "build_pipeline",
     ),
-    "analysis.landing": ("Landing", "LandingJudgement", "LandingParams", "judge_landing"),
     "analysis.program": (
         "Activity",
         "CoachParams",
@@ -144,10 +147,13 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "ProgramFollower",
     ),
     "analysis.summary": (
+        "ActivityIntervals",
         "SessionSummary",
         "SummaryParams",
         "Wearer",
+        "activity_intervals",
         "hr_zone_bounds_bpm",
+        "step_cadence_series",
         "summarize_session",
     ),
     "analysis.evaluate": ("RecordingScore", "Tolerances", "Truth", "score_recording"),

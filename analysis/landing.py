@@ -60,11 +60,12 @@ associated with risk of injury during drop landing with body borne load. PLoS ON
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from analysis.events import JumpEvent
 from analysis.jumps import JumpParams
+from analysis.params import bounded, check_ranges
 from analysis.types import Placement
 
 
@@ -90,18 +91,17 @@ class LandingParams:
         detector measures landing detail from 90 Hz on, too).
     """
 
-    soft_min_softness: float = 0.5
-    stiff_below_softness: float = 0.25
-    min_sample_rate_hz: float = 90.0
+    soft_min_softness: float = field(default=0.5, metadata=bounded(0.01, 0.99))
+    stiff_below_softness: float = field(default=0.25, metadata=bounded(0.01, 0.99))
+    min_sample_rate_hz: float = field(default=90.0, metadata=bounded(1.0, 10_000.0))
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.stiff_below_softness < self.soft_min_softness < 1.0:
+        check_ranges(self)
+        if not self.stiff_below_softness < self.soft_min_softness:
             raise ValueError(
-                "expected 0 < stiff_below_softness < soft_min_softness < 1, got "
-                f"{self.stiff_below_softness} and {self.soft_min_softness}"
+                "stiff_below_softness: expected less than soft_min_softness "
+                f"({self.soft_min_softness}), got {self.stiff_below_softness}"
             )
-        if self.min_sample_rate_hz <= 0:
-            raise ValueError(f"min_sample_rate_hz must be positive, got {self.min_sample_rate_hz}")
 
     def stop_time_s(self, softness: float, softness_ref_s: float) -> float:
         """The stopping time ``τ`` a softness stands for (``softness_ref_s`` of the detector)."""
