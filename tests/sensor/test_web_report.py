@@ -232,3 +232,19 @@ def test_a_missing_extra_names_it() -> None:
         "the session report needs the 'web' extra (retrosense_no_such_module is not "
         "installed): pip install 'retrosense[web]'"
     )
+
+
+def test_a_program_followed_shows_its_result_per_interval(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.html"
+    assert main(["report", str(SIMULATED), "-o", str(out), "--program", "demo-sampler"]) == 0
+    assert main(["analyze", str(SIMULATED), "--summary", "--program", "demo-sampler"]) == 0
+    program = json.loads(capsys.readouterr().out)["program"]
+    text = out.read_text(encoding="utf-8")
+    assert "<h3>Program: Retro sampler</h3>" in text
+    assert f'<span data-key="intervals_done">{program["intervals_done"]}</span>' in text
+    statuses = [r["status"] for r in program["intervals"]]
+    assert text.count("<tr data-status=") == len(statuses) == 4
+    for status in set(statuses):
+        assert text.count(f'<tr data-status="{status}">') == statuses.count(status)
