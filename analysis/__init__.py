@@ -20,10 +20,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` imports on demand
+    from analysis.activity import ActivityParams as ActivityParams
+    from analysis.activity import ActivityStage as ActivityStage
     from analysis.evaluate import RecordingScore as RecordingScore
     from analysis.evaluate import Tolerances as Tolerances
     from analysis.evaluate import Truth as Truth
     from analysis.evaluate import score_recording as score_recording
+    from analysis.events import Activity as Activity
+    from analysis.events import ActivityEvent as ActivityEvent
     from analysis.events import Direction as Direction
     from analysis.events import Event as Event
     from analysis.events import JumpEvent as JumpEvent
@@ -80,6 +84,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "analysis.units": ("STANDARD_GRAVITY_M_S2",),
     "analysis.params": ("bounded", "check_ranges"),
     "analysis.events": (
+        "Activity",
+        "ActivityEvent",
         "Direction",
         "Event",
         "JumpEvent",
@@ -110,6 +116,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "TrunkStepDetector",
         "detect_steps",
     ),
+    "analysis.activity": ("ActivityParams", "ActivityStage"),
     "analysis.jumps": ("JumpDetector", "JumpParams", "detect_jumps"),
     "analysis.pedalling": ("PedallingDetector", "PedallingParams", "detect_pedalling"),
     "analysis.registry": (
