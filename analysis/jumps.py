@@ -191,6 +191,11 @@ class JumpParams:
         ground contact between them is at most this long.
     softness_ref_s
         Effective stopping time scoring 0.5 on the softness scale (see ``JumpEvent`` fields).
+    max_bridged_gap_s
+        A gap in the samples (lost packets) up to this long, shorter than a step, does not
+        restart the detector: runs, edges and impulses go on across it with the samples
+        either side held (a gap inside a flight leaves the flight's low run whole); a longer
+        gap forgets everything before it.
     max_tilt_deg
         Where gravity before the jump is further than this from the declared up axis, the
         band is not worn as declared (its forward axis means nothing): direction ``unknown``.
@@ -253,6 +258,7 @@ class JumpParams:
     set_pause_s: float = field(default=3.0, metadata=bounded(0.1, 600.0))
     max_contact_s: float = field(default=1.0, metadata=bounded(0.05, 10.0))
     softness_ref_s: float = field(default=0.1, metadata=bounded(0.001, 10.0))
+    max_bridged_gap_s: float = field(default=0.3, metadata=bounded(0.0, 1.0))
     max_tilt_deg: float = field(default=55.0, metadata=bounded(0.0, 90.0))
     takeoff_tail_s: float = field(default=0.0105, metadata=bounded(0.0, 0.03))
     leg_sensor_height_m: float = field(default=0.25, metadata=bounded(0.0, 0.6))
@@ -364,18 +370,13 @@ class JumpDetector(DetectorBase):
     block_rows = _BLOCK_ROWS
 
     def __init__(self, params: JumpParams, info: StreamInfo) -> None:
-        super().__init__(info)
+        # A gap up to ``max_bridged_gap_s`` (lost packets) does not restart the detector:
+        # the history runs on, samples held across it. A merge must still precede the
+        # confirmation of the run it extends, whatever the chunking: see ``_due``.
+        super().__init__(info, max(1.5, params.max_bridged_gap_s * info.sample_rate_hz))
         self.params = params
         p = params
         fs = info.sample_rate_hz
-        # A merge (at the next run's first sample) must precede the confirmation of the run
-        # it extends, whatever the chunking: the look-ahead outlasts the merge gap plus the
-        # longest step between samples that is not a gap.
-        if p.landing_window_s <= p.merge_gap_s + self._gaps.max_step_s:
-            raise ValueError(
-                f"landing_window_s ({p.landing_window_s}) must exceed merge_gap_s "
-                f"({p.merge_gap_s}) plus 1.5 sample periods at {fs} Hz"
-            )
         # The history reaches back over the push window, the longest flight and the look-ahead,
         # plus one internal block; 1.5× for timestamps denser than nominal.
         lead_s = max(p.push_window_s, p.gyro_push_window_s, p.gyro_reference_lead_s)
@@ -459,11 +460,7 @@ class JumpDetector(DetectorBase):
         if not self._pending and not steps.any():
             return
         transitions = np.flatnonzero(steps).tolist()
-        if (
-            not transitions
-            and self._pending
-            and self._pending[0].landing_t + p.landing_window_s > t_last
-        ):
+        if not transitions and self._pending and self._due(self._pending[0]) > t_last:
             return
         data: FloatArray | None = None
         for i in transitions:
@@ -622,14 +619,13 @@ class JumpDetector(DetectorBase):
         )
 
     def _confirm(self, data: FloatArray, t_last: float) -> list[Event]:
-        p = self.params
         events: list[Event] = []
         keep: list[_Candidate] = []
         t = data[:, _T]
         for c in self._pending:
             if c.pending_from >= 0:
                 c = self._refine_leg_landing(c, data)
-            due = c.landing_t + p.landing_window_s
+            due = self._due(c)
             if due > t_last or c.pending_from >= 0:
                 keep.append(c)
                 continue
@@ -639,6 +635,13 @@ class JumpDetector(DetectorBase):
                 events.append(event)
         self._pending = keep
         return events
+
+    def _due(self, c: _Candidate) -> float:
+        """When a candidate is confirmed: after its look-ahead, and after the time in which
+        a next low run could still merge with it (a gap may fall at the landing), so that a
+        merge always comes first, whatever the chunking."""
+        p = self.params
+        return max(c.landing_t + p.landing_window_s, c.end_t + p.merge_gap_s + 1e-6)
 
     def _refine_leg_landing(self, c: _Candidate, data: FloatArray) -> _Candidate:
         """The landing on the leg at the middle of the impact's steepest rise.
