@@ -20,10 +20,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` imports on demand
+    from analysis.activity import ActivityParams as ActivityParams
+    from analysis.activity import ActivityStage as ActivityStage
     from analysis.evaluate import RecordingScore as RecordingScore
     from analysis.evaluate import Tolerances as Tolerances
     from analysis.evaluate import Truth as Truth
     from analysis.evaluate import score_recording as score_recording
+    from analysis.events import Activity as Activity
+    from analysis.events import ActivityEvent as ActivityEvent
     from analysis.events import Direction as Direction
     from analysis.events import Event as Event
     from analysis.events import JumpEvent as JumpEvent
@@ -49,11 +53,11 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.pedalling import PedallingDetector as PedallingDetector
     from analysis.pedalling import PedallingParams as PedallingParams
     from analysis.pedalling import detect_pedalling as detect_pedalling
-    from analysis.program import Activity as Activity
     from analysis.program import CoachParams as CoachParams
     from analysis.program import Cue as Cue
     from analysis.program import CueKind as CueKind
     from analysis.program import Interval as Interval
+    from analysis.program import IntervalActivity as IntervalActivity
     from analysis.program import IntervalResult as IntervalResult
     from analysis.program import Program as Program
     from analysis.program import ProgramFollower as ProgramFollower
@@ -96,6 +100,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "analysis.units": ("STANDARD_GRAVITY_M_S2",),
     "analysis.params": ("bounded", "check_ranges"),
     "analysis.events": (
+        "Activity",
+        "ActivityEvent",
         "Direction",
         "Event",
         "JumpEvent",
@@ -126,6 +132,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "TrunkStepDetector",
         "detect_steps",
     ),
+    "analysis.activity": ("ActivityParams", "ActivityStage"),
     "analysis.jumps": ("JumpDetector", "JumpParams", "detect_jumps"),
     "analysis.landing": ("Landing", "LandingJudgement", "LandingParams", "judge_landing"),
     "analysis.pedalling": ("PedallingDetector", "PedallingParams", "detect_pedalling"),
@@ -137,11 +144,11 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "build_pipeline",
     ),
     "analysis.program": (
-        "Activity",
         "CoachParams",
         "Cue",
         "CueKind",
         "Interval",
+        "IntervalActivity",
         "IntervalResult",
         "Program",
         "ProgramFollower",

@@ -47,7 +47,7 @@ from analysis.landing import Landing, judge_landing
 from analysis.types import Placement, StreamInfo
 
 
-class Activity(StrEnum):
+class IntervalActivity(StrEnum):
     """What an interval asks for."""
 
     WALK = "walk"
@@ -57,7 +57,11 @@ class Activity(StrEnum):
 
 
 #: What the events of each activity count as repetitions.
-_REP_NAMES = {Activity.WALK: "steps", Activity.PEDAL: "revolutions", Activity.JUMP: "jumps"}
+_REP_NAMES = {
+    IntervalActivity.WALK: "steps",
+    IntervalActivity.PEDAL: "revolutions",
+    IntervalActivity.JUMP: "jumps",
+}
 
 #: Which landings each ``landing`` target accepts.
 _LANDINGS_ACCEPTED = {
@@ -133,7 +137,7 @@ class Interval:
         Target heart-rate zones ``[low, high]``, 1 = lowest (see ``[hr_zones]``).
     """
 
-    activity: Activity
+    activity: IntervalActivity
     direction: Literal["any", "forward", "backward", "vertical"] = "any"
     duration_s: float | None = None
     reps: int | None = None
@@ -145,7 +149,7 @@ class Interval:
     hr_zone: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        rest = self.activity is Activity.REST
+        rest = self.activity is IntervalActivity.REST
         if self.duration_s is not None and not (
             math.isfinite(self.duration_s) and 1.0 <= self.duration_s <= 86_400.0
         ):
@@ -161,7 +165,7 @@ class Interval:
                 raise ValueError("direction: a rest has no direction")
         elif (self.duration_s is None) == (self.reps is None):
             raise ValueError("duration_s: give either duration_s or reps, not both or neither")
-        if self.direction == "vertical" and self.activity is not Activity.JUMP:
+        if self.direction == "vertical" and self.activity is not IntervalActivity.JUMP:
             raise ValueError(f"direction: 'vertical' is for jumps, not {self.activity}")
         _check_range("cadence_spm", self.cadence_spm, 20.0, 250.0)
         _check_range("cadence_rpm", self.cadence_rpm, 10.0, 200.0)
@@ -176,10 +180,10 @@ class Interval:
         ):
             raise ValueError(f"min_height_m: expected 0..2 m, got {self.min_height_m}")
         for key, only in (
-            ("cadence_spm", Activity.WALK),
-            ("cadence_rpm", Activity.PEDAL),
-            ("landing", Activity.JUMP),
-            ("min_height_m", Activity.JUMP),
+            ("cadence_spm", IntervalActivity.WALK),
+            ("cadence_rpm", IntervalActivity.PEDAL),
+            ("landing", IntervalActivity.JUMP),
+            ("min_height_m", IntervalActivity.JUMP),
         ):
             if getattr(self, key) is not None and self.activity is not only:
                 raise ValueError(f"{key}: a target for '{only}' intervals, not '{self.activity}'")
@@ -189,7 +193,7 @@ class Interval:
         """What cues call the interval: its name, or ``walk backward``."""
         if self.name:
             return self.name
-        if self.activity is Activity.REST or self.direction == "any":
+        if self.activity is IntervalActivity.REST or self.direction == "any":
             return str(self.activity)
         return f"{self.activity} {self.direction}"
 
@@ -229,7 +233,7 @@ class Program:
             raise ValueError("intervals: a program needs at least one interval")
         if not 1 <= self.repeat <= 1000:
             raise ValueError(f"repeat: expected 1..1000, got {self.repeat}")
-        if all(i.activity is Activity.REST for i in self.intervals):
+        if all(i.activity is IntervalActivity.REST for i in self.intervals):
             raise ValueError("intervals: a program of rests only has nothing to follow")
 
     def plan(self) -> list[tuple[int, int, Interval]]:
@@ -333,7 +337,7 @@ class IntervalResult:
     interval: int
     round: int
     title: str
-    activity: Activity
+    activity: IntervalActivity
     direction: str
     status: Literal["done", "incomplete", "not started"]
     start_t: float | None
@@ -379,7 +383,7 @@ class Progress:
     round: int
     rounds: int
     title: str
-    activity: Activity
+    activity: IntervalActivity
     direction: str
     status: Literal["waiting", "active", "finished"]
     time_left_s: float | None
@@ -668,7 +672,7 @@ class ProgramFollower:
         self._run = run
         self._hr_out_since, self._hr_side, self._hr_cued = None, None, False
         where = f"Interval {pos + 1} of {len(self._plan)}"
-        if interval.activity is Activity.REST:
+        if interval.activity is IntervalActivity.REST:
             run.start_t = t
             run.mark(t, None)
             if previous is None:
@@ -731,7 +735,7 @@ class ProgramFollower:
             run.wrong_total += 1
             if run.wrong_in_row >= self.params.wrong_direction_events and not run.wrong_told:
                 run.wrong_told = True
-                verb = "walking" if iv.activity is Activity.WALK else "pedalling"
+                verb = "walking" if iv.activity is IntervalActivity.WALK else "pedalling"
                 cues += self._cue(
                     event.t,
                     CueKind.WRONG_DIRECTION,
@@ -744,7 +748,7 @@ class ProgramFollower:
                 run.wrong_told = False
             run.wrong_in_row = 0
             run.reps += 1
-        target = iv.cadence_spm if iv.activity is Activity.WALK else iv.cadence_rpm
+        target = iv.cadence_spm if iv.activity is IntervalActivity.WALK else iv.cadence_rpm
         run.event_times.append(event.t)
         run.cadence = _cadence(run.event_times, iv.activity)
         if run.cadence is not None:
@@ -846,11 +850,15 @@ class ProgramFollower:
                 intervals_done=done,
             )
         _, _, following = self._plan[nxt]
-        if following.activity is Activity.REST:
+        if following.activity is IntervalActivity.REST:
             then = f"Rest {following.length}."
         else:
             then = f"Next: {following.title}, {following.length}. Start when ready."
-        what = "Rest over." if iv.activity is Activity.REST else f"Done: {iv.title}, {iv.length}."
+        what = (
+            "Rest over."
+            if iv.activity is IntervalActivity.REST
+            else f"Done: {iv.title}, {iv.length}."
+        )
         cues = self._cue(t, CueKind.INTERVAL_DONE, f"{what} {then}", run=run, reps=run.reps)
         return cues + self._open(nxt, t, previous=run)
 
@@ -864,7 +872,7 @@ class ProgramFollower:
         self._closed = run
         self._run = None
 
-    def _count_late(self, event: Event, kind: Activity | None) -> None:
+    def _count_late(self, event: Event, kind: IntervalActivity | None) -> None:
         """An event of the interval closed last, detected after it closed: count it there."""
         closed = self._closed
         if (
@@ -899,7 +907,7 @@ class ProgramFollower:
             if iv.duration_s is not None:
                 found.append((run.start_t + iv.duration_s, "end"))
                 if (
-                    iv.activity is Activity.REST
+                    iv.activity is IntervalActivity.REST
                     and not run.warned_next
                     and iv.duration_s > p.next_warning_s
                     and run.index < len(self._plan)
@@ -946,7 +954,7 @@ class ProgramFollower:
                 run.out_cued = True
                 target = run.interval.cadence_spm or run.interval.cadence_rpm
                 assert target is not None and run.out_side is not None
-                unit = "steps/min" if run.interval.activity is Activity.WALK else "rpm"
+                unit = "steps/min" if run.interval.activity is IntervalActivity.WALK else "rpm"
                 cadence = run.cadence or 0.0
                 if run.out_side is CueKind.CADENCE_LOW:
                     text = (
@@ -974,17 +982,17 @@ class ProgramFollower:
                 cues += self._cue(when, self._hr_side, text, zone=zone)
 
 
-def _activity_of(event: Event) -> Activity | None:
+def _activity_of(event: Event) -> IntervalActivity | None:
     if isinstance(event, StepEvent):
-        return Activity.WALK
+        return IntervalActivity.WALK
     if isinstance(event, RevolutionEvent | PedalReversalEvent):
-        return Activity.PEDAL
+        return IntervalActivity.PEDAL
     if isinstance(event, JumpEvent):
-        return Activity.JUMP
+        return IntervalActivity.JUMP
     return None
 
 
-def _cadence(times: deque[float], activity: Activity) -> float | None:
+def _cadence(times: deque[float], activity: IntervalActivity) -> float | None:
     """Steps per minute or revolutions per minute over the last few events."""
     if len(times) < 2:
         return None

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from analysis.events import (
+    Activity,
+    ActivityEvent,
     Direction,
     Event,
     JumpEvent,
@@ -168,6 +170,8 @@ class LiveState:
     last_jump_contact_time_s: float | None = None
     last_jump_reactive_strength_index: float | None = None
     walk_bouts: int = 0
+    #: What the wearer is doing (the activity stage's last ``activity`` event).
+    activity: str = str(Activity.UNKNOWN)
     battery_pct: float | None = None
     #: Where the wearer is in the interval program followed (``Progress.to_dict``), if any.
     program: dict[str, Any] | None = None
@@ -209,6 +213,8 @@ class LiveState:
             self.last_jump_reactive_strength_index = event.reactive_strength_index
         elif isinstance(event, WalkBoutEvent):
             self.walk_bouts += 1
+        elif isinstance(event, ActivityEvent):
+            self.activity = str(event.activity)
         elif isinstance(event, PedalBoutEvent):
             pass
 
@@ -265,6 +271,7 @@ class LiveState:
             "last_jump_contact_time_s": _r(self.last_jump_contact_time_s, 3),
             "last_jump_reactive_strength_index": _r(self.last_jump_reactive_strength_index, 2),
             "walk_bouts": self.walk_bouts,
+            "activity": self.activity,
             **({"program": self.program} if self.program is not None else {}),
         }
 

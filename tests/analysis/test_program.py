@@ -15,11 +15,11 @@ from analysis.events import (
     StepEvent,
 )
 from analysis.program import (
-    Activity,
     CoachParams,
     Cue,
     CueKind,
     Interval,
+    IntervalActivity,
     Program,
     ProgramFollower,
 )
@@ -70,9 +70,9 @@ def follow(
 
 
 WALK_BACK = Interval(
-    activity=Activity.WALK, direction="backward", duration_s=20.0, cadence_spm=(90.0, 130.0)
+    activity=IntervalActivity.WALK, direction="backward", duration_s=20.0, cadence_spm=(90.0, 130.0)
 )
-REST = Interval(activity=Activity.REST, duration_s=15.0)
+REST = Interval(activity=IntervalActivity.REST, duration_s=15.0)
 
 
 def kinds(cues: list[Cue]) -> list[str]:
@@ -82,16 +82,22 @@ def kinds(cues: list[Cue]) -> list[str]:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"activity": Activity.REST}, "duration_s: a rest needs a duration"),
-        ({"activity": Activity.WALK}, "give either duration_s or reps"),
-        ({"activity": Activity.WALK, "duration_s": 10, "reps": 5}, "give either"),
-        ({"activity": Activity.WALK, "duration_s": -5}, "duration_s: expected 1..86400"),
-        ({"activity": Activity.WALK, "reps": 0}, "reps: expected 1..100000"),
-        ({"activity": Activity.WALK, "reps": 5, "direction": "vertical"}, "for jumps"),
-        ({"activity": Activity.PEDAL, "reps": 5, "cadence_spm": (90, 120)}, "'walk' intervals"),
-        ({"activity": Activity.WALK, "reps": 5, "cadence_spm": (120, 90)}, "low < high"),
-        ({"activity": Activity.JUMP, "reps": 5, "hr_zone": (4, 2)}, "hr_zone"),
-        ({"activity": Activity.REST, "duration_s": 5, "reps": 3}, "a rest has no repetitions"),
+        ({"activity": IntervalActivity.REST}, "duration_s: a rest needs a duration"),
+        ({"activity": IntervalActivity.WALK}, "give either duration_s or reps"),
+        ({"activity": IntervalActivity.WALK, "duration_s": 10, "reps": 5}, "give either"),
+        ({"activity": IntervalActivity.WALK, "duration_s": -5}, "duration_s: expected 1..86400"),
+        ({"activity": IntervalActivity.WALK, "reps": 0}, "reps: expected 1..100000"),
+        ({"activity": IntervalActivity.WALK, "reps": 5, "direction": "vertical"}, "for jumps"),
+        (
+            {"activity": IntervalActivity.PEDAL, "reps": 5, "cadence_spm": (90, 120)},
+            "'walk' intervals",
+        ),
+        ({"activity": IntervalActivity.WALK, "reps": 5, "cadence_spm": (120, 90)}, "low < high"),
+        ({"activity": IntervalActivity.JUMP, "reps": 5, "hr_zone": (4, 2)}, "hr_zone"),
+        (
+            {"activity": IntervalActivity.REST, "duration_s": 5, "reps": 3},
+            "a rest has no repetitions",
+        ),
     ],
 )
 def test_an_impossible_interval_is_refused_naming_its_field(
@@ -133,7 +139,7 @@ def test_a_walk_interval_starts_on_the_first_step_and_ends_on_time() -> None:
 
 
 def test_the_last_interval_done_ends_the_program() -> None:
-    program = Program(name="p", intervals=(Interval(activity=Activity.WALK, reps=10),))
+    program = Program(name="p", intervals=(Interval(activity=IntervalActivity.WALK, reps=10),))
     cues, _ = follow(program, steps(1.0, 12, 0.5, Direction.FORWARD), end_t=20.0)
     assert kinds(cues) == ["interval_next", "interval_start", "program_done"]
     assert cues[-1].t == pytest.approx(1.0 + 9 * 0.5)
@@ -144,7 +150,10 @@ def test_cadence_below_target_for_the_hold_time_gives_one_cue_then_a_reminder() 
     slow = steps(1.0, 60, 0.8, Direction.BACKWARD)  # 75 spm for 48 s
     params = CoachParams(cadence_hold_s=5.0, repeat_gap_s=30.0)
     interval = Interval(
-        activity=Activity.WALK, direction="backward", duration_s=45.0, cadence_spm=(90.0, 130.0)
+        activity=IntervalActivity.WALK,
+        direction="backward",
+        duration_s=45.0,
+        cadence_spm=(90.0, 130.0),
     )
     cues, follower = follow(Program(name="p", intervals=(interval,)), slow, 60.0, params)
     low = [c for c in cues if c.kind is CueKind.CADENCE_LOW]
@@ -174,7 +183,7 @@ def test_walking_forward_in_a_backward_interval_is_said_once_per_run() -> None:
 
 
 def test_an_unasked_pedal_reversal_is_cued_and_not_repeated_as_wrong_direction() -> None:
-    interval = Interval(activity=Activity.PEDAL, direction="backward", duration_s=30.0)
+    interval = Interval(activity=IntervalActivity.PEDAL, direction="backward", duration_s=30.0)
     revs: list[Event] = [
         RevolutionEvent(
             t=2.0 + i, detected_at=2.5 + i, direction=Direction.BACKWARD, cadence_rpm=60
@@ -201,7 +210,7 @@ def test_an_unasked_pedal_reversal_is_cued_and_not_repeated_as_wrong_direction()
 
 
 def test_landings_are_judged_and_a_soft_streak_is_praised() -> None:
-    interval = Interval(activity=Activity.JUMP, reps=6, landing="soft")
+    interval = Interval(activity=IntervalActivity.JUMP, reps=6, landing="soft")
     events: list[Event] = [
         jump(2.0, 0.6),
         jump(4.0, 0.7),
@@ -225,7 +234,7 @@ def test_landings_are_judged_and_a_soft_streak_is_praised() -> None:
 
 
 def test_the_rate_limit_holds_back_a_kind_and_counts_what_it_held() -> None:
-    interval = Interval(activity=Activity.JUMP, reps=5)
+    interval = Interval(activity=IntervalActivity.JUMP, reps=5)
     events: list[Event] = [jump(2.0 + 2 * i, 0.1, peak_g=9.0) for i in range(5)]
     cues, follower = follow(
         Program(name="p", intervals=(interval,)), events, 30.0, CoachParams(repeat_gap_s=5.0)
@@ -236,7 +245,7 @@ def test_the_rate_limit_holds_back_a_kind_and_counts_what_it_held() -> None:
 
 
 def test_a_kind_switched_off_is_never_given_nor_counted() -> None:
-    interval = Interval(activity=Activity.JUMP, reps=2)
+    interval = Interval(activity=IntervalActivity.JUMP, reps=2)
     events: list[Event] = [jump(2.0, 0.1, peak_g=9.0), jump(40.0, 0.1, peak_g=9.0)]
     params = CoachParams(off=(CueKind.STIFF_LANDING, CueKind.INTERVAL_NEXT))
     cues, follower = follow(Program(name="p", intervals=(interval,)), events, 50.0, params)
@@ -245,7 +254,7 @@ def test_a_kind_switched_off_is_never_given_nor_counted() -> None:
 
 
 def test_heart_rate_out_of_its_zone_for_the_hold_time_is_cued() -> None:
-    interval = Interval(activity=Activity.WALK, duration_s=60.0, hr_zone=(2, 3))
+    interval = Interval(activity=IntervalActivity.WALK, duration_s=60.0, hr_zone=(2, 3))
     follower = ProgramFollower(
         Program(name="p", intervals=(interval,)),
         CoachParams(hr_hold_s=10.0),
@@ -271,7 +280,7 @@ def test_progress_says_where_the_wearer_is() -> None:
     assert now.time_left_s == pytest.approx(13.0)
     follower.advance(30.0)
     rest = follower.progress(30.0)
-    assert (rest.interval, rest.activity, rest.time_left_s) == (2, Activity.REST, 10.0)
+    assert (rest.interval, rest.activity, rest.time_left_s) == (2, IntervalActivity.REST, 10.0)
 
 
 def test_unfinished_intervals_are_reported_as_such() -> None:
@@ -297,7 +306,7 @@ def test_cues_do_not_depend_on_when_the_stream_ticks(ticks: list[float], seed_ev
         intervals=(
             WALK_BACK,
             REST,
-            Interval(activity=Activity.JUMP, reps=3, landing="soft"),
+            Interval(activity=IntervalActivity.JUMP, reps=3, landing="soft"),
         ),
     )
     events: list[Event] = [

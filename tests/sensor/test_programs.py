@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.program import Activity
+from analysis.program import IntervalActivity
 from sensor.cli import main
 from sensor.programs import builtin_programs_dir, load_program, program_files
 
@@ -29,7 +29,7 @@ def test_the_walking_intervals_are_five_rounds_of_walk_and_rest() -> None:
     program = load_program("retro-walk-intervals")
     plan = program.plan()
     assert len(plan) == 10
-    assert [i.activity for _, _, i in plan[:2]] == [Activity.WALK, Activity.REST]
+    assert [i.activity for _, _, i in plan[:2]] == [IntervalActivity.WALK, IntervalActivity.REST]
     assert plan[0][2].direction == "backward"
     assert plan[0][2].duration_s == 120
 
