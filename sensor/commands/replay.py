@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sensor.arguments import (
     add_broker_arguments,
+    add_program_option,
     add_speed_option,
     band_id_arg,
     broker_settings,
@@ -15,6 +16,7 @@ from sensor.arguments import (
     client_id_arg,
     nothing_sent,
     number_arg,
+    with_program_option,
 )
 
 HELP = "publish a recording's (CSV or capture) events and live state over MQTT, as if live"
@@ -24,6 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="recording CSV, raw capture (.jsonl) or a supported export")
     add_broker_arguments(p)
     add_speed_option(p)
+    add_program_option(p)
     p.add_argument(
         "--band-id",
         type=band_id_arg,
@@ -85,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             source,
             band,
             settings,
-            settings=SessionSettings.from_config(loaded.config),
+            settings=SessionSettings.from_config(with_program_option(loaded.config, args)),
             speed=args.speed,
             sinks=sinks,
             drain_timeout_s=args.drain_timeout_s,
