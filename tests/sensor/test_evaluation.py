@@ -10,7 +10,7 @@ import pytest
 
 from analysis.evaluate import GAPS, PLAIN, REVERSED
 from sensor.cli import main
-from sensor.commands.analyze import analyze_file
+from sensor.session import analyze_file
 from sensor.evaluation import (
     EvaluationOptions,
     evaluate_file,
