@@ -29,20 +29,33 @@ leg's first contact when that leg steps first (backward starts).
 
 from analysis.events import Event
 from analysis.steps.base import StepDetector
-from analysis.steps.leg import LegStepDetector
+from analysis.steps.foot import FootStepDetector
+from analysis.steps.leg import LegStepDetector, OneLegDetector
 from analysis.steps.params import StepParams
 from analysis.steps.trunk import TrunkStepDetector, level_forward_up
 from analysis.stream import run_batch
-from analysis.types import Samples, StreamInfo
+from analysis.types import Placement, Samples, StreamInfo
 
 __all__ = [
+    "FootStepDetector",
     "LegStepDetector",
+    "OneLegDetector",
     "StepDetector",
     "StepParams",
     "TrunkStepDetector",
     "detect_steps",
+    "leg_step_detector",
     "level_forward_up",
 ]
+
+
+def leg_step_detector(params: StepParams, info: StreamInfo) -> OneLegDetector:
+    """The step detector of a leg placement: a foot with a gyroscope stride by stride
+    (``FootStepDetector``), a shank, or a foot without gyroscope, swing by swing
+    (``LegStepDetector``)."""
+    if info.placement.canonical is Placement.FOOT and info.has_gyro:
+        return FootStepDetector(params, info)
+    return LegStepDetector(params, info)
 
 
 def detect_steps(
@@ -65,5 +78,7 @@ def detect_steps(
     list of Event
         ``StepEvent`` and ``WalkBoutEvent`` in emission order.
     """
-    kind = LegStepDetector if info.placement.is_leg else TrunkStepDetector
-    return run_batch(kind(params or StepParams(), info), samples)
+    params = params or StepParams()
+    if info.placement.is_leg:
+        return run_batch(leg_step_detector(params, info), samples)
+    return run_batch(TrunkStepDetector(params, info), samples)

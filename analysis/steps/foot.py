@@ -1,0 +1,316 @@
+"""Steps from a foot band with a gyroscope, stride by stride, from one rest to the next.
+
+Through mid-stance a foot lies flat and still on the ground; between two such rests it makes
+one stride: heel rise and push-off, the swing, the contact, the roll to foot-flat (J. Perry and
+J. M. Burnfield, Gait Analysis, 2nd ed., 2010). Foot-mounted inertial navigation rests on the
+same fact (E. Foxlin, "Pedestrian tracking with shoe-mounted inertial sensors", IEEE CG&A
+25:38-46, 2005; I. Skog et al., "Zero-velocity detection - an algorithm evaluation", IEEE
+TBME 57:2657-2666, 2010): the stride between two rests is integrated from the accelerometer
+and gyroscope with the foot at rest at both ends, which gives how far the foot travelled and
+which way, relative to where it pointed. That displacement is what a step is:
+
+- **a step** moves the foot at least ``_MIN_STEP_M``;
+- **its direction** is the sign of the displacement along the foot's own forward axis,
+  levelled (forward walking carries the foot ahead of where it pointed, backward walking
+  behind it, and a walk played backward in time carries it back the same way, so no prior
+  about walking forward enters); ``unknown`` for a foot that moved little or sideways
+  (pivots in a turn);
+- **its contact** is where the foot, coming in, has all but stopped (its speed fallen below
+  ``_CONTACT_SPEED_FRACTION`` of the stride's peak).
+
+The other foot's contacts are inferred as on a shank (``OneLegDetector``): half a stride after
+each own contact, before a bout's first own stride when that stride was a full one, and none
+after a half stride that closes the walk (the feet end side by side).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from scipy import signal
+
+from analysis.events import Direction, Event
+from analysis.steps.base import T
+from analysis.steps.leg import OneLegDetector
+from analysis.steps.params import StepParams
+from analysis.stream import StreamingSOS
+from analysis.types import FloatArray, Samples, StreamInfo
+from analysis.units import STANDARD_GRAVITY_M_S2
+
+__all__ = ["FootStepDetector"]
+
+#: How long the foot must stay still for a rest (mid-stance lies flat for 0.15-0.4 s at
+#: walking speeds on the real IPOL feet; a swing never turns this slowly for so long).
+_REST_S = 0.08
+
+#: Low-pass corner of the foot's angular rate magnitude before the rest threshold: a foot
+#: flat on the ground still trembles at 20-90 °/s on some real IPOL feet (a brisk walker's
+#: short foot-flat), under 60 °/s once smoothed; a swing turns it at 200-800 °/s.
+_MOTION_LOWPASS_HZ = 4.0
+
+#: Longest motion between two rests that is one stride (a stride's motion lasts 0.5-1.1 s on
+#: the real IPOL feet; continuous motion, as in pedalling, is no stride).
+_MAX_MOTION_S = 2.0
+
+#: Least horizontal travel of the foot for a step. Strides move it 1.0-1.8 m on the real
+#: IPOL feet, the half steps that start and end a walk 0.2-0.8 m, pivots in a U-turn
+#: 0.05-0.25 m; shifting the weight in standing moves it under 0.05 m.
+_MIN_STEP_M = 0.1
+
+#: Least travel for a direction: below it (a pivot, a shuffle) the direction is unknown.
+_MIN_DIRECTION_M = 0.25
+
+#: Least share of the travel along the foot's own axis for a direction: cos 60°. Strides
+#: keep 0.85-1.0 of it on the real IPOL feet (the bands sit up to 30° off the declared
+#: axes); the steps of a U-turn go sideways.
+_MIN_ALONG = 0.5
+
+#: Least contact shock (the acceleration high-passed at ``transient_hz``, its largest over a
+#: stride) for a stride to start a walk: 0.96-9 g at the strides and half steps of the real
+#: IPOL feet played either way (0.48-0.77 g at pivots and shuffles, which do not start one),
+#: at most 0.35 g at a simulated foot pedalling, whose slow pitch reversals look like rests.
+_FIRST_IMPACT_G = 0.6
+
+#: The contact: where the foot's speed has fallen below this fraction of the stride's peak.
+_CONTACT_SPEED_FRACTION = 0.15
+
+#: A first stride at least this fraction of the second's travel is a full stride (the other
+#: foot stepped first): real IPOL first strides from standing travel 0.35-0.49 of the next
+#: when this foot leads, 0.84-0.90 when the other foot did; closing half strides 0.2-0.48 of
+#: the one before.
+_FULL_STRIDE_FRACTION = 0.65
+
+#: A short stride that turns the foot more than this about the vertical is a pivot in a
+#: turn, not the step that closes a walk: pivots in the real IPOL U-turns turn it 45-180°,
+#: the half steps that start and close a walk under 20° (two walkers turned 50-85° on
+#: their last steps).
+_MAX_CLOSING_TURN_DEG = 30.0
+
+# History columns after the time (``T``).
+_ACC = slice(1, 4)
+_GYRO = slice(4, 7)
+#: How many samples in a row, up to this one, the foot turned slower than ``foot_rest_dps``.
+_STILL = 7
+#: 1 at the first still sample after motion: a candidate rest.
+_MARK = 8
+#: The acceleration's high-passed norm (g): the shock of a contact.
+_IMPACT = 9
+_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class Stride:
+    """One stride of the foot between two rests, integrated (``FootStepDetector._integrate``).
+
+    Attributes
+    ----------
+    travel_m
+        Horizontal distance from rest to rest.
+    turn_deg
+        How far the foot turned about the vertical from rest to rest.
+    direction
+        Forward or backward along the foot's own axis at both rests; unknown where the foot
+        moved little or sideways.
+    contact
+        The history row of the contact.
+    swing_s
+        How long the foot moved fast (from lifting to the contact).
+    impact_g
+        The largest high-passed acceleration over the stride: the contact's shock.
+    """
+
+    travel_m: float
+    turn_deg: float
+    direction: Direction
+    contact: int
+    swing_s: float
+    impact_g: float
+
+
+class FootStepDetector(OneLegDetector):
+    """Steps of both feet, direction and walking bouts from a foot band with a gyroscope.
+
+    Parameters
+    ----------
+    params
+        Frozen parameters (``foot_rest_dps``; the bout and step times).
+    info
+        The stream: a foot, with a gyroscope.
+
+    Notes
+    -----
+    Besides ``OneLegDetector``'s state: how long the foot has been still at the newest sample.
+    """
+
+    full_swing_fraction: ClassVar[float] = _FULL_STRIDE_FRACTION
+    closes_by_size: ClassVar[bool] = True
+
+    def __init__(self, params: StepParams, info: StreamInfo) -> None:
+        if not info.has_gyro:
+            raise ValueError("FootStepDetector needs a gyroscope")
+        fs = info.sample_rate_hz
+        self._need = max(2, round(_REST_S * fs))
+        self._motion = StreamingSOS(
+            signal.butter(2, min(_MOTION_LOWPASS_HZ, 0.45 * fs), fs=fs, output="sos")
+        )
+        self._impact = StreamingSOS(
+            signal.butter(
+                2, min(params.transient_hz, 0.45 * fs), btype="high", fs=fs, output="sos"
+            )
+        )
+        super().__init__(
+            params,
+            info,
+            lookahead_s=self._need / fs,
+            width=_WIDTH,
+            filters=(self._motion, self._impact),
+            signal_column=_MARK,
+            threshold=0.5,
+        )
+        self._still_run = 0
+
+    # ------------------------------------------------------------------ signals
+
+    def _keeps_bout(self, now_t: float, events: list[Event]) -> bool:
+        if self._scheduled is not None and self._last_t is not None:
+            self._scheduled_in_gap(events, now_t)
+        return False
+
+    def _forget(self, keep: bool) -> None:
+        super()._forget(keep)
+        self._still_run = 0
+
+    def _write_raw(self, rows: FloatArray, seg: Samples) -> None:
+        assert seg.gyro_dps is not None
+        rows[:, _ACC] = seg.acc_g
+        rows[:, _GYRO] = seg.gyro_dps
+
+    def _derive_rows(self, rows: FloatArray) -> None:
+        gyro = rows[:, _GYRO]
+        rate = np.sqrt(np.einsum("ij,ij->i", gyro, gyro))
+        still = self._motion.process(rate) < self.params.foot_rest_dps
+        high = self._impact.process(np.ascontiguousarray(rows[:, _ACC]))
+        rows[:, _IMPACT] = np.sqrt(np.einsum("ij,ij->i", high, high))
+        n = still.shape[0]
+        idx = np.arange(n)
+        # Consecutive still samples up to each row, carried across batches.
+        last_moving = np.maximum.accumulate(np.where(still, -1, idx))
+        run = np.where(still, idx - last_moving, 0)
+        run = np.where(still & (last_moving < 0), self._still_run + idx + 1, run)
+        if n:
+            self._still_run = int(run[-1])
+        rows[:, _STILL] = run
+        rows[:, _MARK] = run == 1
+
+    # ------------------------------------------------------------------ strides
+
+    def _examine_peaks(self, hist: FloatArray, peaks: list[int], events: list[Event]) -> None:
+        """Examine the candidate rests whose look-ahead (``_REST_S``) is complete."""
+        need = self._need
+        t = hist[:, T]
+        still = hist[:, _STILL]
+        for i in peaks:
+            if still[i + need - 1] < need:
+                continue  # not a rest: the foot moved again at once
+            # The rest before: the last sample of the last run of still samples long enough.
+            back = max(0, i - round(_MAX_MOTION_S * self._fs) - need)
+            before = np.flatnonzero(still[back:i] >= need)
+            if not before.size:
+                continue  # no rest seen before this motion (start, or a long motion)
+            start = back + int(before[-1])
+            stride = self._integrate(hist, start, i + need - 1)
+            if stride is None or stride.travel_m < _MIN_STEP_M:
+                continue
+            if self._bout is None and stride.impact_g < _FIRST_IMPACT_G:
+                continue  # a walk starts with a contact's shock; a foot on a pedal has none
+            self._leg_contact(
+                hist,
+                float(t[stride.contact]),
+                stride.direction,
+                float(t[i + need - 1]),
+                stride.travel_m,
+                stride.swing_s,
+                events,
+                may_close=abs(stride.turn_deg) < _MAX_CLOSING_TURN_DEG,
+            )
+
+    def _integrate(self, hist: FloatArray, start: int, stop: int) -> Stride | None:
+        """The stride from row ``start`` (the last still sample before it) to ``stop`` (still
+        again), integrated.
+
+        Strapdown integration: the attitude starts level from the acceleration at rest (the
+        specific force points up), turns with the angular rate sample by sample; the
+        acceleration turned into that frame, less gravity, integrates to the velocity, which
+        is zero at both rests: the drift that remains at the end is taken out linearly
+        (zero-velocity update) before it integrates to the position.
+        """
+        t = hist[start : stop + 1, T]
+        acc = hist[start : stop + 1, _ACC]
+        gyro = np.radians(hist[start : stop + 1, _GYRO])
+        n = t.shape[0]
+        if n < 3:
+            return None
+        rest = hist[max(0, start - self._need + 1) : start + 1, _ACC].mean(axis=0)
+        g = float(np.linalg.norm(rest))
+        if not 0.5 < g < 1.5:
+            return None
+        up = rest / g
+        x = np.array([1.0, 0.0, 0.0]) - up[0] * up
+        norm = float(np.linalg.norm(x))
+        if norm < 0.3:
+            return None  # the band's forward axis points nearly up: no heading
+        x /= norm
+        frame = np.vstack([x, np.cross(up, x), up])  # rows: level axes in the band's frame
+        dt = np.diff(t)
+        # Rotation of the band over each interval (the mean rate), by Rodrigues' formula.
+        w = 0.5 * (gyro[1:] + gyro[:-1]) * dt[:, None]
+        angle = np.sqrt(np.einsum("ij,ij->i", w, w))
+        k = w / np.where(angle > 0.0, angle, 1.0)[:, None]
+        sin = np.sin(angle)[:, None, None]
+        cos = (1.0 - np.cos(angle))[:, None, None]
+        cross = np.zeros((n - 1, 3, 3))
+        cross[:, 0, 1], cross[:, 0, 2], cross[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
+        cross[:, 1, 0], cross[:, 2, 0], cross[:, 2, 1] = k[:, 2], -k[:, 1], k[:, 0]
+        turn = np.eye(3) + sin * cross + cos * (cross @ cross)
+        force = np.empty((n, 3))
+        force[0] = frame @ acc[0]
+        for j in range(n - 1):
+            frame = frame @ turn[j]
+            force[j + 1] = frame @ acc[j + 1]
+        force[:, 2] -= g
+        force *= STANDARD_GRAVITY_M_S2
+        vel = np.zeros((n, 3))
+        vel[1:] = np.cumsum(0.5 * (force[1:] + force[:-1]) * dt[:, None], axis=0)
+        elapsed = t - t[0]
+        vel -= np.outer(elapsed / elapsed[-1], vel[-1])
+        travel = np.sum(0.5 * (vel[1:] + vel[:-1]) * dt[:, None], axis=0)
+        speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+        peak = int(np.argmax(speed))
+        slow = speed < _CONTACT_SPEED_FRACTION * speed[peak]
+        after = np.flatnonzero(slow[peak:])
+        contact = peak + int(after[0]) if after.size else n - 1
+        before = np.flatnonzero(slow[:peak])
+        lift = int(before[-1]) + 1 if before.size else 0
+        travel_m = math.hypot(float(travel[0]), float(travel[1]))
+        # The foot's forward axis, levelled, where it rests again (the first row of ``frame``
+        # is the level frame's x in the band's: its transpose turns the band's x level).
+        end_x = frame[:2, 0]
+        along = (float(travel[0]), float(travel[:2] @ end_x) / max(float(np.hypot(*end_x)), 1e-9))
+        direction = Direction.UNKNOWN
+        if travel_m >= _MIN_DIRECTION_M and min(abs(a) for a in along) >= _MIN_ALONG * travel_m:
+            if along[0] > 0 and along[1] > 0:
+                direction = Direction.FORWARD
+            elif along[0] < 0 and along[1] < 0:
+                direction = Direction.BACKWARD
+        turn_deg = math.degrees(math.atan2(float(end_x[1]), float(end_x[0])))
+        return Stride(
+            travel_m=travel_m,
+            turn_deg=turn_deg,
+            direction=direction,
+            contact=start + contact,
+            swing_s=float(t[contact] - t[lift]),
+            impact_g=float(hist[start : stop + 1, _IMPACT].max()),
+        )
