@@ -150,7 +150,7 @@ class _Fields:
 
 def _jump(f: _Fields) -> TruthJump:
     # Imported here: the detectors' modules load SciPy, which a labels reader needs not.
-    from analysis.jumps import G0
+    from analysis.units import STANDARD_GRAVITY_M_S2 as G0
 
     takeoff, landing = f.num("takeoff_t"), f.num("landing_t")
     flight = f.num("flight_time_s", landing - takeoff)
