@@ -93,6 +93,10 @@ class StepParams:
         bout starts: starting to walk changes it by up to 13° on the real lower-back walks
         (played either way) and the simulated walks; squats and sitting down by 32-37° in the
         simulated look-alikes.
+    bridge_gap_s
+        Longest gap in the samples (lost packets) that a detector bridges with a straight
+        line instead of restarting its filters (``StepDetector._bridge``): shorter than a
+        step, so that at most the step whose peak the gap took is lost.
     max_turn_dps
         With a trunk gyroscope: fastest mean turning rate (about the vertical, over the stride
         ending at a step) at which the step's own loop sense is trusted; faster, it keeps the
@@ -125,6 +129,7 @@ class StepParams:
     min_bout_steps: int = field(default=3, metadata=bounded(1, 1000))
     max_lean_change_deg: float = field(default=20.0, metadata=bounded(1.0, 90.0))
     max_turn_dps: float = field(default=30.0, metadata=bounded(1.0, 1000.0))
+    bridge_gap_s: float = field(default=0.3, metadata=bounded(0.0, 2.0))
 
     def __post_init__(self) -> None:
         check_ranges(self)
