@@ -51,6 +51,10 @@ _REST_S = 0.08
 #: short foot-flat), under 60 °/s once smoothed; a swing turns it at 200-800 °/s.
 _MOTION_LOWPASS_HZ = 4.0
 
+#: The delay of that low-pass (second-order Butterworth: about sqrt(2) / (2 pi f_c) = 56 ms
+#: at 4 Hz), rounded up.
+_LAG_S = 0.06
+
 #: Longest motion between two rests that is one stride (a stride's motion lasts 0.5-1.1 s on
 #: the real IPOL feet; continuous motion, as in pedalling, is no stride).
 _MAX_MOTION_S = 2.0
@@ -73,6 +77,9 @@ _MIN_ALONG = 0.5
 #: IPOL feet played either way (0.48-0.77 g at pivots and shuffles, which do not start one),
 #: at most 0.35 g at a simulated foot pedalling, whose slow pitch reversals look like rests.
 _FIRST_IMPACT_G = 0.6
+
+#: How long after a bout's first stride seems to end its contact's shock may still come.
+_IMPACT_WAIT_S = 0.3
 
 #: The contact: where the foot's speed has fallen below this fraction of the stride's peak.
 _CONTACT_SPEED_FRACTION = 0.15
@@ -114,8 +121,8 @@ class Stride:
     direction
         Forward or backward along the foot's own axis at both rests; unknown where the foot
         moved little or sideways.
-    contact
-        The history row of the contact.
+    contact_t
+        When the foot made contact.
     swing_s
         How long the foot moved fast (from lifting to the contact).
     impact_g
@@ -125,9 +132,11 @@ class Stride:
     travel_m: float
     turn_deg: float
     direction: Direction
-    contact: int
+    contact_t: float
     swing_s: float
     impact_g: float
+    residual_m_s: float
+    rotation_deg: float
 
 
 class FootStepDetector(OneLegDetector):
@@ -146,20 +155,19 @@ class FootStepDetector(OneLegDetector):
     """
 
     full_swing_fraction: ClassVar[float] = _FULL_STRIDE_FRACTION
-    closes_by_size: ClassVar[bool] = True
+    bridges_gaps: ClassVar[bool] = True
 
     def __init__(self, params: StepParams, info: StreamInfo) -> None:
         if not info.has_gyro:
             raise ValueError("FootStepDetector needs a gyroscope")
         fs = info.sample_rate_hz
         self._need = max(2, round(_REST_S * fs))
+        self._lag = round(_LAG_S * fs)
         self._motion = StreamingSOS(
             signal.butter(2, min(_MOTION_LOWPASS_HZ, 0.45 * fs), fs=fs, output="sos")
         )
         self._impact = StreamingSOS(
-            signal.butter(
-                2, min(params.transient_hz, 0.45 * fs), btype="high", fs=fs, output="sos"
-            )
+            signal.butter(2, min(params.transient_hz, 0.45 * fs), btype="high", fs=fs, output="sos")
         )
         super().__init__(
             params,
@@ -170,7 +178,10 @@ class FootStepDetector(OneLegDetector):
             signal_column=_MARK,
             threshold=0.5,
         )
+        self.closes_by_size = True
         self._still_run = 0
+        # A bout's first stride waiting for its contact's shock: (stride, its start, until).
+        self._pending: tuple[Stride, float, float] | None = None
 
     # ------------------------------------------------------------------ signals
 
@@ -182,6 +193,7 @@ class FootStepDetector(OneLegDetector):
     def _forget(self, keep: bool) -> None:
         super()._forget(keep)
         self._still_run = 0
+        self._pending = None
 
     def _write_raw(self, rows: FloatArray, seg: Samples) -> None:
         assert seg.gyro_dps is not None
@@ -220,22 +232,57 @@ class FootStepDetector(OneLegDetector):
             before = np.flatnonzero(still[back:i] >= need)
             if not before.size:
                 continue  # no rest seen before this motion (start, or a long motion)
-            start = back + int(before[-1])
+            last = back + int(before[-1])
+            # The smoothed rate lags the motion: the foot began to move up to ``_LAG_S``
+            # before its rest seemed to end. Integrate from there, level from the rest before.
+            first = last - int(still[last]) + 1
+            start = max(first + need // 2, last - self._lag)
             stride = self._integrate(hist, start, i + need - 1)
             if stride is None or stride.travel_m < _MIN_STEP_M:
                 continue
+            now_t = float(t[i + need - 1])
+            if self._pending is not None:
+                self._decide_pending(hist, now_t, events)
             if self._bout is None and stride.impact_g < _FIRST_IMPACT_G:
-                continue  # a walk starts with a contact's shock; a foot on a pedal has none
-            self._leg_contact(
-                hist,
-                float(t[stride.contact]),
-                stride.direction,
-                float(t[i + need - 1]),
-                stride.travel_m,
-                stride.swing_s,
-                events,
-                may_close=abs(stride.turn_deg) < _MAX_CLOSING_TURN_DEG,
-            )
+                # A walk starts with a contact's shock (a foot on a pedal has none); the
+                # shock may come just after the rest seemed to begin (a foot held still in
+                # the air before it lands): wait for it.
+                self._pending = (stride, float(t[start]), now_t + _IMPACT_WAIT_S)
+                continue
+            self._stride(hist, stride, now_t, events)
+
+    def _stride(self, hist: FloatArray, stride: Stride, now_t: float, events: list[Event]) -> None:
+        self._leg_contact(
+            hist,
+            stride.contact_t,
+            stride.direction,
+            now_t,
+            stride.travel_m,
+            stride.swing_s,
+            events,
+            may_close=abs(stride.turn_deg) < _MAX_CLOSING_TURN_DEG,
+        )
+
+    def _due(self) -> bool:
+        return self._pending is not None or super()._due()
+
+    def _settle_more(self, t: FloatArray, start: int, stop: int, events: list[Event]) -> None:
+        if self._pending is not None and self._pending[2] <= float(t[stop - 1]):
+            k = int(np.searchsorted(t[:stop], self._pending[2]))
+            self._decide_pending(self._history.view(), float(t[max(k, start)]), events)
+        super()._settle_more(t, start, stop, events)
+
+    def _decide_pending(self, hist: FloatArray, now_t: float, events: list[Event]) -> None:
+        """A bout's first stride without a shock of its own: a walk if a shock came by now."""
+        assert self._pending is not None
+        stride, start_t, _ = self._pending
+        self._pending = None
+        self._derive()
+        hist = self._history.view()
+        t = hist[:, T]
+        a, b = np.searchsorted(t, [start_t, now_t], side="left")
+        if b > a and float(hist[a : b + 1, _IMPACT].max()) >= _FIRST_IMPACT_G:
+            self._stride(hist, stride, now_t, events)
 
     def _integrate(self, hist: FloatArray, start: int, stop: int) -> Stride | None:
         """The stride from row ``start`` (the last still sample before it) to ``stop`` (still
@@ -284,6 +331,8 @@ class FootStepDetector(OneLegDetector):
         force *= STANDARD_GRAVITY_M_S2
         vel = np.zeros((n, 3))
         vel[1:] = np.cumsum(0.5 * (force[1:] + force[:-1]) * dt[:, None], axis=0)
+        residual = float(np.linalg.norm(vel[-1]))
+        rotation = math.degrees(float(np.sum(angle)))
         elapsed = t - t[0]
         vel -= np.outer(elapsed / elapsed[-1], vel[-1])
         travel = np.sum(0.5 * (vel[1:] + vel[:-1]) * dt[:, None], axis=0)
@@ -310,7 +359,9 @@ class FootStepDetector(OneLegDetector):
             travel_m=travel_m,
             turn_deg=turn_deg,
             direction=direction,
-            contact=start + contact,
+            contact_t=float(t[contact]),
             swing_s=float(t[contact] - t[lift]),
             impact_g=float(hist[start : stop + 1, _IMPACT].max()),
+            residual_m_s=residual,
+            rotation_deg=rotation,
         )

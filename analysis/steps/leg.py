@@ -35,9 +35,6 @@ from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
 __all__ = ["LegStepDetector"]
 
-#: Look-ahead for a foot with gyroscope: long enough to see it come to rest after contact.
-_FOOT_LOOKAHEAD_S = 0.6
-
 #: Low-pass corner of the shank's inclination (the angle of gravity in the forward-up plane)
 #: in stance: keeps the slow turn over the planted foot, drops contact transients and most of
 #: the swing. Directions held from 2 to 6 Hz on the simulated shanks; at 1.5 Hz the filter's
@@ -84,9 +81,6 @@ _FAST_SWING_ASYMMETRY = 1.4
 #: Without a gyroscope, a leg is quiet before its swing while the dynamic acceleration
 #: stays below this fraction of the swing's hump (standing before a bout's first swing).
 _QUIET_FRACTION = 0.15
-
-#: How long a foot must be still after contact to count as standing on the ground.
-_FOOT_REST_S = 0.08
 
 #: A shank's walking bout outlives a gap only if the gap ends before this fraction of the
 #: usual stride (twice the recent step interval) after the last own contact: the next own
@@ -138,8 +132,6 @@ class OneLegDetector(StepDetector):
     #: other leg stepped first), and a swing under this fraction of the one before closes the
     #: walk (see ``_FULL_FIRST_SWING``).
     full_swing_fraction: ClassVar[float] = _FULL_FIRST_SWING
-    #: Whether a swing under ``full_swing_fraction`` of the one before closes the walk.
-    closes_by_size: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -161,6 +153,8 @@ class OneLegDetector(StepDetector):
             signal_column=signal_column,
             threshold=threshold,
         )
+        #: Whether a swing under ``full_swing_fraction`` of the one before closes the walk.
+        self.closes_by_size = False
         self._last_own_contact: float | None = None
         self._first_swing_deg: float | None = None
         self._last_swing: float | None = None  # size of the last own swing
@@ -379,7 +373,8 @@ class LegStepDetector(OneLegDetector):
         placement = info.placement.canonical
         self._gyro = info.has_gyro
         self._shank = placement is Placement.SHANK
-        self._foot = placement is Placement.FOOT
+        if placement is Placement.FOOT and self._gyro:
+            raise ValueError("a foot with a gyroscope is FootStepDetector's")
         self._leg_lp = StreamingSOS(
             signal.butter(2, min(params.leg_lowpass_hz, nyq), fs=fs, output="sos")
         )
@@ -390,9 +385,6 @@ class LegStepDetector(OneLegDetector):
             signal.butter(2, min(_INCLINE_CUTOFF_HZ, nyq), fs=fs, output="sos")
         )
         lookahead_s = params.lookahead_s
-        if self._foot and self._gyro:
-            # A foot's rest after contact comes up to 0.6 s after the swing peak.
-            lookahead_s = max(lookahead_s, _FOOT_LOOKAHEAD_S)
         super().__init__(
             params,
             info,
@@ -480,23 +472,19 @@ class LegStepDetector(OneLegDetector):
                 after = sign * u[i + 1 : confirm + 1]
                 ends = np.flatnonzero(after <= 0.0)
                 contact_i = i + 1 + int(ends[0]) if ends.size else confirm
-                if self._foot:
-                    if not self._foot_swing(hist, i, contact_i, confirm, sign):
-                        continue
-                else:
-                    if i < stride // 2 and not self._resumed:
-                        # Too soon after the start or a gap to see the stride around the
-                        # peak: whether it turned both ways alike cannot be told yet. Inside
-                        # a walking bout kept across a short gap, what came after the gap is
-                        # judged (the bout already told walking from pedalling).
-                        continue
-                    window = sign * u[max(0, i - stride // 2) : confirm + 1]
-                    against = max(-window.min(), 0.0)
-                    asymmetry = (
-                        _FAST_SWING_ASYMMETRY if peak >= _FAST_SWING_DPS else p.swing_asymmetry
-                    )
-                    if window.max() < asymmetry * against:
-                        continue  # both ways alike: pedalling, not a swing
+                if i < stride // 2 and not self._resumed:
+                    # Too soon after the start or a gap to see the stride around the peak:
+                    # whether it turned both ways alike cannot be told yet. Inside a walking
+                    # bout kept across a short gap, what came after the gap is judged (the
+                    # bout already told walking from pedalling).
+                    continue
+                window = sign * u[max(0, i - stride // 2) : confirm + 1]
+                against = max(-window.min(), 0.0)
+                asymmetry = (
+                    _FAST_SWING_ASYMMETRY if peak >= _FAST_SWING_DPS else p.swing_asymmetry
+                )
+                if window.max() < asymmetry * against:
+                    continue  # both ways alike: pedalling, not a swing
                 direction = Direction.FORWARD if sign < 0 else Direction.BACKWARD
                 back_i = max(0, i - stride)
                 prior = np.flatnonzero(sign * u[back_i:i] <= 0.0)
@@ -577,38 +565,6 @@ class LegStepDetector(OneLegDetector):
         if abs(change) < _MIN_INCLINE_CHANGE_RAD:
             return Direction.UNKNOWN
         return Direction.FORWARD if change < 0.0 else Direction.BACKWARD
-
-    def _foot_swing(
-        self, hist: FloatArray, i: int, contact_i: int, confirm: int, sign: float
-    ) -> bool:
-        """Whether the rotation lobe around ``i`` is a foot's swing.
-
-        A foot turns fast three times per stride: heel rise and push-off, the swing, and the
-        slap to foot-flat after contact; push-off can out-peak the swing. The swing is the lobe
-        that turns the foot through a large angle (the foot pitches 60-90° between toe-off and
-        contact; measured on the IPOL feet) and is followed, after contact, by the foot at
-        rest on the ground (stance; Skog et al. 2010 detect it the same way for foot-mounted
-        navigation). Push-off is followed by the swing, not by rest; the slap turns through
-        little angle. Pedalling never rests the foot.
-        """
-        p = self.params
-        u = hist[:, _SWING]
-        t = hist[:, T]
-        lo = i
-        while lo > 0 and sign * u[lo - 1] > 0.0:
-            lo -= 1
-        dt = 1.0 / self._fs
-        angle = float(np.sum(sign * u[lo:contact_i])) * dt
-        if angle < p.min_swing_deg:
-            return False
-        rest = np.abs(u[contact_i : confirm + 1]) < p.foot_rest_dps
-        need = max(1, round(_FOOT_REST_S * self._fs))
-        if rest.size < need:
-            return False
-        run = np.convolve(rest.astype(np.float64), np.ones(need), mode="valid")
-        return bool((run >= need).any()) and float(t[confirm] - t[contact_i]) >= 0.0
-
-    # ------------------------------------------------------------------ steps and bouts
 
     def _stance_turn_deg(self, contact_t: float, due_t: float, sign: float) -> float | None:
         """The planted shank's turn in the stance sense from its contact to ``due_t``: with a

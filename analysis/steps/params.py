@@ -75,8 +75,6 @@ class StepParams:
         at shuffles after the trials), 0.36-1.1 g at the simulated shank's contacts, 0.06-0.19 g
         while pedalling in the simulated rides, where acceleration magnitude alone (up to
         1.6 g: the shank swings round the crank) does not tell.
-    min_swing_deg
-        Smallest angle a foot turns through in one swing (60-90° on the real IPOL feet).
     foot_rest_dps
         Angular rate (low-passed) below which a foot counts as resting on the ground.
     leg_lowpass_hz
@@ -121,7 +119,6 @@ class StepParams:
     min_contact_g: float = field(default=1.3, metadata=bounded(0.0, 20.0))
     transient_hz: float = field(default=8.0, metadata=bounded(2.0, 50.0))
     min_transient_g: float = field(default=0.3, metadata=bounded(0.0, 10.0))
-    min_swing_deg: float = field(default=35.0, metadata=bounded(0.0, 180.0))
     foot_rest_dps: float = field(default=60.0, metadata=bounded(1.0, 500.0))
     leg_lowpass_hz: float = field(default=4.0, metadata=bounded(0.5, 20.0))
     gravity_cutoff_hz: float = field(default=0.3, metadata=bounded(0.01, 2.0))

@@ -24,6 +24,7 @@ from analysis.frame import parse_body_axes
 from analysis.gait import gait_regularity, sagittal_rotation, unbiased_autocorrelation
 from analysis.registry import build_detectors
 from analysis.steps import (
+    FootStepDetector,
     LegStepDetector,
     StepDetector,
     StepParams,
@@ -223,7 +224,8 @@ def test_registry_builds_the_step_detector_where_steps_can_be_seen() -> None:
     for placement in (Placement.ANKLE, Placement.SHANK, Placement.FOOT):
         for gyro in (False, True):
             built = step_detector(StreamInfo(100.0, placement, has_gyro=gyro))
-            assert isinstance(built, LegStepDetector), placement
+            kind = FootStepDetector if placement is Placement.FOOT and gyro else LegStepDetector
+            assert isinstance(built, kind), (placement, gyro)
     assert not any(
         isinstance(d, StepDetector) for d in build_detectors(StreamInfo(100.0, Placement.THIGH))
     )
@@ -474,23 +476,26 @@ IPOL_TRIALS = ("1-1", "2-1", "5-2")
 
 @needs_real
 def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
-    """Both legs' contacts from one foot sensor, forward walks with a U-turn.
+    """Both legs' contacts from one foot sensor, forward walks with a U-turn (the three IPOL
+    trials read from the upstream files; the fifteen others are in the evaluation).
 
-    Measured: pooled F1 0.873 (0.73 in an earlier version), about 96 % of steps called forward.
-    Below the trunk's figures: the push-off turns the foot faster than the swing, and turns
-    at the U-turn are missed. The issue's F1 target names chest, waist and shank, not foot.
+    Measured: pooled F1 0.928 (0.873 while swings were told from push-offs by their rate),
+    no step called backward, 26 of 213 unknown: the pivots of the U-turns, which move the
+    foot sideways or little. Both legs: about as many inferred contacts as own ones.
     """
     score = Score()
     own_inferred: list[bool] = []
+    unknown = 0
     for trial in IPOL_TRIALS:
         for foot in ("lf", "rf"):
             samples, info, own, other = read_ipol_foot(trial, foot)
             steps = steps_of(detect_steps(samples, info))
             score.add(steps, sorted(own + other))
             own_inferred.extend(bool(s.inferred) for s in steps)
-    assert score.f1 >= 0.86, score
-    assert score.forward >= 0.93 * score.detected, score
-    # Both legs: about as many inferred contacts as own ones.
+            unknown += sum(s.direction is Direction.UNKNOWN for s in steps)
+    assert score.f1 >= 0.91, score
+    assert score.backward == 0, score
+    assert unknown <= 0.15 * score.detected, (unknown, score)
     assert 0.3 <= np.mean(own_inferred) <= 0.7
 
 
@@ -514,13 +519,13 @@ GAITMAP = REAL / "gaitmap-foot"
 
 
 @pytest.mark.skipif(not GAITMAP.exists(), reason="shared real recordings are absent")
-@pytest.mark.parametrize(("gyro", "min_f1"), [(True, 0.89), (False, 0.85)])
+@pytest.mark.parametrize(("gyro", "min_f1"), [(True, 0.92), (False, 0.85)])
 def test_real_gaitmap_feet_reach_the_measured_level(gyro: bool, min_f1: float) -> None:
     """An independent real set: gaitmap's example 2 x 20 m walk, both feet at 204.8 Hz, read
     in its sensor frame (z up, the gyroscope's y the sagittal axis), scored against its
-    initial contacts of both feet. Measured: F1 0.905 with gyroscope, 0.866 without (at the
-    start of this revision 0.911 and 0.848). Direction is not asserted: the frame's forward
-    sign is not documented in the sample."""
+    initial contacts of both feet. Measured: F1 0.938 with gyroscope (0.905 while swings were
+    told from push-offs by their rate), 0.866 without. Direction is not asserted: the frame's
+    forward sign is not documented in the sample."""
     raw = np.loadtxt(GAITMAP / "imu_sample.csv", delimiter=",", skiprows=2)
     fs = 204.8
     with (GAITMAP / "stride_events_sample.csv").open() as f:
