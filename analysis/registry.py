@@ -51,7 +51,7 @@ DETECTORS: tuple[DetectorEntry[Any], ...] = (
     DetectorEntry(PedallingDetector, lambda p: p.pedalling, _LEG),
     # Steps: the trunk's peaks (on the wrist counted, direction unknown), a leg's swings.
     DetectorEntry(TrunkStepDetector, lambda p: p.steps, _TRUNK | {Placement.WRIST}),
-    DetectorEntry(leg_step_detector, lambda p: p.steps, _LEG),
+    DetectorEntry(leg_step_detector, lambda p: p.steps, _LEG | {Placement.THIGH}),
 )
 
 

@@ -32,6 +32,7 @@ from analysis.steps.base import StepDetector
 from analysis.steps.foot import FootStepDetector
 from analysis.steps.leg import LegStepDetector, OneLegDetector
 from analysis.steps.params import StepParams
+from analysis.steps.thigh import ThighStepDetector
 from analysis.steps.trunk import TrunkStepDetector, level_forward_up
 from analysis.stream import run_batch
 from analysis.types import Placement, Samples, StreamInfo
@@ -42,6 +43,7 @@ __all__ = [
     "OneLegDetector",
     "StepDetector",
     "StepParams",
+    "ThighStepDetector",
     "TrunkStepDetector",
     "detect_steps",
     "leg_step_detector",
@@ -49,10 +51,12 @@ __all__ = [
 ]
 
 
-def leg_step_detector(params: StepParams, info: StreamInfo) -> OneLegDetector:
+def leg_step_detector(params: StepParams, info: StreamInfo) -> StepDetector:
     """The step detector of a leg placement: a foot with a gyroscope stride by stride
     (``FootStepDetector``), a shank, or a foot without gyroscope, swing by swing
     (``LegStepDetector``)."""
+    if info.placement.canonical is Placement.THIGH:
+        return ThighStepDetector(params, info)
     if info.placement.canonical is Placement.FOOT and info.has_gyro:
         return FootStepDetector(params, info)
     return LegStepDetector(params, info)

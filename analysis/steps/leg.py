@@ -480,9 +480,7 @@ class LegStepDetector(OneLegDetector):
                     continue
                 window = sign * u[max(0, i - stride // 2) : confirm + 1]
                 against = max(-window.min(), 0.0)
-                asymmetry = (
-                    _FAST_SWING_ASYMMETRY if peak >= _FAST_SWING_DPS else p.swing_asymmetry
-                )
+                asymmetry = _FAST_SWING_ASYMMETRY if peak >= _FAST_SWING_DPS else p.swing_asymmetry
                 if window.max() < asymmetry * against:
                     continue  # both ways alike: pedalling, not a swing
                 direction = Direction.FORWARD if sign < 0 else Direction.BACKWARD

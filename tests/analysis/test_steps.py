@@ -28,6 +28,7 @@ from analysis.steps import (
     LegStepDetector,
     StepDetector,
     StepParams,
+    ThighStepDetector,
     TrunkStepDetector,
     detect_steps,
 )
@@ -226,9 +227,9 @@ def test_registry_builds_the_step_detector_where_steps_can_be_seen() -> None:
             built = step_detector(StreamInfo(100.0, placement, has_gyro=gyro))
             kind = FootStepDetector if placement is Placement.FOOT and gyro else LegStepDetector
             assert isinstance(built, kind), (placement, gyro)
-    assert not any(
-        isinstance(d, StepDetector) for d in build_detectors(StreamInfo(100.0, Placement.THIGH))
-    )
+    for gyro in (False, True):
+        built = step_detector(StreamInfo(100.0, Placement.THIGH, has_gyro=gyro))
+        assert isinstance(built, ThighStepDetector), gyro
 
 
 # ----------------------------------------------------------------------------------------
