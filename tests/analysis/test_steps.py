@@ -628,41 +628,28 @@ def test_simulated_walks_steps_and_direction(name: str, min_f1: float) -> None:
             matched += 1
             right += steps[i].direction == truth[j]["direction"]
     assert right >= 0.98 * matched
-    # Unknown only where nothing tells, without gyroscope: a leg's first contact of a bout or
-    # after a gap, and where two contacts came too close to be one leg's (7 of 80).
     unknown = sum(s.direction is Direction.UNKNOWN for s in steps)
-    assert unknown <= 0.1 * len(steps), unknown
+    if info.placement.is_leg and not info.has_gyro:
+        # Nothing an accelerometer alone sees on a real shank tells the direction.
+        assert unknown == len(steps)
+    else:
+        assert unknown <= 0.1 * len(steps), unknown
 
 
 @pytest.mark.parametrize("name", ["walk_shank_100hz", "walk_shank_100hz_gyro"])
-@pytest.mark.parametrize(
-    "angles",
-    [(30.0, 0.0, 0.0), (0.0, 30.0, 0.0), (0.0, -30.0, 0.0), (0.0, 0.0, 30.0), (0.0, 0.0, -30.0)],
-)
-def test_shank_without_gyroscope_tells_direction_under_tilt(
-    name: str, angles: tuple[float, float, float]
-) -> None:
-    """The tibia's turn over the planted foot in stance, seen in gravity alone (the gyro
-    fixture is read without its gyroscope): measured 100 % right (172 steps) over the three
-    simulated shank walks, 4-9 % unknown (first contacts), the same under each 30° turn of
-    the band and for low-pass corners from 2 to 6 Hz. No real shank recording was at hand."""
+def test_shank_without_gyroscope_leaves_direction_unknown(name: str) -> None:
+    """The tibia's turn over the planted foot in stance, seen in gravity alone, called every
+    simulated shank step right but 27.6 % of the real shin's (42 % played backward): without a
+    gyroscope the shank's steps are counted and their direction is ``unknown`` (the gyroscope
+    fixture is read without its gyroscope)."""
     path = SIM / f"{name}.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
     samples, info = read_body(path)
-    truth = json.loads(path.with_suffix(".truth.json").read_text())["steps"]
-    walk = Walk(name, Samples(samples.time_s, samples.acc_g), info, [], (0, 0), [])
-    tilted = rotated(walk, *angles)
-    info = StreamInfo(tilted.info.sample_rate_hz, Placement.SHANK, has_gyro=False)
-    steps = steps_of(detect_steps(tilted.samples, info))
-    truth_t = [s["t"] for s in truth]
-    right = wrong = 0
-    for j, i in match_times(truth_t, [s.t for s in steps], TOLERANCE_S):
-        if steps[i].direction is not Direction.UNKNOWN:
-            right += steps[i].direction == truth[j]["direction"]
-            wrong += steps[i].direction != truth[j]["direction"]
-    assert right >= 0.98 * (right + wrong), (right, wrong)
-    assert right + wrong >= 0.85 * len(steps), (right, wrong, len(steps))
+    info = StreamInfo(info.sample_rate_hz, Placement.SHANK, has_gyro=False)
+    steps = steps_of(detect_steps(Samples(samples.time_s, samples.acc_g), info))
+    assert len(steps) >= 60
+    assert all(s.direction is Direction.UNKNOWN for s in steps)
 
 
 @pytest.mark.parametrize(
