@@ -365,6 +365,8 @@ class LegStepDetector(OneLegDetector):
     across a short gap.
     """
 
+    bridges_gaps: ClassVar[bool] = True
+
     def __init__(self, params: StepParams, info: StreamInfo) -> None:
         fs = info.sample_rate_hz
         nyq = 0.45 * fs

@@ -750,14 +750,13 @@ def test_shank_other_leg_contact_due_in_a_short_gap_is_still_emitted(name: str) 
 
 
 def test_shank_gyro_walk_keeps_the_steps_after_a_short_gap() -> None:
-    """A gap shorter than a step inside a walking bout on a shank with gyroscope: the bout and
-    the last own contact outlive it, and the next swing, observed after it (nothing
-    interpolated), is judged on what came after the gap. Before, the leg restarted its walk
-    and lost the swing after the gap and the other leg's contact before it (the simulated
-    demo, gap 13.90-14.11 s: 14.64 and 15.24 s lost). A 0.21 s gap cut at every 0.5 s over
-    both bouts of the fixture (45 places): labelled steps lost in the 1.5 s after the gap
-    65 -> 26, steps not labelled 2 -> 1 (measured 22 Nov). The bout is kept only where the
-    gap cannot have hidden an own contact (it ends within 0.75 of a stride after the last)."""
+    """A gap shorter than a step inside a walking bout on a shank with gyroscope: the filters
+    ride through it on a straight line between the samples either side (``bridge_gap_s``),
+    the bout goes on. Before the bout was kept across gaps, the leg restarted its walk and
+    lost the swing after the gap and the other leg's contact before it. A 0.21 s gap cut at
+    every 0.5 s over both bouts of the fixture (45 places): labelled steps lost in the 1.5 s
+    after the gap 65 (restarting) -> 26 (bout kept, nothing bridged) -> 14 (bridged); steps
+    not labelled 2 -> 1 -> 2."""
     path = SIM / "walk_shank_100hz_gyro.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
@@ -775,5 +774,5 @@ def test_shank_gyro_walk_keeps_the_steps_after_a_short_gap() -> None:
         after = [x for x in truth_t if end <= x <= end + 1.5]
         lost += len(after) - match(steps, after)
         extra += len(steps) - match(steps, truth_t)
-    assert lost <= 26, lost
-    assert extra <= 1, extra
+    assert lost <= 16, lost
+    assert extra <= 2, extra
