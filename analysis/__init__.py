@@ -40,6 +40,10 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.jumps import JumpDetector as JumpDetector
     from analysis.jumps import JumpParams as JumpParams
     from analysis.jumps import detect_jumps as detect_jumps
+    from analysis.landing import Landing as Landing
+    from analysis.landing import LandingJudgement as LandingJudgement
+    from analysis.landing import LandingParams as LandingParams
+    from analysis.landing import judge_landing as judge_landing
     from analysis.params import bounded as bounded
     from analysis.params import check_ranges as check_ranges
     from analysis.pedalling import PedallingDetector as PedallingDetector
@@ -64,9 +68,12 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.stream import finite_rows as finite_rows
     from analysis.stream import run_batch as run_batch
     from analysis.stream import run_stream as run_stream
+    from analysis.summary import ActivityIntervals as ActivityIntervals
     from analysis.summary import SessionSummary as SessionSummary
     from analysis.summary import SummaryParams as SummaryParams
     from analysis.summary import Wearer as Wearer
+    from analysis.summary import activity_intervals as activity_intervals
+    from analysis.summary import step_cadence_series as step_cadence_series
     from analysis.summary import summarize_session as summarize_session
     from analysis.types import Placement as Placement
     from analysis.types import Samples as Samples
@@ -111,6 +118,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "detect_steps",
     ),
     "analysis.jumps": ("JumpDetector", "JumpParams", "detect_jumps"),
+    "analysis.landing": ("Landing", "LandingJudgement", "LandingParams", "judge_landing"),
     "analysis.pedalling": ("PedallingDetector", "PedallingParams", "detect_pedalling"),
     "analysis.registry": (
         "DETECTORS",
@@ -119,7 +127,15 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "build_detectors",
         "build_pipeline",
     ),
-    "analysis.summary": ("SessionSummary", "SummaryParams", "Wearer", "summarize_session"),
+    "analysis.summary": (
+        "ActivityIntervals",
+        "SessionSummary",
+        "SummaryParams",
+        "Wearer",
+        "activity_intervals",
+        "step_cadence_series",
+        "summarize_session",
+    ),
     "analysis.evaluate": ("RecordingScore", "Tolerances", "Truth", "score_recording"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}

@@ -30,6 +30,8 @@ COMMANDS = (
     "demo",
     "run",
     "analyze",
+    "report",
+    "dashboard",
     "replay",
     "listen",
     "record",
