@@ -186,9 +186,15 @@ class FootStepDetector(OneLegDetector):
     # ------------------------------------------------------------------ signals
 
     def _keeps_bout(self, now_t: float, events: list[Event]) -> bool:
+        """A gap longer than ``bridge_gap_s`` but shorter than a step keeps the walk: the
+        stride across it is lost (no rest before it is seen), the ones after it are not."""
         if self._scheduled is not None and self._last_t is not None:
             self._scheduled_in_gap(events, now_t)
-        return False
+        return (
+            self._bout is not None
+            and self._last_t is not None
+            and now_t - self._last_t <= self.params.max_step_s
+        )
 
     def _forget(self, keep: bool) -> None:
         super()._forget(keep)
