@@ -72,11 +72,19 @@ _MIN_DIRECTION_M = 0.25
 #: axes); the steps of a U-turn go sideways.
 _MIN_ALONG = 0.5
 
-#: Least contact shock (the acceleration high-passed at ``transient_hz``, its largest over a
-#: stride) for a stride to start a walk: 0.96-9 g at the strides and half steps of the real
-#: IPOL feet played either way (0.48-0.77 g at pivots and shuffles, which do not start one),
-#: at most 0.35 g at a simulated foot pedalling, whose slow pitch reversals look like rests.
+#: A walk's first stride shows a walk in one of two ways (``_starts_walk``). Its contact's
+#: shock (the acceleration high-passed at ``transient_hz``, its largest over the stride):
+#: 0.98-9 g at the bout-starting strides of the real IPOL feet played either way (margin 63 %),
+#: at most 0.35 g at a simulated foot pedalling (71 %), whose slow pitch reversals look like
+#: rests; but the simulated walks start as softly as 0.05 g (soft heels; at 25 Hz the shock is
+#: filtered away). Or its turn and travel: a walking stride turns the foot through 51-300°
+#: and carries it 0.3-1.8 m on the real feet (half steps included), 53-112° and 0.3-1.7 m on
+#: the simulated ones, while a pedal turns it through at most 49° where it carries it 0.3 m
+#: or more (the 73° of one simulated ride came with 0.17 m): margins 22 % on the turn to
+#: pedalling, 76 % on the travel.
 _FIRST_IMPACT_G = 0.6
+_FIRST_TURN_DEG = 60.0
+_FIRST_TRAVEL_M = 0.3
 
 #: How long after a bout's first stride seems to end its contact's shock may still come.
 _IMPACT_WAIT_S = 0.3
@@ -137,6 +145,15 @@ class Stride:
     impact_g: float
     residual_m_s: float
     rotation_deg: float
+
+
+def _starts_walk(stride: Stride) -> bool:
+    """Whether a stride can start a walk: it landed with a contact's shock, or it both turned
+    the foot through a walking stride's angle and carried it as far (``_FIRST_IMPACT_G``,
+    ``_FIRST_TURN_DEG``, ``_FIRST_TRAVEL_M``). A foot on a pedal does neither."""
+    return stride.impact_g >= _FIRST_IMPACT_G or (
+        stride.rotation_deg >= _FIRST_TURN_DEG and stride.travel_m >= _FIRST_TRAVEL_M
+    )
 
 
 class FootStepDetector(OneLegDetector):
@@ -249,7 +266,7 @@ class FootStepDetector(OneLegDetector):
             now_t = float(t[i + need - 1])
             if self._pending is not None:
                 self._decide_pending(hist, now_t, events)
-            if self._bout is None and stride.impact_g < _FIRST_IMPACT_G:
+            if self._bout is None and not _starts_walk(stride):
                 # A walk starts with a contact's shock (a foot on a pedal has none); the
                 # shock may come just after the rest seemed to begin (a foot held still in
                 # the air before it lands): wait for it.
