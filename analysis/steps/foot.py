@@ -46,22 +46,30 @@ __all__ = ["FootStepDetector"]
 #: walking speeds on the real IPOL feet; a swing never turns this slowly for so long).
 _REST_S = 0.08
 
-#: Low-pass corner of the foot's angular rate magnitude before the rest threshold: a foot
-#: flat on the ground still trembles at 20-90 °/s on some real IPOL feet (a brisk walker's
-#: short foot-flat), under 60 °/s once smoothed; a swing turns it at 200-800 °/s.
+#: Low-pass corner of the foot's angular rate magnitude before the rest threshold
+#: (``foot_rest_dps``, 60 °/s): a foot flat on the ground still trembles at 20-90 °/s on some
+#: real IPOL feet (a brisk walker's short foot-flat), at most 55 °/s once smoothed (margin
+#: 9 %: thin; median 2 °/s), while a swing turns it at 200-800 °/s. On the simulator the
+#: rests read 0-3 °/s, but its slow walks (54-62 steps/min) also hold the foot unturned in the
+#: air for 0.1-0.3 s before contact: no rate threshold tells those from a rest (their strides
+#: are split; ``_starts_walk`` and the travel still count most of them).
 _MOTION_LOWPASS_HZ = 4.0
 
 #: The delay of that low-pass (second-order Butterworth: about sqrt(2) / (2 pi f_c) = 56 ms
 #: at 4 Hz), rounded up.
 _LAG_S = 0.06
 
-#: Longest motion between two rests that is one stride (a stride's motion lasts 0.5-1.1 s on
-#: the real IPOL feet; continuous motion, as in pedalling, is no stride).
+#: Longest motion between two rests that is one stride: a stride's motion lasts 0.5-1.1 s on
+#: the real IPOL feet and at most 1.13 s on the simulated ones (margin 77 %); continuous
+#: motion, as in pedalling, is no stride.
 _MAX_MOTION_S = 2.0
 
 #: Least horizontal travel of the foot for a step. Strides move it 1.0-1.8 m on the real
 #: IPOL feet, the half steps that start and end a walk 0.2-0.8 m, pivots in a U-turn
-#: 0.05-0.25 m; shifting the weight in standing moves it under 0.05 m.
+#: 0.05-0.25 m; shifting the weight in standing moves it under 0.05 m. A definition rather
+#: than a test with a margin: the IPOL labels count four foot movements of 0.04-0.07 m as
+#: steps and leave one of 0.16 m out (1 % of 529 steps either way). Simulated strides:
+#: 0.12 m and up (1st percentile).
 _MIN_STEP_M = 0.1
 
 #: Least travel for a direction: below it (a pivot, a shuffle) the direction is unknown.
@@ -94,14 +102,15 @@ _CONTACT_SPEED_FRACTION = 0.15
 
 #: A first stride at least this fraction of the second's travel is a full stride (the other
 #: foot stepped first): real IPOL first strides from standing travel 0.35-0.49 of the next
-#: when this foot leads, 0.84-0.90 when the other foot did; closing half strides 0.2-0.48 of
-#: the one before.
+#: when this foot leads, 0.84-0.90 when the other foot did (margins 33 % / 29 %); closing
+#: half strides 0.2-0.48 of the one before. Simulated first strides: 0.25-0.26 or 0.90-1.15,
+#: one of 24 at 0.61 (6 % under); last strides 0.13-0.63 or 0.77-1.05.
 _FULL_STRIDE_FRACTION = 0.65
 
 #: A short stride that turns the foot more than this about the vertical is a pivot in a
 #: turn, not the step that closes a walk: pivots in the real IPOL U-turns turn it 45-180°,
 #: the half steps that start and close a walk under 20° (two walkers turned 50-85° on
-#: their last steps).
+#: their last steps); margins 50 % / 33 %. The simulated walks do not turn.
 _MAX_CLOSING_TURN_DEG = 30.0
 
 # History columns after the time (``T``).
