@@ -57,7 +57,7 @@ def leg_step_detector(params: StepParams, info: StreamInfo) -> StepDetector:
     (``LegStepDetector``)."""
     if info.placement.canonical is Placement.THIGH:
         return ThighStepDetector(params, info)
-    if info.placement.canonical is Placement.FOOT and info.has_gyro:
+    if info.placement.canonical is Placement.FOOT:
         return FootStepDetector(params, info)
     return LegStepDetector(params, info)
 

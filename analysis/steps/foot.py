@@ -1,4 +1,4 @@
-"""Steps from a foot band with a gyroscope, stride by stride, from one rest to the next.
+"""Steps from a foot band, stride by stride, from one rest of the foot to the next.
 
 Through mid-stance a foot lies flat and still on the ground; between two such rests it makes
 one stride: heel rise and push-off, the swing, the contact, the roll to foot-flat (J. Perry and
@@ -18,9 +18,15 @@ which way, relative to where it pointed. That displacement is what a step is:
 - **its contact** is where the foot, coming in, has all but stopped (its speed fallen below
   ``_CONTACT_SPEED_FRACTION`` of the stride's peak).
 
+Without a gyroscope the rests are where the foot reads gravity alone, steadily; a motion
+between two rests is a stride if it landed with a contact's shock (a foot on a pedal has
+none), its contact is that shock, and its direction is ``unknown``: nothing in the
+acceleration alone tells which way the foot travelled.
+
 The other foot's contacts are inferred as on a shank (``OneLegDetector``): half a stride after
 each own contact, before a bout's first own stride when that stride was a full one, and none
-after a half stride that closes the walk (the feet end side by side).
+after a half stride that closes the walk (the feet end side by side; with a gyroscope only,
+which measures the stride).
 """
 
 from __future__ import annotations
@@ -60,6 +66,21 @@ _MOTION_LOWPASS_HZ = 4.0
 #: samples at a time derives its signals every few notifications rather than at each one
 #: (the cost per band-second falls by half; the latency grows by 0.12 s).
 _CONFIRM_S = 0.2
+
+#: Without a gyroscope, a rest reads gravity alone, steadily: its magnitude within this of
+#: 1 g and its high-passed norm under the next, both low-passed as the rate, for ``_REST_S``.
+#: Real IPOL rests (the gyroscope's) sit at 0.018 g and 0.003 g (median), 0.069 g and 0.12 g
+#: (95th percentile); their moving samples at 0.11 g and 0.07 g (5th percentile), but not for
+#: long. A stride then needs a contact's shock of ``_FIRST_IMPACT_G`` (the real feet's
+#: strides: 0.98 g and up; a simulated pedalling foot: at most 0.35 g).
+_REST_DEVIATION_G = 0.08
+_REST_JITTER_G = 0.15
+#: Shortest motion between two rests taken for a stride without a gyroscope.
+_MIN_MOTION_S = 0.25
+#: The swing's share of the motion between two rests, for when the other foot lands after a
+#: bout's first stride: the swing is about 40 % of a stride (Perry and Burnfield 2010), the
+#: motion between the foot's rests about 70 % (0.75 median on the real IPOL feet).
+_SWING_PER_MOTION = 0.57
 
 #: The delay of that low-pass (second-order Butterworth: about sqrt(2) / (2 pi f_c) = 56 ms
 #: at 4 Hz), rounded up.
@@ -172,14 +193,14 @@ def _starts_walk(stride: Stride) -> bool:
 
 
 class FootStepDetector(OneLegDetector):
-    """Steps of both feet, direction and walking bouts from a foot band with a gyroscope.
+    """Steps of both feet, direction and walking bouts from a foot band.
 
     Parameters
     ----------
     params
-        Frozen parameters (``foot_rest_dps``; the bout and step times).
+        Frozen parameters (``foot_rest_dps``, ``transient_hz``; the bout and step times).
     info
-        The stream: a foot, with a gyroscope.
+        The stream: a foot, with or without a gyroscope.
 
     Notes
     -----
@@ -190,12 +211,14 @@ class FootStepDetector(OneLegDetector):
     bridges_gaps: ClassVar[bool] = True
 
     def __init__(self, params: StepParams, info: StreamInfo) -> None:
-        if not info.has_gyro:
-            raise ValueError("FootStepDetector needs a gyroscope")
         fs = info.sample_rate_hz
+        self._gyro = info.has_gyro
         self._need = max(2, round(_REST_S * fs))
         self._lag = round(_LAG_S * fs)
         self._motion = StreamingSOS(
+            signal.butter(2, min(_MOTION_LOWPASS_HZ, 0.45 * fs), fs=fs, output="sos")
+        )
+        self._jitter = StreamingSOS(
             signal.butter(2, min(_MOTION_LOWPASS_HZ, 0.45 * fs), fs=fs, output="sos")
         )
         self._impact = StreamingSOS(
@@ -204,9 +227,9 @@ class FootStepDetector(OneLegDetector):
         super().__init__(
             params,
             info,
-            lookahead_s=max(self._need / fs, _CONFIRM_S),
+            lookahead_s=max(self._need / fs, _CONFIRM_S) if self._gyro else self._need / fs,
             width=_WIDTH,
-            filters=(self._motion, self._impact),
+            filters=(self._motion, self._impact, self._jitter),
             signal_column=_MARK,
             threshold=0.5,
         )
@@ -234,16 +257,25 @@ class FootStepDetector(OneLegDetector):
         self._pending = None
 
     def _write_raw(self, rows: FloatArray, seg: Samples) -> None:
-        assert seg.gyro_dps is not None
         rows[:, _ACC] = seg.acc_g
-        rows[:, _GYRO] = seg.gyro_dps
+        if self._gyro:
+            assert seg.gyro_dps is not None
+            rows[:, _GYRO] = seg.gyro_dps
 
     def _derive_rows(self, rows: FloatArray) -> None:
-        gyro = rows[:, _GYRO]
-        rate = np.sqrt(np.einsum("ij,ij->i", gyro, gyro))
-        still = self._motion.process(rate) < self.params.foot_rest_dps
-        high = self._impact.process(np.ascontiguousarray(rows[:, _ACC]))
+        acc = np.ascontiguousarray(rows[:, _ACC])
+        high = self._impact.process(acc)
         rows[:, _IMPACT] = np.sqrt(np.einsum("ij,ij->i", high, high))
+        if self._gyro:
+            gyro = rows[:, _GYRO]
+            rate = np.sqrt(np.einsum("ij,ij->i", gyro, gyro))
+            still = self._motion.process(rate) < self.params.foot_rest_dps
+        else:
+            # Without a gyroscope: reading gravity alone, steadily.
+            mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+            still = (self._motion.process(np.abs(mag - 1.0)) < _REST_DEVIATION_G) & (
+                self._jitter.process(rows[:, _IMPACT]) < _REST_JITTER_G
+            )
         n = still.shape[0]
         idx = np.arange(n)
         # Consecutive still samples up to each row, carried across batches.
@@ -275,6 +307,9 @@ class FootStepDetector(OneLegDetector):
             # before its rest seemed to end. Integrate from there, level from the rest before.
             first = last - int(still[last]) + 1
             start = max(first + need // 2, last - self._lag)
+            if not self._gyro:
+                self._acc_stride(hist, start, i, events)
+                continue
             stride = self._integrate(hist, start, i + need - 1)
             if stride is None or stride.travel_m < _MIN_STEP_M:
                 continue
@@ -288,6 +323,22 @@ class FootStepDetector(OneLegDetector):
                 self._pending = (stride, float(t[start]), now_t + _IMPACT_WAIT_S)
                 continue
             self._stride(hist, stride, now_t, events)
+
+    def _acc_stride(self, hist: FloatArray, start: int, rest: int, events: list[Event]) -> None:
+        """Without a gyroscope: the motion from row ``start`` to the rest at ``rest`` is a
+        stride if it landed with a contact's shock; its contact is that shock."""
+        t = hist[:, T]
+        shock = hist[start:rest, _IMPACT]
+        if shock.size < 2 or float(t[rest] - t[start]) < _MIN_MOTION_S:
+            return
+        k = int(np.argmax(shock))
+        if float(shock[k]) < _FIRST_IMPACT_G:
+            return
+        now_t = float(t[min(rest + self._ahead, len(t) - 1)])
+        swing_s = _SWING_PER_MOTION * float(t[rest] - t[start])
+        self._leg_contact(
+            hist, float(t[start + k]), Direction.UNKNOWN, now_t, None, swing_s, events
+        )
 
     def _stride(self, hist: FloatArray, stride: Stride, now_t: float, events: list[Event]) -> None:
         self._leg_contact(

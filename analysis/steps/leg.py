@@ -1,5 +1,5 @@
-"""Steps from a leg: a shank/ankle band, or a foot band without gyroscope, which sees one leg's
-swings (a foot with a gyroscope is ``analysis.steps.foot``'s).
+"""Steps from a shank/ankle band, which sees one leg's swings (a foot is
+``analysis.steps.foot``'s, a thigh ``analysis.steps.thigh``'s).
 
 - **with gyroscope**: each swing is a peak of the sagittal angular rate; its sign is the
   direction (forward swing turns the segment's lower end forward, a negative rate about the
@@ -349,14 +349,14 @@ class OneLegDetector(StepDetector):
 
 
 class LegStepDetector(OneLegDetector):
-    """Steps of both legs, direction and walking bouts from a shank/ankle or foot band.
+    """Steps of both legs, direction and walking bouts from a shank/ankle band.
 
     Parameters
     ----------
     params
         Frozen parameters.
     info
-        The stream: a shank (or ankle) or a foot, with or without a gyroscope.
+        The stream: a shank (or ankle), with or without a gyroscope.
 
     Notes
     -----
@@ -372,9 +372,8 @@ class LegStepDetector(OneLegDetector):
         nyq = 0.45 * fs
         placement = info.placement.canonical
         self._gyro = info.has_gyro
-        self._shank = placement is Placement.SHANK
-        if placement is Placement.FOOT and self._gyro:
-            raise ValueError("a foot with a gyroscope is FootStepDetector's")
+        if placement is not Placement.SHANK:
+            raise ValueError(f"LegStepDetector serves a shank or ankle, not a {placement}")
         self._leg_lp = StreamingSOS(
             signal.butter(2, min(params.leg_lowpass_hz, nyq), fs=fs, output="sos")
         )
@@ -394,9 +393,7 @@ class LegStepDetector(OneLegDetector):
             signal_column=_SWING,
             threshold=params.min_swing_dps if self._gyro else params.min_swing_g,
         )
-        # Only a shank's swing angles tell a closing half swing (a foot's also holds the
-        # push-off and varies more from step to step).
-        self.closes_by_size = self._shank
+        self.closes_by_size = True
         # A leg's own swing can cancel gravity for an instant: with a gyroscope (which tells
         # pedalling by its rotation) a flight must last; without one, any dip vetoes: a
         # pedalling leg dips below it too (0.26 g at the simulated shank), and that veto is
@@ -412,7 +409,6 @@ class LegStepDetector(OneLegDetector):
             self._scheduled_in_gap(events, now_t)
         return (
             self._gyro
-            and self._shank
             and self._bout is not None
             and self._last_t is not None
             and self._last_own_contact is not None
@@ -528,7 +524,7 @@ class LegStepDetector(OneLegDetector):
                 swing_deg,
                 swing_s,
                 events,
-                stance_deg if self._shank else None,
+                stance_deg,
                 swing_sign,
                 hump_s,
             )
@@ -537,8 +533,6 @@ class LegStepDetector(OneLegDetector):
         """The planted shank's turn in the stance sense from its contact to ``due_t``: with a
         gyroscope the integrated sagittal rate; without one the change of its inclination
         over the second half of that time, clear of the contact's transient."""
-        if not self._shank:
-            return None
         self._derive()
         hist = self._history.view()
         t = hist[:, T]
