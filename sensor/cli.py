@@ -40,6 +40,7 @@ COMMANDS = (
     "simulate",
     "evaluate",
     "config",
+    "program",
 )
 
 EXIT_USAGE = 2
