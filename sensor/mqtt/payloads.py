@@ -12,7 +12,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,8 +28,10 @@ from analysis.events import (
     StepEvent,
     WalkBoutEvent,
 )
-from analysis.program import Cue
 from analysis.types import Samples
+
+if TYPE_CHECKING:  # a cue is only read here; the program code loads SciPy
+    from analysis.program import Cue
 
 ONLINE = b"online"
 OFFLINE = b"offline"

@@ -23,12 +23,11 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 
 from analysis.events import Event
-from analysis.program import Cue
 from analysis.types import Samples
 from sensor.mqtt.client import make_client
 from sensor.mqtt.discovery import discovery_configs
@@ -48,6 +47,9 @@ from sensor.mqtt.payloads import (
 )
 from sensor.mqtt.settings import BrokerSettings
 from sensor.mqtt.topics import Topics
+
+if TYPE_CHECKING:  # a cue is only read here; the program code loads SciPy
+    from analysis.program import Cue
 
 log = logging.getLogger(__name__)
 
