@@ -263,6 +263,8 @@ class BandRunner:
             manufacturer=getattr(info, "manufacturer", None),
             firmware=getattr(info, "firmware", None),
             placement=str(s.placement),
+            serial=getattr(info, "serial", None),
+            hardware=getattr(info, "hardware", None),
         )
 
     def _announce(self, force: bool = False) -> None:

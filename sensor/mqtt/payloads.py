@@ -220,6 +220,12 @@ class LiveState:
         span = self.step_times[-1] - self.step_times[0]
         return 60.0 * (len(self.step_times) - 1) / span if span > 0 else None
 
+    def walking_direction(self, t: float) -> str | None:
+        """The last step's direction while walking goes on (a step within ``STEP_STALE_S``)."""
+        if not self.step_times or t - self.step_times[-1] > STEP_STALE_S:
+            return None
+        return self.last_step_direction
+
     def snapshot(self, t: float) -> dict[str, Any]:
         """The state at stream time ``t`` (seconds on the recording's axis)."""
         pedal_stale = self.last_revolution_t is None or t - self.last_revolution_t > PEDAL_STALE_S
@@ -234,6 +240,8 @@ class LiveState:
             "steps_backward": self.steps_backward,
             "steps_unknown": self.steps_unknown,
             "last_step_direction": self.last_step_direction,
+            # The direction of the walk going on now; null when no step came for a while.
+            "walking_direction": self.walking_direction(t),
             "pedal_cadence_rpm": (
                 None
                 if self.pedal_cadence_rpm is None
@@ -276,8 +284,8 @@ class BandInfo:
         ``started + t``.
     address
         Bluetooth address, if known (becomes a Home Assistant device connection).
-    model, manufacturer, firmware
-        Device information, if known.
+    model, manufacturer, serial, firmware, hardware
+        Device information (the Device Information service's strings), if known.
     placement
         Where the band sits.
     """
@@ -290,6 +298,8 @@ class BandInfo:
     manufacturer: str | None = None
     firmware: str | None = None
     placement: str | None = None
+    serial: str | None = None
+    hardware: str | None = None
 
     def __post_init__(self) -> None:
         if self.started.tzinfo is None:
@@ -297,7 +307,15 @@ class BandInfo:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"band": self.band_id, "name": self.name}
-        for key in ("address", "model", "manufacturer", "firmware", "placement"):
+        for key in (
+            "address",
+            "model",
+            "manufacturer",
+            "serial",
+            "firmware",
+            "hardware",
+            "placement",
+        ):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
