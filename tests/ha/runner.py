@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.conftest import missing
 from tests.paths import ROOT
 
 #: Where tests/ha/requirements.txt installs Home Assistant.
@@ -53,14 +52,10 @@ def home_assistant_python() -> Path:
         else None
     )
     if check is None or check.returncode != 0:
-        reason = (
+        missing(
             f"Home Assistant Core is not installed in {python} (python3 -m venv .venv-ha && "
-            ".venv-ha/bin/pip install -r tests/ha/requirements.txt, or set "
-            f"{ENV_PYTHON})"
+            ".venv-ha/bin/pip install -r tests/ha/requirements.txt, or set {ENV_PYTHON})"
         )
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; .ci/run installs it")
-        pytest.skip(reason)
     return python
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +27,13 @@ from sensor.mqtt.topics import Topics
 from tests.conftest import Mosquitto
 from tests.ha.runner import START_TIMEOUT_S, STATESTREAM, HomeAssistant, home_assistant_python
 from tests.sensor.mqtt_sink import Received, Sink
+from tests.sensor.test_ha_schema import BAND as FULL_BAND
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 BAND = "ha_replay"
-DEVICE_BAND = BandInfo(
-    "c82e0a1b2c3d",
-    "Polar H10 0A1B2C3D",
-    datetime(2026, 5, 1, 9, 30, tzinfo=UTC),
-    address="C8:2E:0A:1B:2C:3D",
-    model="H10",
-    manufacturer="Polar Electro Oy",
-    serial="C82E0A1B",
-    firmware="3.1.1",
-    hardware="39044024.02",
-)
+#: A band with everything its Device Information service tells.
+DEVICE_BAND = FULL_BAND
 
 
 def states_by_entity(messages: list[Received]) -> dict[str, list[str]]:
