@@ -340,13 +340,9 @@ def _is_bluetooth_address(text: str) -> bool:
 
 
 def origin_block() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
+    from sensor import package_version
 
-    try:
-        sw = version("retrosense")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        sw = "0"
-    return {"name": "retrosense", "sw_version": sw}
+    return {"name": "retrosense", "sw_version": package_version()}
 
 
 #: The summary topic's availability: ``online`` while it holds a summary (an empty retained
