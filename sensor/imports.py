@@ -28,6 +28,7 @@ import numpy as np
 from analysis.frame import parse_body_axes
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 from sensor.errors import RecordingError
+from sensor.identity import band_id_for
 from sensor.recording import to_body
 from sensor.sources import FILE_READERS, Source, SourceOptions
 
@@ -56,6 +57,10 @@ class ImportedSource:
     @property
     def name(self) -> str:
         return self.device
+
+    @property
+    def band_id(self) -> str:
+        return band_id_for(name=self.device or Path(self.path).stem)
 
     @property
     def info(self) -> StreamInfo:

@@ -30,22 +30,19 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.events import Event
-from analysis.registry import build_pipeline
-from analysis.stream import Pipeline
-from analysis.summary import summarize_session
 from analysis.types import Placement, Samples, StreamInfo
+from sensor.mqtt.client import make_client
+from sensor.mqtt.payloads import BandInfo, iso_utc
+from sensor.mqtt.topics import Topics
+from sensor.session import MqttSink, Session, SessionSettings, SessionSink
 
 if TYPE_CHECKING:
-    import paho.mqtt.client as mqtt
-
-    from sensor.config import Config
     from sensor.mqtt.publisher import Publisher
     from sensor.mqtt.settings import BrokerSettings
 
@@ -56,18 +53,6 @@ log = logging.getLogger(__name__)
 #: so a band is not offered twice and handed to two workers.
 OFFER_INTERVAL_S = 3.0
 DEFAULT_GROUP = "retrosense"
-
-
-def offer_topic(base: str, band_id: str) -> str:
-    return f"{base}/{band_id}/offer"
-
-
-def claim_topic(base: str, band_id: str) -> str:
-    return f"{base}/{band_id}/worker"
-
-
-def worker_status_topic(base: str, worker_id: str) -> str:
-    return f"{base}/workers/{worker_id}/status"
 
 
 def default_worker_id() -> str:
@@ -93,23 +78,21 @@ def samples_from_raw(payload: dict[str, Any]) -> Samples:
     )
 
 
-def _client(settings: BrokerSettings, client_id: str) -> mqtt.Client:
-    """A paho MQTT v5 client for control messages (offers, claims, raw subscriptions)."""
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-    url = settings.broker
-    if url.username:
-        client.username_pw_set(url.username, url.password or None)
-    if url.tls:
-        client.tls_set(
-            ca_certs=settings.ca_file or None,
-            certfile=settings.client_cert_file or None,
-            keyfile=settings.client_key_file or None,
-        )
-    client.reconnect_delay_set(1, 10)
-    return client
+def offer_payload(session: Session) -> dict[str, Any]:
+    """What a worker needs to run a band's detectors: its description and stream."""
+    band, info = session.band, session.info
+    assert info is not None
+    return {
+        "band": band.band_id,
+        "name": band.name,
+        "address": band.address,
+        "model": band.model,
+        "placement": str(info.placement),
+        "sample_rate_hz": info.sample_rate_hz,
+        "has_gyro": info.has_gyro,
+        "acc_range_g": info.acc_range_g,
+        "started": iso_utc(band.started),
+    }
 
 
 @dataclass
@@ -130,12 +113,12 @@ class Gateway:
     """
 
     def __init__(self, settings: BrokerSettings) -> None:
-        self.base = settings.base_topic
+        self.topics = Topics(settings.base_topic)
         self._settings = settings
         self._lock = threading.Lock()
         self._offers: dict[str, _Offer] = {}
         self._workers_offline: set[str] = set()
-        self._client = _client(settings, f"{settings.effective_client_id}-gateway")
+        self._client = make_client(settings, f"{settings.effective_client_id}-gateway")
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
 
@@ -149,7 +132,8 @@ class Gateway:
         self._client.loop_stop()
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
-        client.subscribe([(f"{self.base}/+/worker", 1), (f"{self.base}/workers/+/status", 1)])
+        t = self.topics
+        client.subscribe([(t.every_band("worker"), 1), (t.every_worker_status, 1)])
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
         parts = msg.topic.split("/")
@@ -196,34 +180,36 @@ class Gateway:
                     o.sent_at = now
                     due.append((band, o.payload))
         for band, payload in due:
-            self._client.publish(offer_topic(self.base, band), payload, qos=1)
+            self._client.publish(self.topics.offer(band), payload, qos=1)
 
     def claims(self) -> dict[str, str | None]:
         with self._lock:
             return {b: o.claimed_by for b, o in self._offers.items()}
 
 
-@dataclass
-class _Held:
-    """A band a worker holds."""
+class GatewaySink(SessionSink):
+    """A gateway's band: offered to the workers while it streams, withdrawn when it ends."""
 
-    band_id: str
-    pipeline: Pipeline
-    started: datetime
-    events: list[Event] = field(default_factory=list)
-    hr_t: list[float] = field(default_factory=list)
-    hr_bpm: list[float] = field(default_factory=list)
-    first_t: float | None = None
-    last_t: float | None = None
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def announce(self, session: Session) -> None:
+        if session.info is not None:
+            self.gateway.offer(session.band_id, offer_payload(session))
+
+    def finish(self, session: Session, summary: dict[str, Any] | None) -> None:
+        self.gateway.withdraw(session.band_id)
 
 
 class Worker:
-    """The worker's side: take offered bands, run their detectors, publish.
+    """The worker's side: take offered bands, run each through a ``Session``, publish.
 
     Parameters
     ----------
-    cfg
-        The configuration (broker, detector parameters, summary settings).
+    broker
+        Broker settings (credentials merged from the environment).
+    settings
+        Detector parameters, wearer and summary parameters for every band.
     publisher
         Where events, state and summaries go (started by the caller).
     group
@@ -232,25 +218,31 @@ class Worker:
         This worker's id (unique per process).
     """
 
-    def __init__(self, cfg: Config, publisher: Publisher, group: str, worker_id: str) -> None:
-        self.cfg = cfg
+    def __init__(
+        self,
+        broker: BrokerSettings,
+        settings: SessionSettings,
+        publisher: Publisher,
+        group: str,
+        worker_id: str,
+    ) -> None:
+        self.broker = broker
+        self.settings = settings
         self.publisher = publisher
-        self.base = cfg.broker.base_topic
+        self.topics = Topics(broker.base_topic)
         self.group = group
         self.worker_id = worker_id
-        self.held: dict[str, _Held] = {}
+        self.held: dict[str, Session] = {}
         self.finished: list[str] = []
-        settings: BrokerSettings = cfg.broker
-        self._client = _client(
-            settings, f"{settings.effective_client_id}-worker-{worker_id}-control"
+        self._client = make_client(
+            broker, f"{broker.effective_client_id}-worker-{worker_id}-control"
         )
-        status = worker_status_topic(self.base, worker_id)
-        self._client.will_set(status, b"offline", qos=1, retain=True)
+        self._client.will_set(self.topics.worker_status(worker_id), b"offline", qos=1, retain=True)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
 
     def start(self) -> None:
-        url = self.cfg.broker.broker
+        url = self.broker.broker
         self._client.connect_async(url.host, url.port, keepalive=30)
         self._client.loop_start()
 
@@ -258,20 +250,24 @@ class Worker:
         """Finish every held band, release the claims, say offline, disconnect."""
         for band_id in list(self.held):
             self._finish(band_id)
-        status = worker_status_topic(self.base, self.worker_id)
+        status = self.topics.worker_status(self.worker_id)
         info = self._client.publish(status, b"offline", qos=1, retain=True)
         info.wait_for_publish(5.0)
         self._client.disconnect()
         self._client.loop_stop()
 
+    def _band_topics(self, band_id: str) -> list[str]:
+        """What a worker follows of a band it holds: its raw samples and its availability."""
+        return [self.topics.raw(band_id), self.topics.band_status(band_id)]
+
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
-        client.publish(worker_status_topic(self.base, self.worker_id), b"online", 1, True)
+        t = self.topics
+        client.publish(t.worker_status(self.worker_id), b"online", 1, True)
         client.subscribe(
             [
-                (f"{self.base}/+/worker", 1),
-                (f"$share/{self.group}/{self.base}/+/offer", 1),
-                *[(f"{self.base}/{b}/raw", 1) for b in self.held],
-                *[(f"{self.base}/{b}/status", 1) for b in self.held],
+                (t.every_band("worker"), 1),
+                (t.shared(self.group, t.every_band("offer")), 1),
+                *[(topic, 1) for b in self.held for topic in self._band_topics(b)],
             ]
         )
 
@@ -293,7 +289,7 @@ class Worker:
         elif leaf == "offer":
             self._take(band, json.loads(payload))
         elif leaf == "raw" and band in self.held:
-            self._samples(band, json.loads(payload))
+            self.held[band].samples(samples_from_raw(json.loads(payload)))
         elif leaf == "status" and band in self.held and payload == b"offline":
             self._finish(band)
 
@@ -308,86 +304,53 @@ class Worker:
             has_gyro=bool(offer.get("has_gyro", False)),
             acc_range_g=offer.get("acc_range_g"),
         )
-        from sensor.mqtt.payloads import BandInfo
-
-        started = datetime.fromisoformat(str(offer["started"]).replace("Z", "+00:00"))
-        self.publisher.band_online(
-            BandInfo(
-                band_id=band_id,
-                name=str(offer.get("name") or band_id),
-                started=started,
-                address=offer.get("address"),
-                model=offer.get("model"),
-                placement=info.placement.value,
-            )
+        band = BandInfo(
+            band_id=band_id,
+            name=str(offer.get("name") or band_id),
+            started=datetime.fromisoformat(str(offer["started"]).replace("Z", "+00:00")),
+            address=offer.get("address"),
+            model=offer.get("model"),
+            placement=info.placement.value,
         )
-        self.held[band_id] = _Held(band_id, build_pipeline(info, self.cfg.detectors), started)
+        # The gateway says when the band goes offline (after its last raw samples).
+        session = Session(
+            band, info, settings=self.settings, sinks=[MqttSink(self.publisher, end_band=False)]
+        )
+        session.summary_extra["worker"] = self.worker_id
+        session.announce()
+        self.held[band_id] = session
         self._client.publish(
-            claim_topic(self.base, band_id), self.worker_id.encode(), qos=1, retain=True
+            self.topics.claim(band_id), self.worker_id.encode(), qos=1, retain=True
         )
-        self._client.subscribe(
-            [(f"{self.base}/{band_id}/raw", 1), (f"{self.base}/{band_id}/status", 1)]
-        )
+        self._client.subscribe([(topic, 1) for topic in self._band_topics(band_id)])
         log.info("worker %s: took band %s", self.worker_id, band_id)
 
     def _release(self, band_id: str) -> None:
         """Drop a band another worker holds, without a summary or touching its claim."""
         self.held.pop(band_id, None)
-        self._client.unsubscribe([f"{self.base}/{band_id}/raw", f"{self.base}/{band_id}/status"])
+        self._client.unsubscribe(self._band_topics(band_id))
         log.warning(
             "worker %s: band %s is held by another worker; released", self.worker_id, band_id
         )
 
-    def _samples(self, band_id: str, payload: dict[str, Any]) -> None:
-        held = self.held[band_id]
-        chunk = samples_from_raw(payload)
-        if len(chunk) == 0:
-            return
-        if held.first_t is None:
-            held.first_t = float(chunk.time_s[0])
-        held.last_t = float(chunk.time_s[-1])
-        if chunk.hr_bpm is not None:
-            ok = np.isfinite(chunk.hr_bpm)
-            for t, bpm in zip(chunk.time_s[ok].tolist(), chunk.hr_bpm[ok].tolist(), strict=True):
-                self.publisher.publish_hr(band_id, t, bpm)
-                held.hr_t.append(t)
-                held.hr_bpm.append(bpm)
-        for event in held.pipeline.update(chunk):
-            self.publisher.publish_event(band_id, event)
-            held.events.append(event)
-        self.publisher.tick(band_id, held.last_t)
-
     def _finish(self, band_id: str) -> None:
-        from sensor.service import summary_params, wearer
-
-        held = self.held.pop(band_id, None)
-        if held is None:
+        session = self.held.pop(band_id, None)
+        if session is None:
             return
-        for event in held.pipeline.flush():
-            self.publisher.publish_event(band_id, event)
-            held.events.append(event)
-        start = held.first_t if held.first_t is not None else 0.0
-        end = held.last_t if held.last_t is not None else start
-        summary = summarize_session(
-            held.events,
-            start_s=start,
-            end_s=end,
-            hr_t_s=np.asarray(held.hr_t) if held.hr_t else None,
-            hr_bpm=np.asarray(held.hr_bpm) if held.hr_bpm else None,
-            wearer=wearer(self.cfg),
-            params=summary_params(self.cfg),
-        ).to_dict()
-        summary["band"] = band_id
-        summary["worker"] = self.worker_id
-        self.publisher.publish_summary(band_id, summary)
-        self._client.unsubscribe([f"{self.base}/{band_id}/raw", f"{self.base}/{band_id}/status"])
-        self._client.publish(claim_topic(self.base, band_id), b"", qos=1, retain=True)
+        session.finish()
+        self._client.unsubscribe(self._band_topics(band_id))
+        self._client.publish(self.topics.claim(band_id), b"", qos=1, retain=True)
         self.finished.append(band_id)
-        log.info("worker %s: band %s ended (%d events)", self.worker_id, band_id, len(held.events))
+        log.info(
+            "worker %s: band %s ended (%d events)", self.worker_id, band_id, len(session.events)
+        )
 
 
 def worker_settings(settings: BrokerSettings, worker_id: str) -> BrokerSettings:
-    """The worker's publisher settings: its own client id (and so its own outbox)."""
+    """The worker's publisher settings: its own client id (and so its own outbox).
+
+    Never raw samples: they are what the worker reads, from the gateway.
+    """
     client_id = f"{settings.effective_client_id}-worker-{worker_id}"
     outbox = f"{settings.outbox_path}.worker-{worker_id}" if settings.outbox_path else ""
-    return replace(settings, client_id=client_id, outbox_path=outbox)
+    return replace(settings, client_id=client_id, outbox_path=outbox, raw=False)

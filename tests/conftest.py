@@ -161,3 +161,14 @@ def mosquitto_factory(tmp_path: Path) -> Iterator[type[Mosquitto]]:
     yield Factory
     for broker in made:
         broker.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands read the user's configuration file (``$RETROSENSE_CONFIG``, else config.toml
+    in the user config directory); the tests, and the commands they start, see none unless
+    they write one."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
+    monkeypatch.delenv("RETROSENSE_CONFIG", raising=False)

@@ -160,7 +160,7 @@ def read_truth(path: str | Path) -> tuple[Truth, dict[str, Any]]:
 
 def evaluate_recording(recording: str | Path, labels: str | Path | None = None) -> RecordingScore:
     """Run the detectors over one recording and score its events against its labels."""
-    from sensor.commands.analyze import analyze_file
+    from sensor.session import analyze_file
     from sensor.sources import open_source
 
     if not Path(recording).exists():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sensor.commands.config import add_config_option
+from sensor.arguments import add_config_option
 
 HELP = "connect the configured bands, detect live, publish to MQTT, record the sessions"
 

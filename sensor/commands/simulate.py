@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sensor.commands.analyze import placement_arg
+from sensor.arguments import placement_arg
 
 HELP = "write a simulated, labelled recording (CSV + .truth.json) for a scenario"
 

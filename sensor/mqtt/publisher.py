@@ -26,10 +26,10 @@ from datetime import datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from analysis.events import Event
 from analysis.types import Samples
+from sensor.mqtt.client import make_client
 from sensor.mqtt.discovery import discovery_configs
 from sensor.mqtt.outbox import Kind, Outbox
 from sensor.mqtt.payloads import (
@@ -53,8 +53,6 @@ log = logging.getLogger(__name__)
 #: ``max_inflight_messages`` (20) and Mosquitto's default Receive Maximum (20), so neither
 #: side has to queue them.
 WINDOW = 16
-#: paho's reconnect back-off, seconds: first retry after 1 s, doubling to at most 10 s, so a
-#: broker that restarts is found again within 10 s.
 #: Sample times are floats: 8.1 - 7.1 is a hair under 1.0. A microsecond is far below any
 #: sensor's sample period.
 _TIME_EPS_S = 1e-6
@@ -65,8 +63,6 @@ _TIME_EPS_S = 1e-6
 #: as refused. Five: a flaky network does not lose the same message's PUBACK five times
 #: running, each after a fresh CONNACK.
 POISON_DISCONNECTS = 5
-RECONNECT_MIN_S = 1
-RECONNECT_MAX_S = 10
 
 
 class Publisher:
@@ -398,24 +394,10 @@ class Publisher:
             time.sleep(0.01)
 
     def _make_client(self) -> mqtt.Client:
-        s = self.settings
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=s.effective_client_id,
-            protocol=self._protocol,
-            reconnect_on_failure=True,
+        client = make_client(
+            self.settings, self.settings.effective_client_id, protocol=self._protocol
         )
         client.on_log = self._on_log
-        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
-        url = s.broker
-        if url.username:
-            client.username_pw_set(url.username, url.password or None)
-        if url.tls:
-            client.tls_set(
-                ca_certs=s.ca_file or None,
-                certfile=s.client_cert_file or None,
-                keyfile=s.client_key_file or None,
-            )
         client.will_set(self.topics.service_status, OFFLINE, qos=1, retain=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

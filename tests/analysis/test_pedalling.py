@@ -689,7 +689,7 @@ def test_real_walking_gives_no_revolutions(placement: Placement, has_gyro: bool)
 def _score_fixture(csv: Path) -> dict[str, float]:
     """Counts per labelled bout, direction of each revolution (nearest labelled one), reversal
     F1 within ±1.5 s and the worst reversal latency."""
-    from sensor.commands.analyze import analyze_file
+    from sensor.session import analyze_file
     from tests.accuracy import evaluate_fixtures
 
     truth = json.loads(csv.with_suffix(".truth.json").read_text())
@@ -835,7 +835,7 @@ def test_simulated_fixtures(name: str) -> None:
 
 def test_simulated_chest_ride_gives_no_revolutions() -> None:
     """Chest: the trunk's crank-rate motion is a few mg; the detector is not built there."""
-    from sensor.commands.analyze import analyze_file
+    from sensor.session import analyze_file
 
     csv = DATA / "sim" / "cycle_chest_100hz.csv"
     if not csv.exists():
@@ -845,7 +845,7 @@ def test_simulated_chest_ride_gives_no_revolutions() -> None:
 
 
 def test_simulated_walks_on_the_shank_give_no_revolutions() -> None:
-    from sensor.commands.analyze import analyze_file
+    from sensor.session import analyze_file
 
     walks = sorted((DATA / "sim").glob("walk_shank_*.csv"))
     if not walks:

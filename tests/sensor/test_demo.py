@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sensor.cli import main
-from sensor.commands.demo import demo_recording
+from sensor.demo import demo_recording
 from sensor.recording import RecordingReader
 from tests.conftest import Mosquitto, need_tool
 

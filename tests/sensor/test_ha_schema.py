@@ -287,7 +287,7 @@ def workout_payloads() -> tuple[list[bytes], bytes]:
     jumps, pedalling), built by the real pipeline and payload code."""
     from analysis.registry import build_pipeline
     from analysis.summary import summarize_session
-    from sensor.commands.demo import demo_recording
+    from sensor.demo import demo_recording
     from sensor.sources import SourceOptions, open_source
 
     rate_hz = open_source(demo_recording()).info.sample_rate_hz

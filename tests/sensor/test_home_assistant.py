@@ -18,7 +18,7 @@ import pytest
 
 from analysis.events import Direction
 from sensor.cli import main
-from sensor.commands.demo import demo_recording
+from sensor.demo import demo_recording
 from sensor.mqtt.discovery import LIVE, SENSORS, SUMMARY, discovery_configs
 from sensor.mqtt.payloads import BandInfo
 from sensor.mqtt.publisher import Publisher
