@@ -14,7 +14,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from sensor.arguments import nothing_sent
 from sensor.session import Session, SessionSink
@@ -115,6 +115,7 @@ def run_demo(
     broker_url: str | None = None,
     band_id: str | None = None,
     speed: float = 1.0,
+    discovery: Literal["remove", "keep", "off"] = "remove",
     settings: SessionSettings | None = None,
     out: TextIO | None = None,
 ) -> int:
@@ -125,11 +126,14 @@ def run_demo(
     recording
         A recording to replay instead of the bundled workout.
     broker_url
-        The broker; default localhost:1883 if it answers, else an embedded broker.
+        The broker; default an embedded one on a free port (never one not named).
     band_id
         The band id in topics (default ``DEMO_BAND_ID``).
     speed
         1 = real time, N = N times faster, ``math.inf`` = as fast as possible.
+    discovery
+        The band's Home Assistant entities: announced and removed at the end
+        (``remove``), announced and kept (``keep``), or not announced (``off``).
     settings
         Detectors, wearer and summary parameters (``SessionSettings.from_config``).
     out
@@ -153,6 +157,7 @@ def run_demo(
                 client_id=f"retrosense-demo-{Path(tmp).name}",
                 # The demo's own outbox: never mixed with the service's.
                 outbox_path=str(Path(tmp) / "outbox.sqlite3"),
+                discovery=discovery != "off",
             ).with_environment()
             where = "embedded broker" if embedded is not None else "broker"
             topic = f"{broker.base_topic}/{band_id}/#"
@@ -179,7 +184,8 @@ def run_demo(
                 f"  retrosense listen --broker {broker.broker}\n\n"
             )
             out.flush()
-            code = replay_live(path, broker, band_id, speed, out, settings)
+            withdraw = discovery == "remove" and embedded is None
+            code = replay_live(path, broker, band_id, speed, out, settings, withdraw)
     finally:
         if embedded is not None:
             embedded.stop()
@@ -210,6 +216,7 @@ def replay_live(
     speed: float,
     out: TextIO,
     settings: SessionSettings | None = None,
+    withdraw_discovery: bool = False,
 ) -> int:
     """Replay ``path`` paced by ``speed``, publish everything, print each detection."""
     from sensor.mqtt.topics import Topics
@@ -225,6 +232,8 @@ def replay_live(
         name=f"retrosense demo ({source.name})",
         model="demo recording",
         manufacturer="retrosense",
+        # Times as a live band would stamp them while the demo sends them.
+        pace=speed,
     )
     # Its own availability topic (<base>/status/demo): the demo may share a broker with a
     # running service, whose status it must not flip.
@@ -237,6 +246,7 @@ def replay_live(
         service_name="demo",
         sinks=[EventPrinter(out, topics)],
         outbox_kept=False,
+        withdraw_discovery=withdraw_discovery,
     )
     events, counters = done.session.events, done.counters
     out.write(f"\nsession summary ({topics.summary(band.band_id)}):\n")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sensor.arguments import add_config_option
+from sensor.arguments import add_config_option, bounded_arg
 
 if TYPE_CHECKING:
     from sensor.config import BandConfig
@@ -35,21 +35,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="init: replace a file that exists already")
     p.add_argument(
         "--scan-s",
-        type=_scan_seconds,
+        type=bounded_arg(0, 120, "seconds"),
         default=INIT_SCAN_S,
         metavar="S",
         help=f"init: scan this long for bands (default {INIT_SCAN_S:g}; 0: no scan)",
     )
-
-
-def _scan_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not 0 <= value <= 120:
-        raise argparse.ArgumentTypeError(f"expected 0 to 120 seconds, got {text!r}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

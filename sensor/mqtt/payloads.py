@@ -39,9 +39,11 @@ def iso_utc(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def wall_time(started: datetime, t_s: float) -> datetime:
-    """The wall-clock time of ``t_s`` on a stream whose ``time_s = 0`` was ``started``."""
-    return started + timedelta(seconds=t_s)
+def wall_time(started: datetime, t_s: float, pace: float = 1.0) -> datetime:
+    """The wall-clock time of ``t_s`` on a stream whose ``time_s = 0`` was ``started`` and
+    that runs ``pace`` times as fast as the wall clock (a replay at N times real time; an
+    infinite pace puts every time at ``started``)."""
+    return started + timedelta(seconds=t_s / pace)
 
 
 def encode(obj: dict[str, Any]) -> bytes:
@@ -288,6 +290,9 @@ class BandInfo:
         Device information (the Device Information service's strings), if known.
     placement
         Where the band sits.
+    pace
+        Stream seconds per wall-clock second: 1 for a live band; a replay at N times real
+        time stamps its messages as it sends them with ``pace = N``.
     """
 
     band_id: str
@@ -300,10 +305,17 @@ class BandInfo:
     placement: str | None = None
     serial: str | None = None
     hardware: str | None = None
+    pace: float = 1.0
 
     def __post_init__(self) -> None:
         if self.started.tzinfo is None:
             raise ValueError("BandInfo.started must carry a time zone")
+        if not self.pace > 0:
+            raise ValueError(f"BandInfo.pace must be positive, not {self.pace}")
+
+    def wall_time(self, t_s: float) -> datetime:
+        """When stream time ``t_s`` happened (or, in a replay, is sent) on the wall clock."""
+        return wall_time(self.started, t_s, self.pace)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"band": self.band_id, "name": self.name}

@@ -94,14 +94,17 @@ def test_home_assistant_takes_every_entity_and_keeps_the_last_session(
             timeout_s=START_TIMEOUT_S,
         )
         n_entities = len(discovery_configs(Topics(), DEVICE_BAND))
-        # A first workout makes the entities (discovery is retained and stays, as it does for
-        # a band the service knows); the second is then followed live.
-        replay(broker.url, tmp_path, "first")
+        # A first workout makes the entities (kept, as a band the service knows keeps them);
+        # the second is then followed live; the third, as replays are by default, removes
+        # them at its end.
+        replay(broker.url, tmp_path, "first", "--keep-discovery")
         sink.wait_for(lambda got: len(states_by_entity(got)) >= n_entities, timeout_s=120)
         mark = len(sink.snapshot())
-        summary = replay(broker.url, tmp_path, "second")
+        summary = replay(broker.url, tmp_path, "second", "--keep-discovery")
 
-        # A band with everything its Device Information service tells.
+        # A band with everything its Device Information service tells; its battery readings
+        # also mark how far Home Assistant has got: it takes the broker's messages in order,
+        # so once it has a reading, it has had everything the replays sent before.
         settings = BrokerSettings(
             url=broker.url,
             client_id="ha-test-device",
@@ -111,31 +114,33 @@ def test_home_assistant_takes_every_entity_and_keeps_the_last_session(
         pub.start()
         try:
             pub.band_online(DEVICE_BAND)
-            pub.publish_battery(DEVICE_BAND.band_id, 87)
-            # Home Assistant takes one broker connection's messages in order: once it has
-            # this band's battery, it has had everything the replay sent before.
-            sink.wait_for(
-                lambda got: (
-                    len(states_by_entity(got)) >= 2 * n_entities
-                    and any(m.payload == b"87" for m in got)
-                ),
-                timeout_s=120,
-            )
+
+            def battery_seen(pct: int) -> int:
+                pub.publish_battery(DEVICE_BAND.band_id, pct)
+                got = sink.wait_for(
+                    lambda got: any(m.payload == str(pct).encode() for m in got), timeout_s=120
+                )
+                return len(got)
+
+            after_second = battery_seen(87)
+            replay(broker.url, tmp_path, "third")
+            battery_seen(88)
         finally:
             pub.stop(5)
     finally:
         ha.stop()
         sink.close()
 
-    entities = {
-        e["unique_id"]: e
-        for e in ha.storage("core.entity_registry")["entities"]
-        if e["platform"] == "mqtt"
-    }
-    replay_band = BandInfo(BAND, BAND, DEVICE_BAND.started)
-    for band in (replay_band, DEVICE_BAND):
-        for _, config in discovery_configs(Topics(), band):
-            assert config["unique_id"] in entities, f"Home Assistant refused {config['unique_id']}"
+    registry = ha.storage("core.entity_registry")
+    kept = {e["unique_id"]: e for e in registry["entities"] if e["platform"] == "mqtt"}
+    removed = {e["unique_id"]: e for e in registry["deleted_entities"]}
+    entities = {**removed, **kept}
+    for _, config in discovery_configs(Topics(), DEVICE_BAND):
+        assert config["unique_id"] in kept, f"Home Assistant refused {config['unique_id']}"
+    # The replayed band had every entity (each had states) and is gone: the third replay
+    # removed its discovery at the end.
+    for _, config in discovery_configs(Topics(), BandInfo(BAND, BAND, DEVICE_BAND.started)):
+        assert config["unique_id"] in removed and config["unique_id"] not in kept
 
     devices = {
         tuple(map(tuple, d["identifiers"])): d
@@ -150,7 +155,7 @@ def test_home_assistant_takes_every_entity_and_keeps_the_last_session(
     )
     assert (device["manufacturer"], device["model"]) == ("Polar Electro Oy", "H10")
 
-    messages = sink.snapshot()
+    messages = sink.snapshot()[:after_second]
     second = states_by_entity(messages[mark:])
 
     def entity(object_id: str) -> str:

@@ -160,7 +160,7 @@ def test_replay_delivers_every_event_once_read_by_mosquitto_sub(
         datetime.fromisoformat(got["time"].replace("Z", "+00:00"))
     summary = [json.loads(p) for topic, p in lines if topic.endswith("/summary")]
     assert len(summary) == 1 and summary[0]["band"] == "chest_band_1"
-    # The same summary is written where --summary says (beside the file by default).
+    # The same summary is written where --summary says (only there, and only when asked).
     written = json.loads((tmp_path / "session.summary.json").read_text())
     assert {k: summary[0][k] for k in written} == written
     # The replay's availability has its own topic: a live service's is left alone.
@@ -651,7 +651,9 @@ def test_replay_to_a_broker_that_never_answers_says_so_and_exits_1(tmp_path: Pat
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stderr and "published to" not in out.stderr
     assert f"replay: nothing was sent: {url} did not answer (cannot connect);" in out.stderr
-    assert str(tmp_path / "outbox.sqlite3") in out.stderr
+    # A replay's outbox is its own and goes with it, unless asked to keep it (--outbox).
+    assert "dropped with this run's outbox (--outbox keeps them" in out.stderr
+    assert not (tmp_path / "outbox.sqlite3").exists()
 
 
 def test_credentials_come_from_the_environment(
