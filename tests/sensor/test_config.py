@@ -133,10 +133,10 @@ def test_user_table_merges_key_by_key(tmp_path: Path) -> None:
             "user.toml: bands[0].range_g: polar-h10 offers ranges",
         ),
         (
-            '[[bands]]\nname = "H10"\nprofile = "polar-h01"\n',
+            '[[bands]]\nname = "H10"\nprofile = "polar_h10"\n',
             "user.toml: bands[0].profile: expected one of",
         ),
-        ('[[bands]]\nname = "H10"\nprofile = "polar-h01"\n', "did you mean 'polar-h10'?"),
+        ('[[bands]]\nname = "H10"\nprofile = "polar_h10"\n', "did you mean 'polar-h10'?"),
         (
             '[[bands]]\nname = "H10"\nid = "My Chest/1"\n',
             "user.toml: bands[0].id: expected lower-case letters, digits, '_' or '-' (one MQTT "
