@@ -31,6 +31,7 @@ COMMANDS = (
     "demo",
     "run",
     "analyze",
+    "export",
     "replay",
     "listen",
     "record",
