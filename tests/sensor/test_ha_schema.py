@@ -368,3 +368,13 @@ def test_the_summary_availability_template_says_online_only_for_a_summary(
     assert render(entry["value_template"], summary) == "online"
     assert render(entry["value_template"], b"") == "offline"  # the summary was removed
     assert render(entry["value_template"], b'{"type":"other"}') == "offline"
+
+
+def test_docs_name_every_entity() -> None:
+    from tests.paths import ROOT
+
+    docs = (ROOT / "docs" / "mqtt.md").read_text(encoding="utf-8")
+    for spec in SENSORS:
+        assert f"*{spec.name}*" in docs, spec.name
+    for event in EVENTS:
+        assert f"*{event.name}*" in docs, event.name
