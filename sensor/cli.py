@@ -32,6 +32,8 @@ COMMANDS = (
     "run",
     "analyze",
     "export",
+    "report",
+    "dashboard",
     "replay",
     "listen",
     "record",

@@ -120,6 +120,19 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The live page ``retrosense run`` serves (the ``web`` extra).
+
+    Parameters
+    ----------
+    listen
+        ``host:port`` to serve it on (``127.0.0.1:8080``: this computer only); ``""``: off.
+    """
+
+    listen: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """The effective configuration.
 
@@ -137,6 +150,7 @@ class Config:
     wearer: Wearer
     summary: SummaryParams
     service: ServiceConfig
+    web: WebConfig = field(default_factory=WebConfig)
 
 
 #: Where ``SummaryParams`` fields are set in the file: ``(table, key) -> field``.
@@ -265,6 +279,7 @@ class _ConfigTables:
     service: ServiceConfig
     broker: BrokerSettings = field(default_factory=BrokerSettings)
     detectors: AnalysisParams = field(default_factory=AnalysisParams)
+    web: WebConfig = field(default_factory=WebConfig)
 
 
 def _summary_params(data: dict[str, Any], file: str) -> SummaryParams:
@@ -323,7 +338,14 @@ def _check_plausible(data: dict[str, Any], file: str) -> None:
 
 
 def check_config(cfg: Config, file: str) -> None:
-    """What one field cannot check alone: band identity, axes, profiles."""
+    """What one field cannot check alone: band identity, axes, profiles, the page's address."""
+    if cfg.web.listen:
+        from sensor.web.dashboard import parse_listen
+
+        try:
+            parse_listen(cfg.web.listen)
+        except ConfigError as err:
+            raise ConfigError(file, "web.listen", err.expected) from None
     profiles = known_profiles() if cfg.bands else []
     seen: dict[str, int] = {}
     for i, band in enumerate(cfg.bands):

@@ -52,5 +52,10 @@ def run(args: argparse.Namespace) -> int:
             ),
         )
     cfg.broker.check_files()
+    if cfg.web.listen:
+        from sensor.web import require
+
+        require("aiohttp", "the live page ([web] listen)")
+        require("plotly", "the live page ([web] listen)")
     log.info("configuration: %s", ", ".join(loaded.files))
     return asyncio.run(run_service(cfg, role=args.role, group=args.group, worker_id=args.worker_id))

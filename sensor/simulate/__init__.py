@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 
 from analysis.types import Placement, Samples
+from sensor.labels import truth_path_for as truth_path
+from sensor.labels import write_truth
 from sensor.recording import RecordingWriter
 from sensor.simulate.scenarios import SCENARIOS, Scenario
 from sensor.simulate.sensor_model import PROPER_AXES, Capture, profile_for, record
-from sensor.simulate.truth import truth_document, write_truth
+from sensor.simulate.truth import truth_document
 
 __all__ = ["SCENARIOS", "Scenario", "Simulation", "simulate", "truth_path", "write_simulation"]
 
@@ -127,12 +129,6 @@ def simulate(
         },
     )
     return Simulation(samples, capture, placement, truth, command)
-
-
-def truth_path(recording: str | Path) -> Path:
-    """The labels file beside a recording: ``walk.csv`` -> ``walk.truth.json``."""
-    p = Path(recording)
-    return p.with_name(p.stem + ".truth.json")
 
 
 def write_simulation(sim: Simulation, path: str | Path) -> Path:

@@ -30,9 +30,9 @@ from scipy import signal
 from scipy.interpolate import PchipInterpolator
 
 from analysis.types import FloatArray, Placement
+from analysis.units import STANDARD_GRAVITY_M_S2
 from sensor.simulate.motion import (
     DT_S,
-    G_MPS2,
     Motion,
     alpha_pulse,
     euler_zyx,
@@ -62,7 +62,7 @@ def trunk_motion(
     rot = euler_zyx(np.zeros_like(t), pitch, np.zeros_like(t))
     offset = OFFSET_M.get(placement.canonical, OFFSET_M[Placement.WAIST])
     rel = np.einsum("nij,j->ni", rot, offset)
-    acc = acc_com_g + second_derivative(rel) / G_MPS2
+    acc = acc_com_g + second_derivative(rel) / STANDARD_GRAVITY_M_S2
     return Motion(acc, rot)
 
 
@@ -133,7 +133,7 @@ def countermovement_jump(
     travel_m
         If given, the horizontal travel (signed) instead of ``horizontal_mps``.
     """
-    g = G_MPS2
+    g = STANDARD_GRAVITY_M_S2
     d1 = float(rng.uniform(0.3, 0.4))  # unweighting
     a1 = float(rng.uniform(0.5, 0.7))  # its depth (g below body weight)
     d2 = float(rng.uniform(0.35, 0.45))  # braking + propulsion
@@ -249,7 +249,7 @@ def _shank_motion(
     down over 0.1 s. The shank leans forward as the knees bend in the countermovement and
     the landing, and flexes a little in flight.
     """
-    g = G_MPS2
+    g = STANDARD_GRAVITY_M_S2
     vel = np.cumsum(acc_com_g, axis=0) * DT_S * g
     heel_rise = np.clip((t - (takeoff - 0.06)) / 0.06, 0.0, 1.0)
     contact = np.clip(1.0 - (t - landing) / 0.015, 0.0, 1.0)
@@ -370,7 +370,7 @@ def linked_jumps(
     stretch-shortening rebounds keep contacts below 0.25 s, slower ones up to about 0.5 s
     (Flanagan and Comyns, Strength Cond. J. 30(5) (2008) 32-38).
     """
-    g = G_MPS2
+    g = STANDARD_GRAVITY_M_S2
     n_jumps = len(flights_s)
     if not (len(horizontal_mps) == len(peaks_g) == n_jumps == len(contacts_s) + 1):
         raise ValueError("one contact between each two jumps, one speed and peak per jump")
@@ -541,7 +541,7 @@ def _shank_linked(
     60 ms before toe-off, moves with the body in flight, lands toes first and lets the heel
     down over 0.1 s.
     """
-    g = G_MPS2
+    g = STANDARD_GRAVITY_M_S2
     vel = np.cumsum(acc_com_g, axis=0) * DT_S * g
     follow = np.zeros_like(t)
     for off, land in zip(takeoffs, landings, strict=True):

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from scipy.interpolate import CubicSpline
 
 from analysis.types import FloatArray, Placement
+from analysis.units import STANDARD_GRAVITY_M_S2
 from sensor.simulate.motion import (
     DT_S,
     FINE_HZ,
@@ -206,7 +207,7 @@ def _trunk_forward(
     # The trunk's mean forward speed rises from standing and falls back to it: pushed
     # forward when starting, braked when stopping (Jian et al. 1993; ``SPEED_SPREAD_S``).
     speed_mps = STEP_LENGTH_M * amp / step_s
-    acc[:, 0] += speed_mps * _speed_rate(t, contacts, step_s) / 9.80665
+    acc[:, 0] += speed_mps * _speed_rate(t, contacts, step_s) / STANDARD_GRAVITY_M_S2
     deg = np.radians(rot_scale) * env * amp
     pitch = 1.5 * deg * np.cos(2 * np.pi * phase)
     roll = 2.5 * deg * np.sin(2 * np.pi * stride)

@@ -33,10 +33,11 @@ from analysis.events import Direction, PedalBoutEvent, PedalReversalEvent, Revol
 from analysis.pedalling import PedallingDetector, PedallingParams, detect_pedalling
 from analysis.registry import build_detectors
 from analysis.types import Placement, Samples, StreamInfo
+from analysis.units import STANDARD_GRAVITY_M_S2
 from tests.analysis import detector_contract as contract
 from tests.paths import DATA, REAL
 
-G = 9.80665
+G = STANDARD_GRAVITY_M_S2
 Array = NDArray[np.float64]
 
 
@@ -906,7 +907,7 @@ def test_no_gyro_direction_after_a_sprint_out_of_the_saddle(seed: int, tmp_path:
     sprint): the odd |f| shape is read against the confident turns nearest in cadence, not
     the latest ones, whose shape out of the saddle has the other sign. Before: direction
     70-75 %, one reversal of three missed, on these seeds (0 false reversals either way)."""
-    from sensor.commands.evaluate import evaluate_recording
+    from sensor.evaluation import evaluate_recording
     from sensor.simulate import simulate, write_simulation
 
     sim = simulate(
@@ -926,7 +927,7 @@ def test_no_gyro_run_with_only_the_crossover_guess_is_unknown(tmp_path: Path) ->
     guess, which called the whole run forward (six revolutions wrong, a reversal missed).
     Now they are ``unknown``: counted, no direction invented, and no reversal reported from
     a guess. (A guessed run's direction was right on 50-85 % of turns in 60 fresh rides.)"""
-    from sensor.commands.evaluate import evaluate_recording
+    from sensor.evaluation import evaluate_recording
     from sensor.simulate import simulate, write_simulation
 
     sim = simulate(
@@ -950,7 +951,7 @@ def test_no_gyro_partial_turn_into_a_stop_is_not_counted(tmp_path: Path) -> None
     closed one more cycle on its own ringing after the crank had come to rest (the still
     window began before that crossing), and the partial turn counted whole: runs one turn
     over, count error 5.1 % in a bout, revolutions reported after the bout's end."""
-    from sensor.commands.evaluate import evaluate_recording
+    from sensor.evaluation import evaluate_recording
     from sensor.simulate import simulate, write_simulation
 
     sim = simulate(
