@@ -12,9 +12,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from sensor.mqtt.payloads import BandInfo
+from sensor.mqtt.payloads import BandInfo, Clock
 from sensor.session import MqttSink, Session, SessionSettings, SessionSink, play
 
 if TYPE_CHECKING:
@@ -29,12 +29,6 @@ log = logging.getLogger(__name__)
 #: about what one BLE notification of a band carries (a Polar H10 sends its 100 Hz ACC in
 #: frames of a few dozen samples), so state and events come out as they would live.
 NOTIFICATION_S = 0.1
-
-#: What a replayed message's ``time`` says: ``wall`` = when it is sent (the replay's start plus
-#: stream time divided by the speed, as a live band would stamp it now); ``recording`` = when it
-#: happened in the recording (the file's ``started`` plus stream time).
-Clock = Literal["wall", "recording"]
-CLOCKS: tuple[Clock, ...] = ("wall", "recording")
 
 
 def recording_started(source: Source) -> datetime | None:

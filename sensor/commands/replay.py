@@ -14,7 +14,7 @@ from sensor.arguments import (
     broker_settings,
     nothing_sent,
 )
-from sensor.replay import CLOCKS
+from sensor.mqtt.payloads import CLOCKS
 
 HELP = "publish a recording's (CSV or capture) events and live state over MQTT, as if live"
 
