@@ -11,6 +11,7 @@ here), passed as the Dockerfile's ``BASE``; users build on the default python im
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.metadata
 import os
 import shutil
@@ -25,7 +26,7 @@ from sensor.cli import main
 from tests.bluez.clips import walking_clip
 from tests.bluez.devices import VirtualH10
 from tests.bluez.emulator import BlueZEmulator
-from tests.bluez.fixtures import bluez_fixture, system_bus_fixture  # noqa: F401
+from tests.bluez.fixtures import system_bus_fixture  # noqa: F401
 from tests.conftest import Mosquitto, missing
 from tests.paths import ROOT
 from tests.sensor.mqtt_sink import Sink
@@ -39,6 +40,20 @@ def test_the_licence_is_the_one_pyproject_declares() -> None:
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("MIT License\n") and "WITHOUT WARRANTY OF ANY KIND" in text
     assert importlib.metadata.metadata("retrosense")["License-Expression"] == "MIT"
+
+
+def test_every_package_is_in_the_wheel() -> None:
+    # An editable install finds any folder; a wheel (the container, pip install) only the
+    # packages pyproject lists: a new subpackage left out breaks every installed copy.
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("analysis", "sensor")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert found - listed == set()
 
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,11 +134,28 @@ async def base_image(tool: str, work: Path) -> str:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-async def test_the_container_builds_and_runs_as_compose_runs_it(
-    bluez: BlueZEmulator, mosquitto_factory: type[Mosquitto], tmp_path: Path
+def test_the_container_builds_and_runs_as_compose_runs_it(
+    system_bus: str, mosquitto_factory: type[Mosquitto], tmp_path: Path
 ) -> None:
     tool = buildah()
     mosquitto = mosquitto_factory().start()
+
+    async def scenario() -> None:
+        bluez = await BlueZEmulator(system_bus).start()
+        try:
+            await container_scenario(tool, bluez, mosquitto, tmp_path)
+        finally:
+            await bluez.stop()
+
+    # An event loop of its own, in a thread of its own: whatever loop earlier tests left on
+    # this thread (a browser driver's, say) cannot get in the way.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
+
+
+async def container_scenario(
+    tool: str, bluez: BlueZEmulator, mosquitto: Mosquitto, tmp_path: Path
+) -> None:
     base = await base_image(tool, tmp_path)
     mounts = ["--volume", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] if CA_BUNDLE.exists() else []
     await run(
