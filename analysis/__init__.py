@@ -20,10 +20,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` imports on demand
+    from analysis.activity import ActivityParams as ActivityParams
+    from analysis.activity import ActivityStage as ActivityStage
     from analysis.evaluate import RecordingScore as RecordingScore
     from analysis.evaluate import Tolerances as Tolerances
     from analysis.evaluate import Truth as Truth
     from analysis.evaluate import score_recording as score_recording
+    from analysis.events import Activity as Activity
+    from analysis.events import ActivityEvent as ActivityEvent
     from analysis.events import Direction as Direction
     from analysis.events import Event as Event
     from analysis.events import JumpEvent as JumpEvent
@@ -49,6 +53,14 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.pedalling import PedallingDetector as PedallingDetector
     from analysis.pedalling import PedallingParams as PedallingParams
     from analysis.pedalling import detect_pedalling as detect_pedalling
+    from analysis.program import CoachParams as CoachParams
+    from analysis.program import Cue as Cue
+    from analysis.program import CueKind as CueKind
+    from analysis.program import Interval as Interval
+    from analysis.program import IntervalActivity as IntervalActivity
+    from analysis.program import IntervalResult as IntervalResult
+    from analysis.program import Program as Program
+    from analysis.program import ProgramFollower as ProgramFollower
     from analysis.registry import DETECTORS as DETECTORS
     from analysis.registry import AnalysisParams as AnalysisParams
     from analysis.registry import DetectorEntry as DetectorEntry
@@ -73,6 +85,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.summary import SummaryParams as SummaryParams
     from analysis.summary import Wearer as Wearer
     from analysis.summary import activity_intervals as activity_intervals
+    from analysis.summary import hr_zone_bounds_bpm as hr_zone_bounds_bpm
     from analysis.summary import step_cadence_series as step_cadence_series
     from analysis.summary import summarize_session as summarize_session
     from analysis.types import Placement as Placement
@@ -87,6 +100,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "analysis.units": ("STANDARD_GRAVITY_M_S2",),
     "analysis.params": ("bounded", "check_ranges"),
     "analysis.events": (
+        "Activity",
+        "ActivityEvent",
         "Direction",
         "Event",
         "JumpEvent",
@@ -117,6 +132,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "TrunkStepDetector",
         "detect_steps",
     ),
+    "analysis.activity": ("ActivityParams", "ActivityStage"),
     "analysis.jumps": ("JumpDetector", "JumpParams", "detect_jumps"),
     "analysis.landing": ("Landing", "LandingJudgement", "LandingParams", "judge_landing"),
     "analysis.pedalling": ("PedallingDetector", "PedallingParams", "detect_pedalling"),
@@ -127,12 +143,23 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "build_detectors",
         "build_pipeline",
     ),
+    "analysis.program": (
+        "CoachParams",
+        "Cue",
+        "CueKind",
+        "Interval",
+        "IntervalActivity",
+        "IntervalResult",
+        "Program",
+        "ProgramFollower",
+    ),
     "analysis.summary": (
         "ActivityIntervals",
         "SessionSummary",
         "SummaryParams",
         "Wearer",
         "activity_intervals",
+        "hr_zone_bounds_bpm",
         "step_cadence_series",
         "summarize_session",
     ),

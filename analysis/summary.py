@@ -673,6 +673,18 @@ def _hr_readings(
     return bpm, hold
 
 
+def hr_zone_bounds_bpm(wearer: Wearer, params: SummaryParams) -> tuple[float, ...] | None:
+    """Heart-rate zone bounds in bpm: each zone's lower bound, then the maximum.
+
+    Zone ``z`` (1 = lowest) spans ``bounds[z - 1]`` to ``bounds[z]``; ``None`` without a
+    maximum heart rate (neither ``hr_max_bpm`` nor ``age_years`` known).
+    """
+    hr_max = wearer.estimated_hr_max_bpm
+    if hr_max is None:
+        return None
+    return (*(hr_max * p / 100.0 for p in params.hr_zone_lower_pct), hr_max)
+
+
 def _heart_rate(
     hr_t_s: FloatArray | None,
     hr_bpm: FloatArray | None,
@@ -686,12 +698,11 @@ def _heart_rate(
     covered = float(hold.sum())
     mean = float(np.average(bpm, weights=hold)) if covered > 0 else float(bpm.mean())
     hr_max = wearer.estimated_hr_max_bpm
-    bounds: tuple[float, ...] | None = None
+    bounds = hr_zone_bounds_bpm(wearer, params)
     in_zones: tuple[float, ...] | None = None
     below: float | None = None
-    if hr_max is not None:
-        lows = [hr_max * p / 100.0 for p in params.hr_zone_lower_pct]
-        bounds = (*lows, hr_max)
+    if bounds is not None:
+        lows = bounds[:-1]
         edges = np.array(lows)
         zone = np.searchsorted(edges, bpm, side="right")  # 0 = below the first zone
         in_zones = tuple(float(hold[zone == z].sum()) for z in range(1, len(lows) + 1))

@@ -42,6 +42,7 @@ COMMANDS = (
     "simulate",
     "evaluate",
     "config",
+    "program",
 )
 
 EXIT_USAGE = 2

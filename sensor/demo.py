@@ -21,6 +21,7 @@ from sensor.session import Session, SessionSink
 
 if TYPE_CHECKING:
     from analysis.events import Event
+    from analysis.program import Cue
     from sensor.mqtt.settings import BrokerSettings
     from sensor.session import SessionSettings
 
@@ -106,7 +107,29 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
         "reversals",
         f"energy: {energy['met_minutes']:.0f} MET-minutes ({energy['method']})",
     ]
+    program = summary.get("program")
+    if program:
+        lines.append(
+            f"program {program['name']!r}: {program['intervals_done']} of "
+            f"{len(program['intervals'])} intervals done"
+        )
+        for result in program["intervals"]:
+            lines.append(f"  {describe_interval(result)}")
     return lines
+
+
+def describe_interval(result: dict[str, Any]) -> str:
+    """One line about an interval's result (``IntervalResult.to_dict``)."""
+    parts = [f"{result['interval']}. {result['title']}: {result['status']}"]
+    if result["status"] != "not started" and result["activity"] != "rest":
+        parts.append(f"{result['reps']} reps in {result['duration_s']:.0f} s")
+    if result.get("on_target_pct") is not None:
+        parts.append(f"{result['on_target_pct']:.0f} % on target")
+    if result.get("landings"):
+        parts.append(", ".join(f"{n} {kind}" for kind, n in result["landings"].items()))
+    if result.get("wrong_direction"):
+        parts.append(f"{result['wrong_direction']} the other way")
+    return ", ".join(parts)
 
 
 def run_demo(
@@ -244,6 +267,13 @@ class EventPrinter(SessionSink):
             self.out.write(
                 f"{event.t:6.1f}s  {event.type:<15} {describe_event(event):<44} "
                 f"{self.topics.event(session.band_id, event.type)}\n"
+            )
+        self.out.flush()
+
+    def cues(self, session: Session, cues: Sequence[Cue]) -> None:
+        for cue in cues:
+            self.out.write(
+                f"{cue.t:6.1f}s  {'coach':<15} {cue.text:<44} {self.topics.cue(session.band_id)}\n"
             )
         self.out.flush()
 

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import argparse
 
-from sensor.arguments import add_config_option, add_discovery_options, add_speed_option
+from sensor.arguments import (
+    add_config_option,
+    add_discovery_options,
+    add_program_option,
+    add_speed_option,
+    with_program_option,
+)
+
+#: The program the bundled workout is followed with, so the quick start shows coaching cues.
+DEMO_PROGRAM = "demo-sampler"
 
 #: The report's file name in the session folder.
 DEMO_REPORT = "demo-report.html"
@@ -52,17 +61,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--no-web", action="store_true", help="neither the live page nor the session report"
     )
     add_config_option(p, " whose [detectors], [wearer] and [energy] to use (not its [broker])")
+    add_program_option(p)
+    p.add_argument(
+        "--no-program",
+        action="store_true",
+        help=f"follow no program (the bundled workout follows {DEMO_PROGRAM!r} by default)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
     from pathlib import Path
 
     from sensor.config import load_config, recording_folder
     from sensor.demo import run_demo
+    from sensor.programs import load_program
     from sensor.session import SessionSettings
     from sensor.web.dashboard import parse_listen
 
-    cfg = load_config(args.config).config
+    cfg = with_program_option(load_config(args.config).config, args)
+    if args.no_program:
+        cfg = replace(cfg, program=None)
+    elif cfg.program is None and not args.recording:
+        cfg = replace(cfg, program=load_program(DEMO_PROGRAM))
     report = None
     if not args.no_web:
         parse_listen(args.listen)  # a bad address is refused before anything starts

@@ -9,10 +9,12 @@ from pathlib import Path
 from sensor.arguments import (
     add_broker_arguments,
     add_discovery_options,
+    add_program_option,
     add_speed_option,
     bounded_arg,
     broker_settings,
     nothing_sent,
+    with_program_option,
 )
 from sensor.mqtt.payloads import CLOCKS
 
@@ -23,6 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="recording CSV, raw capture (.jsonl) or a supported export")
     add_broker_arguments(p)
     add_speed_option(p)
+    add_program_option(p)
     p.add_argument(
         "--band-id",
         help="band id in topics (default: the file's band_id, else from its device's address "
@@ -113,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
                     source,
                     band,
                     settings,
-                    settings=SessionSettings.from_config(loaded.config),
+                    settings=SessionSettings.from_config(with_program_option(loaded.config, args)),
                     speed=args.speed,
                     sinks=sinks,
                     drain_timeout_s=args.drain_timeout_s,

@@ -6,7 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from sensor.arguments import add_config_option, add_placement_options
+from sensor.arguments import (
+    add_config_option,
+    add_placement_options,
+    add_program_option,
+    with_program_option,
+)
 
 HELP = "write a session's report: one HTML file with its charts, offline (needs the web extra)"
 
@@ -33,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     add_config_option(p, " whose [detectors], [wearer], [energy] and [hr_zones] to use")
     add_placement_options(p)
+    add_program_option(p)
 
 
 def default_output(input_path: Path) -> Path:
@@ -58,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     png = None
     if args.png is not None:
         png = Path(args.png) if args.png else out.with_suffix(".png")
-    settings = SessionSettings.from_config(load_config(args.config).config)
+    settings = SessionSettings.from_config(
+        with_program_option(load_config(args.config).config, args)
+    )
     sessions = load_band_sessions(
         source, settings, SourceOptions(placement=args.placement, body_axes=args.body_axes)
     )

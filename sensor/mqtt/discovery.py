@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.events import Direction
+from analysis.events import Activity, Direction
 from sensor.mqtt.payloads import BandInfo
 from sensor.mqtt.topics import Topics
 
@@ -35,7 +35,7 @@ EVENT_TYPES = [str(d) for d in Direction]
 #: The directions a walk or a crank can have (no vertical one).
 LEVEL_DIRECTIONS = tuple(t for t in EVENT_TYPES if t != Direction.VERTICAL)
 #: What the live state's ``activity`` can be (the activity stage's labels).
-ACTIVITIES = ("walking", "pedalling", "jumping", "standing", "sitting", "unknown")
+ACTIVITIES = tuple(str(a) for a in Activity)
 
 #: Where an entity's availability comes from.
 LIVE = "live"  # the band's and the service's status: unavailable while either is offline
@@ -135,15 +135,7 @@ def _last(
 SENSORS = (
     SensorSpec("heart_rate", "Heart rate", "hr_bpm", "bpm", icon="mdi:heart-pulse"),
     # What people automate on: the activity and the walking direction right now.
-    _enum(
-        "activity",
-        "Activity",
-        "activity",
-        ACTIVITIES,
-        "mdi:run",
-        # Until the state carries an activity, the entity is unknown rather than invalid.
-        template="{{ value_json.activity | default(None) }}",
-    ),
+    _enum("activity", "Activity", "activity", ACTIVITIES, "mdi:run"),
     _enum(
         "walking_direction",
         "Walking direction",

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 FEATURE = "the live page"
 #: Leaves of a band's subtree the page reads (``<base>/<band>/<leaf>``); events come from
 #: ``<base>/<band>/event/<type>``.
-BAND_LEAVES = ("status", "device", "battery", "state", "summary")
+BAND_LEAVES = ("status", "device", "battery", "state", "summary", "cue")
 #: Live-state history kept per band for the cadence chart (seconds of wall-clock time).
 HISTORY_S = 600.0
 #: Events kept per band for a page that opens later.
@@ -173,6 +173,9 @@ class LiveBands:
         body = _json(text)
         if not isinstance(body, dict):
             return None
+        if leaf == "cue":
+            band.events.appendleft(body)
+            return {"kind": "cue", "band": band.band, "cue": body}
         if leaf == "device":
             band.device = body
         elif leaf == "battery":

@@ -51,7 +51,15 @@ from sensor.web.data import BandSession
 
 FEATURE = "the session report"
 #: Event types drawn on the signal, bottom to top, with their marker lanes' labels.
-MARKER_TYPES = ("step", "revolution", "pedal_reversal", "jump", "walk_bout", "pedal_bout")
+MARKER_TYPES = (
+    "step",
+    "revolution",
+    "pedal_reversal",
+    "jump",
+    "walk_bout",
+    "pedal_bout",
+    "activity",
+)
 #: Chart heights in CSS pixels.
 CHART_HEIGHT_PX = 320
 #: Size of the static overview (``--png``).
@@ -690,6 +698,8 @@ class BandReport:
                 f"{_num(pd['cadence_forward_rpm'], 0, ' rpm')}.</p>"
                 f'<div class="chart" id="{p}-pedalling"></div>'
             )
+        if s.get("program"):
+            parts.append(self.program_html())
         parts.append("<h3>Heart rate</h3>" + self.heart_html())
         parts.append(
             "<h3>Signal</h3><p class=note>Acceleration magnitude at every sample (zoom in with "
@@ -704,6 +714,43 @@ class BandReport:
             "colours": DIRECTION_COLOURS,
         }
         return "".join(parts)
+
+    def program_html(self) -> str:
+        """The interval program followed: each interval's result, and the cues given."""
+        program = self.summary["program"]
+        start = self.summary["start_t"]
+        rows = []
+        for r in program["intervals"]:
+            when = _clock(r["start_t"] - start) if r["start_t"] is not None else "–"
+            target = (
+                f"{r['target_reps']} reps"
+                if r["target_reps"] is not None
+                else _duration(r["target_duration_s"] or 0.0)
+            )
+            landings = ", ".join(f"{n} {kind}" for kind, n in r["landings"].items()) or "–"
+            rows.append(
+                f'<tr data-status="{html.escape(r["status"])}">'
+                f"<td>{r['interval']}</td><td>{html.escape(r['title'])}</td><td>{target}</td>"
+                f"<td>{html.escape(r['status'])}</td><td>{when}</td>"
+                f"<td>{_duration(r['duration_s'])}</td><td>{r['reps']}</td>"
+                f"<td>{_num(r['on_target_pct'], 0, ' %')}</td>"
+                f"<td>{_num(r['cadence_mean'], 0)}</td><td>{r['wrong_direction']}</td>"
+                f"<td>{landings}</td></tr>"
+            )
+        cues = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in program["cues"].items())
+        held = sum(program["cues_held_back"].values())
+        return (
+            f"<h3>Program: {html.escape(program['name'])}</h3>"
+            f'<p class="note"><span data-key="intervals_done">{program["intervals_done"]}</span> '
+            f"of {len(program['intervals'])} intervals done. On target: the share of the "
+            "seconds of cadence, or of the jumps, that met the interval's targets. Cues: "
+            f"{html.escape(cues) or 'none'}"
+            f"{f' ({held} held back by the rate limit)' if held else ''}.</p>"
+            '<table class="program"><thead><tr><th>#</th><th>interval</th><th>length</th>'
+            "<th>status</th><th>from</th><th>for</th><th>reps</th><th>on target</th>"
+            "<th>cadence</th><th>the other way</th><th>landings</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
 
     def bouts_table(self) -> str:
         if not self.bouts:

@@ -354,7 +354,7 @@ def test_every_template_renders_a_state_home_assistant_takes(
     assert "backward" in seen["walking_direction"]
     assert "backward" in seen["pedal_direction"]
     assert seen["last_jump_direction"] - {"None"}
-    assert seen["activity"] <= {"None", *ACTIVITIES}
+    assert {"walking", "pedalling"} <= seen["activity"] <= {"None", *ACTIVITIES}
     assert int(next(iter(seen["last_session_steps_backward"]))) > 0
     assert seen["last_session_heart_rate_mean"] == {"None"}  # no strap in the demo
 

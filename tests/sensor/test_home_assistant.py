@@ -170,6 +170,7 @@ def test_home_assistant_takes_every_entity_and_keeps_the_last_session(
 
     # While the workout ran: the live values people automate on.
     assert "backward" in second[entity("walking_direction")]
+    assert {"walking", "pedalling"} <= set(second[entity("activity")])
     assert "backward" in second[entity("pedal_direction")]
     assert set(second[entity("last_jump_direction")]) & {str(d) for d in Direction}
     assert max(numbers("steps_backward")) == summary["steps"]["backward"]

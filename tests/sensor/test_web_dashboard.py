@@ -56,8 +56,11 @@ def test_live_bands_from_the_service_topics() -> None:
     assert (change["activity"], change["direction"]) == ("walking", "backward")
     assert change["point"] == [1000.0, 104.0, 0.0, 120.0, "backward", "unknown"]
     feed(bands, "retrosense/shin/event/jump", {"type": "jump", "t": 11.0, "direction": "backward"})
+    cue = {"type": "cue", "kind": "stiff_landing", "text": "Stiff landing (9.0 g)."}
+    assert feed(bands, "retrosense/shin/cue", cue) == {"kind": "cue", "band": "shin", "cue": cue}
     view = bands.snapshot()["bands"]["shin"]
-    assert view["battery_pct"] == 87 and view["events"][0]["type"] == "jump"
+    assert view["battery_pct"] == 87
+    assert [e["type"] for e in view["events"][:2]] == ["cue", "jump"]
     # Raw samples, another base topic and a worker's status are not the page's.
     assert feed(bands, "retrosense/shin/raw", {"t": [0.0]}) is None
     assert feed(bands, "other/shin/state", {"t": 1}) is None
@@ -134,6 +137,7 @@ def test_live_page_follows_a_replay(
     summary_file = tmp_path / "replay.summary.json"
     replay = retrosense(
         *replay_args(mosquitto.url, base, "demo", "8", str(summary_file)),
+        *("--program", "demo-sampler"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -146,6 +150,9 @@ def test_live_page_follows_a_replay(
             timeout=WAIT_MS,
         )
         first_count = int(page.inner_text(steps))
+        # The program's progress shows under the activity, and its cues as they come.
+        page.wait_for_selector(f'{band} [data-key="cue"]:not([hidden])', timeout=WAIT_MS)
+        assert page.inner_text(f'{band} [data-key="program"]').startswith("Retro sampler · ")
         first_event = page.inner_text(f"{band} ol.events li:first-child")
         assert page.inner_text(f'{band} [data-key="status"]') == "online"
         # ... the last event changes as new ones arrive ...

@@ -137,7 +137,9 @@ def test_report_renders_with_the_summary_numbers_and_every_event(
         expected_markers.setdefault(e["type"], []).append(e["t"])
     assert set(markers) == set(expected_markers)
     for kind, times in expected_markers.items():
-        assert sorted(markers[kind]) == pytest.approx(sorted(times), abs=1e-6), kind
+        # The events file keeps microseconds and the page milliseconds since its time base:
+        # 10 µs covers both roundings, far below any sample period.
+        assert sorted(markers[kind]) == pytest.approx(sorted(times), abs=1e-5), kind
     # The signal holds every sample, and zooming in draws them.
     samples = page.evaluate("() => document.getElementById('b0-signal').data[0].meta.samples")
     assert samples > 100
@@ -232,3 +234,19 @@ def test_a_missing_extra_names_it() -> None:
         "the session report needs the 'web' extra (retrosense_no_such_module is not "
         "installed): pip install 'retrosense[web]'"
     )
+
+
+def test_a_program_followed_shows_its_result_per_interval(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.html"
+    assert main(["report", str(SIMULATED), "-o", str(out), "--program", "demo-sampler"]) == 0
+    assert main(["analyze", str(SIMULATED), "--summary", "--program", "demo-sampler"]) == 0
+    program = json.loads(capsys.readouterr().out)["program"]
+    text = out.read_text(encoding="utf-8")
+    assert "<h3>Program: Retro sampler</h3>" in text
+    assert f'<span data-key="intervals_done">{program["intervals_done"]}</span>' in text
+    statuses = [r["status"] for r in program["intervals"]]
+    assert text.count("<tr data-status=") == len(statuses) == 4
+    for status in set(statuses):
+        assert text.count(f'<tr data-status="{status}">') == statuses.count(status)

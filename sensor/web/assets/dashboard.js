@@ -39,6 +39,7 @@
       case "walk_bout": return "walking bout " + d + ": " + ev.steps + " steps";
       case "pedal_bout": return "pedalling bout: " + ev.revolutions_backward + " backward, " +
         ev.revolutions_forward + " forward";
+      case "cue": return "coach: " + ev.text;
       default: return ev.type + " " + d;
     }
   }
@@ -55,6 +56,9 @@
     h.append(name, status, battery);
     var meta = el("div", { "class": "meta", "data-key": "meta" }, "");
     var activity = el("div", { "class": "activity", "data-key": "activity" }, "—");
+    // The interval program followed (hidden without one) and its latest cue.
+    var program = el("div", { "class": "program", "data-key": "program", "hidden": "" }, "");
+    var cue = el("div", { "class": "cue", "data-key": "cue", "hidden": "" }, "");
     var counters = el("dl", { "class": "counters" });
     var values = {};
     COUNTERS.forEach(function (c) {
@@ -67,11 +71,12 @@
     var hr = el("div", { "class": "hr", "data-key": "hr" }, "♥ —");
     var chart = el("div", { "class": "chart", "data-key": "chart" });
     var events = el("ol", { "class": "events", "data-key": "events" });
-    root.append(h, meta, activity, counters, hr, chart, el("div", { "class": "meta" }, "last events"), events);
+    root.append(h, meta, activity, program, cue, counters, hr, chart, el("div", { "class": "meta" }, "last events"), events);
     main.append(root);
     var b = {
       id: id, root: root, name: name, status: status, battery: battery, meta: meta,
-      activity: activity, values: values, hr: hr, chart: chart, events: events,
+      activity: activity, program: program, cue: cue, values: values, hr: hr, chart: chart,
+      events: events,
       history: [], drawn: 0, timer: null
     };
     bands[id] = b;
@@ -104,7 +109,26 @@
       if (s[c[0]] !== undefined && s[c[0]] !== null) b.values[c[0]].textContent = String(s[c[0]]);
     });
     b.hr.textContent = "♥ " + fmt(s.hr_bpm, 0, " bpm");
+    setProgram(b, s.program);
     if (s.battery_pct !== undefined && s.battery_pct !== null) setBattery(b, s.battery_pct);
+  }
+
+  // "Retro sampler · 2/4 rest · 0:12 left": where the wearer is in the program.
+  function setProgram(b, p) {
+    if (!p) { b.program.hidden = true; return; }
+    var where = p.interval + "/" + p.intervals + " " + p.title;
+    var left = p.status === "finished" ? "done" : p.status === "waiting" ? "start when ready" :
+      p.time_left_s !== null ? Math.floor(p.time_left_s / 60) + ":" +
+        String(Math.round(p.time_left_s % 60)).padStart(2, "0") + " left" :
+      p.reps_left + " to go";
+    b.program.textContent = [p.program, where, left].join(" · ");
+    b.program.hidden = false;
+  }
+
+  function setCue(b, c) {
+    b.cue.textContent = c.text;
+    b.cue.setAttribute("data-kind", c.kind);
+    b.cue.hidden = false;
   }
 
   function setBattery(b, pct) {
@@ -185,6 +209,9 @@
       scheduleChart(b);
     } else if (msg.kind === "event") {
       addEvent(b, msg.event);
+    } else if (msg.kind === "cue") {
+      setCue(b, msg.cue);
+      addEvent(b, msg.cue);
     } else if (msg.kind === "status") {
       setStatus(b, msg.status);
       if (msg.status === "offline") setActivity(b, "offline", null);
