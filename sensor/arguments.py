@@ -12,7 +12,7 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from analysis.frame import parse_body_axes
 from analysis.types import Placement
@@ -138,6 +138,13 @@ def add_broker_arguments(p: argparse.ArgumentParser, *, embedded: bool = True) -
     )
     add_config_option(p, " (its [broker] table, and for replay [detectors], [wearer], [energy])")
     p.add_argument("--base-topic", help="first topic level(s) (default retrosense)")
+
+
+#: What a replayed message's ``time`` says: ``wall`` = when it is sent (the replay's start plus
+#: stream time divided by the speed, as a live band would stamp it now); ``recording`` = when it
+#: happened in the recording (the file's ``started`` plus stream time).
+Clock = Literal["wall", "recording"]
+CLOCKS: tuple[Clock, ...] = ("wall", "recording")
 
 
 def add_discovery_options(p: argparse.ArgumentParser) -> None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sensor.mqtt.payloads import BandInfo, Clock
+from sensor.arguments import Clock
+from sensor.mqtt.payloads import BandInfo
 from sensor.session import MqttSink, Session, SessionSettings, SessionSink, play
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from sensor.arguments import (
+    CLOCKS,
     add_broker_arguments,
     add_discovery_options,
     add_program_option,
@@ -16,7 +17,6 @@ from sensor.arguments import (
     nothing_sent,
     with_program_option,
 )
-from sensor.mqtt.payloads import CLOCKS
 
 HELP = "publish a recording's (CSV or capture) events and live state over MQTT, as if live"
 

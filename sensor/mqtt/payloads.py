@@ -12,7 +12,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -40,13 +40,6 @@ def iso_utc(when: datetime) -> str:
     if when.tzinfo is None:
         raise ValueError("wall-clock times must carry a time zone")
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-#: What a replayed message's ``time`` says: ``wall`` = when it is sent (the replay's start plus
-#: stream time divided by the speed, as a live band would stamp it now); ``recording`` = when it
-#: happened in the recording (the file's ``started`` plus stream time).
-Clock = Literal["wall", "recording"]
-CLOCKS: tuple[Clock, ...] = ("wall", "recording")
 
 
 def wall_time(started: datetime, t_s: float, pace: float = 1.0) -> datetime:
