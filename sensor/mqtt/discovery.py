@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.events import Activity, Direction
+from analysis.program import CueKind
 from sensor.mqtt.payloads import BandInfo
 from sensor.mqtt.topics import Topics
 
@@ -146,6 +147,20 @@ SENSORS = (
     SensorSpec("step_cadence", "Step cadence", "step_cadence_spm", "steps/min", icon="mdi:walk"),
     SensorSpec("pedal_cadence", "Pedal cadence", "pedal_cadence_rpm", "rpm", icon="mdi:bike"),
     _enum("pedal_direction", "Pedal direction", "pedal_direction", LEVEL_DIRECTIONS, "mdi:sync"),
+    # Where the wearer is in the interval program followed (unknown without one).
+    SensorSpec(
+        "program_interval",
+        "Program interval",
+        "program",
+        None,
+        None,
+        icon="mdi:format-list-numbered",
+        template=(
+            "{{ (value_json.program.interval ~ '/' ~ value_json.program.intervals ~ ' ' ~ "
+            "value_json.program.title ~ ' (' ~ value_json.program.status ~ ')') "
+            "if value_json.program else None }}"
+        ),
+    ),
     _count("steps_forward", "Forward steps", "steps_forward", "steps", "mdi:shoe-print"),
     _count("steps_backward", "Backward steps", "steps_backward", "steps", "mdi:shoe-print"),
     _count(
@@ -281,6 +296,8 @@ class EventSpec:
     icon: str
     #: The ``event_type`` values (``payloads.ha_event_type``) this kind of event can carry.
     event_types: tuple[str, ...] = tuple(EVENT_TYPES)
+    #: A leaf of the band's own (``<base>/<band>/cue``) instead of ``event/<event>``.
+    leaf: str | None = None
 
 
 EVENTS = (
@@ -293,6 +310,10 @@ EVENTS = (
         "pedal_reversal",
         "mdi:swap-horizontal",
         LEVEL_DIRECTIONS,
+    ),
+    # The interval program's cues: an automation can speak ``text`` on a speaker.
+    EventSpec(
+        "coach_cue", "Coach cue", "cue", "mdi:bullhorn", tuple(map(str, CueKind)), leaf="cue"
     ),
 )
 
@@ -390,7 +411,7 @@ def discovery_configs(topics: Topics, band: BandInfo) -> list[tuple[str, dict[st
                 {
                     "name": e.name,
                     "unique_id": f"retrosense_{b}_{e.object_id}",
-                    "state_topic": topics.event(b, e.event),
+                    "state_topic": topics.band(b, e.leaf) if e.leaf else topics.event(b, e.event),
                     "event_types": list(e.event_types),
                     "icon": e.icon,
                     **shared,

@@ -44,6 +44,7 @@ import jinja2
 import pytest
 
 from analysis.events import Direction
+from analysis.program import CueKind
 from sensor.mqtt.discovery import (
     ACTIVITIES,
     EVENTS,
@@ -209,7 +210,10 @@ def test_every_event_entity_lists_its_event_types() -> None:
     for _, config in events:
         assert set(config) <= EVENT_KEYS
         assert config["event_types"] and all(isinstance(e, str) for e in config["event_types"])
-        assert set(config["event_types"]) <= {str(d) for d in Direction}
+        if config["state_topic"].endswith("/cue"):  # the interval program's cues, by kind
+            assert config["event_types"] == [str(k) for k in CueKind]
+        else:
+            assert set(config["event_types"]) <= {str(d) for d in Direction}
 
 
 def test_availability_device_and_origin_blocks() -> None:
