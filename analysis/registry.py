@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from analysis.activity import ActivityParams, ActivityStage
 from analysis.jumps import JumpDetector, JumpParams
 from analysis.pedalling import PedallingDetector, PedallingParams
-from analysis.steps import LegStepDetector, StepParams, TrunkStepDetector
+from analysis.steps import StepParams, TrunkStepDetector, leg_step_detector
 from analysis.stream import GAP_PERIODS, Detector, Pipeline
 from analysis.types import Placement, StreamInfo
 
@@ -92,7 +92,9 @@ DETECTORS: tuple[DetectorEntry[Any], ...] = (
     DetectorEntry(
         "steps", TrunkStepDetector, lambda p: p.steps, _TRUNK | {Placement.WRIST}, _band_fits
     ),
-    DetectorEntry("steps", LegStepDetector, lambda p: p.steps, _LEG, _band_fits),
+    DetectorEntry(
+        "steps", leg_step_detector, lambda p: p.steps, _LEG | {Placement.THIGH}, _band_fits
+    ),
 )
 
 

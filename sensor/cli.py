@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
+from sensor import package_version
 from sensor.errors import RetrosenseError
 from sensor.safeio import mask_credentials, silence_stdout
 
@@ -32,6 +33,7 @@ COMMANDS = (
     "demo",
     "run",
     "analyze",
+    "export",
     "report",
     "dashboard",
     "replay",
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more log output on stderr (-vv: debug)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    parser.add_argument("--version", action="version", version=f"retrosense {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in _command_modules().items():
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)

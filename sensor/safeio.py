@@ -23,6 +23,7 @@ The limits are generous for real files and small against memory:
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import stat
@@ -189,6 +190,14 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file renamed at the end."""
     with AtomicFile(path) as out:
         out.file.write(text)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed at the end."""
+    with AtomicFile(path) as out:
+        text_file = out.file
+        assert isinstance(text_file, io.TextIOWrapper)
+        text_file.buffer.write(data)
 
 
 def silence_stdout() -> None:

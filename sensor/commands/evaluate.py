@@ -11,19 +11,9 @@ import json
 import os
 import sys
 
+from sensor.arguments import number_arg
+
 HELP = "score the detectors on labelled recordings (precision, recall, errors, latency)"
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of processes (0: one per CPU), got {text!r}"
-        )
-    return value
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -53,7 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--gap-seed",
-        type=int,
+        type=number_arg(0, 2**32 - 1, integer=True),
         default=0,
         metavar="N",
         help="seed of the packet-loss gaps cut into real walks (default 0)",
@@ -61,7 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--jobs",
         "-j",
-        type=_jobs,
+        type=number_arg(0, 256, integer=True),
         default=0,
         metavar="N",
         help="processes to run files on (default 0: one per CPU)",

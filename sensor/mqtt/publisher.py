@@ -23,15 +23,14 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 
 from analysis.events import Event
-from analysis.program import Cue
 from analysis.types import Samples
 from sensor.mqtt.client import make_client
-from sensor.mqtt.discovery import discovery_configs
+from sensor.mqtt.discovery import discovery_configs, discovery_topics
 from sensor.mqtt.outbox import Kind, Outbox
 from sensor.mqtt.payloads import (
     OFFLINE,
@@ -44,10 +43,12 @@ from sensor.mqtt.payloads import (
     iso_utc,
     now_utc,
     raw_payload,
-    wall_time,
 )
 from sensor.mqtt.settings import BrokerSettings
 from sensor.mqtt.topics import Topics
+
+if TYPE_CHECKING:  # a cue is only read here; the program code loads SciPy
+    from analysis.program import Cue
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ class Publisher:
         self._states: dict[str, LiveState] = {}
         self._last_state_t: dict[str, float] = {}
         self._retained: dict[str, bytes] = {}
+        #: Bands whose discovery was withdrawn (``withdraw_discovery``).
+        self._withdrawn: set[str] = set()
         self._enqueued = {k: 0 for k in Kind}
         self._drops = 0
         # Drainer state, guarded by _cv.
@@ -222,6 +225,7 @@ class Publisher:
         with self._lock:
             self._bands[band.band_id] = band
             self._states.setdefault(band.band_id, LiveState())
+            self._withdrawn.discard(band.band_id)
         self.publish_device_info(band)
         if self.settings.discovery:
             self._announce(band)
@@ -254,7 +258,7 @@ class Publisher:
             band = self._band(band_id)
             self._seq += 1
             event_id = f"{self.session_id}-{self._seq}"
-            when = when or wall_time(band.started, event.t)
+            when = when or band.wall_time(event.t)
             payload = event_payload(band_id, event, event_id=event_id, seq=self._seq, when=when)
             self._state(band_id).add_event(event)
             self._put(Kind.EVENT, self.topics.event(band_id, event.type), encode(payload))
@@ -268,7 +272,7 @@ class Publisher:
         """
         with self._lock:
             band = self._band(band_id)
-            payload = cue_payload(band_id, cue, when=wall_time(band.started, cue.t))
+            payload = cue_payload(band_id, cue, when=band.wall_time(cue.t))
             self._put(Kind.EVENT, self.topics.cue(band_id), encode(payload))
 
     def set_program(self, band_id: str, progress: dict[str, Any] | None) -> None:
@@ -301,7 +305,7 @@ class Publisher:
             state = self._state(band_id)
             body = {
                 "band": band_id,
-                "time": iso_utc(wall_time(band.started, t)),
+                "time": iso_utc(band.wall_time(t)),
                 **state.snapshot(t),
             }
             if state.battery_pct is not None:
@@ -321,7 +325,7 @@ class Publisher:
             return
         with self._lock:
             band = self._band(band_id)
-            when = when or wall_time(band.started, float(chunk.time_s[0]))
+            when = when or band.wall_time(float(chunk.time_s[0]))
             self._put(Kind.RAW, self.topics.raw(band_id), encode(raw_payload(band_id, chunk, when)))
 
     def state(self, band_id: str) -> dict[str, Any]:
@@ -380,7 +384,18 @@ class Publisher:
         with self._cv:
             self._cv.notify_all()
 
+    def withdraw_discovery(self, band_id: str) -> None:
+        """Remove a band's Home Assistant entities: an empty retained message on each of its
+        discovery topics, and no announcement again (when Home Assistant restarts, say)."""
+        with self._lock:
+            self._withdrawn.add(band_id)
+        for topic in discovery_topics(self.topics, band_id):
+            self._set_retained(topic, b"")
+
     def _announce(self, band: BandInfo) -> None:
+        with self._lock:
+            if band.band_id in self._withdrawn:
+                return
         for topic, config in discovery_configs(self.topics, band):
             self._set_retained(topic, encode(config))
 

@@ -202,7 +202,7 @@ def test_low_rates_leave_out_the_detectors_they_cannot_serve_and_run_the_others(
         "chest": ["jumps", "steps"],
         "waist": ["jumps", "steps"],
         "wrist": ["steps"],
-        "thigh": [],
+        "thigh": ["steps"],
         "shank": ["jumps", "pedalling", "steps"],
         "ankle": ["jumps", "pedalling", "steps"],
         "foot": ["pedalling", "steps"],

@@ -127,6 +127,7 @@ def test_right_ca_and_password_connect_and_the_password_shows_nowhere(
             retrosense(
                 *("-vv", "replay", str(RECORDING), "--config", str(cfg)),
                 *("--speed", "max", "--summary", str(summary), "--band-id", "secure"),
+                "--outbox",  # the configured, durable one: a file it writes
                 env=env,
             )
         )
