@@ -121,4 +121,4 @@ def test_markdown_leads_with_real_rows_and_renders_targets(
     with pytest.raises(SystemExit) as exit_info:
         main(["evaluate", str(WALK), "--jobs", "x"])
     assert exit_info.value.code == 2
-    assert "expected a number of processes" in capsys.readouterr().err
+    assert "argument --jobs/-j: expected an integer within 0..256" in capsys.readouterr().err
