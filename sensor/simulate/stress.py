@@ -56,12 +56,13 @@ from typing import Any, TypeVar
 import numpy as np
 
 from analysis.types import FloatArray, Placement
+from sensor.labels import rounded
 from sensor.simulate import RATES_HZ, Simulation, record_segment, write_simulation
 from sensor.simulate import scenarios as sc
 from sensor.simulate.body import Body
 from sensor.simulate.cycling import Phase, ride
 from sensor.simulate.sensor_model import Strap
-from sensor.simulate.truth import Segment, join, rounded
+from sensor.simulate.truth import Segment, join
 from sensor.simulate.walking import STEP_LENGTH_M, stand, walk_bout
 
 #: The activities of the set and each one's share of the files.

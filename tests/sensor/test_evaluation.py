@@ -10,7 +10,6 @@ import pytest
 
 from analysis.evaluate import GAPS, PLAIN, REVERSED
 from sensor.cli import main
-from sensor.session import analyze_file
 from sensor.evaluation import (
     EvaluationOptions,
     evaluate_file,
@@ -20,6 +19,7 @@ from sensor.evaluation import (
     report_json,
 )
 from sensor.evaluation.runner import detect, read_samples
+from sensor.session import analyze_file
 from tests.paths import AS_RECORDINGS
 
 pytestmark = pytest.mark.skipif(
