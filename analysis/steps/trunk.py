@@ -31,8 +31,9 @@ __all__ = ["TrunkStepDetector", "level_forward_up"]
 _WEAK_ROTATION = 0.3
 
 #: A weak peak inside a bout (turning, the last step that brings the feet together) counts
-#: only if it comes at least this fraction of the bout's recent step time after the last step.
+#: only if it comes within this range of the bout's recent step time after the last step.
 _WEAK_STEP_FRACTION = 0.6
+_WEAK_STEP_LATEST = 1.6
 
 #: Low-pass corner of the lean estimate used to tell sitting down and squats from a walk's
 #: start: fast enough to see a lean within the first step, slow enough to average a step.
@@ -50,11 +51,10 @@ _LONGEST_FLIGHT_S = 0.6
 #: included; 0.2-0.5 g at the real chest and lower back).
 _EARLY_START_MAX_G = 0.6
 
-#: A bout's first held peak weaker than this fraction of the next is the weight shift that
-#: precedes gait (anticipatory postural adjustment: the trunk moves over the stance leg
-#: before the swing leg lifts; Jian et al. 1993), not a step: on the real lower-back walks it
-#: reaches 0.03-0.07 g half a second before the first heel strike, the first steps 0.07-0.25 g.
-_INITIATION_FRACTION = 0.5
+#: A slow walker's step may come up to this many of its recent step times after the last,
+#: when that is longer than ``max_step_s``: at 50 steps/min (1.2 s a step, the slowest of the
+#: simulated stress set) a step's peak may land 1.3-1.4 s after the last one.
+_SLOW_STEP_FACTOR = 1.25
 
 #: Most peaks held while a bout has not started (the evidence is judged over the newest).
 _MAX_HELD = 6
@@ -143,7 +143,9 @@ class WalkFeatures:
     interval_ratio
         Longest over shortest step time.
     fore_aft_ratio
-        Standard deviation of the fore-aft acceleration over the vertical's.
+        Standard deviation of the fore-aft acceleration over the vertical's (direction band):
+        each step brakes and pushes the trunk along its path, bouncing on the spot (heel
+        drops, stomps) moves it up and down only.
     lean_change_deg
         Largest change of the trunk's lean (acceleration low-passed at 1 Hz) over the
         window: sitting down and squats tilt the trunk by tens of degrees.
@@ -238,8 +240,7 @@ def walk_features(
     displacement = vertical_excursion_cm(vertical_g[a:b], sample_rate_hz)
     ratio = max(intervals) / min(intervals) if intervals and min(intervals) > 0 else 1.0
     vertical = float(np.std(vertical_g[a:b]))
-    fore = float(np.std(fore_g[a:b]))
-    fore_aft = fore / vertical if vertical > 0 else 1.0
+    fore_aft = float(np.std(fore_g[a:b])) / vertical if vertical > 0 else 1.0
     # The lean, low-passed over the window only (from steady state at a second before it).
     w = int(np.searchsorted(t, t[a] - _LEAN_WARMUP_S))
     lean = StreamingSOS(lean_sos).process(acc_g[w:b])[a - w :]
@@ -261,9 +262,10 @@ def walk_features(
 class _Logistic:
     """A logistic model of ``WalkFeatures``: the logit is positive for a walk.
 
-    Fore-aft motion, displacement and lean only count against a walk where they are out of a
-    walk's range (below 0.5 of the vertical, below a centimetre, beyond 10°): within it they
-    say nothing either way.
+    Displacement, fore-aft motion and lean only count against a walk where they are out of a
+    walk's range (below a centimetre, below a quarter of the vertical, beyond 10°): within it
+    they say nothing either way. Pulses beyond 0.3 g say no more for a walk than 0.3 g (a
+    squat, sitting down hard and a jump's countermovement reach 0.4-0.7 g).
     """
 
     intercept: float
@@ -279,10 +281,10 @@ class _Logistic:
         return (
             self.intercept
             + self.periodicity * f.periodicity
-            + self.log_amplitude * math.log(max(f.amplitude_g, 1e-6) / 0.07)
+            + self.log_amplitude * math.log(min(max(f.amplitude_g, 1e-6), 0.3) / 0.07)
             + self.low_displacement * min(0.0, math.log(max(f.displacement_cm, 1e-6)))
             + self.log_interval_ratio * math.log(f.interval_ratio)
-            + self.low_fore_aft * min(0.0, math.log(max(f.fore_aft_ratio, 1e-6) / 0.5))
+            + self.low_fore_aft * min(0.0, math.log(max(f.fore_aft_ratio, 1e-6) / 0.25))
             + self.lean_beyond * max(0.0, f.lean_change_deg - 10.0)
             + self.pulses * (min(f.pulses, 6) - 3)
         )
@@ -291,29 +293,42 @@ class _Logistic:
 #: The walk's evidence over two pulses (a held peak and the next one's rise, or two held
 #: peaks), and over three or more (fitted; see ``docs/detectors.md``).
 _EVIDENCE_2 = _Logistic(
-    intercept=-2.115,
-    periodicity=3.461,
-    log_amplitude=3.082,
-    low_displacement=5.401,
+    intercept=-2.321,
+    periodicity=2.755,
+    log_amplitude=3.063,
+    low_displacement=5.497,
     log_interval_ratio=0.0,
-    low_fore_aft=4.694,
-    lean_beyond=-0.319,
+    low_fore_aft=5.567,
+    lean_beyond=-0.172,
     pulses=0.0,
 )
 _EVIDENCE_3 = _Logistic(
-    intercept=-6.614,
-    periodicity=9.951,
-    log_amplitude=4.521,
-    low_displacement=9.767,
-    log_interval_ratio=-2.187,
-    low_fore_aft=8.852,
-    lean_beyond=-0.316,
-    pulses=1.462,
+    intercept=-5.556,
+    periodicity=8.558,
+    log_amplitude=5.402,
+    low_displacement=10.291,
+    log_interval_ratio=-4.179,
+    low_fore_aft=5.29,
+    lean_beyond=-0.153,
+    pulses=0.791,
 )
-#: Logits a bout start needs over two pulses and over three or more: the first step of a bout
-#: waits for the third only where two leave doubt.
+#: The rhythm alone over three or more pulses (periodicity, excursion, step times): a slow,
+#: gentle walker's pulses are as small as fidgeting at a desk but repeat exactly.
+_RHYTHM_3 = _Logistic(
+    intercept=-6.266,
+    periodicity=10.57,
+    log_amplitude=0.0,
+    low_displacement=11.257,
+    log_interval_ratio=-2.606,
+    low_fore_aft=5.808,
+    lean_beyond=0.0,
+    pulses=1.247,
+)
+#: Logits a bout start needs over two pulses and over three or more (either model): the
+#: first step of a bout waits for the third only where two leave doubt.
 _START_LOGIT_2 = 1.5
 _START_LOGIT_3 = 1.0
+_RHYTHM_LOGIT_3 = 3.0
 
 
 #: Weight each new stride gives the heading estimate (the older ones fade: a band worn for a
@@ -357,20 +372,20 @@ class Heading:
         n = fore.shape[0]
         if n < 8:
             return
-        phase = 2.0 * math.pi * np.arange(n) / n
-        power = np.zeros((2, 2))
-        for harmonic in (2 * strides, 4 * strides):
-            if 2 * harmonic >= n:
-                break
-            e = np.exp(-1j * harmonic * phase)
-            x = complex(fore @ e)
-            y = complex(left @ e)
-            power += np.array(
-                [
-                    [abs(x) ** 2, (x * y.conjugate()).real],
-                    [(x * y.conjugate()).real, abs(y) ** 2],
-                ]
-            )
+        harmonics = np.array([2 * strides, 4 * strides])
+        harmonics = harmonics[2 * harmonics < n]
+        if harmonics.size == 0:
+            return
+        e = np.exp(np.outer(harmonics, (-2j * math.pi / n) * np.arange(n)))
+        x = e @ fore
+        y = e @ left
+        cross = float((x * y.conj()).real.sum())
+        power = np.array(
+            [
+                [float((x * x.conj()).real.sum()), cross],
+                [cross, float((y * y.conj()).real.sum())],
+            ]
+        )
         total = float(np.trace(power))
         if total > 0:
             self._power = (1.0 - _HEADING_LEARNING) * self._power + _HEADING_LEARNING * (
@@ -457,6 +472,21 @@ class TrunkStepDetector(StepDetector):
         self._held = []
         self._rise = None
         return events
+
+    def _step_gap_s(self) -> float:
+        """``max_step_s``, or longer for a slow walker (``_SLOW_STEP_FACTOR``)."""
+        p = self.params
+        if not self._recent:
+            return p.max_step_s
+        return max(p.max_step_s, _SLOW_STEP_FACTOR * median(self._recent))
+
+    def _held_gap_s(self) -> float:
+        """Longest time from the newest held peak to the next one of the same run: at the
+        trunk as slow as the slowest walker's steps may come (the evidence judges the run);
+        at the wrist, which starts on two full pulses alone, ``max_step_s``."""
+        if self._wrist:
+            return self.params.max_step_s
+        return _SLOW_STEP_FACTOR * self.params.max_step_s
 
     def _keeps_bout(self, now_t: float, events: list[Event]) -> bool:
         """A trunk bout outlives a gap shorter than a step (lost packets while walking on):
@@ -585,13 +615,18 @@ class TrunkStepDetector(StepDetector):
         held = self._held
         if not held or self._bout is not None or held[-1].value_g > _EARLY_START_MAX_G:
             return
-        self._derive()  # the rise of the next step is sought up to the newest row
         p = self.params
         last = held[-1]
+        if len(held) == 1 and last.value_g < p.min_peak_g:
+            return  # a weak lone pulse waits for the next step's own peak (``_judge``)
+        if self._rise is not None and self._rise[0] is last and self._rise[3] is None:
+            return  # judged at its rise already, or no rise within reach
+        self._derive()  # the rise of the next step is sought up to the newest row
         t = hist[:, T]
         v = hist[:, _UP_STEP]
         i1 = int(np.searchsorted(t, last.peak_t))
-        reach = round((p.max_step_s + 2.0 * self._lookahead_s) * self._fs)
+        gap = self._held_gap_s()
+        reach = round((gap + 2.0 * self._lookahead_s) * self._fs)
         upto = min(upto, i1 + reach)
         second_g = p.min_peak_g
         # The last pulse's rise, and the rises after its peak that come a step later (no step
@@ -601,8 +636,7 @@ class TrunkStepDetector(StepDetector):
         first = i1 + 1
         if self._rise is not None and self._rise[0] is last:
             _, rise0_t, rose, searched = self._rise
-            if searched is None:
-                return  # judged at its rise already, or past reach
+            assert searched is not None
             first = max(first, searched - self._history.first + 1)
         else:
             back = max(0, i1 - reach)
@@ -616,11 +650,11 @@ class TrunkStepDetector(StepDetector):
         ups = first + np.flatnonzero(high[1:] & ~high[:-1])
         ups = ups[t[ups] - rise0_t >= p.min_step_s]
         if ups.size == 0:
-            done = t[upto] - last.peak_t > p.max_step_s + self._lookahead_s
+            done = t[upto] - last.peak_t > gap + self._lookahead_s
             self._rise = (last, rise0_t, rose, None if done else self._history.first + upto)
             return
         r = int(ups[0])
-        if t[r] - last.peak_t > p.max_step_s:
+        if t[r] - last.peak_t > gap:
             self._rise = (last, rise0_t, rose, None)
             return
         k = max(r, int(np.searchsorted(t, last.confirm_t)))
@@ -650,15 +684,17 @@ class TrunkStepDetector(StepDetector):
         seg_start = float(hist[0, T])
         contact_t = max(peak_t - p.contact_offset_s, seg_start)
         bout = self._bout
-        if bout is not None and peak_t - bout.last_peak_t <= p.max_step_s:
+        if bout is not None and peak_t - bout.last_peak_t <= self._step_gap_s():
             interval = peak_t - bout.last_peak_t
+            recent = median(self._recent) if self._recent else None
             if value >= p.min_peak_g or (
-                self._recent and interval >= _WEAK_STEP_FRACTION * median(self._recent)
+                recent is not None
+                and _WEAK_STEP_FRACTION * recent <= interval <= _WEAK_STEP_LATEST * recent
             ):
                 self._emit_trunk_step(hist, peak_t, contact_t, now_t, events)
             return
         held = self._held
-        if held and peak_t - held[-1].peak_t > p.max_step_s:
+        if held and peak_t - held[-1].peak_t > self._held_gap_s():
             held.clear()
         if not held and value < (p.min_peak_g if self._wrist else p.min_start_peak_g):
             return
@@ -688,8 +724,6 @@ class TrunkStepDetector(StepDetector):
             run = held[first:]
             if rise_t is None and len(run) < 2:
                 break
-            if len(run) >= 2 and run[0].value_g < _INITIATION_FRACTION * run[1].value_g:
-                continue  # the weight shift before a walk's first step (see the constant)
             if len(run) == 1 and run[0].value_g < self.params.min_peak_g:
                 continue  # a weak pulse and a rise: wait for the next step's own peak
             if self._wrist:
@@ -739,8 +773,24 @@ class TrunkStepDetector(StepDetector):
         rise_step_s: float | None,
     ) -> float:
         """Evidence that the held peaks ``run`` are a walk's steps: a logit, positive for
-        walking (see ``walk_features`` and ``_EVIDENCE``)."""
-        features = walk_features(
+        walking (``walk_features``, ``_EVIDENCE_2``, ``_EVIDENCE_3``, ``_RHYTHM_3``)."""
+        features = self._walk_features(hist, run, now_t, rise_t, rise_step_s)
+        if features.pulses < 3:
+            return _EVIDENCE_2.logit(features) - _START_LOGIT_2
+        return max(
+            _EVIDENCE_3.logit(features) - _START_LOGIT_3,
+            _RHYTHM_3.logit(features) - _RHYTHM_LOGIT_3,
+        )
+
+    def _walk_features(
+        self,
+        hist: FloatArray,
+        run: list[_Held],
+        now_t: float,
+        rise_t: float | None,
+        rise_step_s: float | None,
+    ) -> WalkFeatures:
+        return walk_features(
             hist[:, T],
             hist[:, _UP_STEP],
             hist[:, _FORE],
@@ -754,9 +804,6 @@ class TrunkStepDetector(StepDetector):
             self._fs,
             self._lean_sos,
         )
-        if features.pulses < 3:
-            return _EVIDENCE_2.logit(features) - _START_LOGIT_2
-        return _EVIDENCE_3.logit(features) - _START_LOGIT_3
 
     def _emit_trunk_step(
         self,
