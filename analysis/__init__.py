@@ -20,10 +20,14 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` imports on demand
+    from analysis.activity import ActivityParams as ActivityParams
+    from analysis.activity import ActivityStage as ActivityStage
     from analysis.evaluate import RecordingScore as RecordingScore
     from analysis.evaluate import Tolerances as Tolerances
     from analysis.evaluate import Truth as Truth
     from analysis.evaluate import score_recording as score_recording
+    from analysis.events import Activity as Activity
+    from analysis.events import ActivityEvent as ActivityEvent
     from analysis.events import Direction as Direction
     from analysis.events import Event as Event
     from analysis.events import JumpEvent as JumpEvent
@@ -40,11 +44,23 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.jumps import JumpDetector as JumpDetector
     from analysis.jumps import JumpParams as JumpParams
     from analysis.jumps import detect_jumps as detect_jumps
+    from analysis.landing import Landing as Landing
+    from analysis.landing import LandingJudgement as LandingJudgement
+    from analysis.landing import LandingParams as LandingParams
+    from analysis.landing import judge_landing as judge_landing
     from analysis.params import bounded as bounded
     from analysis.params import check_ranges as check_ranges
     from analysis.pedalling import PedallingDetector as PedallingDetector
     from analysis.pedalling import PedallingParams as PedallingParams
     from analysis.pedalling import detect_pedalling as detect_pedalling
+    from analysis.program import CoachParams as CoachParams
+    from analysis.program import Cue as Cue
+    from analysis.program import CueKind as CueKind
+    from analysis.program import Interval as Interval
+    from analysis.program import IntervalActivity as IntervalActivity
+    from analysis.program import IntervalResult as IntervalResult
+    from analysis.program import Program as Program
+    from analysis.program import ProgramFollower as ProgramFollower
     from analysis.registry import DETECTORS as DETECTORS
     from analysis.registry import AnalysisParams as AnalysisParams
     from analysis.registry import DetectorEntry as DetectorEntry
@@ -64,9 +80,13 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.stream import finite_rows as finite_rows
     from analysis.stream import run_batch as run_batch
     from analysis.stream import run_stream as run_stream
+    from analysis.summary import ActivityIntervals as ActivityIntervals
     from analysis.summary import SessionSummary as SessionSummary
     from analysis.summary import SummaryParams as SummaryParams
     from analysis.summary import Wearer as Wearer
+    from analysis.summary import activity_intervals as activity_intervals
+    from analysis.summary import hr_zone_bounds_bpm as hr_zone_bounds_bpm
+    from analysis.summary import step_cadence_series as step_cadence_series
     from analysis.summary import summarize_session as summarize_session
     from analysis.types import Placement as Placement
     from analysis.types import Samples as Samples
@@ -80,6 +100,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "analysis.units": ("STANDARD_GRAVITY_M_S2",),
     "analysis.params": ("bounded", "check_ranges"),
     "analysis.events": (
+        "Activity",
+        "ActivityEvent",
         "Direction",
         "Event",
         "JumpEvent",
@@ -110,7 +132,9 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "TrunkStepDetector",
         "detect_steps",
     ),
+    "analysis.activity": ("ActivityParams", "ActivityStage"),
     "analysis.jumps": ("JumpDetector", "JumpParams", "detect_jumps"),
+    "analysis.landing": ("Landing", "LandingJudgement", "LandingParams", "judge_landing"),
     "analysis.pedalling": ("PedallingDetector", "PedallingParams", "detect_pedalling"),
     "analysis.registry": (
         "DETECTORS",
@@ -119,7 +143,26 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "build_detectors",
         "build_pipeline",
     ),
-    "analysis.summary": ("SessionSummary", "SummaryParams", "Wearer", "summarize_session"),
+    "analysis.program": (
+        "CoachParams",
+        "Cue",
+        "CueKind",
+        "Interval",
+        "IntervalActivity",
+        "IntervalResult",
+        "Program",
+        "ProgramFollower",
+    ),
+    "analysis.summary": (
+        "ActivityIntervals",
+        "SessionSummary",
+        "SummaryParams",
+        "Wearer",
+        "activity_intervals",
+        "hr_zone_bounds_bpm",
+        "step_cadence_series",
+        "summarize_session",
+    ),
     "analysis.evaluate": ("RecordingScore", "Tolerances", "Truth", "score_recording"),
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}

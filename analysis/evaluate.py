@@ -836,14 +836,20 @@ def _labelled_cadence(
     return nearest.cadence_rpm
 
 
+#: Turns of tolerance at each end of a pedalling run, beyond the ``[L - 1, L]`` that the
+#: unknown reference angle gives (``score_revolutions``, Notes).
+RUN_END_TURNS = 1
+
+
 def _run_count_excess(
     det_t: NDArray[np.float64],
     run_starts: NDArray[np.float64],
     run_turns: NDArray[np.int64],
     bout: TruthBout,
 ) -> int:
-    """Detected turns outside ``[L - 1, L]`` per labelled run of the bout, summed with sign
-    (see ``score_revolutions``); a detection belongs to the run that started last before it."""
+    """Detected turns outside ``[L - 1 - RUN_END_TURNS, L + RUN_END_TURNS]`` per labelled
+    run of the bout, summed with sign (see ``score_revolutions``); a detection belongs to the
+    run that started last before it."""
     in_bout = np.flatnonzero((run_starts >= bout.start - 1e-3) & (run_starts <= bout.end))
     if in_bout.size == 0:
         return det_t.size
@@ -851,8 +857,8 @@ def _run_count_excess(
     which = np.clip(np.searchsorted(starts, det_t, side="right") - 1, 0, starts.size - 1)
     found = np.bincount(which, minlength=starts.size)
     allowed = run_turns[in_bout]
-    over = np.maximum(found - allowed, 0)
-    under = np.maximum(allowed - 1 - found, 0)
+    over = np.maximum(found - allowed - RUN_END_TURNS, 0)
+    under = np.maximum(allowed - 1 - RUN_END_TURNS - found, 0)
     return int(over.sum() - under.sum())
 
 
@@ -870,7 +876,7 @@ def score_revolutions(
     ``min(detected, labelled)``; detections outside every bout are false positives. The
     bout's count error (``bout_count_errors_pct``) adds up, run by run (a run: labelled turns
     one after the other, one direction, no stop), how far the detections in the run lie
-    outside ``[L - 1, L]`` for the run's ``L`` labelled turns, over the bout's labelled
+    outside ``[L - 2, L + 1]`` for the run's ``L`` labelled turns, over the bout's labelled
     turns (see Notes). Each
     detection inside a bout is compared with the labelled revolution nearest in time for
     direction. Its cadence is compared with the labelled crank's mean cadence over
@@ -894,10 +900,14 @@ def score_revolutions(
     timed). A reference angle a fraction ``δ`` of a turn past the start angle is crossed
     ``floor(A - δ) + 1`` times, so the run holds ``L`` whole turns at that angle if
     ``δ <= frac(A)`` and ``L - 1`` otherwise: both counts are the same physical motion, and
-    no count of whole turns exceeds ``L``. Counting the run's turns into ``[L - 1, L]``
-    charges a detector nothing for the crank angle it cannot know and everything else
-    (a partial turn at a stop counted as a whole one, a turn missed in the middle). Runs are
-    scored one by one so that a miss in one run is not offset by another's tolerance.
+    no count of whole turns exceeds ``L``. A run's ends are where the crank starts from
+    and comes to a standstill at an angle a sensor cannot know either: the first turn out of
+    a standstill may be a part of one that a detector counts or does not, and so may the last
+    turn into one. So each end of a run carries one turn of tolerance
+    (``RUN_END_TURNS``): a run of ``L`` labelled turns is counted right with ``L - 2`` to
+    ``L + 1`` detections, and every turn beyond that band is charged (a turn missed or
+    invented in the middle of a run, a run half missed). Runs are scored one by one so that
+    a miss in one run is not offset by another's tolerance.
     """
     latencies = tuple(e.detected_at - e.t for e in detected)
     if truth is None:

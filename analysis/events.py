@@ -25,6 +25,17 @@ class Direction(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Activity(StrEnum):
+    """What the wearer is doing, as the activity stage tells it (``analysis/activity.py``)."""
+
+    WALKING = "walking"
+    PEDALLING = "pedalling"
+    JUMPING = "jumping"
+    STANDING = "standing"
+    SITTING = "sitting"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Event:
     """Base of all detection events."""
@@ -163,6 +174,18 @@ class PedalBoutEvent(Event):
     #: Revolutions whose direction could not be told (a shank band without a gyroscope, a
     #: run at the crossover cadence that nothing measured); absent when there were none.
     revolutions_unknown: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityEvent(Event):
+    """The activity changed. ``t`` is when the evidence for the new one began (the first
+    step of a walk, the first revolution, a jump's takeoff, the start of a still spell, the
+    moment the old activity's evidence lapsed); ``detected_at`` when the stage decided."""
+
+    type: ClassVar[str] = "activity"
+    json_names: ClassVar[dict[str, str]] = {"previous": "from"}
+    activity: Activity
+    previous: Activity
 
 
 def sort_events(events: list[Event]) -> list[Event]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from analysis.activity import ActivityParams, ActivityStage
 from analysis.jumps import JumpDetector, JumpParams
 from analysis.pedalling import PedallingDetector, PedallingParams
 from analysis.steps import LegStepDetector, StepParams, TrunkStepDetector
@@ -30,6 +31,7 @@ class AnalysisParams:
     jumps: JumpParams = field(default_factory=JumpParams)
     pedalling: PedallingParams = field(default_factory=PedallingParams)
     steps: StepParams = field(default_factory=StepParams)
+    activity: ActivityParams = field(default_factory=ActivityParams)
 
 
 @dataclass(frozen=True)
@@ -67,5 +69,7 @@ def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> l
 
 
 def build_pipeline(info: StreamInfo, params: AnalysisParams | None = None) -> Pipeline:
-    """A pipeline of every detector suited to the stream."""
-    return Pipeline(info, build_detectors(info, params))
+    """A pipeline of every detector suited to the stream, and the activity stage after them
+    (every placement: it tells what it can and ``unknown`` elsewhere)."""
+    params = params or AnalysisParams()
+    return Pipeline(info, build_detectors(info, params), ActivityStage(params.activity, info))

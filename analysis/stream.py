@@ -303,15 +303,31 @@ class History:
         return out
 
 
+@runtime_checkable
+class Stage(Protocol):
+    """What the pipeline needs of a stage after the detectors (``analysis.activity``): it
+    sees the samples the detectors saw and their events in emission order, and returns the
+    events it keeps plus its own, in emission order."""
+
+    def update(self, chunk: Samples, events: list[Event]) -> list[Event]: ...
+
+    def flush(self, events: list[Event]) -> list[Event]: ...
+
+
 class Pipeline:
     """Feed one sample stream to several detectors and merge their events in emission order.
 
     Rows with non-finite values are dropped (they become gaps) before any detector sees them.
+    A ``stage`` after the detectors (the activity stage) gets the same rows and the merged
+    events, and may take events out and add its own; it adds no latency to the events.
     """
 
-    def __init__(self, info: StreamInfo, detectors: Sequence[Detector]) -> None:
+    def __init__(
+        self, info: StreamInfo, detectors: Sequence[Detector], stage: Stage | None = None
+    ) -> None:
         self.info = info
         self.detectors = list(detectors)
+        self.stage = stage
         self.samples_seen = 0
         self.samples_dropped = 0
 
@@ -330,13 +346,22 @@ class Pipeline:
         events: list[Event] = []
         for detector in self.detectors:
             events.extend(detector.update(clean))
-        return sort_events(events) if len(events) > 1 else events
+        if len(events) > 1:
+            events = sort_events(events)
+        if self.stage is not None:
+            events = self.stage.update(clean, events)
+            if len(events) > 1:
+                events = sort_events(events)
+        return events
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
         for detector in self.detectors:
             events.extend(detector.flush())
-        return sort_events(events)
+        events = sort_events(events)
+        if self.stage is not None:
+            events = sort_events(self.stage.flush(events))
+        return events
 
 
 def run_stream(detector: Detector | Pipeline, chunks: Iterable[Samples]) -> list[Event]:

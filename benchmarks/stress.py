@@ -3,7 +3,7 @@
 ``python -m benchmarks.stress [DIR] [--count 200] [--seed 1] [--jobs N]`` writes the stress
 set into DIR (``retrosense simulate stress``; default ``benchmarks/out/stress-s<seed>-n<count>``,
 reused when its manifest is there), runs every recording through ``retrosense evaluate``'s
-scoring (``sensor.evaluation.runner.evaluate_recording``: the same pipeline and matching as
+scoring (``sensor.evaluation.evaluate_recording``: the same pipeline and matching as
 the accuracy tables), and prints a markdown report: per-file step F1, jump F1, direction
 accuracy and coverage, revolution count error, each as mean, median, 10th percentile and the
 mean of the worst decile of files; the targets beside them; where in the swept parameters the
@@ -53,7 +53,7 @@ def _ratio(num: int, den: int) -> float | None:
 def score_file(path: str) -> dict[str, Any]:
     """Every figure of one stress recording (``None`` where the file has nothing to score)."""
     from sensor.errors import RetrosenseError
-    from sensor.evaluation.runner import evaluate_recording
+    from sensor.evaluation import evaluate_recording
 
     # The pipeline says once per file that no detector serves a placement (thigh): the
     # report shows it as zero detections.

@@ -7,6 +7,7 @@ more than one of them parses lives here, so that an option means the same in eac
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 from pathlib import Path
@@ -18,7 +19,7 @@ from sensor.errors import BrokerError, RecordingError
 from sensor.recording import parse_placement
 
 if TYPE_CHECKING:
-    from sensor.config import LoadedConfig
+    from sensor.config import Config, LoadedConfig
     from sensor.mqtt.settings import BrokerSettings
 
 
@@ -71,6 +72,26 @@ def add_config_option(p: argparse.ArgumentParser, what: str = "") -> None:
         help=f"configuration file{what} (default: $RETROSENSE_CONFIG, else config.toml in the "
         "user config directory; see `retrosense config path`)",
     )
+
+
+def add_program_option(p: argparse.ArgumentParser) -> None:
+    """``--program NAME|FILE``: follow an interval program and give its coaching cues."""
+    p.add_argument(
+        "--program",
+        metavar="NAME|FILE",
+        help="follow an interval program and give coaching cues: a built-in (see `retrosense "
+        "program list`), one of yours in <config dir>/programs/, or a file; overrides the "
+        "configuration's [program]",
+    )
+
+
+def with_program_option(cfg: Config, args: argparse.Namespace) -> Config:
+    """The configuration with ``--program`` (if given) as the program to follow."""
+    if not getattr(args, "program", None):
+        return cfg
+    from sensor.programs import load_program
+
+    return dataclasses.replace(cfg, program=load_program(args.program))
 
 
 def add_placement_options(p: argparse.ArgumentParser, what: str = "the file's") -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.frame import parse_body_axes
+from analysis.program import CoachParams, Program
 from analysis.registry import AnalysisParams
 from analysis.summary import SummaryParams, Wearer
 from analysis.types import Placement
@@ -120,6 +121,19 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The live page ``retrosense run`` serves (the ``web`` extra).
+
+    Parameters
+    ----------
+    listen
+        ``host:port`` to serve it on (``127.0.0.1:8080``: this computer only); ``""``: off.
+    """
+
+    listen: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """The effective configuration.
 
@@ -127,7 +141,8 @@ class Config:
     work with (``sensor.mqtt.settings.BrokerSettings``, ``analysis.registry.AnalysisParams``,
     ``analysis.summary.Wearer`` and ``SummaryParams``), filled straight from the file.
     ``summary`` comes from two tables, ``[energy]`` (the MET values) and ``[hr_zones]``
-    (``lower_pct_of_max``), see ``SUMMARY_KEYS``.
+    (``lower_pct_of_max``), see ``SUMMARY_KEYS``. ``coach`` is ``analysis.program.CoachParams``
+    (``[coach]``); ``program`` the interval program ``[program]`` names or holds, if any.
     """
 
     bands: tuple[BandConfig, ...]
@@ -137,6 +152,9 @@ class Config:
     wearer: Wearer
     summary: SummaryParams
     service: ServiceConfig
+    web: WebConfig = field(default_factory=WebConfig)
+    coach: CoachParams = field(default_factory=CoachParams)
+    program: Program | None = None
 
 
 #: Where ``SummaryParams`` fields are set in the file: ``(table, key) -> field``.
@@ -242,15 +260,24 @@ def _expand_bands(data: dict[str, Any], file: str) -> dict[str, Any]:
 def config_from_tables(data: dict[str, Any], file: str) -> Config:
     """Check a merged configuration table and build the ``Config``; errors name ``file``."""
     data = _expand_bands(data, file)
-    tables = {f.name for f in dataclasses.fields(_ConfigTables)} | {t for t, _ in SUMMARY_KEYS}
+    tables = (
+        {f.name for f in dataclasses.fields(_ConfigTables)}
+        | {t for t, _ in SUMMARY_KEYS}
+        | {"program"}
+    )
     for key in data:
         if key not in tables:
             raise ConfigError(file, key, f"unknown table{did_you_mean(key, tables)}")
     summary = _summary_params(data, file)
+    program = _program(data.pop("program", None), file)
     _check_plausible(data, file)
     rest = {k: v for k, v in data.items() if all(k != t for t, _ in SUMMARY_KEYS)}
     partial = load_dataclass(_ConfigTables, rest, file)
-    cfg = Config(summary=summary, **{f: getattr(partial, f) for f in partial.__dataclass_fields__})
+    cfg = Config(
+        summary=summary,
+        program=program,
+        **{f: getattr(partial, f) for f in partial.__dataclass_fields__},
+    )
     check_config(cfg, file)
     return cfg
 
@@ -265,6 +292,33 @@ class _ConfigTables:
     service: ServiceConfig
     broker: BrokerSettings = field(default_factory=BrokerSettings)
     detectors: AnalysisParams = field(default_factory=AnalysisParams)
+    coach: CoachParams = field(default_factory=CoachParams)
+    web: WebConfig = field(default_factory=WebConfig)
+
+
+def _program(raw: Any, file: str) -> Program | None:
+    """``[program]``: ``follow = "NAME|FILE"``, or a program written out in the table."""
+    from sensor.programs import load_program, program_from_table
+
+    if raw is None or raw == {}:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(file, "program", f"expected a table, got {raw!r}")
+    if "follow" not in raw:
+        return program_from_table(raw, file, "program")
+    follow = raw["follow"]
+    if len(raw) > 1:
+        other = next(k for k in raw if k != "follow")
+        raise ConfigError(
+            file, f"program.{other}", "give either 'follow' or a program's own keys, not both"
+        )
+    if not isinstance(follow, str):
+        raise ConfigError(
+            file, "program.follow", f"expected a program's name or file, got {follow!r}"
+        )
+    if not follow:
+        return None
+    return load_program(follow, where=(file, "program.follow"))
 
 
 def _summary_params(data: dict[str, Any], file: str) -> SummaryParams:
@@ -323,7 +377,14 @@ def _check_plausible(data: dict[str, Any], file: str) -> None:
 
 
 def check_config(cfg: Config, file: str) -> None:
-    """What one field cannot check alone: band identity, axes, profiles."""
+    """What one field cannot check alone: band identity, axes, profiles, the page's address."""
+    if cfg.web.listen:
+        from sensor.web.dashboard import parse_listen
+
+        try:
+            parse_listen(cfg.web.listen)
+        except ConfigError as err:
+            raise ConfigError(file, "web.listen", err.expected) from None
     profiles = known_profiles() if cfg.bands else []
     seen: dict[str, int] = {}
     for i, band in enumerate(cfg.bands):

@@ -21,6 +21,7 @@ from sensor.session import Session, SessionSink
 
 if TYPE_CHECKING:
     from analysis.events import Event
+    from analysis.program import Cue
     from sensor.mqtt.settings import BrokerSettings
     from sensor.session import SessionSettings
 
@@ -106,7 +107,29 @@ def describe_summary(summary: dict[str, Any]) -> list[str]:
         "reversals",
         f"energy: {energy['met_minutes']:.0f} MET-minutes ({energy['method']})",
     ]
+    program = summary.get("program")
+    if program:
+        lines.append(
+            f"program {program['name']!r}: {program['intervals_done']} of "
+            f"{len(program['intervals'])} intervals done"
+        )
+        for result in program["intervals"]:
+            lines.append(f"  {describe_interval(result)}")
     return lines
+
+
+def describe_interval(result: dict[str, Any]) -> str:
+    """One line about an interval's result (``IntervalResult.to_dict``)."""
+    parts = [f"{result['interval']}. {result['title']}: {result['status']}"]
+    if result["status"] != "not started" and result["activity"] != "rest":
+        parts.append(f"{result['reps']} reps in {result['duration_s']:.0f} s")
+    if result.get("on_target_pct") is not None:
+        parts.append(f"{result['on_target_pct']:.0f} % on target")
+    if result.get("landings"):
+        parts.append(", ".join(f"{n} {kind}" for kind, n in result["landings"].items()))
+    if result.get("wrong_direction"):
+        parts.append(f"{result['wrong_direction']} the other way")
+    return ", ".join(parts)
 
 
 def run_demo(
@@ -117,6 +140,8 @@ def run_demo(
     speed: float = 1.0,
     settings: SessionSettings | None = None,
     out: TextIO | None = None,
+    listen: str | None = None,
+    report: Path | None = None,
 ) -> int:
     """Run the demo; 0 when the broker took everything, 1 when it did not.
 
@@ -134,6 +159,12 @@ def run_demo(
         Detectors, wearer and summary parameters (``SessionSettings.from_config``).
     out
         Where the text goes (stdout).
+    listen
+        Serve the live page here (``host:port``; a free port if that one is taken) while the
+        workout plays; ``None``: no page.
+    report
+        Write the session report (HTML) here at the end; ``None``: none. Both need the
+        ``web`` extra; without it the demo says so in one line and goes on.
     """
     import tempfile
 
@@ -176,14 +207,45 @@ def run_demo(
                 "Ctrl-C stops.\n"
                 f"publishing to the {where} at {broker.broker}; to watch from elsewhere:\n"
                 f"  mosquitto_sub -h {broker.broker.host} -p {broker.broker.port} -t '{topic}' -v\n"
-                f"  retrosense listen --broker {broker.broker}\n\n"
+                f"  retrosense listen --broker {broker.broker}\n"
             )
+            page = start_live_page(broker, listen, out) if listen else None
+            out.write("\n")
             out.flush()
-            code = replay_live(path, broker, band_id, speed, out, settings)
+            try:
+                code = replay_live(path, broker, band_id, speed, out, settings, report)
+            finally:
+                if page is not None:
+                    page.stop()
     finally:
         if embedded is not None:
             embedded.stop()
     return code
+
+
+def start_live_page(broker: BrokerSettings, listen: str, out: TextIO) -> Any:
+    """The live page on ``listen`` (a free port if taken), its address printed; ``None``
+    without the web extra (said in one line)."""
+    from sensor.errors import MissingExtra
+
+    try:
+        from sensor.web import require
+        from sensor.web.dashboard import DashboardThread
+
+        require("aiohttp", "the live page")
+        require("plotly", "the live page")
+        try:
+            page = DashboardThread(broker, listen)
+            url = page.start()
+        except OSError:
+            host = listen.rpartition(":")[0]
+            page = DashboardThread(broker, f"{host}:0")  # that port is taken: any free one
+            url = page.start()
+    except MissingExtra as err:
+        out.write(f"  (no live page: {err})\n")
+        return None
+    out.write(f"  the live page: {url}  (open it in a browser)\n")
+    return page
 
 
 class EventPrinter(SessionSink):
@@ -202,6 +264,13 @@ class EventPrinter(SessionSink):
             )
         self.out.flush()
 
+    def cues(self, session: Session, cues: Sequence[Cue]) -> None:
+        for cue in cues:
+            self.out.write(
+                f"{cue.t:6.1f}s  {'coach':<15} {cue.text:<44} {self.topics.cue(session.band_id)}\n"
+            )
+        self.out.flush()
+
 
 def replay_live(
     path: Path,
@@ -210,8 +279,10 @@ def replay_live(
     speed: float,
     out: TextIO,
     settings: SessionSettings | None = None,
+    report: Path | None = None,
 ) -> int:
-    """Replay ``path`` paced by ``speed``, publish everything, print each detection."""
+    """Replay ``path`` paced by ``speed``, publish everything, print each detection; write
+    the session report to ``report`` at the end."""
     from sensor.mqtt.topics import Topics
     from sensor.replay import replay_source
     from sensor.session import file_band
@@ -226,6 +297,7 @@ def replay_live(
         model="demo recording",
         manufacturer="retrosense",
     )
+    keeper = report_keeper(report)
     # Its own availability topic (<base>/status/demo): the demo may share a broker with a
     # running service, whose status it must not flip.
     done = replay_source(
@@ -235,7 +307,7 @@ def replay_live(
         settings=settings,
         speed=speed,
         service_name="demo",
-        sinks=[EventPrinter(out, topics)],
+        sinks=[EventPrinter(out, topics), *([keeper] if keeper is not None else [])],
         outbox_kept=False,
     )
     events, counters = done.session.events, done.counters
@@ -252,5 +324,35 @@ def replay_live(
             f"\n{len(events)} events published ({counters['delivered']} messages delivered"
             f"{'' if done.drained else ', some not yet taken by the broker'}).\n"
         )
+    if keeper is not None and report is not None:
+        write_demo_report(done.session, keeper, report, path, out)
     out.flush()
     return 0 if done.drained else 1
+
+
+def report_keeper(report: Path | None) -> Any:
+    """The sink that keeps the signal for the report, or ``None`` (no report wanted)."""
+    if report is None:
+        return None
+    from sensor.web.data import SignalKeeper
+
+    return SignalKeeper()
+
+
+def write_demo_report(
+    session: Session, keeper: Any, report: Path, recording: Path, out: TextIO
+) -> None:
+    """The session report of the demo's session (or one line saying why there is none)."""
+    from sensor.errors import RetrosenseError
+    from sensor.mqtt.payloads import iso_utc
+    from sensor.web.data import band_session
+
+    try:
+        from sensor.web.report import write_report
+
+        band = band_session(session, keeper, path=recording, started=iso_utc(session.band.started))
+        write_report([band], report)
+    except RetrosenseError as err:  # the web extra missing, an unwritable folder
+        out.write(f"\nno session report: {err}\n")
+        return
+    out.write(f"\nthe session report: {report.resolve().as_uri()}\n")

@@ -22,6 +22,7 @@ from analysis.evaluate import (
     TruthSegment,
     TruthStep,
 )
+from analysis.units import STANDARD_GRAVITY_M_S2
 from sensor.errors import RecordingError
 
 #: The ``source`` of simulated recordings starts with this; anything else is real.
@@ -149,16 +150,13 @@ class _Fields:
 
 
 def _jump(f: _Fields) -> TruthJump:
-    # Imported here: the detectors' modules load SciPy, which a labels reader needs not.
-    from analysis.units import STANDARD_GRAVITY_M_S2 as G0
-
     takeoff, landing = f.num("takeoff_t"), f.num("landing_t")
     flight = f.num("flight_time_s", landing - takeoff)
     return TruthJump(
         takeoff_t=takeoff,
         landing_t=landing,
         flight_time_s=flight,
-        height_m=f.num("height_m", G0 * flight**2 / 8.0),
+        height_m=f.num("height_m", STANDARD_GRAVITY_M_S2 * flight**2 / 8.0),
         direction=f.text("direction", "vertical"),
         distance_m=f.opt_num("distance_m"),
         peak_g=f.opt_num("peak_g"),

@@ -38,6 +38,16 @@ def user_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def builtin_programs_dir() -> Path:
+    """The folder of the built-in interval programs."""
+    return Path(str(importlib.resources.files("sensor.defaults").joinpath("programs")))
+
+
+def user_programs_dir() -> Path:
+    """``<user config dir>/programs``, where a user's own interval programs go."""
+    return user_config_dir() / "programs"
+
+
 def user_config_path() -> Path:
     """``config.toml`` in the user config directory."""
     return user_config_dir() / USER_FILE_NAME

@@ -187,20 +187,25 @@ async def run_service(
         0 after a clean stop; 1 when the broker had not taken every message by the
         timeout (they wait in the outbox); 2 when every band ended with an error.
     """
-    if role == "worker":
-        return await run_worker(
-            cfg, stop=stop, handle_signals=handle_signals, group=group, worker_id=worker_id
-        )
-    if role not in ("all", "gateway"):
+    from sensor.web.dashboard import live_page
+
+    if role not in ("all", "gateway", "worker"):
         raise ValueError(f"role must be all, gateway or worker, not {role!r}")
-    if not cfg.bands:
+    if role != "worker" and not cfg.bands:
         raise RetrosenseError(
             "no band is configured: add a [[bands]] table to your configuration "
             "(see `retrosense config path` and README.md, Configuration)"
         )
-    stop = stop or asyncio.Event()
-    with stop_on_signals(stop, handle_signals):
-        return await _run_bands(cfg, options, stop, status_stream, gateway=role == "gateway")
+    # The live page reads back what this process (and its peers) publish, so it works for
+    # every role; it stops last, after the bands' final state and offline are out.
+    async with live_page(cfg.broker.with_environment(), cfg.web.listen):
+        if role == "worker":
+            return await run_worker(
+                cfg, stop=stop, handle_signals=handle_signals, group=group, worker_id=worker_id
+            )
+        stop = stop or asyncio.Event()
+        with stop_on_signals(stop, handle_signals):
+            return await _run_bands(cfg, options, stop, status_stream, gateway=role == "gateway")
 
 
 async def _run_bands(

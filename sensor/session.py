@@ -74,9 +74,10 @@ import numpy as np
 
 from analysis.events import Event
 from analysis.frame import parse_body_axes
+from analysis.program import CoachParams, Cue, Program, ProgramFollower
 from analysis.registry import AnalysisParams, build_pipeline
 from analysis.stream import Pipeline
-from analysis.summary import SummaryParams, Wearer, summarize_session
+from analysis.summary import SummaryParams, Wearer, hr_zone_bounds_bpm, summarize_session
 from analysis.types import FloatArray, Samples, StreamInfo
 from sensor.errors import DeviceError
 from sensor.mqtt.payloads import BandInfo, LiveState, iso_utc
@@ -108,16 +109,28 @@ class SessionSettings:
         The ``[wearer]`` table (energy estimate, heart-rate zones).
     summary
         ``[energy]`` MET values and ``[hr_zones]`` bounds, with the summary's own constants.
+    program
+        An interval program to follow (``[program]``, ``--program``), or ``None``.
+    coach
+        When and how often its cues are given (``[coach]``).
     """
 
     detectors: AnalysisParams = field(default_factory=AnalysisParams)
     wearer: Wearer = field(default_factory=Wearer)
     summary: SummaryParams = field(default_factory=SummaryParams)
+    program: Program | None = None
+    coach: CoachParams = field(default_factory=CoachParams)
 
     @classmethod
     def from_config(cls, cfg: Config) -> SessionSettings:
         """The session settings of a loaded configuration."""
-        return cls(detectors=cfg.detectors, wearer=cfg.wearer, summary=cfg.summary)
+        return cls(
+            detectors=cfg.detectors,
+            wearer=cfg.wearer,
+            summary=cfg.summary,
+            program=cfg.program,
+            coach=cfg.coach,
+        )
 
 
 @dataclass
@@ -133,6 +146,8 @@ class BandStatus:
     last_sample_t: float | None = None
     hr_bpm: int | None = None
     battery_pct: int | None = None
+    #: Where the wearer is in the program followed (``2/10 walk backward, 1:12 left``).
+    program: str = ""
     recent: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=256))
 
     def rate_hz(self) -> float | None:
@@ -158,6 +173,8 @@ class BandStatus:
         if self.last_event and self.last_event_t is not None and self.last_sample_t is not None:
             ago = max(0.0, self.last_sample_t - self.last_event_t)
             parts.append(f"last: {self.last_event} {ago:.0f} s ago")
+        if self.program:
+            parts.append(self.program)
         return ", ".join(parts)
 
 
@@ -188,6 +205,9 @@ class SessionSink:
 
     def events(self, session: Session, events: Sequence[Event]) -> None:
         """Events the detectors confirmed, in emission order."""
+
+    def cues(self, session: Session, cues: Sequence[Cue]) -> None:
+        """Coaching cues of the program the session follows, in order."""
 
     def tick(self, session: Session, t: float, force: bool) -> None:
         """Stream time ``t`` has been reached (once per chunk; ``force`` at the end)."""
@@ -252,6 +272,19 @@ class Session:
         if info is not None and detect:
             self.pipeline = build_pipeline(info, self.settings.detectors)
         self.status = BandStatus(label or band.name or band.band_id)
+        s = self.settings
+        #: The interval program's follower, where one is followed and detectors run.
+        self.coach: ProgramFollower | None = None
+        if s.program is not None and self.pipeline is not None:
+            self.coach = ProgramFollower(
+                s.program,
+                s.coach,
+                hr_zone_bounds_bpm=hr_zone_bounds_bpm(s.wearer, s.summary),
+                stream=info,
+            )
+        self.cues: list[Cue] = []
+        #: Heart-rate readings the coach has not seen yet: taken in time order with the events.
+        self._coach_hr: list[tuple[float, float]] = []
         #: What a dashboard shows now (the MQTT state payload's figures).
         self.live = LiveState()
         self.events: list[Event] = []
@@ -299,6 +332,8 @@ class Session:
         self._ensure_announced()
         if self.first_t is None:
             self.first_t = float(chunk.time_s[0])
+            if self.coach is not None:
+                self._coached(self.coach.begin(self.first_t))
         self.last_t = float(chunk.time_s[-1])
         readings = chunk.hr_bpm is not None
         sensor: Samples | None = None
@@ -315,6 +350,7 @@ class Session:
                 self._reading(t, bpm, ())
         new = self.pipeline.update(body) if self.pipeline is not None else []
         self._emit(new)
+        self._coach_step(new, self.last_t)
         for sink in self.sinks:
             sink.tick(self, self.last_t, False)
         status = self.status
@@ -374,7 +410,13 @@ class Session:
             return self.summary
         self.finished = True
         if self.pipeline is not None:
-            self._emit(self.pipeline.flush())
+            flushed = self.pipeline.flush()
+            self._emit(flushed)
+            if self.coach is not None:
+                end = self.last_t if self.last_t is not None else (end_s or 0.0)
+                self._coach_step(flushed, end)
+                self._coached(self.coach.finish(end))
+                self.summary_extra["program"] = self.program_result()
         if self.last_t is not None:
             for sink in self.sinks:
                 sink.tick(self, self.last_t, True)
@@ -418,6 +460,8 @@ class Session:
         return Samples(chunk.time_s, chunk.acc_g, chunk.gyro_dps, hr)
 
     def _reading(self, t: float, bpm: float, rr_s: Sequence[float]) -> None:
+        if self.coach is not None:
+            self._coach_hr.append((t, bpm))
         self.hr_t.append(t)
         self.hr_bpm.append(bpm)
         self.live.add_hr(t, bpm, [r * 1000.0 for r in rr_s] or None)
@@ -440,6 +484,67 @@ class Session:
         status.last_event_t = last.t
         for sink in self.sinks:
             sink.events(self, new)
+
+    def _coach_step(self, new: Sequence[Event], until: float) -> None:
+        """The coach takes the new events and heart-rate readings in time order, then
+        reaches ``until``: the cues do not depend on how the samples were chunked."""
+        coach = self.coach
+        if coach is None:
+            return
+        cues: list[Cue] = []
+        readings, self._coach_hr = self._coach_hr, []
+        i = 0
+        for event in new:
+            while i < len(readings) and readings[i][0] < event.detected_at:
+                cues += coach.heart_rate(*readings[i])
+                i += 1
+            cues += coach.update([event])
+        for reading in readings[i:]:
+            cues += coach.heart_rate(*reading)
+        cues += coach.advance(until)
+        self._coached(cues)
+
+    def _coached(self, cues: list[Cue]) -> None:
+        """Cues of the program followed: kept, shown on the status line, told to the sinks."""
+        coach = self.coach
+        if coach is None:
+            return
+        if cues:
+            self.cues.extend(cues)
+            for sink in self.sinks:
+                sink.cues(self, cues)
+        now = self.last_t if self.last_t is not None else 0.0
+        self.status.program = describe_progress(coach.progress(now).to_dict())
+
+    def program_result(self) -> dict[str, Any] | None:
+        """The program's result for the summary: each interval, and the cues given."""
+        coach = self.coach
+        if coach is None:
+            return None
+        counts: dict[str, int] = {}
+        for cue in self.cues:
+            counts[str(cue.kind)] = counts.get(str(cue.kind), 0) + 1
+        results = coach.results
+        return {
+            "name": coach.program.name,
+            "intervals_done": sum(1 for r in results if r.status == "done"),
+            "intervals": [r.to_dict() for r in results],
+            "cues": counts,
+            "cues_held_back": dict(coach.suppressed),
+        }
+
+
+def describe_progress(progress: dict[str, Any]) -> str:
+    """``2/10 walk backward, 1:12 left`` from a program progress (``Progress.to_dict``)."""
+    if progress["status"] == "finished":
+        return f"{progress['program']}: done"
+    where = f"{progress['interval']}/{progress['intervals']} {progress['title']}"
+    if progress["status"] == "waiting":
+        return f"{where}: start when ready"
+    if progress["time_left_s"] is not None:
+        left = round(progress["time_left_s"])
+        return f"{where}, {left // 60}:{left % 60:02d} left"
+    return f"{where}, {progress['reps_left']} to go"
 
 
 # ---------------------------------------------------------------------------------- sinks
@@ -489,7 +594,13 @@ class MqttSink(SessionSink):
         for event in events:
             self.publisher.publish_event(session.band_id, event)
 
+    def cues(self, session: Session, cues: Sequence[Cue]) -> None:
+        for cue in cues:
+            self.publisher.publish_cue(session.band_id, cue)
+
     def tick(self, session: Session, t: float, force: bool) -> None:
+        if session.coach is not None:
+            self.publisher.set_program(session.band_id, session.coach.progress(t).to_dict())
         self.publisher.tick(session.band_id, t, force=force)
 
     def finish(self, session: Session, summary: dict[str, Any] | None) -> None:

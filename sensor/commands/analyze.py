@@ -7,7 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from sensor.arguments import add_config_option, add_placement_options, check_writable
+from sensor.arguments import (
+    add_config_option,
+    add_placement_options,
+    add_program_option,
+    check_writable,
+    with_program_option,
+)
 
 HELP = "analyse a recording or capture file and print its events (jsonl or a table)"
 
@@ -25,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="the session summary JSON: alone, printed instead of the events; with FILE, "
         "written there (the events still printed)",
     )
+    add_program_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     from sensor.session import SessionSettings, SessionSink, SummaryFileSink, analyze_source
     from sensor.sources import SourceOptions, open_source
 
-    settings = SessionSettings.from_config(load_config(args.config).config)
+    settings = SessionSettings.from_config(
+        with_program_option(load_config(args.config).config, args)
+    )
     sinks: list[SessionSink] = []
     if args.summary not in (None, "-"):
         check_writable(args.summary)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from sensor.arguments import (
     add_broker_arguments,
+    add_program_option,
     add_speed_option,
     broker_settings,
     nothing_sent,
+    with_program_option,
 )
 
 HELP = "publish a recording's (CSV or capture) events and live state over MQTT, as if live"
@@ -20,6 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="recording CSV, raw capture (.jsonl) or a supported export")
     add_broker_arguments(p)
     add_speed_option(p)
+    add_program_option(p)
     p.add_argument(
         "--band-id",
         help="band id in topics (default: the file's band_id, else from its device's address "
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             source,
             band,
             settings,
-            settings=SessionSettings.from_config(loaded.config),
+            settings=SessionSettings.from_config(with_program_option(loaded.config, args)),
             speed=args.speed,
             sinks=sinks,
             drain_timeout_s=args.drain_timeout_s,

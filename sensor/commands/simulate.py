@@ -68,7 +68,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tilt-deg", type=_tilt, help="undeclared tilt (default: drawn, 10-30)")
     p.add_argument("--duration-s", type=_positive, help="approximate length in seconds")
     p.add_argument(
-        "--count", type=_count, default=200, help="stress: how many recordings (default 200)"
+        "--count",
+        type=_count,
+        default=200,
+        help="stress: how many recordings (default 200); placement, rate, gyroscope, tilt and "
+        "length are swept per file",
     )
     p.add_argument(
         "--jobs", type=_count, help="stress: processes that build the files (default: CPUs)"
@@ -77,6 +81,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _run_stress(args: argparse.Namespace) -> int:
     from sensor.simulate.stress import write_stress_set
+
+    if args.tilt_deg is not None or args.duration_s is not None:
+        sys.stderr.write(
+            "retrosense simulate: error: stress draws each file's tilt and length itself; "
+            "expected only --count, --seed, --jobs and -o DIR\n"
+        )
+        return 2
 
     try:
         manifest = write_stress_set(args.output, args.count, args.seed, args.jobs)

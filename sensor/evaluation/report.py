@@ -396,7 +396,8 @@ def _tables() -> tuple[Table, ...]:
         "revolution",
         PLAIN,
         "Revolutions. Counted per pedalling bout, run by run (a sensor cannot know top dead "
-        "centre: a run of L labelled turns may read L - 1); direction at the nearest label; "
+        "centre, nor where a run starts or stops: a run of L labelled turns is right at "
+        "L - 2 to L + 1); direction at the nearest label; "
         "cadence over each detected turn's own interval. Anchor: seat-tube IMU 95 % of "
         "revolutions, cadence +0.9 ± 2.05 rpm (Hollaus et al. 2022)",
         (

@@ -1,11 +1,11 @@
 """Run the detectors over labelled recordings and score their events.
 
-Each recording runs through the same streaming pipeline as ``retrosense analyze``
-(``analyze_file``); its events are scored against its labels (``sensor.labels``) by
-``analysis.evaluate``. A real forward walk is also scored played backward in time and with
-packet-loss gaps cut in (``analysis.perturb``): the detectors run on the altered samples,
-the labels are altered to match. Files run in parallel over a process pool; the results keep
-the order of the files.
+Each recording is read once, held in memory and run through the same session as
+``retrosense analyze`` (``sensor.session.analyze_source``); its events are scored against its
+labels (``sensor.labels``) by ``analysis.evaluate``. A real forward walk is also scored
+played backward in time and with packet-loss gaps cut in (``analysis.perturb``): the session
+runs on the altered samples, the labels are altered to match. Files run in parallel over a
+process pool; the results keep the order of the files.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,6 +34,7 @@ from analysis.perturb import GapPlan, cut_gaps, reverse_samples, reverse_truth, 
 from analysis.types import Samples, StreamInfo
 from sensor.errors import RecordingError
 from sensor.labels import Labels, read_truth, truth_path_for
+from sensor.sources import Source
 
 
 @dataclass(frozen=True)
@@ -82,22 +83,48 @@ def _labels_for(recording: str | Path, labels: str | Path | None) -> Labels:
     return read_truth(path)
 
 
-def read_samples(recording: str | Path) -> tuple[Samples, StreamInfo]:
-    """A whole recording in the body frame, and its stream description."""
+def read_samples(recording: str | Path) -> tuple[Samples, Source]:
+    """A whole recording in the body frame, and its source (for its stream description)."""
     from sensor.sources import open_source
 
     source = open_source(recording)
-    return Samples.concat(list(source.body_chunks())), source.info
+    return Samples.concat(list(source.body_chunks())), source
 
 
-def detect(samples: Samples, info: StreamInfo) -> list[Event]:
-    """The events of the detectors ``analyze`` builds for ``info``, over ``samples`` fed in
-    the chunks a recording is read in (the events do not depend on the chunking)."""
-    from analysis.registry import build_pipeline
-    from analysis.stream import run_stream
-    from sensor.recording import CHUNK_ROWS
+@dataclass(frozen=True)
+class _Held:
+    """A file's source with its samples held in memory: as read, played backward, or with
+    gaps cut in."""
 
-    return run_stream(build_pipeline(info), samples.chunks(CHUNK_ROWS))
+    original: Source
+    samples: Samples
+
+    @property
+    def info(self) -> StreamInfo:
+        return self.original.info
+
+    @property
+    def name(self) -> str:
+        return self.original.name
+
+    @property
+    def band_id(self) -> str:
+        return self.original.band_id
+
+    def body_chunks(self) -> Iterator[Samples]:
+        from sensor.recording import CHUNK_ROWS
+
+        return iter(self.samples.chunks(CHUNK_ROWS))
+
+
+def detect(source: Source, samples: Samples) -> tuple[list[Event], float]:
+    """The events ``analyze`` finds in ``source`` with its samples replaced by ``samples``
+    (the same session, fed the chunks a recording is read in; the events do not depend on
+    the chunking), and the duration it saw."""
+    from sensor.session import analyze_source
+
+    session = analyze_source(_Held(source, samples))
+    return session.events, session.duration_s
 
 
 def _score(
@@ -135,32 +162,21 @@ def evaluate_file(
     options: EvaluationOptions = EvaluationOptions(),
 ) -> tuple[RecordingScore, ...]:
     """Score one recording against its labels, and its variants (``EvaluationOptions``)."""
-    from sensor.session import analyze_file
-
     lab = _labels_for(recording, labels)
     truth = lab.truth
     name = Path(recording).name
-    events, duration_s = analyze_file(str(recording))
-    samples: Samples | None = None
-    info: StreamInfo | None = None
-    moving: list[tuple[float, float]] = []
-    if truth.segments:
-        samples, info = read_samples(recording)
-        moving = moving_spans(samples.time_s, samples.acc_g)
-    if info is None:
-        from sensor.sources import open_source
-
-        info = open_source(recording).info
+    samples, source = read_samples(recording)
+    events, duration_s = detect(source, samples)
+    info = source.info
+    moving = moving_spans(samples.time_s, samples.acc_g) if truth.segments else []
     plain = _score(lab, truth, events, name, info, duration_s, PLAIN, moving)
     if not (options.variants and lab.origin == "real" and reversible(truth)):
         return (plain,)
-    if samples is None:
-        samples, info = read_samples(recording)
     t_first, t_last = float(samples.time_s[0]), float(samples.time_s[-1])
     back = _score(
         lab,
         reverse_truth(truth, t_first, t_last),
-        detect(reverse_samples(samples), info),
+        detect(source, reverse_samples(samples))[0],
         name,
         info,
         duration_s,
@@ -171,7 +187,7 @@ def evaluate_file(
     plan = replace(options.gap_plan, seed=options.gap_plan.seed * 2**32 + zlib.crc32(name.encode()))
     cut, gaps = cut_gaps(samples, walks, plan)
     if gaps:
-        gapped_events = detect(cut, info)
+        gapped_events, _ = detect(source, cut)
         gapped = _score(lab, truth, gapped_events, name, info, duration_s, GAPS)
         intact = _step_times(events)
         reference = [s.t - truth.step_label_lag_s for s in truth.steps] if truth.steps else intact

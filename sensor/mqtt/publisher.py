@@ -28,6 +28,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from analysis.events import Event
+from analysis.program import Cue
 from analysis.types import Samples
 from sensor.mqtt.client import make_client
 from sensor.mqtt.discovery import discovery_configs
@@ -37,6 +38,7 @@ from sensor.mqtt.payloads import (
     ONLINE,
     BandInfo,
     LiveState,
+    cue_payload,
     encode,
     event_payload,
     iso_utc,
@@ -258,6 +260,21 @@ class Publisher:
             self._put(Kind.EVENT, self.topics.event(band_id, event.type), encode(payload))
         self.tick(band_id, event.detected_at)
         return event_id
+
+    def publish_cue(self, band_id: str, cue: Cue) -> None:
+        """Queue a coaching cue (QoS 1, not retained) on ``<base>/<band>/cue``.
+
+        Its ``time`` is when the situation arose: the band's ``started`` plus ``cue.t``.
+        """
+        with self._lock:
+            band = self._band(band_id)
+            payload = cue_payload(band_id, cue, when=wall_time(band.started, cue.t))
+            self._put(Kind.EVENT, self.topics.cue(band_id), encode(payload))
+
+    def set_program(self, band_id: str, progress: dict[str, Any] | None) -> None:
+        """Where the wearer is in the program followed: part of the next live state."""
+        with self._lock:
+            self._state(band_id).program = progress
 
     def publish_hr(
         self, band_id: str, t: float, hr_bpm: float, rr_ms: list[float] | None = None

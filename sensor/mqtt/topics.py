@@ -11,6 +11,7 @@
     <base>/<band>/state                 live state JSON, throttled, not retained
     <base>/<band>/event/<type>          one detection event per message, QoS 1, not retained
     <base>/<band>/summary               session summary JSON, retained
+    <base>/<band>/cue                   a coaching cue of the interval program, not retained
     <base>/<band>/raw                   raw samples, batched (off by default)
     <base>/<band>/offer                 scale-out: a gateway offers the band to the workers
     <base>/<band>/worker                scale-out: the id of the worker that holds it, retained
@@ -71,6 +72,9 @@ class Topics:
 
     def summary(self, band_id: str) -> str:
         return self.band(band_id, "summary")
+
+    def cue(self, band_id: str) -> str:
+        return self.band(band_id, "cue")
 
     def raw(self, band_id: str) -> str:
         return self.band(band_id, "raw")

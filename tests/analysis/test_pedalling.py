@@ -887,17 +887,23 @@ def test_evaluator_counts_whole_turns_per_run_from_any_crank_angle() -> None:
     def error(events: list[RevolutionEvent], t: list[TruthRevolution], b: list[TruthBout]) -> float:
         return score_revolutions(t, b, events, 30.0).bout_count_errors_pct[0]
 
+    # L - 2 to L + 1 is right (one turn of tolerance at each end of the run).
     assert error(detected(0.3, 20), truth, bouts) == 0.0
     assert error(detected(0.8, 19), truth, bouts) == 0.0
-    assert error(detected(0.3, 21), truth, bouts) == pytest.approx(5.0)
-    assert error(detected(0.8, 18), truth, bouts) == pytest.approx(-5.0)
-    # Two runs with a reversal: 21 in the first (one too many), 9 of 10 in the second (at
-    # the tolerance): +1 charged, not netted against the second run's L - 1.
+    assert error(detected(0.3, 21), truth, bouts) == 0.0
+    assert error(detected(0.8, 18), truth, bouts) == 0.0
+    extra = detected(0.5, 2, first=-0.9)  # two more turns inside the run, at 0.6 and 1.6 s
+    assert error(detected(0.3, 20) + extra, truth, bouts) == pytest.approx(5.0)
+    assert error(detected(0.8, 17), truth, bouts) == pytest.approx(-5.0)
+    # Two runs with a reversal: 22 in the first (one too many), 8 of 10 in the second (at
+    # the tolerance): +1 charged, not netted against the second run's L - 2.
     back = run(23.0, 10, "backward")
     two = [TruthBout("pedal", 0.0, 33.5, "mixed")]
-    events = detected(0.3, 21) + [
-        replace(e, direction=Direction.BACKWARD) for e in detected(0.5, 9, first=23.0)
-    ]
+    events = (
+        detected(0.3, 20)
+        + extra
+        + [replace(e, direction=Direction.BACKWARD) for e in detected(0.5, 8, first=23.0)]
+    )
     assert error(events, truth + back, two) == pytest.approx(100.0 / 30.0)
 
 

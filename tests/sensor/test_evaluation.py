@@ -32,11 +32,12 @@ REST = AS_RECORDINGS / "casale" / "casale_s15_chest.csv"
 
 
 def test_detect_on_samples_gives_analyzes_events() -> None:
-    samples, info = read_samples(WALK)
-    events, _ = analyze_file(str(WALK))
-    assert sorted(e.to_dict().items().__repr__() for e in detect(samples, info)) == sorted(
-        e.to_dict().items().__repr__() for e in events
-    )
+    for path in (WALK, REST):
+        samples, source = read_samples(path)
+        events, duration_s = analyze_file(str(path))
+        held, held_s = detect(source, samples)
+        assert [e.to_dict() for e in held] == [e.to_dict() for e in events]
+        assert held_s == duration_s
 
 
 def test_a_real_walk_is_scored_as_it_is_played_backward_and_gapped() -> None:

@@ -260,3 +260,7 @@ def test_command_writes_the_set_and_its_manifest(
         assert row["longest_gap_s"] <= 0.3 + 2.0 / row["rate_hz"]
     assert main(["simulate", "--list"]) == 0
     assert "stress" in capsys.readouterr().out
+    bad = ["simulate", "stress", "--count", "2", "--tilt-deg", "3", "-o", str(tmp_path / "x")]
+    assert main(bad) == 2
+    assert "expected only --count" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
