@@ -112,7 +112,8 @@ def collect_file(path: str) -> list[Run]:
     from sensor.evaluation.runner import read_samples
     from sensor.labels import read_truth, truth_path_for
 
-    samples, info = read_samples(path)
+    samples, source = read_samples(path)
+    info = source.info
     if not info.placement.is_trunk:
         return []
     labels = read_truth(truth_path_for(path))
@@ -247,15 +248,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, (columns, keep) in models.items():
         intercept, coef, chosen = fit(runs, columns, keep)
         lines += ["```python", constant(name, intercept, coef), "```", ""]
-        lines += [f"| {name}: group | runs | accepted (logit >= {thresholds[name]}) |"]
-        lines += ["|---|---:|---:|"]
+        lines += [
+            f"| {name}: group | runs | accepted (logit >= {thresholds[name]}) "
+            "| logit 5th / 50th / 95th percentile | highest |"
+        ]
+        lines += ["|---|---:|---:|---:|---:|"]
         groups: dict[str, list[float]] = {}
         for r in chosen:
             key = f"{r.group} {'walk' if r.label else 'no walk'}{' fresh' if r.fresh else ''}"
             groups.setdefault(key, []).append(logit(intercept, coef, r))
         for key in sorted(groups):
             z = np.array(groups[key])
-            lines.append(f"| {key} | {z.size} | {np.mean(z >= thresholds[name]):.3f} |")
+            q = np.percentile(z, [5, 50, 95])
+            lines.append(
+                f"| {key} | {z.size} | {np.mean(z >= thresholds[name]):.3f} "
+                f"| {q[0]:.1f} / {q[1]:.1f} / {q[2]:.1f} | {z.max():.1f} |"
+            )
         lines.append("")
     sys.stdout.write("\n".join(lines))
     return 0

@@ -50,6 +50,8 @@ class Bout:
     forward: int = 0
     backward: int = 0
     first_contact_t: float = math.nan
+    #: Longest pause before the next step (``StepDetector._step_gap_s``), as of the last step.
+    gap_s: float = math.inf
 
 
 class StepDetector(DetectorBase):
@@ -359,6 +361,7 @@ class StepDetector(DetectorBase):
         bout.last_peak_t = max(bout.last_peak_t, peak_t)
         if inferred:
             self._last_inferred_t = contact_t
+        bout.gap_s = self._step_gap_s()
         events.append(
             StepEvent(
                 t=contact_t,
@@ -372,7 +375,7 @@ class StepDetector(DetectorBase):
 
     def _deadline(self) -> float:
         assert self._bout is not None
-        return self._bout.last_peak_t + self._step_gap_s() + self._lookahead_s
+        return self._bout.last_peak_t + self._bout.gap_s + self._lookahead_s
 
     def _settle_until(self, t: FloatArray, now_t: float, events: list[Event]) -> None:
         """Fire what falls due (bout ends, the subclass's own) at samples up to ``now_t``."""

@@ -20,9 +20,11 @@ class StepParams:
         (backward walking is slower, forward brisk walking faster), removing gravity and the
         slow sway of squats below and impact transients above.
     min_peak_g
-        Smallest band-passed vertical peak that starts a bout at the trunk. Straight walking
-        gives 0.13-0.3 g at the lower back (measured on the real recordings in tests);
-        standing still and seated pedalling stay well below.
+        A full step pulse (band-passed vertical): at the trunk, a held peak from which a bout
+        may start as soon as the next pulse rises to this level, and a peak that counts in a
+        bout whatever its timing; at the wrist, the first peak of a bout. Straight walking
+        gives 0.13-0.3 g at the lower back; a slow walker's 0.03-0.06 g pulses start a bout on
+        their rhythm once held (``min_start_peak_g``).
     min_peak_in_bout_g
         Smallest peak that continues a bout: turning steps and the last step of a walk reach
         only 0.02-0.07 g at the lower back.
@@ -38,7 +40,9 @@ class StepParams:
         contact offset). Long enough to see the flight after a jump's push-off.
     max_step_s
         Longest step time within a bout; a longer pause ends the bout. A lone trunk peak with
-        no neighbour within this time is not a step.
+        no neighbour within this time is not a step. At the trunk a slow walker's bout allows
+        1.25 of its recent step time where that is longer, and held peaks pair within 1.25
+        times this (``TrunkStepDetector._step_gap_s``).
     freefall_g
         On a leg: acceleration magnitude below which the body is in flight (a jump), held
         for at least a few samples: no step is taken within ``jump_guard_s`` before or
