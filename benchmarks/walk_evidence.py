@@ -29,7 +29,6 @@ part of the test suite; its output is pasted into the detector when the features
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -42,6 +41,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from analysis.steps.trunk import EVIDENCE_TERMS
 from benchmarks.common import ROOT
 
 OUT = ROOT / "benchmarks" / "out"
@@ -58,27 +58,10 @@ REST_WEIGHT = 3.0
 #: L2 penalty on the standardised coefficients.
 PENALTY = 0.5
 
-#: Features of each model (names of ``design_row``'s columns).
+#: Terms of each model (``analysis.steps.trunk.EVIDENCE_TERMS``).
 TWO_PULSES = ("periodicity", "log_amplitude", "low_displacement", "low_fore_aft", "lean_beyond")
-THREE_PULSES = (
-    "periodicity",
-    "log_amplitude",
-    "low_displacement",
-    "log_interval_ratio",
-    "low_fore_aft",
-    "lean_beyond",
-    "pulses",
-)
+THREE_PULSES = EVIDENCE_TERMS
 RHYTHM = ("periodicity", "low_displacement", "log_interval_ratio", "low_fore_aft", "pulses")
-COLUMNS = (
-    "periodicity",
-    "log_amplitude",
-    "low_displacement",
-    "log_interval_ratio",
-    "low_fore_aft",
-    "lean_beyond",
-    "pulses",
-)
 
 
 @dataclass(frozen=True)
@@ -92,16 +75,10 @@ class Run:
 
 
 def design_row(f: dict[str, float]) -> list[float]:
-    """The model's inputs, as ``analysis.steps.trunk._Logistic.logit`` computes them."""
-    return [
-        f["periodicity"],
-        math.log(min(max(f["amplitude_g"], 1e-6), 0.3) / 0.07),
-        min(0.0, math.log(max(f["displacement_cm"], 1e-6))),
-        math.log(f["interval_ratio"]),
-        min(0.0, math.log(max(f["fore_aft_ratio"], 1e-6) / 0.25)),
-        max(0.0, f["lean_change_deg"] - 10.0),
-        min(f["pulses"], 6) - 3,
-    ]
+    """The model's inputs, as the detector computes them (``evidence_terms``)."""
+    from analysis.steps.trunk import WalkFeatures, evidence_terms
+
+    return list(evidence_terms(WalkFeatures(**f)))  # type: ignore[arg-type]
 
 
 def collect_file(path: str) -> list[Run]:
@@ -173,7 +150,7 @@ def fit(
     from scipy.optimize import minimize
 
     chosen = [r for r in runs if keep(r)]
-    use = [COLUMNS.index(c) for c in columns]
+    use = [EVIDENCE_TERMS.index(c) for c in columns]
     x = np.array([[design_row(r.features)[i] for i in use] for r in chosen])
     y = np.array([r.label for r in chosen], dtype=float)
     keys = [f"{r.group}{'+' if r.label else '-'}{'F' if r.fresh else ''}" for r in chosen]
@@ -198,21 +175,12 @@ def fit(
 
 
 def logit(intercept: float, coef: dict[str, float], run: Run) -> float:
-    row = dict(zip(COLUMNS, design_row(run.features), strict=True))
+    row = dict(zip(EVIDENCE_TERMS, design_row(run.features), strict=True))
     return intercept + sum(c * row[name] for name, c in coef.items())
 
 
 def constant(name: str, intercept: float, coef: dict[str, float]) -> str:
-    fields = [
-        ("periodicity", "periodicity"),
-        ("log_amplitude", "log_amplitude"),
-        ("low_displacement", "low_displacement"),
-        ("log_interval_ratio", "log_interval_ratio"),
-        ("low_fore_aft", "low_fore_aft"),
-        ("lean_beyond", "lean_beyond"),
-        ("pulses", "pulses"),
-    ]
-    body = "".join(f"    {f}={round(float(coef.get(c, 0.0)), 3)!r},\n" for c, f in fields)
+    body = "".join(f"    {c}={round(float(coef.get(c, 0.0)), 3)!r},\n" for c in EVIDENCE_TERMS)
     return f"{name} = _Logistic(\n    intercept={round(intercept, 3)!r},\n{body})"
 
 

@@ -28,7 +28,13 @@ from analysis.stream import StreamingSOS
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 from analysis.units import STANDARD_GRAVITY_M_S2
 
-__all__ = ["TrunkStepDetector", "level_forward_up"]
+__all__ = [
+    "EVIDENCE_TERMS",
+    "TrunkStepDetector",
+    "WalkFeatures",
+    "evidence_terms",
+    "level_forward_up",
+]
 
 #: Below this net/gross ratio the sagittal loop's own sense is not trusted: the step keeps the
 #: bout's direction, or says unknown. On the real walks with known forward (IPOL, neck pouch;
@@ -268,15 +274,41 @@ def walk_features(
     )
 
 
-@dataclass(frozen=True)
-class _Logistic:
-    """A logistic model of ``WalkFeatures``: the logit is positive for a walk.
+#: The terms of the walk's evidence (``evidence_terms``), in the order the models weigh them.
+EVIDENCE_TERMS = (
+    "periodicity",
+    "log_amplitude",
+    "low_displacement",
+    "log_interval_ratio",
+    "low_fore_aft",
+    "lean_beyond",
+    "pulses",
+)
+
+
+def evidence_terms(f: WalkFeatures) -> tuple[float, ...]:
+    """The terms the evidence models weigh (``EVIDENCE_TERMS``).
 
     Displacement, fore-aft motion and lean only count against a walk where they are out of a
     walk's range (below a centimetre, below a quarter of the vertical, beyond 10°): within it
     they say nothing either way. Pulses beyond 0.3 g say no more for a walk than 0.3 g (a
     squat, sitting down hard and a jump's countermovement reach 0.4-0.7 g).
     """
+    return (
+        f.periodicity,
+        math.log(min(max(f.amplitude_g, 1e-6), 0.3) / 0.07),
+        min(0.0, math.log(max(f.displacement_cm, 1e-6))),
+        math.log(f.interval_ratio),
+        min(0.0, math.log(max(f.fore_aft_ratio, 1e-6) / 0.25)),
+        max(0.0, f.lean_change_deg - 10.0),
+        min(f.pulses, 6) - 3,
+    )
+
+
+@dataclass(frozen=True)
+class _Logistic:
+    """A logistic model of ``WalkFeatures``: the logit is positive for a walk. Its weights
+    are named after, and in the order of, ``EVIDENCE_TERMS``."""
 
     intercept: float
     periodicity: float
@@ -288,16 +320,8 @@ class _Logistic:
     pulses: float
 
     def logit(self, f: WalkFeatures) -> float:
-        return (
-            self.intercept
-            + self.periodicity * f.periodicity
-            + self.log_amplitude * math.log(min(max(f.amplitude_g, 1e-6), 0.3) / 0.07)
-            + self.low_displacement * min(0.0, math.log(max(f.displacement_cm, 1e-6)))
-            + self.log_interval_ratio * math.log(f.interval_ratio)
-            + self.low_fore_aft * min(0.0, math.log(max(f.fore_aft_ratio, 1e-6) / 0.25))
-            + self.lean_beyond * max(0.0, f.lean_change_deg - 10.0)
-            + self.pulses * (min(f.pulses, 6) - 3)
-        )
+        weights: tuple[float, ...] = tuple(getattr(self, name) for name in EVIDENCE_TERMS)
+        return self.intercept + sum(w * x for w, x in zip(weights, evidence_terms(f), strict=True))
 
 
 #: The walk's evidence over two pulses (a held peak and the next one's rise, or two held
