@@ -7,9 +7,10 @@ trunk's):
 
 - ``TrunkStepDetector`` (``analysis.steps.trunk``), **chest, waist** (accelerometer; a
   gyroscope only flags turns): steps are peaks of the levelled, band-passed vertical
-  acceleration; direction is the rotation sense of the sagittal-plane acceleration loop over
-  the stride ending at the step (``analysis.gait.sagittal_rotation``), not trusted while the
-  trunk turns fast. **wrist**: steps counted the same way, direction ``unknown``.
+  acceleration, a bout starting where the walk's evidence over the held peaks accepts them;
+  direction is the rotation sense of the sagittal-plane acceleration loop on the walking
+  axis (``analysis.gait.sagittal_rotation``), not trusted while weak or while the trunk turns
+  fast. **wrist**: steps counted the same way, direction ``unknown``.
 - ``LegStepDetector`` (``analysis.steps.leg``), **shank/ankle, foot**: with a gyroscope each
   swing is a peak of the sagittal angular rate, its sign the direction; accelerometer only,
   each swing is a hump of dynamic acceleration with a contact shock, direction on the shank
@@ -20,11 +21,10 @@ trunk's):
 Both read the same ``StepParams`` (``[detectors.steps]``) and emit the same events
 (``StepEvent``, ``WalkBoutEvent``).
 
-Known limits (README): standing on the pedals bobs the trunk much like backward walking and
-is told apart by a thin margin; walking mixed with bending is taken for squats; the trunk's
-direction in curved walking without a gyroscope is unreliable; weak trunk peaks while
-pivoting in a U-turn are taken for steps; without a gyroscope, a shank misses the other
-leg's first contact when that leg steps first (backward starts).
+Known limits (docs/detectors.md): the trunk does not see the steps that do not move it (a
+U-turn's pivots, shuffles after a walk, often a walk's closing step); the trunk's direction
+in curved walking without a gyroscope is unreliable; without a gyroscope, a shank misses the
+other leg's first contact when that leg steps first (backward starts).
 """
 
 from analysis.events import Event
