@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from analysis.events import Direction, Event, JumpEvent, PedalReversalEvent, StepEvent
+from analysis.program import CueKind
 from sensor.mqtt.discovery import EVENT_TYPES, discovery_topics
 from sensor.mqtt.payloads import BandInfo
 from sensor.mqtt.publisher import Publisher
@@ -222,7 +223,10 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
                 ]
                 assert c["availability_mode"] == "all"
             assert c["origin"]["name"] == "retrosense"
-            if component == "event":
+            if component == "event" and c["state_topic"].endswith("/cue"):
+                # The interval program's cues: their kinds, not directions.
+                assert c["event_types"] == [str(k) for k in CueKind]
+            elif component == "event":
                 vertical = ["vertical"] if c["state_topic"].endswith("/event/jump") else []
                 assert sorted(c["event_types"]) == sorted(
                     [t for t in EVENT_TYPES if t != "vertical"] + vertical
@@ -243,7 +247,7 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
         rsi = "{{ value_json.last_jump_reactive_strength_index }}"
         assert fields["Last jump reactive strength index"] == rsi
         events = {c["name"] for t, c in by_topic.items() if "/event/" in t}
-        assert events == {"Jump", "Walking bout", "Pedal reversal"}
+        assert events == {"Jump", "Walking bout", "Pedal reversal", "Coach cue"}
 
         n = len(sink.snapshot())
         sink.client.publish(f"{s.discovery_prefix}/status", b"online", qos=1)
