@@ -21,7 +21,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from collections.abc import Sequence
 from types import ModuleType
 
-from sensor.errors import RetrosenseError
+from sensor.errors import ExitCode, RetrosenseError
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ COMMANDS = (
     "config",
 )
 
-EXIT_USAGE = 2
+EXIT_USAGE = ExitCode.USAGE
 
 
 def _command_modules() -> dict[str, ModuleType]:

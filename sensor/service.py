@@ -44,7 +44,7 @@ from analysis.stream import Pipeline
 from analysis.summary import SummaryParams, Wearer, summarize_session
 from analysis.types import FloatArray, Samples
 from sensor.config import Config, recording_folder
-from sensor.errors import DeviceError, RetrosenseError
+from sensor.errors import DeviceError, ExitCode, RetrosenseError
 from sensor.recording import RecordingWriter, to_body
 from sensor.roles import (
     DEFAULT_GROUP,
@@ -500,8 +500,10 @@ async def run_service(
     Returns
     -------
     int
-        0 after a clean stop; 1 when the broker had not taken every message by the
-        timeout (they wait in the outbox); 2 when every band ended with an error.
+        ``sensor.errors.ExitCode``: 0 after a clean stop with every message taken by the
+        broker; 1 when the broker had not taken every message by the timeout (they wait in
+        the outbox); 2 when every band ended with an error; 3 when the broker refused
+        messages; 4 when the outbox fell back to memory.
     """
     from sensor.ble import BandSession, BandSpec
     from sensor.mqtt.publisher import Publisher
@@ -631,6 +633,7 @@ async def run_service(
                 cap.close()
         t0 = time.monotonic()
         drained = await asyncio.to_thread(publisher.stop, timeout)
+        code = publisher.report().tell("run")
         if gateway is not None:
             gateway.stop()
         log.info(
@@ -642,8 +645,8 @@ async def run_service(
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
     if errors and len(errors) == len(sessions):
-        return 2
-    return 0 if drained else 1
+        return int(ExitCode.USAGE)
+    return int(code)
 
 
 async def run_worker(
@@ -679,11 +682,12 @@ async def run_worker(
         await stop.wait()
     finally:
         await asyncio.to_thread(worker.stop)
-        drained = await asyncio.to_thread(publisher.stop, cfg.service.stop_timeout_s)
+        await asyncio.to_thread(publisher.stop, cfg.service.stop_timeout_s)
+        code = publisher.report().tell("worker")
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-    return 0 if drained else 1
+    return int(code)
 
 
 __all__ = [

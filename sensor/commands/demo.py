@@ -276,6 +276,7 @@ def replay_live(path: Path, settings: Any, band_id: str, speed: float, out: Text
         drained = publisher.wait_drained(10.0)
         counters = publisher.counters()
         publisher.stop(2.0)
+        report = publisher.report()
     out.write(f"\nsession summary ({topics.summary(band_id)}):\n")
     for line in describe_summary(summary):
         out.write(f"  {line}\n")
@@ -288,4 +289,5 @@ def replay_live(path: Path, settings: Any, band_id: str, speed: float, out: Text
             f"{'' if drained else ', some not yet taken by the broker'}).\n"
         )
     out.flush()
-    return 0 if drained else 1
+    code = report.tell("demo")
+    return int(code) if code else (0 if drained else 1)

@@ -212,18 +212,22 @@ def run(args: argparse.Namespace) -> int:
     finally:
         drained = publisher.stop(args.drain_timeout_s)
         counters = publisher.counters()
+        report = publisher.report()
         if embedded is not None:
             embedded.stop()
     where = f"{settings.broker} under {settings.base_topic}/{band_id}/"
     # Never connected: nothing was published, and the user must hear why (it said
     # "published to mqtt://localhost:1" when nothing answered there).
     reached = counters["connects"] > 0
+    # Never "published" for what the broker did not take: it said so when an ACL refused all.
+    taken = f"; the broker took {report.delivered} messages" if reached else ""
     print(
         f"replay: {len(events)} event{'' if len(events) == 1 else 's'}, "
-        f"{counters['enqueued_state']} state messages "
-        f"{'published to' if reached else 'queued for'} {where}",
+        f"{counters['enqueued_state']} state messages {'sent to' if reached else 'queued for'} "
+        f"{where}{taken}",
         file=sys.stderr,
     )
+    code = report.tell("replay")
     if not drained:
         if reached:
             why = f"the broker has not taken {counters['pending']} messages yet"
@@ -234,8 +238,7 @@ def run(args: argparse.Namespace) -> int:
             f"next replay with client id {settings.effective_client_id} to {settings.broker}",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    return int(code)
 
 
 def _summary(
