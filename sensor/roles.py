@@ -1,46 +1,87 @@
 """Scale-out: a gateway next to the bands, workers elsewhere running the detectors.
 
 ``retrosense run --role gateway`` connects the bands, records them and publishes their raw
-samples (body frame, ``<base>/<band>/raw``, QoS 1) but runs no detector.
-``retrosense run --role worker`` connects no band: it takes bands from the gateway over MQTT
-and publishes their events, live state and summaries as ``--role all`` (the default) would.
+samples (body frame, ``<base>/<band>/raw``, QoS 1, numbered per band session) but runs no
+detector. ``retrosense run --role worker`` connects no band: it takes bands from the
+gateway over MQTT and publishes their events and live state; the gateway, which owns the
+band session, publishes its summary. The messages and their checks are in
+``sensor.mqtt.control``.
 
-One band's stream stays with one worker because the stream itself is not load-balanced; its
-*assignment* is. The gateway offers each band on ``<base>/<band>/offer``; workers subscribe to
-offers through an MQTT v5 shared subscription, ``$share/<group>/<base>/+/offer``, so the broker
-hands each offer to exactly one worker of the group (MQTT 5.0, section 4.8.2). That worker
-claims the band (``<base>/<band>/worker``, retained: its worker id) and subscribes to the
-band's raw topic on its own, so every sample of the band reaches it, in order (MQTT 5.0,
-section 4.6: ordered per topic and QoS from one publisher). The gateway offers again, every
-``OFFER_INTERVAL_S``, any band that no live worker has claimed: at start, before any worker
-runs, and when the claiming worker's status (``<base>/workers/<id>/status``, ``offline`` as its
-last will) goes offline; the band then continues on another worker after a gap (detectors
-restart; what was sent while no worker listened is not replayed).
+**Assignment.** The gateway offers each band on ``<base>/<band>/offer``; workers read offers
+through an MQTT v5 shared subscription, ``$share/<group>/<base>/+/offer``, so the broker
+hands each offer to one worker of the group (MQTT 5.0, section 4.8.2). That worker claims the
+band with the offer's epoch; the gateway grants the first claim of the current epoch with a
+lease (``<base>/<band>/lease``, retained), which the worker keeps by a heartbeat every
+``HEARTBEAT_S`` that the gateway answers. The lease is a fencing token: a worker publishes
+for a band only while its lease is valid by its own clock, the gateway offers the band again
+(with a higher epoch) only after the lease has run out there too, and a worker that sees a
+lease with another holder and a higher epoch drops the band. A hung worker (SIGSTOP) is
+noticed after ``LEASE_S``; a dead one's last will does not shorten that, since its
+publisher (a separate connection) might still be sending.
 
-A band's session ends for the worker when the gateway publishes the band ``offline``: the
-gateway publishes that only after its outbox has drained, so the last samples are in before it.
+**Nothing lost between gateway and worker.** Raw batches carry a sequence number. The
+gateway keeps the last ``REPLAY_BUFFER_S`` of each band's batches in memory; a worker puts
+batches in order, asks the gateway to send a hole again (``<base>/<band>/resend``), and after
+``RESEND_WAIT_S`` counts what is still missing as lost and says so (a ``data_gap`` event
+and the summary's ``raw_batches_lost``). A worker taking a band over starts
+``TAKEOVER_OVERLAP_S`` before the batch its predecessor last reported done, so events the
+old one found but may not have delivered are found again, with the same event ids
+(``sensor.mqtt.payloads.event_id``), and consumers drop the copies.
+
+**End of a band session.** After the band's last batch the gateway publishes
+``<base>/<band>/end`` with that batch's number; the worker processes up to it, flushes the
+detectors and answers ``<base>/<band>/done`` behind its last events. The gateway makes the
+one summary of the band session from every event published for it (all workers, copies
+dropped by id) and its own heart-rate readings and times, as ``--role all`` does.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import socket
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.events import Event
+from analysis.events import Event, event_from_dict
 from analysis.registry import build_pipeline
 from analysis.stream import Pipeline
-from analysis.summary import summarize_session
-from analysis.types import Placement, Samples, StreamInfo
+from analysis.types import Samples, StreamInfo
+from sensor.mqtt.control import (
+    HEARTBEAT_S,
+    LEASE_GRACE_S,
+    LEASE_S,
+    MAX_CONTROL_BYTES,
+    REPLAY_BUFFER_BATCHES,
+    REPLAY_BUFFER_BYTES,
+    REPLAY_BUFFER_S,
+    TAKEOVER_OVERLAP_S,
+    DropCounter,
+    Invalid,
+    Lease,
+    Offer,
+    RawBatch,
+    Renewal,
+    SeqMark,
+    SeqOrder,
+    json_object,
+    parse_claim,
+    parse_heartbeat,
+    parse_lease,
+    parse_offer,
+    parse_raw,
+    parse_renewal,
+    parse_seq_mark,
+    worker_id_ok,
+)
+from sensor.mqtt.payloads import BandInfo
+from sensor.mqtt.topics import Topics, is_valid_band_id
 
 if TYPE_CHECKING:
     import paho.mqtt.client as mqtt
@@ -51,23 +92,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: How often the gateway offers a band no live worker has claimed: well above the time a
-#: worker takes to answer an offer with its claim (milliseconds, seconds on a loaded host),
-#: so a band is not offered twice and handed to two workers.
+#: How often the gateway offers a band no worker holds: well above the time a worker takes
+#: to answer an offer with its claim (milliseconds, seconds on a loaded host).
 OFFER_INTERVAL_S = 3.0
 DEFAULT_GROUP = "retrosense"
-
-
-def offer_topic(base: str, band_id: str) -> str:
-    return f"{base}/{band_id}/offer"
-
-
-def claim_topic(base: str, band_id: str) -> str:
-    return f"{base}/{band_id}/worker"
-
-
-def worker_status_topic(base: str, worker_id: str) -> str:
-    return f"{base}/workers/{worker_id}/status"
+#: Resent batches go out in bursts of this many, ``RESEND_PAUSE_S`` apart: 2000 batches a
+#: second, a tenth of what one worker takes, so a resend cannot fill the broker's queue for
+#: the worker (Mosquitto's ``max_queued_messages``, 1000 by default; see
+#: config/mosquitto/mosquitto.conf).
+RESEND_BURST = 100
+RESEND_PAUSE_S = 0.05
+#: The gateway waits this long for a worker's ``done`` after a band's end.
+DONE_WAIT_S = 30.0
+#: The gateway checks leases and offers this often (a lease runs out within this of its
+#: time).
+TICK_S = 0.25
 
 
 def default_worker_id() -> str:
@@ -77,20 +116,16 @@ def default_worker_id() -> str:
 
 
 def samples_from_raw(payload: dict[str, Any]) -> Samples:
-    """A raw payload (``sensor.mqtt.payloads.raw_payload``) back to a body-frame chunk."""
-    t0 = float(payload["t0"])
-    time_s = t0 + np.asarray(payload["t"], dtype=np.float64)
-    acc = np.asarray(payload["acc"], dtype=np.float64).reshape(-1, 3)
-    gyro = payload.get("gyro")
-    hr = payload.get("hr")
-    return Samples(
-        time_s=time_s,
-        acc_g=acc,
-        gyro_dps=None if gyro is None else np.asarray(gyro, dtype=np.float64).reshape(-1, 3),
-        hr_bpm=None
-        if hr is None
-        else np.asarray([math.nan if v is None else v for v in hr], dtype=np.float64),
-    )
+    """A raw payload (``sensor.mqtt.payloads.raw_payload``) back to a body-frame chunk.
+
+    Raises ``sensor.mqtt.control.Invalid`` for anything but a well-formed batch.
+    """
+    band = payload.get("band")
+    if not isinstance(band, str):
+        raise Invalid("wrong type", "band")
+    body = dict(payload)
+    body.setdefault("seq", 1)
+    return parse_raw(band, json.dumps(body).encode()).samples
 
 
 def _client(settings: BrokerSettings, client_id: str) -> mqtt.Client:
@@ -112,16 +147,38 @@ def _client(settings: BrokerSettings, client_id: str) -> mqtt.Client:
     return client
 
 
+def _split(topic: str, base: str) -> list[str]:
+    """The levels after ``<base>/``."""
+    return topic[len(base) + 1 :].split("/") if topic.startswith(base + "/") else []
+
+
+# ====================================================================================== gateway
 @dataclass
-class _Offer:
-    payload: bytes
-    claimed_by: str | None = None
-    #: ``time.monotonic()`` of the last offer sent (``None``: never).
-    sent_at: float | None = None
+class _Band:
+    """The gateway's view of one band session."""
+
+    band: BandInfo
+    info: StreamInfo
+    epoch: int = 0
+    holder: str | None = None
+    #: ``time.monotonic()`` of the holder's last renewal (or the grant).
+    renewed_at: float = 0.0
+    #: Last batch the holder (of any epoch) reported processed, and its stream time.
+    done_seq: int = 0
+    offered_at: float | None = None
+    #: (seq, stream time of its last sample, payload), oldest first.
+    buffer: deque[tuple[int, float, bytes]] = field(default_factory=deque)
+    buffer_bytes: int = 0
+    last_seq: int = 0
+    ended: bool = False
+    done: SeqMark | None = None
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parts: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Gateway:
-    """The gateway's side: offer bands, track claims and worker liveness.
+    """The gateway's side: offer bands, grant leases, keep raw batches to send again,
+    collect every event of a band session for its summary.
 
     Parameters
     ----------
@@ -130,102 +187,327 @@ class Gateway:
     """
 
     def __init__(self, settings: BrokerSettings) -> None:
+        self.topics = Topics(settings.base_topic)
         self.base = settings.base_topic
         self._settings = settings
         self._lock = threading.Lock()
-        self._offers: dict[str, _Offer] = {}
-        self._workers_offline: set[str] = set()
+        self._bands: dict[str, _Band] = {}
+        self.dropped = DropCounter("gateway")
         self._client = _client(settings, f"{settings.effective_client_id}-gateway")
         self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._connected = False
+        self._resends: deque[tuple[str, int]] = deque()
+        self._resend_cv = threading.Condition()
+        self._stopping = False
+        self._resender = threading.Thread(target=self._resend_loop, name="resend", daemon=True)
+        self._ticker = threading.Thread(target=self._tick_loop, name="leases", daemon=True)
 
     def start(self) -> None:
         url = self._settings.broker
         self._client.connect_async(url.host, url.port, keepalive=30)
         self._client.loop_start()
+        self._resender.start()
+        self._ticker.start()
 
     def stop(self) -> None:
+        with self._resend_cv:
+            self._stopping = True
+            self._resend_cv.notify_all()
+        self._ticker.join(5.0)
         self._client.disconnect()
         self._client.loop_stop()
 
+    def _tick_loop(self) -> None:
+        while not self._stopping:
+            try:
+                self.tick()
+            except Exception:  # the leases must go on being checked
+                log.exception("gateway: lease check failed")
+            time.sleep(TICK_S)
+
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+        self._connected = False
+
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
-        client.subscribe([(f"{self.base}/+/worker", 1), (f"{self.base}/workers/+/status", 1)])
+        self._connected = True
+        t = self.topics
+        client.subscribe(
+            [
+                (t.every_band("worker"), 1),
+                (t.every_band("resend"), 1),
+                (t.every_band("done"), 1),
+                (t.every_band("event/#"), 1),
+                (t.every_worker("heartbeat"), 1),
+            ]
+        )
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
-        parts = msg.topic.split("/")
-        text = bytes(msg.payload).decode("utf-8", "replace")
-        with self._lock:
-            if msg.topic.endswith("/worker"):
-                band = parts[-2]
-                if band in self._offers:
-                    self._offers[band].claimed_by = text or None
-            elif msg.topic.endswith("/status") and len(parts) >= 3 and parts[-3] == "workers":
-                worker = parts[-2]
-                if text == "offline":
-                    self._workers_offline.add(worker)
-                else:
-                    self._workers_offline.discard(worker)
+        try:
+            self._dispatch(msg.topic, bytes(msg.payload))
+        except Invalid as err:
+            self.dropped.drop(msg.topic, err)
+        except Exception:  # a bug must not stop the network thread
+            log.exception("gateway: could not handle a message on %s", msg.topic)
 
-    def offer(self, band_id: str, description: dict[str, Any]) -> None:
-        """Make ``band_id`` available to the workers (re-offered until claimed)."""
-        payload = json.dumps(description).encode()
+    def _dispatch(self, topic: str, payload: bytes) -> None:
+        levels = _split(topic, self.base)
+        if len(levels) == 3 and levels[0] == "workers" and levels[2] == "heartbeat":
+            self._heartbeat(levels[1], payload)
+            return
+        if len(levels) < 2:
+            return
+        band_id, leaf = levels[0], levels[1]
         with self._lock:
-            previous = self._offers.get(band_id)
-            if previous is None:
-                self._offers[band_id] = _Offer(payload)
+            band = self._bands.get(band_id)
+        if band is None:
+            return  # not ours (another gateway's, or a session that ended)
+        if leaf == "worker":
+            self._claim(band_id, band, payload)
+        elif leaf == "resend":
+            mark = parse_seq_mark(payload)
+            if mark.epoch == band.epoch and mark.worker == band.holder:
+                with self._resend_cv:
+                    self._resends.append((band_id, max(1, mark.seq)))
+                    self._resend_cv.notify()
+        elif leaf == "done":
+            mark = parse_seq_mark(payload)
+            with self._lock:
+                if mark.epoch == band.epoch and mark.worker == band.holder:
+                    band.done = mark
+        elif leaf == "event" and len(levels) >= 3:
+            event = json_object(payload, MAX_CONTROL_BYTES)
+            ident = event.get("event_id")
+            if isinstance(ident, str) and event.get("band") == band_id:
+                with self._lock:
+                    band.events.setdefault(ident, event)
+            elif event.get("type") == "data_gap" and event.get("band") == band_id:
+                with self._lock:
+                    band.events.setdefault(f"gap-{len(band.events)}", event)
+
+    def _claim(self, band_id: str, band: _Band, payload: bytes) -> None:
+        claim = parse_claim(payload)
+        now = time.monotonic()
+        with self._lock:
+            if claim.epoch != band.epoch or band.holder is not None or band.ended:
+                return  # a stale or second claim: the lease already names the holder
+            band.holder = claim.worker
+            band.renewed_at = now
+            band.parts.append({"worker": claim.worker, "epoch": claim.epoch})
+            lease = Lease(claim.worker, claim.epoch)
+        self._client.publish(self.topics.lease(band_id), lease.to_payload(), qos=1, retain=True)
+        log.info("gateway: band %s to worker %s (epoch %d)", band_id, claim.worker, claim.epoch)
+
+    def _heartbeat(self, worker: str, payload: bytes) -> None:
+        if not worker_id_ok(worker):
+            raise Invalid("wrong type", "worker id")
+        beat = parse_heartbeat(worker, payload)
+        now = time.monotonic()
+        granted: dict[str, int] = {}
+        with self._lock:
+            for band_id, (epoch, done_seq) in beat.bands.items():
+                band = self._bands.get(band_id)
+                if band is None or band.holder != worker or band.epoch != epoch:
+                    continue
+                band.renewed_at = now
+                band.done_seq = max(band.done_seq, done_seq)
+                granted[band_id] = epoch
+        self._client.publish(
+            self.topics.worker_renew(worker), Renewal(beat.stamp, granted).to_payload(), qos=1
+        )
+
+    # -------------------------------------------------------------- the service's side
+    def offer(self, band: BandInfo, info: StreamInfo) -> None:
+        """Make a band available to the workers (offered until a worker holds it)."""
+        with self._lock:
+            known = self._bands.get(band.band_id)
+            if known is None:
+                self._bands[band.band_id] = _Band(band, info)
             else:
-                previous.payload = payload
+                known.band, known.info = band, info
         self.tick()
 
-    def withdraw(self, band_id: str) -> None:
+    def sent(self, band_id: str, seq: int, t_end: float, payload: bytes) -> None:
+        """A raw batch went into the publisher: keep it to send again."""
         with self._lock:
-            self._offers.pop(band_id, None)
+            band = self._bands.get(band_id)
+            if band is None:
+                return
+            band.last_seq = seq
+            buf = band.buffer
+            buf.append((seq, t_end, payload))
+            band.buffer_bytes += len(payload)
+            while buf and (
+                len(buf) > REPLAY_BUFFER_BATCHES
+                or t_end - buf[0][1] > REPLAY_BUFFER_S
+                or band.buffer_bytes > REPLAY_BUFFER_BYTES
+            ):
+                band.buffer_bytes -= len(buf.popleft()[2])
 
     def tick(self) -> None:
-        """Offer every band that no live worker holds, at most every ``OFFER_INTERVAL_S``.
+        """Expire leases not renewed in time; offer free bands at most every OFFER_INTERVAL_S.
 
-        The interval gives a worker's claim time to come back before the band is offered
-        again, where the broker would hand it to another worker of the group.
+        Nothing while cut off from the broker: offers would pile up in paho's queue, and a
+        worker whose renewals stop lets go of its bands by itself.
         """
+        if not self._connected:
+            return
         now = time.monotonic()
         due: list[tuple[str, bytes]] = []
+        revoked: list[tuple[str, bytes]] = []
         with self._lock:
-            for band, o in self._offers.items():
-                free = o.claimed_by is None or o.claimed_by in self._workers_offline
-                if free and (o.sent_at is None or now - o.sent_at >= OFFER_INTERVAL_S):
-                    o.sent_at = now
-                    due.append((band, o.payload))
-        for band, payload in due:
-            self._client.publish(offer_topic(self.base, band), payload, qos=1)
+            for band_id, band in self._bands.items():
+                if band.ended:
+                    continue
+                if band.holder is not None and now - band.renewed_at > LEASE_S + LEASE_GRACE_S:
+                    log.warning(
+                        "gateway: worker %s did not renew its lease on band %s for %.0f s "
+                        "(hung, gone or cut off): offering the band again",
+                        band.holder,
+                        band_id,
+                        now - band.renewed_at,
+                    )
+                    band.holder = None
+                    band.offered_at = None
+                    revoked.append((band_id, Lease(None, band.epoch).to_payload()))
+                if band.holder is None and (
+                    band.offered_at is None or now - band.offered_at >= OFFER_INTERVAL_S
+                ):
+                    band.epoch += 1
+                    band.offered_at = now
+                    offer = Offer(
+                        band_id=band_id,
+                        epoch=band.epoch,
+                        info=band.info,
+                        started=band.band.started,
+                        name=band.band.name,
+                        address=band.band.address,
+                        model=band.band.model,
+                        resume_seq=self._resume_seq(band),
+                    )
+                    due.append((band_id, offer.to_payload()))
+        for band_id, payload in revoked:
+            self._client.publish(self.topics.lease(band_id), payload, qos=1, retain=True)
+        for band_id, payload in due:
+            self._client.publish(self.topics.offer(band_id), payload, qos=1)
+
+    @staticmethod
+    def _resume_seq(band: _Band) -> int:
+        """Where a new holder starts: ``TAKEOVER_OVERLAP_S`` before the last batch done."""
+        if band.done_seq == 0:
+            return 1
+        done_t = next((t for s, t, _ in reversed(band.buffer) if s <= band.done_seq), None)
+        if done_t is None:
+            return band.done_seq + 1
+        for seq, t, _ in band.buffer:
+            if t >= done_t - TAKEOVER_OVERLAP_S:
+                return seq
+        return band.done_seq + 1
+
+    def end(self, band_id: str) -> SeqMark | None:
+        """The band session is over: no more offers; the end mark for the publisher to send."""
+        with self._lock:
+            band = self._bands.get(band_id)
+            if band is None:
+                return None
+            band.ended = True
+            return SeqMark(band.epoch, band.last_seq)
+
+    def wait_done(self, band_ids: list[str], timeout_s: float) -> list[str]:
+        """Wait until the holder of every band has said ``done``; return those that did not."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                waiting = [b for b in band_ids if b in self._bands and not _done(self._bands[b])]
+            if not waiting or time.monotonic() > deadline:
+                return waiting
+            time.sleep(0.05)
+
+    def session_events(self, band_id: str) -> tuple[list[Event], dict[str, Any]]:
+        """Every event published for the band session (copies dropped), and what the summary
+        says about how it was made (workers and epochs, raw batches lost)."""
+        with self._lock:
+            band = self._bands.get(band_id)
+            if band is None:
+                return [], {}
+            events = list(band.events.values())
+            parts = list(band.parts)
+        out: list[Event] = []
+        lost = 0
+        gaps = 0
+        for e in events:
+            if e.get("type") == "data_gap":
+                gaps += 1
+                batches = e.get("batches")
+                lost += batches if isinstance(batches, int) else 0
+                continue
+            try:
+                out.append(event_from_dict(e))
+            except ValueError as err:
+                self.dropped.drop(f"{self.base}/{band_id}/event", Invalid("not an event", str(err)))
+        return out, {"parts": parts, "data_gaps": gaps, "raw_batches_lost": lost}
+
+    def forget(self, band_id: str) -> None:
+        with self._lock:
+            self._bands.pop(band_id, None)
+        self._client.publish(self.topics.lease(band_id), b"", qos=1, retain=True)
 
     def claims(self) -> dict[str, str | None]:
         with self._lock:
-            return {b: o.claimed_by for b, o in self._offers.items()}
+            return {b: band.holder for b, band in self._bands.items()}
+
+    def _resend_loop(self) -> None:
+        while True:
+            with self._resend_cv:
+                while not self._resends and not self._stopping:
+                    self._resend_cv.wait()
+                if self._stopping:
+                    return
+                band_id, from_seq = self._resends.popleft()
+            with self._lock:
+                band = self._bands.get(band_id)
+                batches = [p for s, _, p in band.buffer if s >= from_seq] if band else []
+            topic = self.topics.raw(band_id)
+            for i, payload in enumerate(batches):
+                self._client.publish(topic, payload, qos=1)
+                if i % RESEND_BURST == RESEND_BURST - 1:
+                    time.sleep(RESEND_PAUSE_S)
 
 
+def _done(band: _Band) -> bool:
+    """Whether the band's holder said ``done`` for its last batch (or there was none)."""
+    return band.last_seq == 0 or (band.done is not None and band.done.seq >= band.last_seq)
+
+
+# ======================================================================================= worker
 @dataclass
 class _Held:
-    """A band a worker holds."""
+    """A band a worker holds (or has claimed)."""
 
-    band_id: str
+    band: BandInfo
+    epoch: int
     pipeline: Pipeline
-    started: datetime
-    events: list[Event] = field(default_factory=list)
-    hr_t: list[float] = field(default_factory=list)
-    hr_bpm: list[float] = field(default_factory=list)
-    first_t: float | None = None
-    last_t: float | None = None
+    order: SeqOrder
+    resume_seq: int
+    granted: bool = False
+    #: ``time.monotonic()`` until which the lease is valid by this worker's clock.
+    valid_until: float = 0.0
+    done_seq: int = 0
+    end_seq: int | None = None
+    asked: tuple[int, int] | None = None
+    events: int = 0
 
 
 class Worker:
-    """The worker's side: take offered bands, run their detectors, publish.
+    """The worker's side: take offered bands, run their detectors, publish while leased.
 
     Parameters
     ----------
     cfg
-        The configuration (broker, detector parameters, summary settings).
+        The configuration (broker, detector parameters).
     publisher
-        Where events, state and summaries go (started by the caller).
+        Where events and state go (started by the caller).
     group
         The shared-subscription group; workers of one group share the bands.
     worker_id
@@ -233,161 +515,276 @@ class Worker:
     """
 
     def __init__(self, cfg: Config, publisher: Publisher, group: str, worker_id: str) -> None:
+        if not worker_id_ok(worker_id):
+            raise ValueError(f"worker id {worker_id!r}: letters, digits, '-', '_', '.' only")
         self.cfg = cfg
         self.publisher = publisher
         self.base = cfg.broker.base_topic
+        self.topics = Topics(self.base)
         self.group = group
         self.worker_id = worker_id
         self.held: dict[str, _Held] = {}
         self.finished: list[str] = []
+        self.dropped = DropCounter(f"worker {worker_id}")
+        self._lock = threading.RLock()
         settings: BrokerSettings = cfg.broker
         self._client = _client(
             settings, f"{settings.effective_client_id}-worker-{worker_id}-control"
         )
-        status = worker_status_topic(self.base, worker_id)
-        self._client.will_set(status, b"offline", qos=1, retain=True)
+        self._client.will_set(self.topics.worker_status(worker_id), b"offline", qos=1, retain=True)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
+        self._stop = threading.Event()
+        self._beater = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
 
     def start(self) -> None:
         url = self.cfg.broker.broker
         self._client.connect_async(url.host, url.port, keepalive=30)
         self._client.loop_start()
+        self._beater.start()
 
     def stop(self) -> None:
-        """Finish every held band, release the claims, say offline, disconnect."""
-        for band_id in list(self.held):
-            self._finish(band_id)
-        status = worker_status_topic(self.base, self.worker_id)
-        info = self._client.publish(status, b"offline", qos=1, retain=True)
+        """Let go of every band (unfinished: the gateway offers it again), say offline."""
+        self._stop.set()
+        with self._lock:
+            for band_id in list(self.held):
+                self._drop(band_id, "the worker stops")
+        info = self._client.publish(
+            self.topics.worker_status(self.worker_id), b"offline", qos=1, retain=True
+        )
         info.wait_for_publish(5.0)
         self._client.disconnect()
         self._client.loop_stop()
 
+    def _band_topics(self, band_id: str) -> list[str]:
+        return [self.topics.raw(band_id), self.topics.end(band_id)]
+
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
-        client.publish(worker_status_topic(self.base, self.worker_id), b"online", 1, True)
+        t = self.topics
+        client.publish(t.worker_status(self.worker_id), b"online", 1, True)
+        with self._lock:
+            held = list(self.held)
         client.subscribe(
             [
-                (f"{self.base}/+/worker", 1),
-                (f"$share/{self.group}/{self.base}/+/offer", 1),
-                *[(f"{self.base}/{b}/raw", 1) for b in self.held],
-                *[(f"{self.base}/{b}/status", 1) for b in self.held],
+                (t.every_band("lease"), 1),
+                (t.shared(self.group, t.every_band("offer")), 1),
+                (t.worker_renew(self.worker_id), 1),
+                *[(topic, 1) for b in held for topic in self._band_topics(b)],
             ]
         )
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
         try:
-            self._dispatch(msg.topic, bytes(msg.payload))
+            with self._lock:
+                self._dispatch(msg.topic, bytes(msg.payload))
+        except Invalid as err:
+            self.dropped.drop(msg.topic, err)
         except Exception:  # a bad message must not stop the worker's network thread
             log.exception("worker: could not handle a message on %s", msg.topic)
 
     def _dispatch(self, topic: str, payload: bytes) -> None:
-        parts = topic.split("/")
-        band = parts[-2] if len(parts) >= 2 else ""
-        leaf = parts[-1]
-        if leaf == "worker":
-            owner = payload.decode("utf-8", "replace")
-            if owner and owner < self.worker_id and band in self.held:
-                # Two workers took the same offer: the smaller id keeps the band.
-                self._release(band)
-        elif leaf == "offer":
-            self._take(band, json.loads(payload))
-        elif leaf == "raw" and band in self.held:
-            self._samples(band, json.loads(payload))
-        elif leaf == "status" and band in self.held and payload == b"offline":
-            self._finish(band)
-
-    def _take(self, band_id: str, offer: dict[str, Any]) -> None:
-        # An offer means the gateway sees no live worker holding the band (a claim by a
-        # worker whose status went offline does not count), so it is taken.
-        if band_id in self.held:
+        levels = _split(topic, self.base)
+        if levels == ["workers", self.worker_id, "renew"]:
+            self._renewed(parse_renewal(payload))
             return
-        info = StreamInfo(
-            sample_rate_hz=float(offer["sample_rate_hz"]),
-            placement=Placement(offer["placement"]),
-            has_gyro=bool(offer.get("has_gyro", False)),
-            acc_range_g=offer.get("acc_range_g"),
-        )
-        from sensor.mqtt.payloads import BandInfo
+        if len(levels) != 2 or not is_valid_band_id(levels[0]):
+            raise Invalid("unknown topic")
+        band_id, leaf = levels
+        if leaf == "offer":
+            self._take(parse_offer(band_id, payload))
+        elif leaf == "lease":
+            if payload:
+                self._lease(band_id, parse_lease(payload))
+        elif leaf == "raw":
+            held = self.held.get(band_id)
+            if held is not None:
+                self._raw(band_id, held, parse_raw(band_id, payload))
+        elif leaf == "end":
+            held = self.held.get(band_id)
+            if held is not None:
+                mark = parse_seq_mark(payload)
+                if mark.epoch >= held.epoch:
+                    held.end_seq = mark.seq
+                    log.info(
+                        "worker %s: band %s ends after batch %d (at %d)",
+                        self.worker_id,
+                        band_id,
+                        mark.seq,
+                        held.order.next_seq - 1,
+                    )
+                    self._progress(band_id, held)
 
-        started = datetime.fromisoformat(str(offer["started"]).replace("Z", "+00:00"))
-        self.publisher.band_online(
-            BandInfo(
-                band_id=band_id,
-                name=str(offer.get("name") or band_id),
-                started=started,
-                address=offer.get("address"),
-                model=offer.get("model"),
-                placement=info.placement.value,
+    # ------------------------------------------------------------------ leases
+    def _take(self, offer: Offer) -> None:
+        held = self.held.get(offer.band_id)
+        if held is not None and held.epoch >= offer.epoch:
+            return  # a stale offer
+        if held is not None:
+            self._drop(offer.band_id, "offered again with a newer epoch")
+        try:
+            pipeline = build_pipeline(offer.info, self.cfg.detectors)
+        except ValueError as err:
+            raise Invalid("detectors cannot run", str(err)) from None
+        band = BandInfo(
+            band_id=offer.band_id,
+            name=offer.name,
+            started=offer.started,
+            address=offer.address,
+            model=offer.model,
+            placement=offer.info.placement.value,
+        )
+        self.publisher.register_band(band)
+        self.held[offer.band_id] = _Held(
+            band=band,
+            epoch=offer.epoch,
+            pipeline=pipeline,
+            order=SeqOrder(offer.resume_seq),
+            resume_seq=offer.resume_seq,
+            # Valid from the claim on, by our clock; the grant and renewals extend it.
+            valid_until=time.monotonic() + LEASE_S,
+        )
+        self._client.subscribe([(topic, 1) for topic in self._band_topics(offer.band_id)])
+        claim = json.dumps({"worker": self.worker_id, "epoch": offer.epoch}).encode()
+        self._client.publish(self.topics.claim(offer.band_id), claim, qos=1)
+
+    def _lease(self, band_id: str, lease: Lease) -> None:
+        held = self.held.get(band_id)
+        if held is None:
+            return
+        if lease.worker == self.worker_id and lease.epoch == held.epoch:
+            if not held.granted:
+                held.granted = True
+                log.info(
+                    "worker %s: took band %s (epoch %d, from batch %d)",
+                    self.worker_id,
+                    band_id,
+                    held.epoch,
+                    held.resume_seq,
+                )
+                self._ask_resend(band_id, held, held.resume_seq)
+        elif lease.epoch > held.epoch or (lease.epoch == held.epoch and lease.worker is not None):
+            self._drop(
+                band_id, f"the lease went to {lease.worker or 'nobody'} (epoch {lease.epoch})"
             )
-        )
-        self.held[band_id] = _Held(band_id, build_pipeline(info, self.cfg.detectors), started)
-        self._client.publish(
-            claim_topic(self.base, band_id), self.worker_id.encode(), qos=1, retain=True
-        )
-        self._client.subscribe(
-            [(f"{self.base}/{band_id}/raw", 1), (f"{self.base}/{band_id}/status", 1)]
-        )
-        log.info("worker %s: took band %s", self.worker_id, band_id)
 
-    def _release(self, band_id: str) -> None:
-        """Drop a band another worker holds, without a summary or touching its claim."""
-        self.held.pop(band_id, None)
-        self._client.unsubscribe([f"{self.base}/{band_id}/raw", f"{self.base}/{band_id}/status"])
-        log.warning(
-            "worker %s: band %s is held by another worker; released", self.worker_id, band_id
-        )
+    def _renewed(self, renewal: Renewal) -> None:
+        for band_id, held in list(self.held.items()):
+            if renewal.bands.get(band_id) == held.epoch:
+                held.valid_until = max(held.valid_until, renewal.stamp + LEASE_S)
 
-    def _samples(self, band_id: str, payload: dict[str, Any]) -> None:
-        held = self.held[band_id]
-        chunk = samples_from_raw(payload)
-        if len(chunk) == 0:
+    def _valid(self, band_id: str, held: _Held) -> bool:
+        """Whether the lease still holds; drops the band (fencing) when it does not."""
+        if time.monotonic() < held.valid_until:
+            return True
+        self._drop(band_id, "its lease ran out (no renewal from the gateway)")
+        return False
+
+    def _drop(self, band_id: str, why: str) -> None:
+        held = self.held.pop(band_id, None)
+        if held is None:
             return
-        if held.first_t is None:
-            held.first_t = float(chunk.time_s[0])
-        held.last_t = float(chunk.time_s[-1])
+        self._client.unsubscribe(self._band_topics(band_id))
+        log.warning("worker %s: band %s let go: %s", self.worker_id, band_id, why)
+
+    def _beat_loop(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            with self._lock:
+                for band_id, held in list(self.held.items()):
+                    if held.granted and self._valid(band_id, held):
+                        self._progress(band_id, held, expire=True)
+                bands = {b: {"epoch": h.epoch, "seq": h.done_seq} for b, h in self.held.items()}
+            beat = json.dumps({"stamp": time.monotonic(), "bands": bands}).encode()
+            self._client.publish(self.topics.worker_heartbeat(self.worker_id), beat, qos=0)
+
+    # ------------------------------------------------------------------ samples
+    def _ask_resend(self, band_id: str, held: _Held, from_seq: int) -> None:
+        mark = SeqMark(held.epoch, from_seq, self.worker_id)
+        self._client.publish(self.topics.resend(band_id), mark.to_payload(), qos=1)
+
+    def _raw(self, band_id: str, held: _Held, batch: RawBatch) -> None:
+        for ready in held.order.push(batch):
+            if not self._process(band_id, held, ready):
+                return
+        self._progress(band_id, held)
+
+    def _progress(self, band_id: str, held: _Held, *, expire: bool = False) -> None:
+        """Ask for a hole, give up on an old one, end the band when its last batch is in."""
+        if self.held.get(band_id) is not held:
+            return
+        hole = held.order.missing()
+        if hole is not None and hole != held.asked and held.granted:
+            held.asked = hole
+            self._ask_resend(band_id, held, hole[0])
+        if expire:
+            n_gaps = len(held.order.gaps)
+            for ready in held.order.expire():
+                if not self._process(band_id, held, ready):
+                    return
+            for gap in held.order.gaps[n_gaps:]:
+                self._gap(band_id, gap.first_seq, gap.last_seq, gap.from_t, gap.to_t)
+        end = held.end_seq
+        if end is not None and held.order.next_seq > end and held.granted:
+            self._finish(band_id, held)
+        elif end is not None and expire and held.order.next_seq <= end and not held.order.missing():
+            # The end's batches themselves never came: after a resend, count them lost.
+            if held.asked == (held.order.next_seq, end):
+                self._gap(band_id, held.order.next_seq, end, None, None)
+                held.order.next_seq = end + 1
+                self._finish(band_id, held)
+            else:
+                held.asked = (held.order.next_seq, end)
+                self._ask_resend(band_id, held, held.order.next_seq)
+
+    def _gap(
+        self, band_id: str, first: int, last: int, from_t: float | None, to_t: float | None
+    ) -> None:
+        log.warning(
+            "worker %s: band %s: raw batches %d..%d never arrived (%d lost)",
+            self.worker_id,
+            band_id,
+            first,
+            last,
+            last - first + 1,
+        )
+        self.publisher.publish_gap(band_id, from_t, to_t, last - first + 1)
+
+    def _process(self, band_id: str, held: _Held, batch: RawBatch) -> bool:
+        if not held.granted or not self._valid(band_id, held):
+            return False
+        chunk = batch.samples
         if chunk.hr_bpm is not None:
             ok = np.isfinite(chunk.hr_bpm)
             for t, bpm in zip(chunk.time_s[ok].tolist(), chunk.hr_bpm[ok].tolist(), strict=True):
                 self.publisher.publish_hr(band_id, t, bpm)
-                held.hr_t.append(t)
-                held.hr_bpm.append(bpm)
         for event in held.pipeline.update(chunk):
+            # Checked per event: a worker stopped mid-batch must not publish once it is late.
+            if not self._valid(band_id, held):
+                return False
             self.publisher.publish_event(band_id, event)
-            held.events.append(event)
-        self.publisher.tick(band_id, held.last_t)
+            held.events += 1
+        self.publisher.tick(band_id, float(chunk.time_s[-1]))
+        held.done_seq = batch.seq
+        return True
 
-    def _finish(self, band_id: str) -> None:
-        from sensor.service import summary_params, wearer
-
-        held = self.held.pop(band_id, None)
-        if held is None:
-            return
+    def _finish(self, band_id: str, held: _Held) -> None:
         for event in held.pipeline.flush():
+            if not self._valid(band_id, held):
+                return
             self.publisher.publish_event(band_id, event)
-            held.events.append(event)
-        start = held.first_t if held.first_t is not None else 0.0
-        end = held.last_t if held.last_t is not None else start
-        summary = summarize_session(
-            held.events,
-            start_s=start,
-            end_s=end,
-            hr_t_s=np.asarray(held.hr_t) if held.hr_t else None,
-            hr_bpm=np.asarray(held.hr_bpm) if held.hr_bpm else None,
-            wearer=wearer(self.cfg),
-            params=summary_params(self.cfg),
-        ).to_dict()
-        summary["band"] = band_id
-        summary["worker"] = self.worker_id
-        self.publisher.publish_summary(band_id, summary)
-        self._client.unsubscribe([f"{self.base}/{band_id}/raw", f"{self.base}/{band_id}/status"])
-        self._client.publish(claim_topic(self.base, band_id), b"", qos=1, retain=True)
+            held.events += 1
+        # Behind the last events in the publisher's queue: the gateway then has them all.
+        done = SeqMark(held.epoch, held.end_seq or held.done_seq, self.worker_id)
+        self.publisher.publish_control(self.topics.done(band_id), done.to_payload())
+        self.held.pop(band_id, None)
+        self._client.unsubscribe(self._band_topics(band_id))
         self.finished.append(band_id)
-        log.info("worker %s: band %s ended (%d events)", self.worker_id, band_id, len(held.events))
+        log.info("worker %s: band %s ended (%d events)", self.worker_id, band_id, held.events)
 
 
 def worker_settings(settings: BrokerSettings, worker_id: str) -> BrokerSettings:
-    """The worker's publisher settings: its own client id (and so its own outbox)."""
+    """The worker's publisher settings: its own client id (and so its own outbox), no
+    Home Assistant discovery."""
     client_id = f"{settings.effective_client_id}-worker-{worker_id}"
     outbox = f"{settings.outbox_path}.worker-{worker_id}" if settings.outbox_path else ""
-    return replace(settings, client_id=client_id, outbox_path=outbox)
+    # Discovery is the gateway's: it knows the bands and announces them.
+    return replace(settings, client_id=client_id, outbox_path=outbox, discovery=False)

@@ -48,7 +48,7 @@ from sensor.errors import DeviceError, ExitCode, RetrosenseError
 from sensor.recording import RecordingWriter, to_body
 from sensor.roles import (
     DEFAULT_GROUP,
-    OFFER_INTERVAL_S,
+    DONE_WAIT_S,
     Gateway,
     Worker,
     default_worker_id,
@@ -245,8 +245,7 @@ class BandRunner:
             elif item.status is LinkStatus.DISCONNECTED and self._announced:
                 self.publisher.band_offline(self.band_id)
             elif item.status is LinkStatus.STOPPED and self._announced and self.gateway is None:
-                # (A gateway's bands go offline when the publisher stops, after its outbox
-                # has drained, so a worker has every raw sample before it ends the band.)
+                # (A gateway's bands go offline once the summary is made, see ``finish``.)
                 self.publisher.band_offline(self.band_id)
 
     def _band_info(self) -> Any:
@@ -272,21 +271,7 @@ class BandRunner:
         band = self._band_info()
         self.publisher.band_online(band)
         if self.gateway is not None and self.session.profile.has_samples:
-            info = self.session.info
-            self.gateway.offer(
-                self.band_id,
-                {
-                    "band": self.band_id,
-                    "name": band.name,
-                    "address": band.address,
-                    "model": band.model,
-                    "placement": str(info.placement),
-                    "sample_rate_hz": info.sample_rate_hz,
-                    "has_gyro": info.has_gyro,
-                    "acc_range_g": info.acc_range_g,
-                    "started": band.started.isoformat().replace("+00:00", "Z"),
-                },
-            )
+            self.gateway.offer(band, self.session.info)
         if self.session.battery_percent is not None:
             self.publisher.publish_battery(self.band_id, float(self.session.battery_percent))
             self.status.battery_pct = self.session.battery_percent
@@ -304,7 +289,9 @@ class BandRunner:
         if hr is not None:
             body = Samples(body.time_s, body.acc_g, body.gyro_dps, hr)
         # Raw samples go out in the body frame (sensor.mqtt.payloads.raw_payload).
-        self.publisher.publish_raw(self.band_id, body)
+        sent = self.publisher.publish_raw(self.band_id, body)
+        if sent is not None and self.gateway is not None:
+            self.gateway.sent(self.band_id, sent[0], self.last_t, sent[1])
         if self.pipeline is not None:
             for event in self.pipeline.update(body):
                 self._event(event)
@@ -364,15 +351,13 @@ class BandRunner:
     def finish(self) -> dict[str, Any] | None:
         """Flush the pipeline, close the recording, write and publish the summary.
 
-        In the gateway role only the recording is closed: the worker that ran the detectors
-        makes the summary once the band goes offline, which the publisher announces after its
-        outbox (the last raw samples) has drained.
+        In the gateway role the detectors ran on workers: the summary is made from every
+        event they published for this band session (``Gateway.session_events``; call after
+        the workers said ``done``, see ``run_service``).
         """
+        extra: dict[str, Any] = {}
         if self.gateway is not None:
-            if self.writer is not None:
-                self.writer.close()
-            self.gateway.withdraw(self.band_id)
-            return None
+            self.events, extra = self.gateway.session_events(self.band_id)
         for event in self.pipeline.flush() if self.pipeline is not None else []:
             self._event(event)
         if self.last_t is not None:
@@ -398,6 +383,7 @@ class BandRunner:
             .isoformat()
             .replace("+00:00", "Z")
         )
+        summary.update(extra)
         if self.recording_path is not None:
             summary["recording"] = self.recording_path.name
         base = self.base_path
@@ -409,6 +395,8 @@ class BandRunner:
         if self._announced:
             self.publisher.publish_summary(self.band_id, summary)
             self.publisher.band_offline(self.band_id)
+        if self.gateway is not None:
+            self.gateway.forget(self.band_id)
         return summary
 
 
@@ -587,13 +575,9 @@ async def run_service(
             errors.append(err)
 
     async def draw() -> None:
-        next_offer = 0.0
         while True:
             status.draw([r.status for r in runners])
-            if gateway is not None and loop.time() >= next_offer:
-                gateway.tick()
-                next_offer = loop.time() + OFFER_INTERVAL_S
-            await asyncio.sleep(min(cfg.service.status_interval_s, OFFER_INTERVAL_S))
+            await asyncio.sleep(cfg.service.status_interval_s)
 
     for session in sessions:
         await session.start()
@@ -623,6 +607,8 @@ async def run_service(
         drawer.cancel()
         status.clear()
         status.detach()
+        if gateway is not None:
+            await _end_on_workers(gateway, publisher, runners, timeout)
         for runner in runners:
             try:
                 runner.finish()
@@ -647,6 +633,25 @@ async def run_service(
     if errors and len(errors) == len(sessions):
         return int(ExitCode.USAGE)
     return int(code)
+
+
+async def _end_on_workers(
+    gateway: Gateway, publisher: Publisher, runners: list[BandRunner], timeout_s: float
+) -> None:
+    """Tell the workers each band's last batch, and wait until they published every event."""
+    ended = []
+    for runner in runners:
+        mark = gateway.end(runner.band_id)
+        if mark is not None and runner._announced:
+            publisher.publish_control(publisher.topics.end(runner.band_id), mark.to_payload())
+            ended.append(runner.band_id)
+    missing = await asyncio.to_thread(gateway.wait_done, ended, max(timeout_s, DONE_WAIT_S))
+    for band_id in missing:
+        log.error(
+            "band %s: no worker confirmed its last events; the summary holds the events "
+            "received so far",
+            band_id,
+        )
 
 
 async def run_worker(

@@ -111,11 +111,14 @@ def event_payload(
     return out
 
 
-def raw_payload(band_id: str, chunk: Samples, when: datetime) -> dict[str, Any]:
+def raw_payload(
+    band_id: str, chunk: Samples, when: datetime, seq: int | None = None
+) -> dict[str, Any]:
     """One notification's samples, compact: column arrays, times relative to ``t0``.
 
     Columns: ``t`` (s after ``t0``), ``acc`` (rows of x, y, z in g, body frame), and ``gyro``
     (deg/s) and ``hr`` where the chunk has them. Four decimals keep 0.1 mg and 0.1 ms.
+    ``seq`` numbers the band session's batches from 1, so a receiver sees what is missing.
     """
     t0 = float(chunk.time_s[0]) if len(chunk) else 0.0
     out: dict[str, Any] = {
@@ -125,6 +128,8 @@ def raw_payload(band_id: str, chunk: Samples, when: datetime) -> dict[str, Any]:
         "t": np.round(chunk.time_s - t0, 4).tolist(),
         "acc": np.round(chunk.acc_g, 4).tolist(),
     }
+    if seq is not None:
+        out["seq"] = seq
     if chunk.gyro_dps is not None:
         out["gyro"] = np.round(chunk.gyro_dps, 3).tolist()
     if chunk.hr_bpm is not None and bool(np.isfinite(chunk.hr_bpm).any()):

@@ -185,6 +185,9 @@ class Publisher:
         self._bands: dict[str, BandInfo] = {}
         self._states: dict[str, LiveState] = {}
         self._last_state_t: dict[str, float] = {}
+        self._raw_seq: dict[str, int] = {}
+        #: Bands whose availability is ours to publish (not a worker's registered bands).
+        self._announced: set[str] = set()
         self._retained: dict[str, bytes] = {}
         self._enqueued = {k: 0 for k in Kind}
         self._drops = 0
@@ -265,9 +268,9 @@ class Publisher:
         drained = self.wait_drained(timeout_s)
         self._stopping = True
         with self._lock:
-            for band_id in self._bands:
+            for band_id in self._announced:
                 self._retained[self.topics.band_status(band_id)] = OFFLINE
-            offline = [(self.topics.band_status(b), OFFLINE) for b in self._bands]
+            offline = [(self.topics.band_status(b), OFFLINE) for b in self._announced]
         offline.append((self.topics.service_status, OFFLINE))
         client = self._client
         if client is not None and self._connected:
@@ -370,6 +373,7 @@ class Publisher:
         """A band connected: device info, discovery (if on), then ``online`` (retained)."""
         with self._lock:
             self._bands[band.band_id] = band
+            self._announced.add(band.band_id)
             self._states.setdefault(band.band_id, LiveState())
         self.publish_device_info(band)
         if self.settings.discovery:
@@ -449,14 +453,50 @@ class Publisher:
         with self._lock:
             self._put(Kind.EVENT, self.topics.summary(band_id), encode(body), retain=True)
 
-    def publish_raw(self, band_id: str, chunk: Samples, when: datetime | None = None) -> None:
-        """One notification's samples on ``<base>/<band>/raw``, if ``raw`` is on."""
+    def publish_raw(
+        self, band_id: str, chunk: Samples, when: datetime | None = None
+    ) -> tuple[int, bytes] | None:
+        """One notification's samples on ``<base>/<band>/raw``, if ``raw`` is on.
+
+        Returns the batch's sequence number (1, 2, ... per band) and payload, or ``None``
+        when nothing was published.
+        """
         if not self.settings.raw or len(chunk) == 0:
-            return
+            return None
         with self._lock:
             band = self._band(band_id)
+            seq = self._raw_seq[band_id] = self._raw_seq.get(band_id, 0) + 1
             when = when or wall_time(band.started, float(chunk.time_s[0]))
-            self._put(Kind.RAW, self.topics.raw(band_id), encode(raw_payload(band_id, chunk, when)))
+            payload = encode(raw_payload(band_id, chunk, when, seq))
+            self._put(Kind.RAW, self.topics.raw(band_id), payload)
+        return seq, payload
+
+    def register_band(self, band: BandInfo) -> None:
+        """Know a band (for event times and state) without announcing it: a worker's bands,
+        whose availability, device info and discovery are the gateway's."""
+        with self._lock:
+            self._bands[band.band_id] = band
+            self._states.setdefault(band.band_id, LiveState())
+
+    def publish_control(self, topic: str, payload: bytes) -> None:
+        """A scale-out control message, queued behind what was published before it."""
+        with self._lock:
+            self._put(Kind.EVENT, topic, payload)
+
+    def publish_gap(
+        self, band_id: str, from_t: float | None, to_t: float | None, batches: int
+    ) -> None:
+        """Say that raw batches of a band never arrived (``<base>/<band>/event/data_gap``)."""
+        body: dict[str, Any] = {
+            "type": "data_gap",
+            "band": band_id,
+            "t": from_t,
+            "to_t": to_t,
+            "batches": batches,
+            "time": iso_utc(self._clock()),
+        }
+        with self._lock:
+            self._put(Kind.EVENT, self.topics.event(band_id, "data_gap"), encode(body))
 
     def state(self, band_id: str) -> dict[str, Any]:
         """The live state of a band now (for a status line)."""
@@ -811,7 +851,7 @@ class Publisher:
                     timer.start()
                 return
             self._announced_at = now
-            bands = list(self._bands.values())
+            bands = [b for b in self._bands.values() if b.band_id in self._announced]
         log.info("Home Assistant came online: announcing discovery again")
         for band in bands:
             self._announce(band)

@@ -12,6 +12,10 @@
     <base>/<band>/event/<type>          one detection event per message, QoS 1, not retained
     <base>/<band>/summary               session summary JSON, retained
     <base>/<band>/raw                   raw samples, batched (off by default)
+    <base>/<band>/offer, worker, lease, resend, end, done
+                                        scale-out control (``sensor.mqtt.control``)
+    <base>/workers/<id>/status, heartbeat, renew
+                                        scale-out: a worker's availability and lease renewal
     <discovery prefix>/<component>/retrosense_<band>/<object>/config   Home Assistant discovery
 """
 
@@ -30,8 +34,9 @@ _BAND_ID_BAD_RUN = re.compile(r"[^a-z0-9_-]+")
 #: Long enough for a Bluetooth address or CoreBluetooth UUID as hex, short enough for topics
 #: people read and type.
 MAX_BAND_ID_CHARS = 48
-#: Band ids that would make a band's topics overlap the service's (``<base>/status/...``).
-RESERVED_BAND_IDS = frozenset({"status"})
+#: Band ids that would make a band's topics overlap the service's (``<base>/status/...``)
+#: or the workers' (``<base>/workers/...``).
+RESERVED_BAND_IDS = frozenset({"status", "workers"})
 _MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 
 
@@ -140,6 +145,47 @@ class Topics:
 
     def raw(self, band_id: str) -> str:
         return self.band(band_id, "raw")
+
+    def offer(self, band_id: str) -> str:
+        return self.band(band_id, "offer")
+
+    def claim(self, band_id: str) -> str:
+        return self.band(band_id, "worker")
+
+    def lease(self, band_id: str) -> str:
+        return self.band(band_id, "lease")
+
+    def resend(self, band_id: str) -> str:
+        return self.band(band_id, "resend")
+
+    def end(self, band_id: str) -> str:
+        return self.band(band_id, "end")
+
+    def done(self, band_id: str) -> str:
+        return self.band(band_id, "done")
+
+    def worker_status(self, worker_id: str) -> str:
+        return f"{self.base}/workers/{worker_id}/status"
+
+    def worker_heartbeat(self, worker_id: str) -> str:
+        return f"{self.base}/workers/{worker_id}/heartbeat"
+
+    def worker_renew(self, worker_id: str) -> str:
+        return f"{self.base}/workers/{worker_id}/renew"
+
+    def every_band(self, leaf: str) -> str:
+        """``<base>/+/<leaf>``: a subscription to one leaf of every band."""
+        return f"{self.base}/+/{leaf}"
+
+    def every_worker(self, leaf: str) -> str:
+        """``<base>/workers/+/<leaf>``."""
+        return f"{self.base}/workers/+/{leaf}"
+
+    @staticmethod
+    def shared(group: str, topic: str) -> str:
+        """An MQTT v5 shared subscription: the broker hands each message to one member of
+        ``group`` (MQTT 5.0, section 4.8.2)."""
+        return f"$share/{group}/{topic}"
 
     def node_id(self, band_id: str) -> str:
         return f"retrosense_{band_id}"
