@@ -61,6 +61,7 @@ from sensor.mqtt.control import (
     REPLAY_BUFFER_BATCHES,
     REPLAY_BUFFER_BYTES,
     REPLAY_BUFFER_S,
+    RESEND_WAIT_S,
     TAKEOVER_OVERLAP_S,
     DropCounter,
     Invalid,
@@ -105,8 +106,10 @@ RESEND_PAUSE_S = 0.05
 #: The gateway waits this long for a worker's ``done`` after a band's end.
 DONE_WAIT_S = 30.0
 #: The gateway checks leases and offers this often (a lease runs out within this of its
-#: time).
+#: time); a worker looks for stale holes as often.
 TICK_S = 0.25
+#: Raw batches a worker queues for its detectors; beyond, it drops and asks again.
+MAX_INBOX_BATCHES = 50_000
 
 
 def default_worker_id() -> str:
@@ -198,7 +201,9 @@ class Gateway:
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._connected = False
-        self._resends: deque[tuple[str, int]] = deque()
+        #: Resend requests waiting, per band: the lowest batch asked for (requests for one
+        #: band that come while one waits are one request).
+        self._resends: dict[str, int] = {}
         self._resend_cv = threading.Condition()
         self._stopping = False
         self._resender = threading.Thread(target=self._resend_loop, name="resend", daemon=True)
@@ -269,7 +274,8 @@ class Gateway:
             mark = parse_seq_mark(payload)
             if mark.epoch == band.epoch and mark.worker == band.holder:
                 with self._resend_cv:
-                    self._resends.append((band_id, max(1, mark.seq)))
+                    asked = max(1, mark.seq)
+                    self._resends[band_id] = min(asked, self._resends.get(band_id, asked))
                     self._resend_cv.notify()
         elif leaf == "done":
             mark = parse_seq_mark(payload)
@@ -464,10 +470,19 @@ class Gateway:
                     self._resend_cv.wait()
                 if self._stopping:
                     return
-                band_id, from_seq = self._resends.popleft()
+                band_id = next(iter(self._resends))
+                from_seq = self._resends.pop(band_id)
             with self._lock:
                 band = self._bands.get(band_id)
                 batches = [p for s, _, p in band.buffer if s >= from_seq] if band else []
+                oldest = band.buffer[0][0] if band and band.buffer else None
+            log.info(
+                "gateway: band %s: sending %d batches again from %d (oldest kept: %s)",
+                band_id,
+                len(batches),
+                from_seq,
+                oldest,
+            )
             topic = self.topics.raw(band_id)
             for i, payload in enumerate(batches):
                 self._client.publish(topic, payload, qos=1)
@@ -495,7 +510,9 @@ class _Held:
     valid_until: float = 0.0
     done_seq: int = 0
     end_seq: int | None = None
+    #: The last resend request: the batches it covers, and when it went out.
     asked: tuple[int, int] | None = None
+    asked_at: float = 0.0
     events: int = 0
 
 
@@ -536,16 +553,21 @@ class Worker:
         self._client.on_message = self._on_message
         self._stop = threading.Event()
         self._beater = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
+        self._inbox: deque[tuple[str, RawBatch]] = deque()
+        self._inbox_cv = threading.Condition()
+        self._processor = threading.Thread(target=self._process_loop, name="detect", daemon=True)
 
     def start(self) -> None:
         url = self.cfg.broker.broker
         self._client.connect_async(url.host, url.port, keepalive=30)
         self._client.loop_start()
         self._beater.start()
+        self._processor.start()
 
     def stop(self) -> None:
         """Let go of every band (unfinished: the gateway offers it again), say offline."""
         self._stop.set()
+        self._processor.join(10.0)
         with self._lock:
             for band_id in list(self.held):
                 self._drop(band_id, "the worker stops")
@@ -574,6 +596,9 @@ class Worker:
         )
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
+        # paho's network thread: control messages are handled here (they are small, and
+        # a renewal must never wait behind a backlog of samples); raw batches are parsed
+        # and handed to the processing thread.
         try:
             with self._lock:
                 self._dispatch(msg.topic, bytes(msg.payload))
@@ -581,6 +606,29 @@ class Worker:
             self.dropped.drop(msg.topic, err)
         except Exception:  # a bad message must not stop the worker's network thread
             log.exception("worker: could not handle a message on %s", msg.topic)
+
+    def _process_loop(self) -> None:
+        """Run the detectors on queued batches; every ``TICK_S`` look for stale holes."""
+        next_check = time.monotonic()
+        while not self._stop.is_set():
+            with self._inbox_cv:
+                if not self._inbox:
+                    self._inbox_cv.wait(TICK_S)
+                work = list(self._inbox)
+                self._inbox.clear()
+            try:
+                with self._lock:
+                    for band_id, batch in work:
+                        held = self.held.get(band_id)
+                        if held is not None and held.granted:
+                            self._raw(band_id, held, batch)
+                    if time.monotonic() >= next_check:
+                        next_check = time.monotonic() + TICK_S
+                        for band_id, held in list(self.held.items()):
+                            if held.granted and self._valid(band_id, held):
+                                self._progress(band_id, held, expire=True)
+            except Exception:  # a bug in one band must not stop the others
+                log.exception("worker %s: processing failed", self.worker_id)
 
     def _dispatch(self, topic: str, payload: bytes) -> None:
         levels = _split(topic, self.base)
@@ -597,8 +645,17 @@ class Worker:
                 self._lease(band_id, parse_lease(payload))
         elif leaf == "raw":
             held = self.held.get(band_id)
-            if held is not None:
-                self._raw(band_id, held, parse_raw(band_id, payload))
+            batch = parse_raw(band_id, payload)
+            # Before the grant nothing is taken in: the resend asked for with the grant
+            # brings every batch from the offer's resume point, in order.
+            if held is not None and held.granted:
+                with self._inbox_cv:
+                    if len(self._inbox) >= MAX_INBOX_BATCHES:
+                        # Behind by this much: let the sequence numbers find the hole and
+                        # ask for it again, rather than grow without bound.
+                        raise Invalid("worker overloaded", f"{len(self._inbox)} batches queued")
+                    self._inbox.append((band_id, batch))
+                    self._inbox_cv.notify()
         elif leaf == "end":
             held = self.held.get(band_id)
             if held is not None:
@@ -661,6 +718,8 @@ class Worker:
                     held.epoch,
                     held.resume_seq,
                 )
+                held.asked = (held.resume_seq, held.order.highest)
+                held.asked_at = time.monotonic()
                 self._ask_resend(band_id, held, held.resume_seq)
         elif lease.epoch > held.epoch or (lease.epoch == held.epoch and lease.worker is not None):
             self._drop(
@@ -687,12 +746,11 @@ class Worker:
         log.warning("worker %s: band %s let go: %s", self.worker_id, band_id, why)
 
     def _beat_loop(self) -> None:
+        # Without the lock: a heartbeat must go out on time while a band's detectors catch
+        # up (a copy of the dict, and ints read whole, are enough).
         while not self._stop.wait(HEARTBEAT_S):
-            with self._lock:
-                for band_id, held in list(self.held.items()):
-                    if held.granted and self._valid(band_id, held):
-                        self._progress(band_id, held, expire=True)
-                bands = {b: {"epoch": h.epoch, "seq": h.done_seq} for b, h in self.held.items()}
+            held = dict(self.held)
+            bands = {b: {"epoch": h.epoch, "seq": h.done_seq} for b, h in held.items()}
             beat = json.dumps({"stamp": time.monotonic(), "bands": bands}).encode()
             self._client.publish(self.topics.worker_heartbeat(self.worker_id), beat, qos=0)
 
@@ -711,29 +769,45 @@ class Worker:
         """Ask for a hole, give up on an old one, end the band when its last batch is in."""
         if self.held.get(band_id) is not held:
             return
-        hole = held.order.missing()
-        if hole is not None and hole != held.asked and held.granted:
-            held.asked = hole
+        if not held.granted:
+            return
+        now = time.monotonic()
+        end = held.end_seq
+        order = held.order
+        hole = order.missing()
+        tail = hole is None and end is not None and order.next_seq <= end
+        if tail:
+            assert end is not None
+            hole = (order.next_seq, end)  # the session's last batches have not come
+        if hole is not None and not self._asked_for(held, hole, now):
+            # One request covers every batch from its start that the gateway has: ask
+            # again only for what it did not cover, or once it is stale.
+            held.asked = (hole[0], max(hole[1], order.highest))
+            held.asked_at = now
             self._ask_resend(band_id, held, hole[0])
         if expire:
-            n_gaps = len(held.order.gaps)
-            for ready in held.order.expire():
+            n_gaps = len(order.gaps)
+            for ready in order.expire():
                 if not self._process(band_id, held, ready):
                     return
-            for gap in held.order.gaps[n_gaps:]:
+            for gap in order.gaps[n_gaps:]:
                 self._gap(band_id, gap.first_seq, gap.last_seq, gap.from_t, gap.to_t)
-        end = held.end_seq
-        if end is not None and held.order.next_seq > end and held.granted:
+            if tail and now - held.asked_at >= RESEND_WAIT_S:
+                assert end is not None
+                self._gap(band_id, order.next_seq, end, order.last_t, None)
+                order.next_seq = end + 1
+        if end is not None and order.next_seq > end:
             self._finish(band_id, held)
-        elif end is not None and expire and held.order.next_seq <= end and not held.order.missing():
-            # The end's batches themselves never came: after a resend, count them lost.
-            if held.asked == (held.order.next_seq, end):
-                self._gap(band_id, held.order.next_seq, end, None, None)
-                held.order.next_seq = end + 1
-                self._finish(band_id, held)
-            else:
-                held.asked = (held.order.next_seq, end)
-                self._ask_resend(band_id, held, held.order.next_seq)
+
+    @staticmethod
+    def _asked_for(held: _Held, hole: tuple[int, int], now: float) -> bool:
+        asked = held.asked
+        return (
+            asked is not None
+            and asked[0] <= hole[0]
+            and hole[1] <= asked[1]
+            and now - held.asked_at < RESEND_WAIT_S
+        )
 
     def _gap(
         self, band_id: str, first: int, last: int, from_t: float | None, to_t: float | None

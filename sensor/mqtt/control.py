@@ -473,6 +473,16 @@ class SeqOrder:
         self._last_t: float | None = None
 
     @property
+    def highest(self) -> int:
+        """The highest sequence number seen (processed or waiting)."""
+        return max(self._waiting, default=self.next_seq - 1)
+
+    @property
+    def last_t(self) -> float | None:
+        """Stream time of the last sample released in order."""
+        return self._last_t
+
+    @property
     def lost_batches(self) -> int:
         return sum(g.batches for g in self.gaps)
 

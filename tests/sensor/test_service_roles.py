@@ -9,6 +9,7 @@ gateway's own recording of the same samples: nothing lost, copies only under the
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import subprocess
@@ -63,8 +64,14 @@ def example_broker(factory: type[Mosquitto], tmp_path: Path) -> Mosquitto:
     passwd = tmp_path / "passwd"
     for i, user in enumerate(USERS):
         subprocess.run(
-            [need_tool("mosquitto_passwd"), *(["-c"] if i == 0 else []), "-b", str(passwd)]
-            + [user, f"{user}-pw"],
+            [
+                need_tool("mosquitto_passwd"),
+                *(["-c"] if i == 0 else []),
+                "-b",
+                str(passwd),
+                user,
+                f"{user}-pw",
+            ],
             check=True,
             capture_output=True,
         )
@@ -176,7 +183,7 @@ def compare_with_offline(tmp_path: Path, band: str, published: list[dict[str, An
     unique = list(by_id.values())
     keys = sorted((e["type"], e["t"]) for e in unique)
     # No event published twice under different ids (two workers, or a retry, disagreeing).
-    for (ta, a), (tb, b) in zip(keys, keys[1:], strict=False):
+    for (ta, a), (tb, b) in itertools.pairwise(keys):
         assert not (ta == tb and abs(a - b) < MATCH_S and ta == "step"), (ta, a, b)
     missing = [
         (e.type, e.t)
