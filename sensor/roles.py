@@ -554,6 +554,8 @@ class Worker:
         self._stop = threading.Event()
         self._beater = threading.Thread(target=self._beat_loop, name="heartbeat", daemon=True)
         self._inbox: deque[tuple[str, RawBatch]] = deque()
+        #: Stamps of the last heartbeats: a renewal must echo one of them.
+        self._stamps: deque[float] = deque(maxlen=round(2 * LEASE_S / HEARTBEAT_S))
         self._inbox_cv = threading.Condition()
         self._processor = threading.Thread(target=self._process_loop, name="detect", daemon=True)
 
@@ -625,7 +627,7 @@ class Worker:
                     if time.monotonic() >= next_check:
                         next_check = time.monotonic() + TICK_S
                         for band_id, held in list(self.held.items()):
-                            if held.granted and self._valid(band_id, held):
+                            if self._valid(band_id, held):
                                 self._progress(band_id, held, expire=True)
             except Exception:  # a bug in one band must not stop the others
                 log.exception("worker %s: processing failed", self.worker_id)
@@ -660,6 +662,11 @@ class Worker:
             held = self.held.get(band_id)
             if held is not None:
                 mark = parse_seq_mark(payload)
+                if mark.seq < held.order.highest:
+                    raise Invalid(
+                        "out of order",
+                        f"end at {mark.seq}, batches up to {held.order.highest} came",
+                    )
                 if mark.epoch >= held.epoch:
                     held.end_seq = mark.seq
                     log.info(
@@ -727,6 +734,10 @@ class Worker:
             )
 
     def _renewed(self, renewal: Renewal) -> None:
+        if renewal.stamp not in self._stamps:
+            # Only an answer to a heartbeat we sent extends a lease: a stranger's "renewal"
+            # must not keep a hung worker publishing.
+            raise Invalid("not ours", "a renewal for no heartbeat of ours")
         for band_id, held in list(self.held.items()):
             if renewal.bands.get(band_id) == held.epoch:
                 held.valid_until = max(held.valid_until, renewal.stamp + LEASE_S)
@@ -735,7 +746,10 @@ class Worker:
         """Whether the lease still holds; drops the band (fencing) when it does not."""
         if time.monotonic() < held.valid_until:
             return True
-        self._drop(band_id, "its lease ran out (no renewal from the gateway)")
+        if held.granted:
+            self._drop(band_id, "its lease ran out (no renewal from the gateway)")
+        else:  # a claim the gateway never granted (another worker's, or not a real band)
+            self._drop(band_id, "no lease granted")
         return False
 
     def _drop(self, band_id: str, why: str) -> None:
@@ -751,7 +765,9 @@ class Worker:
         while not self._stop.wait(HEARTBEAT_S):
             held = dict(self.held)
             bands = {b: {"epoch": h.epoch, "seq": h.done_seq} for b, h in held.items()}
-            beat = json.dumps({"stamp": time.monotonic(), "bands": bands}).encode()
+            stamp = time.monotonic()
+            self._stamps.append(stamp)
+            beat = json.dumps({"stamp": stamp, "bands": bands}).encode()
             self._client.publish(self.topics.worker_heartbeat(self.worker_id), beat, qos=0)
 
     # ------------------------------------------------------------------ samples

@@ -487,9 +487,13 @@ class SeqOrder:
         return sum(g.batches for g in self.gaps)
 
     def push(self, batch: RawBatch) -> list[RawBatch]:
+        """The batches now in order (raises ``Invalid`` for one far beyond any gap)."""
         if batch.seq < self.next_seq or batch.seq in self._waiting:
             self.duplicates += 1
             return []
+        if batch.seq > self.next_seq + MAX_REORDER_BATCHES:
+            # Not a hole the gateway could fill: a stranger's number, or another session's.
+            raise Invalid("out of order", f"batch {batch.seq} while expecting {self.next_seq}")
         if batch.seq > self.next_seq:
             if self._hole_since is None:
                 self._hole_since = self._clock()
