@@ -51,21 +51,17 @@ def settings_for(url: str, tmp_path: Path, **kw: Any) -> BrokerSettings:
 
 
 def jump(i: int) -> JumpEvent:
-    t = 10.0 + 2.0 * i
-    return JumpEvent(
-        t=t,
-        detected_at=t + 0.25,
-        takeoff_t=t - 0.4,
-        landing_t=t,
-        flight_time_s=0.4,
-        height_m=0.196,
+    return jump_at(
+        10.0 + 2.0 * i,
         landing_peak_g=4.0 + i % 3,
         direction=(Direction.BACKWARD, Direction.FORWARD, Direction.VERTICAL)[i % 3],
     )
 
 
-def jump_at(t: float) -> JumpEvent:
-    """The child process's event at ``t``."""
+def jump_at(
+    t: float, landing_peak_g: float = 4.0, direction: Direction = Direction.BACKWARD
+) -> JumpEvent:
+    """A jump landing at ``t`` (with the defaults: the child process's event)."""
     return JumpEvent(
         t=t,
         detected_at=t + 0.25,
@@ -73,8 +69,8 @@ def jump_at(t: float) -> JumpEvent:
         landing_t=t,
         flight_time_s=0.4,
         height_m=0.196,
-        landing_peak_g=4.0,
-        direction=Direction.BACKWARD,
+        landing_peak_g=landing_peak_g,
+        direction=direction,
     )
 
 
