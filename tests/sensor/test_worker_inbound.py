@@ -168,3 +168,17 @@ async def test_a_flood_of_nonsense_beside_a_healthy_band_loses_none_of_its_event
     assert "dropped a message" in err
     assert err.count("dropped a message") < 20
     assert rss_mb < MAX_WORKER_RSS_MB
+
+
+def test_listen_prints_hostile_messages_harmlessly() -> None:
+    """``listen`` shows what anyone published: no terminal escapes, no 20 MB line, no crash."""
+    from sensor.commands.listen import MAX_SHOWN_BYTES, format_message, json_line
+
+    now = datetime.now(UTC)
+    escape = format_message(f"{BASE}/b/\x1b[2Jx", b'"\x1b]0;owned\x07"', False, now)
+    assert "\x1b" not in escape and "\x07" not in escape and "\\x1b" in escape
+    huge = format_message(f"{BASE}/b/raw", b"x" * (MAX_SHOWN_BYTES + 1), False, now)
+    assert huge.endswith(f"<{MAX_SHOWN_BYTES + 1} bytes, not shown>")
+    nested = b"[" * 50_000  # within the size limit, beyond the JSON parser's depth
+    assert format_message(f"{BASE}/b/raw", nested, False, now).endswith("[" * 10)
+    assert json.loads(json_line(f"{BASE}/b/raw", nested, False, now))["payload"].startswith("[")
