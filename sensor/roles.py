@@ -63,6 +63,7 @@ from sensor.mqtt.control import (
     REPLAY_BUFFER_S,
     RESEND_WAIT_S,
     TAKEOVER_OVERLAP_S,
+    UNDELIVERED_TAIL_S,
     DropCounter,
     Invalid,
     Lease,
@@ -97,12 +98,12 @@ log = logging.getLogger(__name__)
 #: to answer an offer with its claim (milliseconds, seconds on a loaded host).
 OFFER_INTERVAL_S = 3.0
 DEFAULT_GROUP = "retrosense"
-#: Resent batches go out in bursts of this many, ``RESEND_PAUSE_S`` apart: 2000 batches a
-#: second, a tenth of what one worker takes, so a resend cannot fill the broker's queue for
-#: the worker (Mosquitto's ``max_queued_messages``, 1000 by default; see
+#: Resent batches go out in bursts of this many per band, ``RESEND_PAUSE_S`` apart: at most
+#: 5000 batches a second per band, a pace one worker takes and the broker's queue for it holds
+#: (Mosquitto's ``max_queued_messages``, 1000 by default, 100,000 in
 #: config/mosquitto/mosquitto.conf).
 RESEND_BURST = 100
-RESEND_PAUSE_S = 0.05
+RESEND_PAUSE_S = 0.02
 #: The gateway waits this long for a worker's ``done`` after a band's end.
 DONE_WAIT_S = 30.0
 #: The gateway checks leases and offers this often (a lease runs out within this of its
@@ -273,6 +274,9 @@ class Gateway:
         elif leaf == "resend":
             mark = parse_seq_mark(payload)
             if mark.epoch == band.epoch and mark.worker == band.holder:
+                log.info(
+                    "gateway: band %s: %s asks for batches from %d", band_id, mark.worker, mark.seq
+                )
                 with self._resend_cv:
                     asked = max(1, mark.seq)
                     self._resends[band_id] = min(asked, self._resends.get(band_id, asked))
@@ -391,6 +395,7 @@ class Gateway:
                         address=band.band.address,
                         model=band.band.model,
                         resume_seq=self._resume_seq(band),
+                        publish_from_t=self._publish_from_t(band),
                     )
                     due.append((band_id, offer.to_payload()))
         for band_id, payload in revoked:
@@ -410,6 +415,15 @@ class Gateway:
             if t >= done_t - TAKEOVER_OVERLAP_S:
                 return seq
         return band.done_seq + 1
+
+    @staticmethod
+    def _publish_from_t(band: _Band) -> float | None:
+        """Events before this were published by the earlier holder (its done point less
+        ``UNDELIVERED_TAIL_S``, which the new holder publishes again)."""
+        done_t = next((t for s, t, _ in reversed(band.buffer) if s <= band.done_seq), None)
+        if band.done_seq == 0 or done_t is None:
+            return None
+        return done_t - UNDELIVERED_TAIL_S
 
     def end(self, band_id: str) -> SeqMark | None:
         """The band session is over: no more offers; the end mark for the publisher to send."""
@@ -464,30 +478,37 @@ class Gateway:
             return {b: band.holder for b, band in self._bands.items()}
 
     def _resend_loop(self) -> None:
+        """Send requested batches again, the bands in turn, ``RESEND_BURST`` at a time.
+
+        In turn, so that every band's hole fills steadily (a worker gives up on a hole that
+        makes no progress for ``RESEND_WAIT_S``); in bursts, so the broker's queue for the
+        worker is not flooded.
+        """
         while True:
             with self._resend_cv:
                 while not self._resends and not self._stopping:
                     self._resend_cv.wait()
                 if self._stopping:
                     return
-                band_id = next(iter(self._resends))
-                from_seq = self._resends.pop(band_id)
-            with self._lock:
-                band = self._bands.get(band_id)
-                batches = [p for s, _, p in band.buffer if s >= from_seq] if band else []
-                oldest = band.buffer[0][0] if band and band.buffer else None
-            log.info(
-                "gateway: band %s: sending %d batches again from %d (oldest kept: %s)",
-                band_id,
-                len(batches),
-                from_seq,
-                oldest,
-            )
-            topic = self.topics.raw(band_id)
-            for i, payload in enumerate(batches):
-                self._client.publish(topic, payload, qos=1)
-                if i % RESEND_BURST == RESEND_BURST - 1:
-                    time.sleep(RESEND_PAUSE_S)
+                todo = dict(self._resends)
+            for band_id, from_seq in todo.items():
+                with self._lock:
+                    band = self._bands.get(band_id)
+                    batch = [(s, p) for s, _, p in (band.buffer if band else ()) if s >= from_seq][
+                        :RESEND_BURST
+                    ]
+                with self._resend_cv:
+                    asked = self._resends.get(band_id)
+                    if asked is not None and asked < from_seq:
+                        continue  # asked again from further back meanwhile
+                    if batch:
+                        self._resends[band_id] = batch[-1][0] + 1
+                    else:
+                        self._resends.pop(band_id, None)
+                topic = self.topics.raw(band_id)
+                for _, payload in batch:
+                    self._client.publish(topic, payload, qos=1)
+            time.sleep(RESEND_PAUSE_S)
 
 
 def _done(band: _Band) -> bool:
@@ -513,6 +534,7 @@ class _Held:
     #: The last resend request: the batches it covers, and when it went out.
     asked: tuple[int, int] | None = None
     asked_at: float = 0.0
+    publish_from_t: float | None = None
     events: int = 0
 
 
@@ -704,6 +726,7 @@ class Worker:
             pipeline=pipeline,
             order=SeqOrder(offer.resume_seq),
             resume_seq=offer.resume_seq,
+            publish_from_t=offer.publish_from_t,
             # Valid from the claim on, by our clock; the grant and renewals extend it.
             valid_until=time.monotonic() + LEASE_S,
         )
@@ -850,6 +873,8 @@ class Worker:
             # Checked per event: a worker stopped mid-batch must not publish once it is late.
             if not self._valid(band_id, held):
                 return False
+            if held.publish_from_t is not None and event.t < held.publish_from_t:
+                continue  # the earlier holder's, found again while the detectors warm up
             self.publisher.publish_event(band_id, event)
             held.events += 1
         self.publisher.tick(band_id, float(chunk.time_s[-1]))

@@ -67,6 +67,11 @@ REPLAY_BUFFER_BYTES = 16 * 1024 * 1024
 #: its previous holder reported done: detectors warm up again, and events the old holder
 #: found but may not have delivered are found again (with the same event ids).
 TAKEOVER_OVERLAP_S = 20.0
+#: Of that overlap, the new holder publishes the last this many seconds (the old holder's
+#: events there may not have been delivered: it hung or died); before, its detectors are
+#: warming up, and an event found a sample apart from the old holder's would carry another
+#: id.
+UNDELIVERED_TAIL_S = 10.0
 #: Batches a worker holds while waiting for a gap to be filled.
 MAX_REORDER_BATCHES = 5_000
 
@@ -205,6 +210,9 @@ class Offer:
     model: str | None
     #: Where the taker starts: the first raw batch it asks the gateway for.
     resume_seq: int
+    #: Events before this stream time were published by an earlier holder (``None``: all
+    #: are the taker's to publish).
+    publish_from_t: float | None = None
 
     def to_payload(self) -> bytes:
         return json.dumps(
@@ -220,6 +228,7 @@ class Offer:
                 "acc_range_g": self.info.acc_range_g,
                 "started": self.started.astimezone(UTC).isoformat().replace("+00:00", "Z"),
                 "resume_seq": self.resume_seq,
+                "publish_from_t": self.publish_from_t,
             }
         ).encode()
 
@@ -262,6 +271,9 @@ def parse_offer(band_id: str, payload: bytes, now: datetime | None = None) -> Of
         address=_text(obj, "address", MAX_NAME_CHARS, required=False),
         model=_text(obj, "model", MAX_NAME_CHARS, required=False),
         resume_seq=_counter(obj, "resume_seq"),
+        publish_from_t=None
+        if obj.get("publish_from_t") is None
+        else _number(obj, "publish_from_t", -MAX_STREAM_T_S, MAX_STREAM_T_S),
     )
 
 
