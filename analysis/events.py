@@ -25,6 +25,17 @@ class Direction(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Activity(StrEnum):
+    """What the wearer is doing, as the activity stage tells it (``analysis/activity.py``)."""
+
+    WALKING = "walking"
+    PEDALLING = "pedalling"
+    JUMPING = "jumping"
+    STANDING = "standing"
+    SITTING = "sitting"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Event:
     """Base of all detection events."""
@@ -165,6 +176,18 @@ class PedalBoutEvent(Event):
     revolutions_unknown: int | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ActivityEvent(Event):
+    """The activity changed. ``t`` is when the evidence for the new one began (the first
+    step of a walk, the first revolution, a jump's takeoff, the start of a still spell, the
+    moment the old activity's evidence lapsed); ``detected_at`` when the stage decided."""
+
+    type: ClassVar[str] = "activity"
+    json_names: ClassVar[dict[str, str]] = {"previous": "from"}
+    activity: Activity
+    previous: Activity
+
+
 def sort_events(events: list[Event]) -> list[Event]:
     """Events in emission order (see ``Event.sort_key``)."""
     return sorted(events, key=lambda e: e.sort_key)
@@ -191,6 +214,8 @@ def event_from_dict(obj: dict[str, Any]) -> Event:
             continue
         if "Direction" in str(f.type):
             value = Direction(value)
+        elif "Activity" in str(f.type):
+            value = Activity(value)
         elif str(f.type).startswith("float"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"{key} must be a number")
@@ -211,5 +236,6 @@ _EVENT_TYPES: dict[str, type[Event]] = {
         RevolutionEvent,
         PedalReversalEvent,
         PedalBoutEvent,
+        ActivityEvent,
     )
 }

@@ -69,17 +69,16 @@ References
 ----------
 .. [1] Hollaus B, Volmer JC, Fleischmann T. Cadence detection in road cycling using saddle tube
    motion and machine learning. Sensors 2022;22(16):6140 (a seat-tube IMU: 95 % of
-   revolutions, cadence +0.9 ± 2.05 rpm; the accuracy anchor of issue 6).
+   revolutions, cadence +0.9 ± 2.05 rpm; the anchor of the pedalling accuracy targets).
 .. [2] Bluetooth SIG, Cycling Speed and Cadence Service 1.0 (crank revolution data of the CSC
    Measurement characteristic 0x2A5B): cadence without direction, see ``external_cadence``.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import signal
@@ -91,10 +90,11 @@ from analysis.events import (
     PedalReversalEvent,
     RevolutionEvent,
 )
-from analysis.stream import GapSplitter, StreamingSOS, finite_rows, run_batch
+from analysis.params import bounded, check_ranges
+from analysis.stream import DetectorBase, History, StreamingSOS, run_batch
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
-#: Rows processed at a time; bounds the ring buffer however large a chunk arrives.
+#: Rows processed at a time; bounds the history however large a chunk arrives.
 _BLOCK_ROWS = 256
 
 #: Weight of a cycle's turning sense near the no-gyroscope crossover (see ``tilt_ratio_*``).
@@ -208,8 +208,8 @@ class PedallingParams:
     Parameters
     ----------
     min_cadence_rpm, max_cadence_rpm
-        Cadence range of a revolution; issue 6 names 30–130 rpm, the margins keep spin-up and
-        sprints.
+        Cadence range of a revolution; pedalling is specified for 30–130 rpm, the margins keep
+        spin-up and sprints.
     band_low_hz, band_high_hz
         Band-pass corners of the crank-rate signal (second-order Butterworth each side).
     min_amplitude_g
@@ -257,90 +257,34 @@ class PedallingParams:
         them completes (a few strides of a walk can pass for two turns of a crank).
     """
 
-    min_cadence_rpm: float = 22.0
-    max_cadence_rpm: float = 150.0
-    band_low_hz: float = 0.25
-    band_high_hz: float = 3.5
-    min_amplitude_g: float = 0.06
-    hysteresis_fraction: float = 0.3
-    max_residual_ratio: float = 0.45
-    max_period_change: float = 1.6
-    bout_end_s: float = 8.0
-    tilt_deg: float = 22.0
-    foot_tilt_deg: float = 10.0
-    tilt_ratio_low: float = 1.0
-    tilt_ratio_high: float = 1.45
-    pitch_integrator_hz: float = 0.08
-    external_max_age_s: float = 3.0
-    max_bridged_gap_s: float = 0.25
-    max_stride_ratio: float = 0.3
-    reversal_turn_fraction: float = 0.5
-    bout_start_revolutions: int = 3
+    min_cadence_rpm: float = field(default=22.0, metadata=bounded(5.0, 100.0))
+    max_cadence_rpm: float = field(default=150.0, metadata=bounded(30.0, 300.0))
+    band_low_hz: float = field(default=0.25, metadata=bounded(0.01, 2.0))
+    band_high_hz: float = field(default=3.5, metadata=bounded(1.0, 20.0))
+    min_amplitude_g: float = field(default=0.06, metadata=bounded(0.0, 2.0))
+    hysteresis_fraction: float = field(default=0.3, metadata=bounded(0.0, 0.9))
+    max_residual_ratio: float = field(default=0.45, metadata=bounded(0.01, 10.0))
+    max_period_change: float = field(default=1.6, metadata=bounded(1.0, 10.0))
+    bout_end_s: float = field(default=8.0, metadata=bounded(0.5, 120.0))
+    tilt_deg: float = field(default=22.0, metadata=bounded(0.0, 60.0))
+    foot_tilt_deg: float = field(default=10.0, metadata=bounded(0.0, 60.0))
+    tilt_ratio_low: float = field(default=1.0, metadata=bounded(0.0, 10.0))
+    tilt_ratio_high: float = field(default=1.45, metadata=bounded(0.0, 10.0))
+    pitch_integrator_hz: float = field(default=0.08, metadata=bounded(0.001, 1.0))
+    external_max_age_s: float = field(default=3.0, metadata=bounded(0.0, 60.0))
+    max_bridged_gap_s: float = field(default=0.25, metadata=bounded(0.0, 2.0))
+    max_stride_ratio: float = field(default=0.3, metadata=bounded(0.0, 100.0))
+    reversal_turn_fraction: float = field(default=0.5, metadata=bounded(0.1, 2.0))
+    bout_start_revolutions: int = field(default=3, metadata=bounded(1, 10))
 
     def __post_init__(self) -> None:
-        checks: list[tuple[str, float, float, float]] = [
-            ("min_cadence_rpm", self.min_cadence_rpm, 5.0, 100.0),
-            ("max_cadence_rpm", self.max_cadence_rpm, 30.0, 300.0),
-            ("band_low_hz", self.band_low_hz, 0.01, 2.0),
-            ("band_high_hz", self.band_high_hz, 1.0, 20.0),
-            ("min_amplitude_g", self.min_amplitude_g, 0.0, 2.0),
-            ("hysteresis_fraction", self.hysteresis_fraction, 0.0, 0.9),
-            ("max_residual_ratio", self.max_residual_ratio, 0.01, 10.0),
-            ("max_period_change", self.max_period_change, 1.0, 10.0),
-            ("bout_end_s", self.bout_end_s, 0.5, 120.0),
-            ("tilt_deg", self.tilt_deg, 0.0, 60.0),
-            ("foot_tilt_deg", self.foot_tilt_deg, 0.0, 60.0),
-            ("tilt_ratio_low", self.tilt_ratio_low, 0.0, 10.0),
-            ("tilt_ratio_high", self.tilt_ratio_high, 0.0, 10.0),
-            ("pitch_integrator_hz", self.pitch_integrator_hz, 0.001, 1.0),
-            ("external_max_age_s", self.external_max_age_s, 0.0, 60.0),
-            ("max_bridged_gap_s", self.max_bridged_gap_s, 0.0, 2.0),
-            ("max_stride_ratio", self.max_stride_ratio, 0.0, 100.0),
-            ("reversal_turn_fraction", self.reversal_turn_fraction, 0.1, 2.0),
-            ("bout_start_revolutions", self.bout_start_revolutions, 1, 10),
-        ]
-        for name, value, lo, hi in checks:
-            if not (lo <= value <= hi):
-                raise ValueError(f"{name} must be within {lo}..{hi}, got {value}")
+        check_ranges(self)
         if self.max_cadence_rpm <= self.min_cadence_rpm:
             raise ValueError("max_cadence_rpm must be above min_cadence_rpm")
         if self.band_high_hz <= self.band_low_hz:
             raise ValueError("band_high_hz must be above band_low_hz")
         if self.tilt_ratio_high < self.tilt_ratio_low:
             raise ValueError("tilt_ratio_high must not be below tilt_ratio_low")
-
-
-class _History:
-    """The last rows of the signals, oldest first, readable as a slice without copying.
-
-    Rows are appended to a buffer twice the capacity; when it fills, the newest
-    ``capacity`` rows move to its front (one copy per ``capacity`` rows appended).
-    """
-
-    def __init__(self, capacity: int, width: int) -> None:
-        self._cap = capacity
-        self._buf = np.zeros((2 * capacity, width))
-        self._n = 0
-
-    def clear(self) -> None:
-        self._n = 0
-
-    def extend(self, *columns: FloatArray) -> None:
-        k = columns[0].shape[0]
-        if self._n + k > self._buf.shape[0]:
-            keep = min(self._n, self._cap)
-            self._buf[:keep] = self._buf[self._n - keep : self._n]
-            self._n = keep
-        for j, col in enumerate(columns):
-            self._buf[self._n : self._n + k, j] = col
-        self._n += k
-
-    def between(self, t0: float, t1: float) -> FloatArray:
-        """Rows with ``t0 <= time < t1`` (a view)."""
-        times = self._buf[: self._n, 0]
-        i, j = np.searchsorted(times, [t0, t1], side="left")
-        out: FloatArray = self._buf[int(i) : int(j)]
-        return out
 
 
 class _UpCrossings:
@@ -513,7 +457,7 @@ class _Bout:
     reversals: int = 0
 
 
-class PedallingDetector:
+class PedallingDetector(DetectorBase):
     """Streaming pedalling detector (see the module docstring for the method).
 
     Parameters
@@ -525,9 +469,12 @@ class PedallingDetector:
         there), ``has_gyro`` selects the gyroscope method of direction.
     """
 
+    block_rows = _BLOCK_ROWS
+
     def __init__(self, params: PedallingParams, info: StreamInfo) -> None:
+        # A gap up to ``max_bridged_gap_s`` leaves the filters running (module docstring, 5).
+        super().__init__(info, max(1.5, params.max_bridged_gap_s * info.sample_rate_hz))
         self.params = params
-        self.info = info
         fs = info.sample_rate_hz
         self._fs = fs
         self._gyro = info.has_gyro
@@ -557,13 +504,13 @@ class PedallingDetector:
             params.foot_tilt_deg if info.placement.canonical is Placement.FOOT else params.tilt_deg
         )
         self._tilt_g = math.sin(math.radians(tilt))
-        self._max_step_s = GapSplitter(fs, max(1.5, params.max_bridged_gap_s * fs)).max_step_s
-        self._last_time: float | None = None
         max_period_s = 60.0 / params.min_cadence_rpm
         # Columns: time, horizontal (x), |f| band-passed, |f| raw, crank-rate power of |f|;
         # with a gyroscope also the raw pitch rate (°/s).
-        ring_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
-        self._ring = _History(math.ceil(ring_s * fs) + _BLOCK_ROWS + 8, 6 if self._gyro else 5)
+        history_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
+        history_rows = math.ceil(history_s * fs) + _BLOCK_ROWS + 8
+        self._history_rows = history_rows
+        self._history = History(history_rows, 6 if self._gyro else 5, spare=history_rows)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._odd_seen: deque[tuple[float, float]] = deque(maxlen=_ODD_MEMORY)
         self._zc = _UpCrossings()
@@ -613,45 +560,6 @@ class PedallingDetector:
         if math.isfinite(t_s) and math.isfinite(rpm) and rpm >= 0.0:
             self._external.append((float(t_s), float(rpm)))
 
-    def update(self, chunk: Samples) -> list[Event]:
-        chunk = finite_rows(chunk)
-        events: list[Event] = []
-        n = len(chunk)
-        if n == 0:
-            return events
-        t = chunk.time_s
-        # Runs of contiguous samples (as analysis.stream.GapSplitter, whose rule this is),
-        # with the common case of a chunk continuing the last run checked cheaply.
-        step = self._max_step_s
-        if (
-            self._last_time is not None
-            and t[0] - self._last_time <= step
-            and (n == 1 or float((t[1:] - t[:-1]).max()) <= step)
-        ):
-            parts = [(chunk, False)]
-        else:
-            prev = -math.inf if self._last_time is None else self._last_time
-            breaks = np.flatnonzero(np.diff(t, prepend=prev) > step).tolist()
-            bounds = [*breaks, n]
-            parts = [(chunk.slice(0, bounds[0]), False)] if bounds[0] != 0 else []
-            parts += [(chunk.slice(a, b), True) for a, b in itertools.pairwise(bounds)]
-        self._last_time = float(t[-1])
-        for seg, after_gap in parts:
-            if after_gap:
-                if self._last_t is not None:
-                    self._release_held(self._last_t, events)
-                self._gap_bridge = self._bridge_state(float(seg.time_s[0]))
-                self._reset_signal_state()
-                self._prev_cycle = None
-                self._pending = []
-                self._end_segment()
-            if len(seg) <= _BLOCK_ROWS:
-                self._process(seg, events)
-                continue
-            for start in range(0, len(seg), _BLOCK_ROWS):
-                self._process(seg.slice(start, start + _BLOCK_ROWS), events)
-        return events
-
     def flush(self) -> list[Event]:
         events: list[Event] = []
         self._pending = []
@@ -663,11 +571,20 @@ class PedallingDetector:
 
     # -- signal path ------------------------------------------------------------------------
 
+    def _restart(self, t_s: float, events: list[Event]) -> None:
+        if self._last_t is not None:
+            self._release_held(self._last_t, events)
+        self._gap_bridge = self._bridge_state(t_s)
+        self._reset_signal_state()
+        self._prev_cycle = None
+        self._pending = []
+        self._end_segment()
+
     def _reset_signal_state(self) -> None:
         self._band.reset()
         self._env.reset()
         self._pitch.reset()
-        self._ring.clear()
+        self._history.clear()
         self._settled_t: float | None = None  # set by the first sample after the restart
         self._zc.reset()
         self._last_rate_mark: float | None = None
@@ -785,10 +702,15 @@ class PedallingDetector:
         filt = self._band.process(np.column_stack((horiz, norm)))
         v = filt[:, 1]
         env = self._env.process(v * v)
+        rows = self._history.append(t.shape[0])
+        rows[:, 0] = t
+        rows[:, 1] = filt[:, 0]
+        rows[:, 2] = v
+        rows[:, 3] = norm
+        rows[:, 4] = env
         if self._gyro and block.gyro_dps is not None:
-            self._ring.extend(t, filt[:, 0], v, norm, env, block.gyro_dps[:, 1])
-        else:
-            self._ring.extend(t, filt[:, 0], v, norm, env)
+            rows[:, 5] = block.gyro_dps[:, 1]
+        self._history.keep_last(self._history_rows)
         if self._settled_t is None:
             self._settled_t = float(t[0]) + self._settle_s
         hyst = np.maximum(
@@ -895,9 +817,9 @@ class PedallingDetector:
         crank-rate power of ``|f|`` within ``_TURN_LOOKBACK_S`` (a stop is symmetric enough),
         not counting the filters' start after a gap of lost packets (no power yet, no stop)."""
         settled = -math.inf if self._settled_t is None else self._settled_t
-        sel = self._ring.between(max(at_t - _TURN_LOOKBACK_S, settled), at_t + 1e-9)
+        sel = self._history.between(max(at_t - _TURN_LOOKBACK_S, settled), at_t + 1e-9)
         if sel.shape[0] == 0:
-            sel = self._ring.between(at_t - _TURN_LOOKBACK_S, at_t + 1e-9)
+            sel = self._history.between(at_t - _TURN_LOOKBACK_S, at_t + 1e-9)
         if sel.shape[0] == 0:
             return at_t
         power = sel[:, 4]
@@ -920,7 +842,7 @@ class PedallingDetector:
         period = 60.0 / cycle.cadence_rpm
         # Two crossings, the later within 1.1 periods of the cycle's end, the earlier up to
         # _PITCH_PERIOD_RATIO periods before it, and the arming swing before that.
-        sel = self._ring.between(
+        sel = self._history.between(
             cycle.true_end_t - (2.6 + _PITCH_PERIOD_RATIO) * period, cycle.detected_at + 1e-9
         )
         if sel.shape[0] < 8 or sel.shape[1] < 6:
@@ -952,7 +874,7 @@ class PedallingDetector:
         bad = _Cycle(start_t, end_t, at_t, False, cadence, 0.0)
         if not (p.min_cadence_rpm <= cadence <= p.max_cadence_rpm):
             return bad
-        sel = self._ring.between(start_t, end_t)
+        sel = self._history.between(start_t, end_t)
         if sel.shape[0] < 8:
             return bad
         phase = (2.0 * math.pi / period) * (sel[:, 0] - start_t)
@@ -1045,7 +967,7 @@ class PedallingDetector:
             end_t - start_t
         ) > self.params.max_period_change * (start_t - before):
             return False  # a fast spin-up or slow-down: the pair is not periodic either way
-        sel = self._ring.between(before, end_t)
+        sel = self._history.between(before, end_t)
         if sel.shape[0] < 16:
             return False
         phase = (2.0 * math.pi / (end_t - before)) * (sel[:, 0] - before)

@@ -1,28 +1,27 @@
 """Which detectors run for a stream, and with which parameters.
 
-Each detector module contributes a frozen ``Params`` field to ``AnalysisParams`` and a line to
-``build_detectors``. A detector is only built where its placement carries the signal it needs;
+Each detector module contributes a frozen ``Params`` field to ``AnalysisParams`` (its TOML
+table ``[detectors.NAME]``) and a row to ``DETECTORS``: the detector, where it runs, and which
+``Params`` it takes. A detector is only built where its placement carries the signal it needs;
 where it does not, it is left out rather than made to guess.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
+from analysis.activity import ActivityParams, ActivityStage
 from analysis.jumps import JumpDetector, JumpParams
 from analysis.pedalling import PedallingDetector, PedallingParams
-from analysis.steps import StepDetector, StepParams
+from analysis.steps import LegStepDetector, StepParams, TrunkStepDetector
 from analysis.stream import Detector, Pipeline
 from analysis.types import Placement, StreamInfo
 
-#: Where steps can be seen: trunk and leg sensors, and the wrist (counted, direction unknown).
-STEP_PLACEMENTS = (
-    Placement.CHEST,
-    Placement.WAIST,
-    Placement.WRIST,
-    Placement.SHANK,
-    Placement.FOOT,
-)
+__all__ = ["DETECTORS", "AnalysisParams", "DetectorEntry", "build_detectors", "build_pipeline"]
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -32,22 +31,45 @@ class AnalysisParams:
     jumps: JumpParams = field(default_factory=JumpParams)
     pedalling: PedallingParams = field(default_factory=PedallingParams)
     steps: StepParams = field(default_factory=StepParams)
+    activity: ActivityParams = field(default_factory=ActivityParams)
+
+
+@dataclass(frozen=True)
+class DetectorEntry(Generic[P]):
+    """One detector of the registry: how it is built, from which parameters, and where."""
+
+    build: Callable[[P, StreamInfo], Detector]
+    params: Callable[[AnalysisParams], P]
+    placements: frozenset[Placement]
+
+
+_TRUNK = frozenset({Placement.CHEST, Placement.WAIST})
+_LEG = frozenset({Placement.SHANK, Placement.FOOT})
+
+#: Every detector, in the order they are built; placements are canonical (ankle is shank).
+DETECTORS: tuple[DetectorEntry[Any], ...] = (
+    DetectorEntry(JumpDetector, lambda p: p.jumps, _TRUNK | {Placement.SHANK}),
+    # Pedalling needs the crank's circle: shank/ankle or foot (no crank signal on the trunk).
+    DetectorEntry(PedallingDetector, lambda p: p.pedalling, _LEG),
+    # Steps: the trunk's peaks (on the wrist counted, direction unknown), a leg's swings.
+    DetectorEntry(TrunkStepDetector, lambda p: p.steps, _TRUNK | {Placement.WRIST}),
+    DetectorEntry(LegStepDetector, lambda p: p.steps, _LEG),
+)
 
 
 def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> list[Detector]:
     """The detectors suited to ``info.placement``, in a fixed order."""
     params = params or AnalysisParams()
-    detectors: list[Detector] = []
-    if info.placement.canonical in (Placement.CHEST, Placement.WAIST, Placement.SHANK):
-        detectors.append(JumpDetector(params.jumps, info))
-    # Pedalling needs the crank's circle: shank/ankle or foot (no crank signal on the trunk).
-    if info.placement.canonical in (Placement.SHANK, Placement.FOOT):
-        detectors.append(PedallingDetector(params.pedalling, info))
-    if info.placement.canonical in STEP_PLACEMENTS:
-        detectors.append(StepDetector(params.steps, info))
-    return detectors
+    placement = info.placement.canonical
+    return [
+        entry.build(entry.params(params), info)
+        for entry in DETECTORS
+        if placement in entry.placements
+    ]
 
 
 def build_pipeline(info: StreamInfo, params: AnalysisParams | None = None) -> Pipeline:
-    """A pipeline of every detector suited to the stream."""
-    return Pipeline(info, build_detectors(info, params))
+    """A pipeline of every detector suited to the stream, and the activity stage after them
+    (every placement: it tells what it can and ``unknown`` elsewhere)."""
+    params = params or AnalysisParams()
+    return Pipeline(info, build_detectors(info, params), ActivityStage(params.activity, info))

@@ -4,15 +4,19 @@ A detector is constructed from a frozen ``Params`` and a ``StreamInfo``, keeps i
 explicitly, and offers ``update(chunk) -> list[Event]`` and ``flush() -> list[Event]``. The
 batch run is the stream fed in one go (``run_batch``), so batch and streaming agree by
 construction. Events must not depend on how the samples are chunked.
+
+The plumbing every detector shares lives here, once: ``DetectorBase`` (clean rows, runs between
+gaps, blocks), ``GapSplitter``, ``History`` (the last rows a detector looks back over),
+``StreamingSOS`` (filters whose state carries across chunks), and the ``Pipeline``.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from scipy import signal
@@ -49,33 +53,14 @@ class Detector(Protocol):
         ...
 
 
-#: The chunk ``Pipeline.update`` has just found finite, while its detectors run, and the
-#: largest step between its times once a detector's ``GapSplitter`` has measured it: the
-#: other detectors' ``finite_rows`` and splitters reuse both instead of measuring again.
-#: One tuple, replaced whole, so a chunk is only ever paired with its own figures; another
-#: thread's pipeline overwriting it only sends a detector down the full check.
-_checked: tuple[Samples, float | None] | None = None
-
-# The ufuncs' reductions themselves: ``ndarray.sum`` and ``.max`` add a Python-level wrapper
-# that costs as much as the reduction of a notification's few samples.
-_sum = np.add.reduce
-_max = np.maximum.reduce
-
-
 def finite_rows(chunk: Samples) -> Samples:
     """Drop rows with a non-finite time or acceleration (and gyroscope, if present).
 
-    Dropped rows become gaps in time, as lost packets do; no value is invented.
+    Dropped rows become gaps in time, as lost packets do; no value is invented. The chunk
+    remembers whether it is finite (``Samples.all_finite``), so the pipeline's detectors, which
+    all see the chunk the pipeline checked, do not check it again.
     """
-    checked = _checked
-    if checked is not None and checked[0] is chunk:
-        return chunk
-    # Fast path, one reduction per array: a sum is finite exactly when every term is (short
-    # of overflow near 1e308, which only sends a chunk down the careful path below).
-    total = float(_sum(chunk.time_s)) + float(_sum(chunk.acc_g, axis=None))
-    if chunk.gyro_dps is not None:
-        total += float(_sum(chunk.gyro_dps, axis=None))
-    if math.isfinite(total):
+    if chunk.all_finite:
         return chunk
     ok = np.isfinite(chunk.time_s) & np.all(np.isfinite(chunk.acc_g), axis=1)
     if chunk.gyro_dps is not None:
@@ -88,6 +73,7 @@ class GapSplitter:
 
     ``split(chunk)`` returns ``(segment, starts_after_gap)`` pairs. The first sample of the
     stream counts as starting after a gap, so a detector can treat "start" and "gap" alike.
+    A step between samples larger than ``gap_periods`` nominal periods is a gap.
     """
 
     def __init__(self, sample_rate_hz: float, gap_periods: float = GAP_PERIODS) -> None:
@@ -101,17 +87,7 @@ class GapSplitter:
             return []
         starts_after_gap = self._last_t is None or float(t[0]) - self._last_t > self.max_step_s
         self._last_t = float(t[-1])
-        if n == 1:
-            return [(chunk, starts_after_gap)]
-        global _checked
-        checked = _checked
-        if checked is not None and checked[0] is chunk and checked[1] is not None:
-            largest = checked[1]
-        else:
-            largest = float(_max(t[1:] - t[:-1]))
-            if checked is not None and checked[0] is chunk:
-                _checked = (chunk, largest)
-        if largest <= self.max_step_s:
+        if n == 1 or chunk.largest_step_s <= self.max_step_s:
             return [(chunk, starts_after_gap)]
         inner = t[1:] - t[:-1]
         breaks = (np.flatnonzero(inner > self.max_step_s) + 1).tolist()
@@ -120,6 +96,57 @@ class GapSplitter:
             (chunk.slice(a, b), starts_after_gap if a == 0 else True)
             for a, b in itertools.pairwise(bounds)
         ]
+
+
+class DetectorBase(ABC):
+    """What every streaming detector shares: clean rows, runs between gaps, blocks.
+
+    ``update`` drops non-finite rows (``finite_rows``), splits the chunk at gaps
+    (``GapSplitter``), calls ``_restart`` at the first sample of the stream and after every gap,
+    and hands each run of contiguous samples to ``_process`` in blocks of at most
+    ``block_rows`` (``None``: whole), which bounds the working arrays however large a chunk
+    arrives. A subclass sets ``params`` and implements ``latency_s``, ``_restart``,
+    ``_process`` and ``flush``.
+    """
+
+    #: Largest block ``_process`` is given at a time (``None``: a whole run).
+    block_rows: ClassVar[int | None] = None
+
+    def __init__(self, info: StreamInfo, gap_periods: float = GAP_PERIODS) -> None:
+        self.info = info
+        self._gaps = GapSplitter(info.sample_rate_hz, gap_periods)
+
+    @property
+    @abstractmethod
+    def latency_s(self) -> float:
+        """Published algorithmic latency: the fixed look-ahead before a candidate is confirmed."""
+
+    def update(self, chunk: Samples) -> list[Event]:
+        """Consume the next samples; return the events they confirmed."""
+        events: list[Event] = []
+        block = self.block_rows
+        for seg, after_gap in self._gaps.split(finite_rows(chunk)):
+            if after_gap:
+                self._restart(float(seg.time_s[0]), events)
+            n = seg.time_s.shape[0]
+            if block is None or n <= block:
+                self._process(seg, events)
+                continue
+            for a in range(0, n, block):
+                self._process(seg.slice(a, a + block), events)
+        return events
+
+    @abstractmethod
+    def flush(self) -> list[Event]:
+        """The stream has ended: return events still pending, if they can be decided."""
+
+    @abstractmethod
+    def _restart(self, t_s: float, events: list[Event]) -> None:
+        """The stream starts, or goes on after a gap, at ``t_s``: forget signal state."""
+
+    @abstractmethod
+    def _process(self, block: Samples, events: list[Event]) -> None:
+        """Consume contiguous samples (no gap inside, none before unless ``_restart`` said)."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -191,59 +218,116 @@ class StreamingSOS:
         return out[:, 0] if x.ndim == 1 else out
 
 
-class RingBuffer:
-    """A fixed-capacity history of rows (time plus values), oldest first.
+class History:
+    """The last rows of a detector's signals (time in column 0, then its own), oldest first.
 
-    Detectors keep the last few seconds here to look back over when a candidate is confirmed;
-    memory stays bounded however long the stream runs.
+    Rows are addressed by their index in the stream (0 for the first row ever appended), so a
+    detector's positions stay valid while old rows leave. ``append(n)`` hands out the next
+    ``n`` rows to fill; ``forget_before`` and ``keep_last`` let old rows go; ``view`` reads
+    the held rows without copying. The rows live in one preallocated buffer with ``spare``
+    rows beyond those kept: new rows are written there, and the held rows move back to the
+    buffer's start only when it is full (one copy per ``spare`` rows appended); a block
+    larger than the spare rows gets a buffer of its size. Memory stays bounded however long
+    the stream runs, as long as the detector lets rows go.
+
+    A view stays valid until the next ``append``.
     """
 
-    def __init__(self, capacity: int, width: int) -> None:
-        self.capacity = capacity
-        self._buf = np.zeros((capacity, width))
-        self._start = 0
-        self._size = 0
+    def __init__(self, keep: int, width: int, spare: int = 128) -> None:
+        self.keep = keep
+        self.width = width
+        self._spare = spare
+        self._buf: FloatArray = np.zeros((keep + spare, width))
+        self._base = 0  # stream index of the buffer's first row
+        self.first = 0  # stream index of the oldest held row
+        self.end = 0  # stream index of the next row
 
     def __len__(self) -> int:
-        return self._size
+        return self.end - self.first
 
     def clear(self) -> None:
-        self._start = 0
-        self._size = 0
+        """Let every held row go (after a gap); stream indices go on counting."""
+        self.first = self.end
+
+    def forget_before(self, index: int) -> None:
+        """Let the rows before stream index ``index`` go."""
+        if index > self.first:
+            self.first = min(index, self.end)
+
+    def keep_last(self, n: int) -> None:
+        """Hold at most the newest ``n`` rows."""
+        self.forget_before(self.end - n)
+
+    def append(self, n: int) -> FloatArray:
+        """The next ``n`` rows, to be filled by the caller (a view into the buffer).
+
+        Rows past the held ones may still hold old values: the caller writes every column
+        it reads.
+        """
+        r = self.end - self._base
+        if r + n > self._buf.shape[0]:
+            held = self.end - self.first
+            first = self.first - self._base
+            buf = self._buf
+            if held + n > buf.shape[0]:
+                buf = np.zeros((max(self.keep, held) + n + self._spare, self.width))
+            buf[:held] = self._buf[first : first + held]
+            self._buf = buf
+            self._base = self.first
+            r = held
+        self.end += n
+        out: FloatArray = self._buf[r : r + n]
+        return out
 
     def extend(self, rows: FloatArray) -> None:
-        if rows.shape[0] > self.capacity:
-            rows = rows[-self.capacity :]
-        n = rows.shape[0]
-        if n == 0:
-            return
-        end = (self._start + self._size) % self.capacity
-        first = min(n, self.capacity - end)
-        if first == n:
-            self._buf[end : end + n] = rows
-        else:
-            self._buf[end : end + first] = rows[:first]
-            self._buf[: n - first] = rows[first:]
-        overflow = max(0, self._size + n - self.capacity)
-        self._start = (self._start + overflow) % self.capacity
-        self._size = min(self.capacity, self._size + n)
+        """Append ``rows`` (shape ``(n, width)``)."""
+        self.append(rows.shape[0])[:] = rows
 
     def view(self) -> FloatArray:
-        """The held rows, oldest first (a copy)."""
-        idx = (self._start + np.arange(self._size)) % self.capacity
-        out: FloatArray = self._buf[idx]
+        """The held rows, oldest first (a view)."""
+        out: FloatArray = self._buf[self.first - self._base : self.end - self._base]
         return out
+
+    def rows(self, start: int, stop: int) -> FloatArray:
+        """Rows by stream index ``start:stop`` (a view); ``start`` may reach back before the
+        held rows as far as the buffer still holds them."""
+        assert start >= self._base, "rows no longer in the buffer"
+        out: FloatArray = self._buf[start - self._base : stop - self._base]
+        return out
+
+    def between(self, t0: float, t1: float) -> FloatArray:
+        """Held rows with ``t0 <= time < t1`` (a view)."""
+        rows = self.view()
+        i, j = np.searchsorted(rows[:, 0], [t0, t1], side="left")
+        out: FloatArray = rows[int(i) : int(j)]
+        return out
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """What the pipeline needs of a stage after the detectors (``analysis.activity``): it
+    sees the samples the detectors saw and their events in emission order, and returns the
+    events it keeps plus its own, in emission order."""
+
+    def update(self, chunk: Samples, events: list[Event]) -> list[Event]: ...
+
+    def flush(self, events: list[Event]) -> list[Event]: ...
 
 
 class Pipeline:
     """Feed one sample stream to several detectors and merge their events in emission order.
 
     Rows with non-finite values are dropped (they become gaps) before any detector sees them.
+    A ``stage`` after the detectors (the activity stage) gets the same rows and the merged
+    events, and may take events out and add its own; it adds no latency to the events.
     """
 
-    def __init__(self, info: StreamInfo, detectors: Sequence[Detector]) -> None:
+    def __init__(
+        self, info: StreamInfo, detectors: Sequence[Detector], stage: Stage | None = None
+    ) -> None:
         self.info = info
         self.detectors = list(detectors)
+        self.stage = stage
         self.samples_seen = 0
         self.samples_dropped = 0
 
@@ -252,7 +336,6 @@ class Pipeline:
         return max((d.latency_s for d in self.detectors), default=0.0)
 
     def update(self, chunk: Samples) -> list[Event]:
-        global _checked
         clean = finite_rows(chunk)
         n = len(chunk)
         kept = len(clean)
@@ -261,19 +344,24 @@ class Pipeline:
         if kept == 0:
             return []
         events: list[Event] = []
-        _checked = (clean, None)
-        try:
-            for detector in self.detectors:
-                events.extend(detector.update(clean))
-        finally:
-            _checked = None
-        return sort_events(events) if len(events) > 1 else events
+        for detector in self.detectors:
+            events.extend(detector.update(clean))
+        if len(events) > 1:
+            events = sort_events(events)
+        if self.stage is not None:
+            events = self.stage.update(clean, events)
+            if len(events) > 1:
+                events = sort_events(events)
+        return events
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
         for detector in self.detectors:
             events.extend(detector.flush())
-        return sort_events(events)
+        events = sort_events(events)
+        if self.stage is not None:
+            events = sort_events(self.stage.flush(events))
+        return events
 
 
 def run_stream(detector: Detector | Pipeline, chunks: Iterable[Samples]) -> list[Event]:

@@ -349,14 +349,108 @@ def _majority(directions: Sequence[Direction]) -> Direction:
     return Direction.FORWARD if fwd > back else Direction.BACKWARD
 
 
-def _step_cadence(steps: list[StepEvent], direction: Direction, gap_s: float) -> float | None:
-    """Median cadence over intervals between consecutive same-direction steps in a bout."""
-    spm = [
-        60.0 / (b.t - a.t)
+def step_cadence_series(
+    steps: Sequence[StepEvent], direction: Direction, gap_s: float
+) -> list[tuple[float, float]]:
+    """``(t, steps/min)`` from each pair of consecutive steps of ``direction`` within a bout.
+
+    ``steps`` in time order; a pair further apart than ``gap_s`` (a pause) gives none.
+    """
+    return [
+        (b.t, 60.0 / (b.t - a.t))
         for a, b in itertools.pairwise(steps)
         if a.direction is direction and b.direction is direction and 0 < b.t - a.t <= gap_s
     ]
+
+
+def _step_cadence(steps: list[StepEvent], direction: Direction, gap_s: float) -> float | None:
+    """Median cadence over intervals between consecutive same-direction steps in a bout."""
+    spm = [c for _, c in step_cadence_series(steps, direction, gap_s)]
     return float(np.median(spm)) if spm else None
+
+
+@dataclass(frozen=True)
+class ActivityIntervals:
+    """When each activity went on, as the summary counts it: ``(start_t, end_t)`` pairs.
+
+    The session report draws its timeline from these, so its bars add up to the summary's
+    time per activity.
+    """
+
+    #: Walking bouts per direction (``VERTICAL`` never occurs; ``UNKNOWN`` where not told).
+    walk: dict[Direction, list[tuple[float, float]]]
+    #: Each revolution's span (``t - 60 / cadence`` to ``t``) per direction.
+    pedal: dict[Direction, list[tuple[float, float]]]
+    #: Each jump's span: ``jump_prep_s`` before takeoff to ``jump_margin_s`` after landing.
+    jumping: list[tuple[float, float]]
+    #: Index ranges ``[a, b)`` into the session's jumps (in time order), one per set.
+    jump_sets: list[tuple[int, int]]
+    #: Walking bouts found from runs of steps, where no ``walk_bout`` events came.
+    walk_bouts_from_steps: int
+
+    def rest(self, start_s: float, end_s: float) -> list[tuple[float, float]]:
+        """What no activity covers within ``[start_s, end_s]``."""
+        busy = sorted(
+            iv
+            for group in (*self.walk.values(), *self.pedal.values(), self.jumping)
+            for iv in group
+        )
+        out: list[tuple[float, float]] = []
+        at = start_s
+        for a, b in busy:
+            if a > at:
+                out.append((at, min(a, end_s)))
+            at = max(at, b)
+            if at >= end_s:
+                break
+        if at < end_s:
+            out.append((at, end_s))
+        return [(a, b) for a, b in out if b > a]
+
+
+def activity_intervals(
+    events: Sequence[Event], params: SummaryParams | None = None
+) -> ActivityIntervals:
+    """The intervals of walking, pedalling and jumping that ``summarize_session`` counts.
+
+    Walking comes from ``walk_bout`` events where the detector emits them, else from runs of
+    at least ``min_bout_steps`` steps no more than ``bout_gap_s`` apart (direction: the
+    majority's); pedalling from each revolution's duration; jumping from each jump's
+    takeoff and landing, grouped in sets by ``jump_series_gap_s``.
+    """
+    params = params or SummaryParams()
+    by_t = sorted(events, key=lambda e: (e.t, e.detected_at))
+    steps = [e for e in by_t if isinstance(e, StepEvent)]
+    walk_bouts = [e for e in by_t if isinstance(e, WalkBoutEvent)]
+    jumps = [e for e in by_t if isinstance(e, JumpEvent)]
+    revs = [e for e in by_t if isinstance(e, RevolutionEvent)]
+
+    walk: dict[Direction, list[tuple[float, float]]] = {d: [] for d in Direction}
+    from_steps = 0
+    if walk_bouts:
+        for wb in walk_bouts:
+            walk[wb.direction].append((wb.start_t, wb.end_t))
+    else:
+        for a, b in _clusters([s.t for s in steps], params.bout_gap_s):
+            if b - a < params.min_bout_steps:
+                continue
+            from_steps += 1
+            direction = _majority([s.direction for s in steps[a:b]])
+            walk[direction].append((steps[a].t, steps[b - 1].t))
+
+    pedal: dict[Direction, list[tuple[float, float]]] = {d: [] for d in Direction}
+    for r in revs:
+        if r.cadence_rpm > 0:
+            pedal[r.direction].append((r.t - 60.0 / r.cadence_rpm, r.t))
+
+    series = _clusters([j.landing_t for j in jumps], params.jump_series_gap_s)
+    # Each jump's own time; pauses between the jumps of a set count as rest.
+    jumping = [
+        (jumps[i].takeoff_t - params.jump_prep_s, jumps[i].landing_t + params.jump_margin_s)
+        for a, b in series
+        for i in range(a, b)
+    ]
+    return ActivityIntervals(walk, pedal, jumping, series, from_steps)
 
 
 def summarize_session(
@@ -436,21 +530,10 @@ def summarize_session(
     pedal_bouts = [e for e in by_t if isinstance(e, PedalBoutEvent)]
     reversals = [e for e in by_t if isinstance(e, PedalReversalEvent)]
 
-    # Walking time per direction.
-    walk: dict[Direction, list[tuple[float, float]]] = {d: [] for d in Direction}
-    if walk_bouts:
-        for wb in walk_bouts:
-            walk[wb.direction].append((wb.start_t, wb.end_t))
-        n_walk_bouts = len(walk_bouts)
-    else:
-        n_walk_bouts = 0
-        for a, b in _clusters([s.t for s in steps], params.bout_gap_s):
-            if b - a < params.min_bout_steps:
-                continue
-            n_walk_bouts += 1
-            direction = _majority([s.direction for s in steps[a:b]])
-            walk[direction].append((steps[a].t, steps[b - 1].t))
+    spans = activity_intervals(by_t, params)
+    walk, pedal = spans.walk, spans.pedal
     walk_s = {d: _union_s(v) for d, v in walk.items()}
+    n_walk_bouts = len(walk_bouts) if walk_bouts else spans.walk_bouts_from_steps
 
     step_times = [s.t for s in steps]
     intervals = [
@@ -464,11 +547,6 @@ def summarize_session(
         (wb.stride_regularity, wb.steps) for wb in walk_bouts if wb.stride_regularity is not None
     ]
 
-    # Pedalling time per direction: each revolution lasted 60 / cadence seconds.
-    pedal: dict[Direction, list[tuple[float, float]]] = {d: [] for d in Direction}
-    for r in revs:
-        if r.cadence_rpm > 0:
-            pedal[r.direction].append((r.t - 60.0 / r.cadence_rpm, r.t))
     pedal_s = {d: _union_s(v) for d, v in pedal.items()}
     n_pedal_bouts = (
         len(pedal_bouts) if pedal_bouts else len(_clusters([r.t for r in revs], params.bout_gap_s))
@@ -476,15 +554,10 @@ def summarize_session(
 
     # Jumps, grouped in series (sets).
     jump_rows: list[JumpSummary] = []
-    jump_spans: list[tuple[float, float]] = []
-    series = _clusters([j.landing_t for j in jumps], params.jump_series_gap_s)
-    for set_number, (a, b) in enumerate(series, 1):
+    jump_spans = spans.jumping
+    for set_number, (a, b) in enumerate(spans.jump_sets, 1):
         for i in range(a, b):
             j = jumps[i]
-            # Each jump's own time; pauses between the jumps of a set count as rest.
-            jump_spans.append(
-                (j.takeoff_t - params.jump_prep_s, j.landing_t + params.jump_margin_s)
-            )
             rsi = j.reactive_strength_index
             if rsi is None and j.contact_time_s:
                 rsi = j.height_m / j.contact_time_s
@@ -505,6 +578,7 @@ def summarize_session(
                 )
             )
     jumping_s = _union_s(jump_spans)
+    series = spans.jump_sets
 
     active = [iv for v in walk.values() for iv in v] + [iv for v in pedal.values() for iv in v]
     active_s = _union_s([*active, *jump_spans])
@@ -599,6 +673,18 @@ def _hr_readings(
     return bpm, hold
 
 
+def hr_zone_bounds_bpm(wearer: Wearer, params: SummaryParams) -> tuple[float, ...] | None:
+    """Heart-rate zone bounds in bpm: each zone's lower bound, then the maximum.
+
+    Zone ``z`` (1 = lowest) spans ``bounds[z - 1]`` to ``bounds[z]``; ``None`` without a
+    maximum heart rate (neither ``hr_max_bpm`` nor ``age_years`` known).
+    """
+    hr_max = wearer.estimated_hr_max_bpm
+    if hr_max is None:
+        return None
+    return (*(hr_max * p / 100.0 for p in params.hr_zone_lower_pct), hr_max)
+
+
 def _heart_rate(
     hr_t_s: FloatArray | None,
     hr_bpm: FloatArray | None,
@@ -612,12 +698,11 @@ def _heart_rate(
     covered = float(hold.sum())
     mean = float(np.average(bpm, weights=hold)) if covered > 0 else float(bpm.mean())
     hr_max = wearer.estimated_hr_max_bpm
-    bounds: tuple[float, ...] | None = None
+    bounds = hr_zone_bounds_bpm(wearer, params)
     in_zones: tuple[float, ...] | None = None
     below: float | None = None
-    if hr_max is not None:
-        lows = [hr_max * p / 100.0 for p in params.hr_zone_lower_pct]
-        bounds = (*lows, hr_max)
+    if bounds is not None:
+        lows = bounds[:-1]
         edges = np.array(lows)
         zone = np.searchsorted(edges, bpm, side="right")  # 0 = below the first zone
         in_zones = tuple(float(hold[zone == z].sum()) for z in range(1, len(lows) + 1))

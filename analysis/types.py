@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -9,6 +11,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
+
+# The ufuncs' reductions themselves: ``ndarray.sum`` and ``.max`` add a Python-level wrapper
+# that costs as much as the reduction of a notification's few samples.
+_sum = np.add.reduce
+_max = np.maximum.reduce
 
 
 class Placement(StrEnum):
@@ -100,6 +107,25 @@ class Samples:
 
     def __len__(self) -> int:
         return int(self.time_s.shape[0])
+
+    # A chunk's arrays are not changed once it is made (detectors only read them), so what
+    # is measured of it once holds: the pipeline measures a chunk, its detectors reuse it.
+
+    @functools.cached_property
+    def all_finite(self) -> bool:
+        """Whether every time, acceleration (and gyroscope) value is finite."""
+        # One reduction per array: a sum is finite exactly when every term is (short of
+        # overflow near 1e308, which only reports a finite chunk as not finite).
+        total = float(_sum(self.time_s)) + float(_sum(self.acc_g, axis=None))
+        if self.gyro_dps is not None:
+            total += float(_sum(self.gyro_dps, axis=None))
+        return math.isfinite(total)
+
+    @functools.cached_property
+    def largest_step_s(self) -> float:
+        """The largest step between consecutive times (0 for fewer than two samples)."""
+        t = self.time_s
+        return float(_max(t[1:] - t[:-1])) if t.shape[0] > 1 else 0.0
 
     def slice(self, start: int, stop: int) -> Samples:
         """Rows ``start:stop`` as a new chunk (views, no copy)."""

@@ -39,7 +39,7 @@ def child(path: str, reps: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     from analysis.registry import build_detectors, build_pipeline
     from analysis.stream import Pipeline
-    from sensor.commands.analyze import write_jsonl
+    from sensor.report import write_jsonl
     from sensor.sources import open_source
 
     import_s = time.perf_counter() - t0

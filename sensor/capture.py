@@ -17,15 +17,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from analysis.frame import parse_body_axes
 from analysis.types import Placement, Samples, StreamInfo
 from sensor.errors import ConfigError, DecodeError, RecordingError
+from sensor.identity import band_id_for
 from sensor.recording import parse_placement, to_body
 from sensor.sources import FILE_READERS, Source, SourceOptions
+
+if TYPE_CHECKING:
+    from sensor.ble.session import BandSession
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,27 @@ class CaptureWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def open_capture(path: str | Path, band: BandSession) -> CaptureWriter:
+    """A capture writer for a started live band, its header from the band (``band_id``
+    included). Call it before the first ``await`` after ``band.start()`` and set it as
+    ``band.raw_sink``, so the capture has the very first entry."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return CaptureWriter(
+        path,
+        profile=band.profile.name,
+        name=band.name,
+        address=band.address,
+        placement=band.placement,
+        body_axes=band.body_axes,
+        started_unix_s=band.started_unix_s,
+        extra={
+            "sample_rate_hz": band.info.sample_rate_hz,
+            "acc_range_g": band.info.acc_range_g,
+            "band_id": band.band_id,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -288,8 +313,7 @@ class CaptureSource:
             raise RecordingError(self.reader.path, None, f"body_axes: {err}") from None
         rate = options.sample_rate_hz or _number(h.extra.get("sample_rate_hz"))
         range_g = _number(h.extra.get("acc_range_g"))
-        band_id = str(h.extra.get("band_id") or h.address or Path(path).stem)
-        self.driver = make_driver(self.profile, band_id, None, None)
+        self.driver = make_driver(self.profile, self.band_id, None, None)
         if rate is not None:
             self.driver.rate_hz = rate  # a start command in the capture may still change it
         if range_g is not None:
@@ -303,6 +327,16 @@ class CaptureSource:
     def name(self) -> str:
         h = self.reader.header
         return h.name or h.address or Path(self.reader.path).stem
+
+    @property
+    def band_id(self) -> str:
+        h = self.reader.header
+        band_id = h.extra.get("band_id")
+        return band_id_for(
+            id=band_id if isinstance(band_id, str) else None,
+            address=h.address,
+            name=h.name or Path(h.path).stem,
+        )
 
     @property
     def info(self) -> StreamInfo:

@@ -30,6 +30,8 @@ COMMANDS = (
     "demo",
     "run",
     "analyze",
+    "report",
+    "dashboard",
     "replay",
     "listen",
     "record",
@@ -38,6 +40,7 @@ COMMANDS = (
     "simulate",
     "evaluate",
     "config",
+    "program",
 )
 
 EXIT_USAGE = ExitCode.USAGE

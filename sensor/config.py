@@ -18,15 +18,24 @@ True
 from __future__ import annotations
 
 import copy
-import importlib.resources
+import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from analysis.frame import parse_body_axes
+from analysis.program import CoachParams, Program
 from analysis.registry import AnalysisParams
+from analysis.summary import SummaryParams, Wearer
 from analysis.types import Placement
+from sensor.mqtt.settings import BrokerSettings
+from sensor.paths import (
+    ENV_CONFIG,
+    default_config_path,
+    default_sessions_folder,
+    user_config_path,
+)
 from sensor.settings import (
     ConfigError,
     bounded,
@@ -37,31 +46,6 @@ from sensor.settings import (
     read_toml,
     to_table,
 )
-
-APP_NAME = "retrosense"
-#: The user file's name inside the platform's config directory.
-USER_FILE_NAME = "config.toml"
-#: Names ``--config`` may also be given by, for systemd units and containers.
-ENV_CONFIG = "RETROSENSE_CONFIG"
-
-
-def _broker_type() -> type[Any]:
-    """The MQTT engineer's broker settings dataclass, or the placeholder until it lands."""
-    import importlib
-
-    try:
-        module = importlib.import_module("sensor.mqtt.settings")
-    except ImportError:
-        return _BrokerPlaceholder
-    broker: type[Any] = module.BrokerSettings
-    return broker
-
-
-@dataclass(frozen=True)
-class _BrokerPlaceholder:
-    """Stand-in for ``sensor.mqtt.settings.BrokerSettings`` (any keys pass through)."""
-
-    url: str = "mqtt://localhost:1883"
 
 
 @dataclass(frozen=True)
@@ -129,34 +113,6 @@ class RecordingConfig:
 
 
 @dataclass(frozen=True)
-class WearerConfig:
-    """Who wears the bands, for energy estimates and heart-rate zones (all optional)."""
-
-    body_mass_kg: float | None = field(default=None, metadata=bounded(20.0, 350.0))
-    age_years: float | None = field(default=None, metadata=bounded(5.0, 110.0))
-    sex: Literal["female", "male"] | None = None
-    hr_max_bpm: float | None = field(default=None, metadata=bounded(100.0, 240.0))
-
-
-@dataclass(frozen=True)
-class HeartRateZonesConfig:
-    """Heart-rate zones as lower bounds in per cent of the maximum heart rate."""
-
-    lower_pct_of_max: tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class EnergyConfig:
-    """MET values per activity for the energy estimate without heart rate."""
-
-    met_rest: float = field(metadata=bounded(1.0, 3.0))
-    met_walk_forward: float = field(metadata=bounded(1.0, 20.0))
-    met_walk_backward: float = field(metadata=bounded(1.0, 20.0))
-    met_pedal: float = field(metadata=bounded(1.0, 20.0))
-    met_jumps: float = field(metadata=bounded(1.0, 20.0))
-
-
-@dataclass(frozen=True)
 class ServiceConfig:
     """How ``retrosense run`` behaves."""
 
@@ -165,17 +121,66 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The live page ``retrosense run`` serves (the ``web`` extra).
+
+    Parameters
+    ----------
+    listen
+        ``host:port`` to serve it on (``127.0.0.1:8080``: this computer only); ``""``: off.
+    """
+
+    listen: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
-    """The effective configuration."""
+    """The effective configuration.
+
+    ``broker``, ``detectors``, ``wearer`` and ``summary`` are the types their packages
+    work with (``sensor.mqtt.settings.BrokerSettings``, ``analysis.registry.AnalysisParams``,
+    ``analysis.summary.Wearer`` and ``SummaryParams``), filled straight from the file.
+    ``summary`` comes from two tables, ``[energy]`` (the MET values) and ``[hr_zones]``
+    (``lower_pct_of_max``), see ``SUMMARY_KEYS``. ``coach`` is ``analysis.program.CoachParams``
+    (``[coach]``); ``program`` the interval program ``[program]`` names or holds, if any.
+    """
 
     bands: tuple[BandConfig, ...]
-    broker: Any
+    broker: BrokerSettings
     detectors: AnalysisParams
     recording: RecordingConfig
-    wearer: WearerConfig
-    hr_zones: HeartRateZonesConfig
-    energy: EnergyConfig
+    wearer: Wearer
+    summary: SummaryParams
     service: ServiceConfig
+    web: WebConfig = field(default_factory=WebConfig)
+    coach: CoachParams = field(default_factory=CoachParams)
+    program: Program | None = None
+
+
+#: Where ``SummaryParams`` fields are set in the file: ``(table, key) -> field``.
+SUMMARY_KEYS: dict[tuple[str, str], str] = {
+    ("hr_zones", "lower_pct_of_max"): "hr_zone_lower_pct",
+    ("energy", "met_rest"): "met_rest",
+    ("energy", "met_walk_forward"): "met_walk_forward",
+    ("energy", "met_walk_backward"): "met_walk_backward",
+    ("energy", "met_pedal"): "met_pedal",
+    ("energy", "met_jumps"): "met_jumps",
+}
+
+#: Plausible values of keys whose types check only what their computation needs (a positive
+#: body mass, say): outside these a typo is likelier than a person. ``(table, key) -> range``.
+PLAUSIBLE: dict[tuple[str, str], tuple[float, float]] = {
+    ("wearer", "body_mass_kg"): (20.0, 350.0),
+    ("wearer", "age_years"): (5.0, 110.0),
+    ("wearer", "hr_max_bpm"): (100.0, 240.0),
+    ("energy", "met_rest"): (1.0, 3.0),
+    ("energy", "met_walk_forward"): (1.0, 20.0),
+    ("energy", "met_walk_backward"): (1.0, 20.0),
+    ("energy", "met_pedal"): (1.0, 20.0),
+    ("energy", "met_jumps"): (1.0, 20.0),
+}
+#: ``[wearer] sex``: the two equations Keytel et al. (2005) fitted.
+SEXES = ("female", "male")
 
 
 @dataclass(frozen=True)
@@ -184,52 +189,31 @@ class LoadedConfig:
 
     config: Config
     files: tuple[str, ...]
+    #: The user's file as read (empty without one), to tell what the user set.
+    user_tables: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def user_file(self) -> str | None:
         return self.files[-1] if len(self.files) > 1 else None
 
-
-def default_config_path() -> Path:
-    """The shipped ``default.toml``."""
-    return Path(str(importlib.resources.files("sensor.defaults").joinpath("default.toml")))
-
-
-def user_config_path() -> Path:
-    """``config.toml`` in the platform's user config directory.
-
-    ``~/.config/retrosense/config.toml`` on Linux (``$XDG_CONFIG_HOME`` respected),
-    ``~/Library/Application Support/retrosense/config.toml`` on macOS,
-    ``%LOCALAPPDATA%\\retrosense\\config.toml`` on Windows.
-    """
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / USER_FILE_NAME
+    def user_sets(self, table: str, key: str) -> bool:
+        """Whether the user's file sets ``[table] key`` (rather than the defaults)."""
+        values = self.user_tables.get(table)
+        return isinstance(values, dict) and key in values
 
 
 def recording_folder(rec: RecordingConfig) -> Path:
     """The folder session files go to (``folder``, or the platform's user data directory)."""
     if rec.folder:
         return Path(rec.folder).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "sessions"
+    return default_sessions_folder()
 
 
-def known_profiles() -> list[str] | None:
-    """Names of the device profiles, or ``None`` where profiles are not installed yet."""
-    names: set[str] = set()
-    try:
-        devices = importlib.resources.files("sensor.defaults").joinpath("devices")
-        names.update(
-            p.name.removesuffix(".toml") for p in devices.iterdir() if p.name.endswith(".toml")
-        )
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    user_devices = user_config_path().parent / "devices"
-    if user_devices.is_dir():
-        names.update(p.stem for p in user_devices.glob("*.toml"))
-    return sorted(names) or None
+def known_profiles() -> list[str]:
+    """Names of the device profiles (built-in and the user's)."""
+    from sensor.ble.profiles import profile_files
+
+    return sorted(profile_files())
 
 
 def merge_tables(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -276,26 +260,23 @@ def _expand_bands(data: dict[str, Any], file: str) -> dict[str, Any]:
 def config_from_tables(data: dict[str, Any], file: str) -> Config:
     """Check a merged configuration table and build the ``Config``; errors name ``file``."""
     data = _expand_bands(data, file)
-    # The broker table is typed by the MQTT package, which is imported only here.
-    fields = dict(Config.__dataclass_fields__)
-    known = set(fields)
+    tables = (
+        {f.name for f in dataclasses.fields(_ConfigTables)}
+        | {t for t, _ in SUMMARY_KEYS}
+        | {"program"}
+    )
     for key in data:
-        if key not in known:
-            raise ConfigError(file, key, f"unknown table{did_you_mean(key, known)}")
-    broker_raw = data.pop("broker", {})
-    if not isinstance(broker_raw, dict):
-        raise ConfigError(file, "broker", f"expected a table, got {broker_raw!r}")
-    broker = load_dataclass(_broker_type(), broker_raw, file, "broker")
-    partial = load_dataclass(_ConfigTables, data, file)
+        if key not in tables:
+            raise ConfigError(file, key, f"unknown table{did_you_mean(key, tables)}")
+    summary = _summary_params(data, file)
+    program = _program(data.pop("program", None), file)
+    _check_plausible(data, file)
+    rest = {k: v for k, v in data.items() if all(k != t for t, _ in SUMMARY_KEYS)}
+    partial = load_dataclass(_ConfigTables, rest, file)
     cfg = Config(
-        bands=partial.bands,
-        broker=broker,
-        detectors=partial.detectors,
-        recording=partial.recording,
-        wearer=partial.wearer,
-        hr_zones=partial.hr_zones,
-        energy=partial.energy,
-        service=partial.service,
+        summary=summary,
+        program=program,
+        **{f: getattr(partial, f) for f in partial.__dataclass_fields__},
     )
     check_config(cfg, file)
     return cfg
@@ -303,20 +284,108 @@ def config_from_tables(data: dict[str, Any], file: str) -> Config:
 
 @dataclass(frozen=True)
 class _ConfigTables:
-    """``Config`` without the broker (which is loaded by its own package's type)."""
+    """``Config`` as the file has it, less the tables that make up ``summary``."""
 
     bands: tuple[BandConfig, ...]
     recording: RecordingConfig
-    wearer: WearerConfig
-    hr_zones: HeartRateZonesConfig
-    energy: EnergyConfig
+    wearer: Wearer
     service: ServiceConfig
+    broker: BrokerSettings = field(default_factory=BrokerSettings)
     detectors: AnalysisParams = field(default_factory=AnalysisParams)
+    coach: CoachParams = field(default_factory=CoachParams)
+    web: WebConfig = field(default_factory=WebConfig)
+
+
+def _program(raw: Any, file: str) -> Program | None:
+    """``[program]``: ``follow = "NAME|FILE"``, or a program written out in the table."""
+    from sensor.programs import load_program, program_from_table
+
+    if raw is None or raw == {}:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(file, "program", f"expected a table, got {raw!r}")
+    if "follow" not in raw:
+        return program_from_table(raw, file, "program")
+    follow = raw["follow"]
+    if len(raw) > 1:
+        other = next(k for k in raw if k != "follow")
+        raise ConfigError(
+            file, f"program.{other}", "give either 'follow' or a program's own keys, not both"
+        )
+    if not isinstance(follow, str):
+        raise ConfigError(
+            file, "program.follow", f"expected a program's name or file, got {follow!r}"
+        )
+    if not follow:
+        return None
+    return load_program(follow, where=(file, "program.follow"))
+
+
+def _summary_params(data: dict[str, Any], file: str) -> SummaryParams:
+    """``SummaryParams`` from ``[energy]`` and ``[hr_zones]``; errors name the file's keys."""
+    values: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    for table in dict.fromkeys(t for t, _ in SUMMARY_KEYS):
+        raw = data.get(table, {})
+        if not isinstance(raw, dict):
+            raise ConfigError(file, table, f"expected a table, got {raw!r}")
+        keys = [k for t, k in SUMMARY_KEYS if t == table]
+        for key, value in raw.items():
+            if key not in keys:
+                raise ConfigError(file, f"{table}.{key}", f"unknown key{did_you_mean(key, keys)}")
+            name = SUMMARY_KEYS[(table, key)]
+            values[name] = value
+            where[name] = f"{table}.{key}"
+    zones = values.get("hr_zone_lower_pct")
+    if isinstance(zones, list) and all(isinstance(z, (int, float)) for z in zones):
+        if not zones:
+            raise ConfigError(file, where["hr_zone_lower_pct"], "expected at least one zone bound")
+        if any(not (0.0 < z < 100.0) for z in zones) or list(zones) != sorted(set(zones)):
+            raise ConfigError(
+                file,
+                where["hr_zone_lower_pct"],
+                f"expected increasing per cent values within 0..100, got {list(zones)}",
+            )
+    try:
+        return load_dataclass(SummaryParams, values, file)
+    except ConfigError as err:
+        raise ConfigError(file, where.get(err.key, err.key), err.expected) from None
+
+
+def _check_plausible(data: dict[str, Any], file: str) -> None:
+    """``PLAUSIBLE`` ranges and ``[wearer] sex``, before the types see the values."""
+    for (table, key), (lo, hi) in PLAUSIBLE.items():
+        raw = data.get(table)
+        value = raw.get(key) if isinstance(raw, dict) else None
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and not lo <= value <= hi
+        ):
+            raise ConfigError(
+                file, f"{table}.{key}", f"expected a value within {lo}..{hi}, got {value!r}"
+            )
+    wearer = data.get("wearer")
+    sex = wearer.get("sex") if isinstance(wearer, dict) else None
+    if sex is not None and sex not in SEXES:
+        raise ConfigError(
+            file,
+            "wearer.sex",
+            f"expected one of {', '.join(map(repr, SEXES))}, got {sex!r}"
+            f"{did_you_mean(str(sex), SEXES)}",
+        )
 
 
 def check_config(cfg: Config, file: str) -> None:
-    """What one field cannot check alone: band identity, axes, profiles, zone order."""
-    profiles = known_profiles()
+    """What one field cannot check alone: band identity, axes, profiles, the page's address."""
+    if cfg.web.listen:
+        from sensor.web.dashboard import parse_listen
+
+        try:
+            parse_listen(cfg.web.listen)
+        except ConfigError as err:
+            raise ConfigError(file, "web.listen", err.expected) from None
+    profiles = known_profiles() if cfg.bands else []
     seen: dict[str, int] = {}
     for i, band in enumerate(cfg.bands):
         key = f"bands[{i}]"
@@ -341,20 +410,11 @@ def check_config(cfg: Config, file: str) -> None:
                 "give each band its own id, name or address",
             )
         seen[ident.lower()] = i
-    zones = cfg.hr_zones.lower_pct_of_max
-    if not zones:
-        raise ConfigError(file, "hr_zones.lower_pct_of_max", "expected at least one zone bound")
-    if any(not (0.0 < z < 100.0) for z in zones) or list(zones) != sorted(set(zones)):
-        raise ConfigError(
-            file,
-            "hr_zones.lower_pct_of_max",
-            f"expected increasing per cent values within 0..100, got {list(zones)}",
-        )
 
 
 def _check_band_id(band_id: str, file: str, key: str) -> None:
     """An id must be usable as it is: one MQTT topic level and a Home Assistant node id."""
-    from sensor.mqtt.topics import sanitize_band_id
+    from sensor.identity import sanitize_band_id
 
     safe = sanitize_band_id(band_id)
     if safe != band_id:
@@ -366,20 +426,18 @@ def _check_band_id(band_id: str, file: str, key: str) -> None:
         )
 
 
-def _check_band_profile(band: BandConfig, file: str, key: str, profiles: list[str] | None) -> None:
+def _check_band_profile(band: BandConfig, file: str, key: str, profiles: list[str]) -> None:
     """The band's profile exists and offers the rate and range asked of it."""
     is_path = band.profile.endswith(".toml") or "/" in band.profile
-    if not is_path and profiles is not None and band.profile not in profiles:
+    if not is_path and band.profile not in profiles:
         raise ConfigError(
             file,
             f"{key}.profile",
             f"expected one of {', '.join(profiles)}, got {band.profile!r}"
             f"{did_you_mean(band.profile, profiles)}",
         )
-    try:
-        from sensor.ble.profiles import load_profile
-    except ImportError:  # BLE support not installed: nothing more to check here
-        return
+    from sensor.ble.profiles import load_profile
+
     try:
         profile = load_profile(band.profile)
     except ConfigError as err:
@@ -435,12 +493,18 @@ def load_config(
     user = read_toml(path)
     # The defaults alone must hold (a test checks it), so what fails below is the user's.
     cfg = config_from_tables(merge_tables(defaults, user), str(path))
-    return LoadedConfig(cfg, (str(default_file), str(path)))
+    return LoadedConfig(cfg, (str(default_file), str(path)), user)
 
 
 def config_table(cfg: Config, *, mask_secrets: bool = True) -> dict[str, Any]:
     """The effective configuration as TOML-like data (``config show``), secrets masked."""
-    table: dict[str, Any] = to_table(cfg, mask_secrets=mask_secrets)
+    table: dict[str, Any] = {}
+    for name, value in to_table(cfg, mask_secrets=mask_secrets).items():
+        if name != "summary":
+            table[name] = value
+            continue
+        for (section, key), attr in SUMMARY_KEYS.items():
+            table.setdefault(section, {})[key] = value[attr]
     return table
 
 

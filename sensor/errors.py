@@ -98,3 +98,26 @@ class BrokerError(RetrosenseError):
         self.url = url
         self.expected = expected
         super().__init__(f"{url}: {expected}")
+
+
+class MissingExtra(RetrosenseError):
+    """A feature needs an optional part of the install (a ``pip install 'retrosense[x]'``).
+
+    Parameters
+    ----------
+    feature
+        What the user asked for (``the session report``).
+    extra
+        The extra that brings it (``web``).
+    module
+        The module that could not be imported.
+    """
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        self.feature = feature
+        self.extra = extra
+        self.module = module
+        super().__init__(
+            f"{feature} needs the '{extra}' extra ({module} is not installed): "
+            f"pip install 'retrosense[{extra}]'"
+        )

@@ -27,13 +27,14 @@ import numpy as np
 
 from analysis.frame import parse_body_axes
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
+from analysis.units import STANDARD_GRAVITY_M_S2
 from sensor.errors import RecordingError
+from sensor.identity import band_id_for
 from sensor.recording import to_body
 from sensor.sources import FILE_READERS, Source, SourceOptions
 
 log = logging.getLogger(__name__)
 
-STANDARD_GRAVITY_M_S2 = 9.80665
 POLAR_COLUMNS = ("sensor timestamp [ns]", "X [mg]", "Y [mg]", "Z [mg]")
 PHYPHOX_TIME = "Time (s)"
 PHYPHOX_AXES = ("Acceleration x (m/s^2)", "Acceleration y (m/s^2)", "Acceleration z (m/s^2)")
@@ -56,6 +57,10 @@ class ImportedSource:
     @property
     def name(self) -> str:
         return self.device
+
+    @property
+    def band_id(self) -> str:
+        return band_id_for(name=self.device or Path(self.path).stem)
 
     @property
     def info(self) -> StreamInfo:

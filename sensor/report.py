@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Iterable
+from typing import TextIO
 
 from analysis.events import Event, JumpEvent, RevolutionEvent, StepEvent
+
+
+def write_jsonl(events: Iterable[Event], out: TextIO) -> None:
+    """Events as JSON Lines (the events spec), one compact object per line."""
+    for event in events:
+        out.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
 
 
 def format_table(events: list[Event], duration_s: float) -> str:

@@ -44,15 +44,15 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from analysis.events import Event, event_from_dict
-from analysis.registry import build_pipeline
-from analysis.stream import Pipeline
+from analysis.program import Cue
 from analysis.types import Samples, StreamInfo
+from sensor.identity import is_valid_band_id
+from sensor.mqtt.client import make_client
 from sensor.mqtt.control import (
     HEARTBEAT_S,
     LEASE_GRACE_S,
@@ -83,12 +83,11 @@ from sensor.mqtt.control import (
     worker_id_ok,
 )
 from sensor.mqtt.payloads import BandInfo
-from sensor.mqtt.topics import Topics, is_valid_band_id
+from sensor.mqtt.topics import Topics
+from sensor.session import MqttSink, Session, SessionSettings, SessionSink
 
 if TYPE_CHECKING:
-    import paho.mqtt.client as mqtt
-
-    from sensor.config import Config
+    from sensor.ble.items import LinkStatus
     from sensor.mqtt.publisher import Publisher
     from sensor.mqtt.settings import BrokerSettings
 
@@ -130,25 +129,6 @@ def samples_from_raw(payload: dict[str, Any]) -> Samples:
     body = dict(payload)
     body.setdefault("seq", 1)
     return parse_raw(band, json.dumps(body).encode()).samples
-
-
-def _client(settings: BrokerSettings, client_id: str) -> mqtt.Client:
-    """A paho MQTT v5 client for control messages (offers, claims, raw subscriptions)."""
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-    url = settings.broker
-    if url.username:
-        client.username_pw_set(url.username, url.password or None)
-    if url.tls:
-        client.tls_set(
-            ca_certs=settings.ca_file or None,
-            certfile=settings.client_cert_file or None,
-            keyfile=settings.client_key_file or None,
-        )
-    client.reconnect_delay_set(1, 10)
-    return client
 
 
 def _split(topic: str, base: str) -> list[str]:
@@ -197,7 +177,7 @@ class Gateway:
         self._lock = threading.Lock()
         self._bands: dict[str, _Band] = {}
         self.dropped = DropCounter("gateway")
-        self._client = _client(settings, f"{settings.effective_client_id}-gateway")
+        self._client = make_client(settings, f"{settings.effective_client_id}-gateway")
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
@@ -511,6 +491,21 @@ class Gateway:
             time.sleep(RESEND_PAUSE_S)
 
 
+class GatewaySink(SessionSink):
+    """A gateway's band: offered to the workers while it streams; forgotten once its summary
+    (made from the workers' events, ``Session.adopt``) is out."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def announce(self, session: Session) -> None:
+        if session.info is not None:
+            self.gateway.offer(session.band, session.info)
+
+    def finish(self, session: Session, summary: dict[str, Any] | None) -> None:
+        self.gateway.forget(session.band_id)
+
+
 def _done(band: _Band) -> bool:
     """Whether the band's holder said ``done`` for its last batch (or there was none)."""
     return band.last_seq == 0 or (band.done is not None and band.done.seq >= band.last_seq)
@@ -523,7 +518,6 @@ class _Held:
 
     band: BandInfo
     epoch: int
-    pipeline: Pipeline
     order: SeqOrder
     resume_seq: int
     granted: bool = False
@@ -536,6 +530,8 @@ class _Held:
     asked_at: float = 0.0
     publish_from_t: float | None = None
     events: int = 0
+    #: The band's ``Session`` (detectors, live state, coaching), set right after.
+    session: Session | None = None
 
 
 class Worker:
@@ -543,8 +539,10 @@ class Worker:
 
     Parameters
     ----------
-    cfg
-        The configuration (broker, detector parameters).
+    broker
+        Broker settings (credentials merged from the environment).
+    settings
+        Detector parameters, wearer and program for every band.
     publisher
         Where events and state go (started by the caller).
     group
@@ -553,12 +551,20 @@ class Worker:
         This worker's id (unique per process).
     """
 
-    def __init__(self, cfg: Config, publisher: Publisher, group: str, worker_id: str) -> None:
+    def __init__(
+        self,
+        broker: BrokerSettings,
+        settings: SessionSettings,
+        publisher: Publisher,
+        group: str,
+        worker_id: str,
+    ) -> None:
         if not worker_id_ok(worker_id):
             raise ValueError(f"worker id {worker_id!r}: letters, digits, '-', '_', '.' only")
-        self.cfg = cfg
+        self.broker = broker
+        self.settings = settings
         self.publisher = publisher
-        self.base = cfg.broker.base_topic
+        self.base = broker.base_topic
         self.topics = Topics(self.base)
         self.group = group
         self.worker_id = worker_id
@@ -566,9 +572,8 @@ class Worker:
         self.finished: list[str] = []
         self.dropped = DropCounter(f"worker {worker_id}")
         self._lock = threading.RLock()
-        settings: BrokerSettings = cfg.broker
-        self._client = _client(
-            settings, f"{settings.effective_client_id}-worker-{worker_id}-control"
+        self._client = make_client(
+            broker, f"{broker.effective_client_id}-worker-{worker_id}-control"
         )
         self._client.will_set(self.topics.worker_status(worker_id), b"offline", qos=1, retain=True)
         self._client.on_connect = self._on_connect
@@ -582,7 +587,7 @@ class Worker:
         self._processor = threading.Thread(target=self._process_loop, name="detect", daemon=True)
 
     def start(self) -> None:
-        url = self.cfg.broker.broker
+        url = self.broker.broker
         self._client.connect_async(url.host, url.port, keepalive=30)
         self._client.loop_start()
         self._beater.start()
@@ -707,10 +712,6 @@ class Worker:
             return  # a stale offer
         if held is not None:
             self._drop(offer.band_id, "offered again with a newer epoch")
-        try:
-            pipeline = build_pipeline(offer.info, self.cfg.detectors)
-        except ValueError as err:
-            raise Invalid("detectors cannot run", str(err)) from None
         band = BandInfo(
             band_id=offer.band_id,
             name=offer.name,
@@ -719,17 +720,23 @@ class Worker:
             model=offer.model,
             placement=offer.info.placement.value,
         )
-        self.publisher.register_band(band)
-        self.held[offer.band_id] = _Held(
+        held = _Held(
             band=band,
             epoch=offer.epoch,
-            pipeline=pipeline,
             order=SeqOrder(offer.resume_seq),
             resume_seq=offer.resume_seq,
             publish_from_t=offer.publish_from_t,
             # Valid from the claim on, by our clock; the grant and renewals extend it.
             valid_until=time.monotonic() + LEASE_S,
         )
+        try:
+            held.session = Session(
+                band, offer.info, settings=self.settings, sinks=[_LeasedSink(self, held)]
+            )
+        except ValueError as err:
+            raise Invalid("detectors cannot run", str(err)) from None
+        held.session.announce()
+        self.held[offer.band_id] = held
         self._client.subscribe([(topic, 1) for topic in self._band_topics(offer.band_id)])
         claim = json.dumps({"worker": self.worker_id, "epoch": offer.epoch}).encode()
         self._client.publish(self.topics.claim(offer.band_id), claim, qos=1)
@@ -864,29 +871,18 @@ class Worker:
     def _process(self, band_id: str, held: _Held, batch: RawBatch) -> bool:
         if not held.granted or not self._valid(band_id, held):
             return False
-        chunk = batch.samples
-        if chunk.hr_bpm is not None:
-            ok = np.isfinite(chunk.hr_bpm)
-            for t, bpm in zip(chunk.time_s[ok].tolist(), chunk.hr_bpm[ok].tolist(), strict=True):
-                self.publisher.publish_hr(band_id, t, bpm)
-        for event in held.pipeline.update(chunk):
-            # Checked per event: a worker stopped mid-batch must not publish once it is late.
-            if not self._valid(band_id, held):
-                return False
-            if held.publish_from_t is not None and event.t < held.publish_from_t:
-                continue  # the earlier holder's, found again while the detectors warm up
-            self.publisher.publish_event(band_id, event)
-            held.events += 1
-        self.publisher.tick(band_id, float(chunk.time_s[-1]))
+        assert held.session is not None
+        held.session.samples(batch.samples)  # events go out through _LeasedSink
+        if self.held.get(band_id) is not held:
+            return False  # the lease ran out on the way
         held.done_seq = batch.seq
         return True
 
     def _finish(self, band_id: str, held: _Held) -> None:
-        for event in held.pipeline.flush():
-            if not self._valid(band_id, held):
-                return
-            self.publisher.publish_event(band_id, event)
-            held.events += 1
+        assert held.session is not None
+        held.session.finish()
+        if self.held.get(band_id) is not held:
+            return  # the lease ran out while flushing: the next holder publishes the rest
         # Behind the last events in the publisher's queue: the gateway then has them all.
         done = SeqMark(held.epoch, held.end_seq or held.done_seq, self.worker_id)
         self.publisher.publish_control(self.topics.done(band_id), done.to_payload())
@@ -894,6 +890,57 @@ class Worker:
         self._client.unsubscribe(self._band_topics(band_id))
         self.finished.append(band_id)
         log.info("worker %s: band %s ended (%d events)", self.worker_id, band_id, held.events)
+
+
+class _LeasedSink(MqttSink):
+    """A worker's band on its publisher: events, live state and cues, only while the lease
+    holds; no raw samples, availability or summary (the gateway's)."""
+
+    def __init__(self, worker: Worker, held: _Held) -> None:
+        super().__init__(worker.publisher, end_band=False)
+        self.worker = worker
+        self.held = held
+
+    def _leased(self, session: Session) -> bool:
+        return self.worker._valid(session.band_id, self.held)
+
+    def announce(self, session: Session) -> None:
+        self.publisher.register_band(session.band)
+
+    def samples(self, session: Session, body: Samples, sensor: Samples | None) -> None:
+        pass
+
+    def battery(self, session: Session, percent: float) -> None:
+        pass
+
+    def link(self, session: Session, status: LinkStatus, reason: str) -> None:
+        pass
+
+    def heart_rate(self, session: Session, t: float, bpm: float, rr_s: Sequence[float]) -> None:
+        if self._leased(session):
+            super().heart_rate(session, t, bpm, rr_s)
+
+    def events(self, session: Session, events: Sequence[Event]) -> None:
+        start = self.held.publish_from_t
+        for event in events:
+            # Checked per event: a worker stopped mid-batch must not publish once it is late.
+            if not self._leased(session):
+                return
+            if start is not None and event.t < start:
+                continue  # the earlier holder's, found again while the detectors warm up
+            self.publisher.publish_event(session.band_id, event)
+            self.held.events += 1
+
+    def cues(self, session: Session, cues: Sequence[Cue]) -> None:
+        if self._leased(session):
+            super().cues(session, cues)
+
+    def tick(self, session: Session, t: float, force: bool) -> None:
+        if self._leased(session):
+            super().tick(session, t, force)
+
+    def finish(self, session: Session, summary: dict[str, Any] | None) -> None:
+        pass
 
 
 def worker_settings(settings: BrokerSettings, worker_id: str) -> BrokerSettings:

@@ -2,8 +2,9 @@
 
 One mechanism for every settings file (the main config, device profiles): unknown keys are
 refused with the closest valid key ("did you mean"), wrong types and out-of-range values with
-what was expected. Ranges live beside the fields as metadata (``bounded(0.0, 10.0)``), and a
-dataclass's own ``__post_init__`` ``ValueError`` becomes a ``ConfigError`` too.
+what was expected. Ranges live beside the fields as metadata (``bounded(0.0, 10.0)``, from
+``analysis.params``, which the detectors' ``Params`` use too), and a dataclass's own
+``__post_init__`` ``ValueError`` becomes a ``ConfigError`` too.
 
 Examples
 --------
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from analysis.params import bounded, outside_range
 from sensor.errors import ConfigError
 
 T = TypeVar("T")
@@ -41,13 +43,6 @@ __all__ = [
     "read_toml",
     "to_table",
 ]
-
-
-def bounded(
-    minimum: float | None = None, maximum: float | None = None, *, secret: bool = False
-) -> dict[str, Any]:
-    """Field metadata: an inclusive numeric range, and whether the value is a secret."""
-    return {"min": minimum, "max": maximum, "secret": secret}
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -181,12 +176,9 @@ def load_dataclass(cls: type[T], data: dict[str, Any], file: str | Path, prefix:
         if key not in fields:
             raise ConfigError(file, dotted, f"unknown key{did_you_mean(key, fields)}")
         converted = _convert(value, hints[key], file, dotted)
-        meta = fields[key].metadata
-        lo, hi = meta.get("min"), meta.get("max")
-        numeric = isinstance(converted, (int, float)) and not isinstance(converted, bool)
-        if numeric and ((lo is not None and converted < lo) or (hi is not None and converted > hi)):
-            rng = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
-            raise ConfigError(file, dotted, f"expected a value within {rng}, got {value!r}")
+        problem = outside_range(fields[key], converted)
+        if problem is not None:
+            raise ConfigError(file, dotted, f"{problem}, got {value!r}")
         kwargs[key] = converted
     try:
         return cls(**kwargs)

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from analysis.types import Placement, Samples, StreamInfo
 from sensor.errors import RecordingError
+from sensor.identity import band_id_for, split_device
 from sensor.recording import CHUNK_ROWS, MAGIC, RecordingReader
 
 
@@ -25,6 +26,12 @@ class Source(Protocol):
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def band_id(self) -> str:
+        """The band's id (``sensor.identity``): the one the file stores, else the one its
+        device's address or name gives."""
+        ...
 
     def body_chunks(self) -> Iterator[Samples]: ...
 
@@ -42,6 +49,14 @@ class RecordingSource:
     @property
     def name(self) -> str:
         return self.reader.header.device or Path(self.reader.path).stem
+
+    @property
+    def band_id(self) -> str:
+        h = self.reader.header
+        name, address = split_device(h.device or "")
+        return band_id_for(
+            id=h.extra.get("band_id"), address=address, name=name or Path(h.path).stem
+        )
 
     def body_chunks(self) -> Iterator[Samples]:
         return self.reader.body_chunks()

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.evaluate import Miss, RecordingScore, TypeScore, check_targets, pool
+from analysis.evaluate import PLAIN, Miss, RecordingScore, TypeScore, check_targets, pool
 from analysis.types import Samples, StreamInfo
-from sensor.commands.evaluate import evaluate_recording, format_markdown
+from sensor.evaluation import EvaluationOptions, evaluate_file, format_markdown
 from sensor.recording import RecordingReader, to_body
 from tests.paths import DATA
 
@@ -41,13 +41,14 @@ class AccuracyReport:
         return pool(recs, key="all")["all"][type_]
 
     def by_name(self, name: str) -> RecordingScore:
+        """The recording itself (not a variant of it) of that name or stem."""
         for rec in self.recordings:
-            if rec.name == name or Path(rec.name).stem == name:
+            if rec.variant == PLAIN and (rec.name == name or Path(rec.name).stem == name):
                 return rec
         raise KeyError(name)
 
     def misses(self) -> list[Miss]:
-        """Every target (issues 4-6) missed, per group."""
+        """Every target missed, per group."""
         return check_targets(self.recordings)
 
     def markdown(self) -> str:
@@ -78,16 +79,24 @@ def fixture_paths(patterns: str | Iterable[str | Path]) -> list[Path]:
     return out
 
 
-@functools.lru_cache(maxsize=256)
-def _evaluate_cached(path: str, mtime_ns: int) -> RecordingScore:
-    return evaluate_recording(path)
+@functools.lru_cache(maxsize=512)
+def _evaluate_cached(path: str, mtime_ns: int, variants: bool) -> tuple[RecordingScore, ...]:
+    return evaluate_file(path, options=EvaluationOptions(variants=variants))
 
 
-def evaluate_fixtures(patterns: str | Sequence[str | Path]) -> AccuracyReport:
+def evaluate_fixtures(
+    patterns: str | Sequence[str | Path], variants: bool = False
+) -> AccuracyReport:
     """Run the detectors over the matching recordings and score them against their labels.
 
-    Results are cached per file (and its modification time) for the test session, so
-    several test modules can ask for the same fixtures without running them twice.
+    With ``variants``, real forward walks are also scored played backward in time and with
+    packet-loss gaps cut in (``sensor.evaluation``). Results are cached per file (and its
+    modification time) for the test session, so several test modules can ask for the same
+    fixtures without running them twice.
     """
     paths = fixture_paths(patterns)
-    return AccuracyReport(tuple(_evaluate_cached(str(p), p.stat().st_mtime_ns) for p in paths))
+    return AccuracyReport(
+        tuple(
+            rec for p in paths for rec in _evaluate_cached(str(p), p.stat().st_mtime_ns, variants)
+        )
+    )

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, need_browser
+
 #: How long a broker may take to accept connections (it takes ~10 ms here).
 BROKER_START_TIMEOUT_S = 10.0
 
@@ -155,3 +157,42 @@ def mosquitto_factory(tmp_path: Path) -> Iterator[type[Mosquitto]]:
     yield Factory
     for broker in made:
         broker.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands read the user's configuration file (``$RETROSENSE_CONFIG``, else config.toml
+    in the user config directory); the tests, and the commands they start, see none unless
+    they write one."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
+    monkeypatch.delenv("RETROSENSE_CONFIG", raising=False)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[object]:
+    """Playwright's driver for the test session (the browser itself is per test)."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def chromium(playwright_driver: object, tmp_path: Path) -> Iterator[object]:
+    """A headless Chromium with a new, empty profile; ``chromium.new_page()`` opens a tab."""
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir()
+    context = playwright_driver.chromium.launch_persistent_context(  # type: ignore[attr-defined]
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=list(CHROMIUM_ARGS),
+        viewport={"width": 1100, "height": 900},
+    )
+    try:
+        yield context
+    finally:
+        context.close()

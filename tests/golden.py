@@ -27,8 +27,8 @@ def recordings() -> list[tuple[Path, Path]]:
 
 
 def main(argv: list[str]) -> int:
-    from sensor.commands.analyze import analyze_file
     from sensor.errors import RetrosenseError
+    from sensor.session import analyze_file
 
     out = Path(argv[0])
     for path, rel in recordings():

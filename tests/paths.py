@@ -14,3 +14,8 @@ AS_RECORDINGS = REAL / "as-recordings"
 def real_recordings() -> list[Path]:
     """The labelled real recordings converted to recording CSV (empty if shared/ is absent)."""
     return sorted(AS_RECORDINGS.glob("*.csv"))
+
+
+def all_real_recordings() -> list[Path]:
+    """Every labelled real recording, subfolders included (empty if shared/ is absent)."""
+    return sorted(p for p in AS_RECORDINGS.rglob("*.csv") if p.with_suffix(".truth.json").exists())

@@ -19,7 +19,8 @@ The interface the service (``retrosense run``) and the MQTT publisher build on::
 
 - ``BandSpec`` (frozen): ``device`` (address or name prefix), ``profile`` (name or TOML path),
   ``placement``, ``body_axes``, ``rate_hz``, ``range_g``, ``id``; ``None`` takes the profile's
-  default. ``band.band_id`` is stable: the address without separators, unless ``id`` is given.
+  default. ``band.band_id`` is fixed for the session (``sensor.identity.band_id_for``): ``id``
+  if given, else the address without separators, else the name it was asked by.
 - ``band.info``: the ``StreamInfo`` for ``analysis``; ``band.body_axes`` for the rotation.
 - Sample times (``SampleBatch.samples.time_s``, sensor frame) are seconds since the session
   started, on the band's own clock where it has one; a link loss leaves a gap in time

@@ -10,7 +10,6 @@ new band that speaks a known protocol, or a custom ESP32 band that notifies fixe
 from __future__ import annotations
 
 import dataclasses
-import importlib.resources
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from analysis.types import Placement
 from sensor.decoders import normalize_uuid
 from sensor.decoders.generic import GenericLayout
 from sensor.errors import ConfigError
+from sensor.paths import builtin_devices_dir, user_devices_dir
 from sensor.settings import bounded, did_you_mean, load_dataclass, read_toml
 
 DriverName = Literal["heart-rate", "polar-pmd", "witmotion", "movesense", "generic", "csc", "rsc"]
@@ -159,18 +159,6 @@ class DeviceProfile:
         if advertised & set(self.service_uuids):
             return 1
         return 0
-
-
-def builtin_devices_dir() -> Path:
-    """The folder of the built-in device profiles."""
-    return Path(str(importlib.resources.files("sensor.defaults").joinpath("devices")))
-
-
-def user_devices_dir() -> Path:
-    """``<user config dir>/devices``, where a user's own profiles go."""
-    from sensor.config import user_config_path
-
-    return user_config_path().parent / "devices"
 
 
 def load_profile_file(path: str | Path) -> DeviceProfile:

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import re
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -46,25 +45,13 @@ from sensor.decoders.info import (
     decode_info_string,
 )
 from sensor.errors import DecodeError, DeviceError, DeviceNotFound, RetrosenseError
+from sensor.identity import band_id_for, is_address
 
 if TYPE_CHECKING:
     from bleak import BleakClient
     from bleak.backends.device import BLEDevice
 
 log = logging.getLogger(__name__)
-
-_MAC = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$")
-_CB_UUID = re.compile(r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
-
-
-def is_address(text: str) -> bool:
-    """Whether ``text`` is a Bluetooth address (or, on macOS, a CoreBluetooth UUID)."""
-    return bool(_MAC.match(text) or _CB_UUID.match(text))
-
-
-def band_id_from_address(address: str) -> str:
-    """The stable id of a band: its address in lower case without separators."""
-    return re.sub(r"[^0-9a-z]", "", address.lower())
 
 
 @dataclass(frozen=True)
@@ -83,7 +70,8 @@ class BandSpec:
     rate_hz, range_g
         Sample rate and accelerometer range to ask; ``None`` takes the profile's.
     id
-        Stable id for topics and file names; by default derived from the address.
+        Stable id for topics and file names; by default ``sensor.identity.band_id_for``
+        of the address or name.
     """
 
     device: str
@@ -226,11 +214,9 @@ class BandSession:
         self.raw_sink = raw_sink
         self.address: str | None = spec.device if is_address(spec.device) else None
         self.name: str | None = None if self.address else spec.device
-        self.band_id = spec.id or (
-            band_id_from_address(self.address)
-            if self.address
-            else re.sub(r"\W+", "-", spec.device).strip("-").lower()
-        )
+        # Fixed for the session (``sensor.identity``): a band found by its name keeps the
+        # id it started with when its address shows, so topics and file names never move.
+        self.band_id = band_id_for(id=spec.id, address=self.address, name=self.name)
         self.placement = spec.placement or self.profile.placement
         self.body_axes = spec.body_axes or self.profile.body_axes
         self.driver: Driver = make_driver(self.profile, self.band_id, spec.rate_hz, spec.range_g)
@@ -466,9 +452,6 @@ class BandSession:
         device = await self._find()
         if self.address is None:
             self.address = device.address
-            if self.spec.id is None:
-                self.band_id = band_id_from_address(device.address)
-                self.driver.band_id = self.band_id
         self.name = device.name or self.name
         lost = asyncio.Event()
 
@@ -657,8 +640,6 @@ __all__ = [
     "BleakLink",
     "RawSink",
     "SessionOptions",
-    "band_id_from_address",
     "forget_device",
-    "is_address",
     "run_sessions",
 ]

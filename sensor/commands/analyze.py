@@ -4,88 +4,59 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
-from typing import TextIO
+from pathlib import Path
 
-from analysis.events import Event
-from analysis.frame import parse_body_axes
-from analysis.types import Placement
-from sensor.progress import track_chunks
-from sensor.recording import parse_placement
-from sensor.report import format_table
-from sensor.sources import SourceOptions, open_source
-
-log = logging.getLogger(__name__)
+from sensor.arguments import (
+    add_config_option,
+    add_placement_options,
+    add_program_option,
+    check_writable,
+    with_program_option,
+)
 
 HELP = "analyse a recording or capture file and print its events (jsonl or a table)"
-
-
-def placement_arg(text: str) -> Placement:
-    try:
-        return parse_placement(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def body_axes_arg(text: str) -> str:
-    """A ``--body-axes`` value, checked as the recording spec's ``body_axes`` is."""
-    try:
-        parse_body_axes(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-    return text
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="recording CSV, raw capture (.jsonl) or a supported export")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
-    p.add_argument("--placement", type=placement_arg, help="override the file's placement")
+    add_placement_options(p)
+    add_config_option(p, " whose [detectors], [wearer] and [energy] to use")
     p.add_argument(
-        "--body-axes",
-        type=body_axes_arg,
-        help="sensor axes pointing forward, left, up (e.g. +z,+x,+y); overrides the file's own "
-        "(write --body-axes=-z,+x,-y when the first starts with a minus)",
+        "--summary",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="the session summary JSON: alone, printed instead of the events; with FILE, "
+        "written there (the events still printed)",
     )
-
-
-def analyze_file(
-    path: str, placement: Placement | None = None, body_axes: str | None = None
-) -> tuple[list[Event], float]:
-    """All events of a file in emission order, and the file's duration in seconds."""
-    # The detectors pull in scipy.signal (about a second): imported here, not at start-up,
-    # since every subcommand's module is imported to build the parser.
-    from analysis.registry import build_pipeline
-
-    source = open_source(path, SourceOptions(placement=placement, body_axes=body_axes))
-    pipeline = build_pipeline(source.info)
-    if not pipeline.detectors:
-        log.warning(
-            "%s: no detector works at placement %s; nothing will be detected",
-            path,
-            source.info.placement,
-        )
-    events: list[Event] = []
-    first_t: float | None = None
-    last_t = 0.0
-    for chunk in track_chunks(source.body_chunks(), path):
-        if len(chunk):
-            first_t = float(chunk.time_s[0]) if first_t is None else first_t
-            last_t = float(chunk.time_s[-1])
-        events.extend(pipeline.update(chunk))
-    events.extend(pipeline.flush())
-    return events, (last_t - first_t if first_t is not None else 0.0)
-
-
-def write_jsonl(events: list[Event], out: TextIO) -> None:
-    for event in events:
-        out.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
+    add_program_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    events, duration_s = analyze_file(args.file, args.placement, args.body_axes)
-    if args.format == "jsonl":
-        write_jsonl(events, sys.stdout)
+    # The detectors pull in scipy.signal (about a second): imported here, not at start-up,
+    # since every subcommand's module is imported to build the parser.
+    from sensor.config import load_config
+    from sensor.report import format_table, write_jsonl
+    from sensor.session import SessionSettings, SessionSink, SummaryFileSink, analyze_source
+    from sensor.sources import SourceOptions, open_source
+
+    settings = SessionSettings.from_config(
+        with_program_option(load_config(args.config).config, args)
+    )
+    sinks: list[SessionSink] = []
+    if args.summary not in (None, "-"):
+        check_writable(args.summary)
+        sinks.append(SummaryFileSink(Path(args.summary)))
+    source = open_source(
+        args.file, SourceOptions(placement=args.placement, body_axes=args.body_axes)
+    )
+    session = analyze_source(source, settings, sinks=sinks, progress=args.file)
+    if args.summary == "-":
+        sys.stdout.write(json.dumps(session.summary, indent=2) + "\n")
+    elif args.format == "jsonl":
+        write_jsonl(session.events, sys.stdout)
     else:
-        sys.stdout.write(format_table(events, duration_s))
+        sys.stdout.write(format_table(session.events, session.duration_s))
     return 0

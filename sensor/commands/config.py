@@ -6,20 +6,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from sensor.arguments import add_config_option
+
 if TYPE_CHECKING:
     from sensor.config import BandConfig
 
 HELP = "check the configuration, show the effective one (secrets masked), or print its path"
-
-
-def add_config_option(p: argparse.ArgumentParser) -> None:
-    """``--config FILE``, shared by the commands that read the configuration."""
-    p.add_argument(
-        "--config",
-        metavar="FILE",
-        help="configuration file (default: $RETROSENSE_CONFIG, else config.toml in the "
-        "user config directory; see `retrosense config path`)",
-    )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,7 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sensor.config import config_table, dump_toml, load_config, user_config_path
+    from sensor.config import config_table, dump_toml, load_config
+    from sensor.paths import user_config_path
 
     if args.action == "path":
         print(user_config_path())
@@ -48,9 +41,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(dump_toml(table))
         return 0
     cfg = loaded.config
-    check_files = getattr(cfg.broker, "check_files", None)
-    if check_files is not None:
-        check_files()  # TLS files that are missing or unreadable
+    cfg.broker.check_files()  # TLS files that are missing or unreadable
     where = loaded.user_file or f"{loaded.files[0]} (defaults only; no user file)"
     bands = ", ".join(_describe(b) for b in cfg.bands) or "none"
     print(f"ok: {where}")
@@ -60,15 +51,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _describe(band: BandConfig) -> str:
     """``chest (polar-h10, chest, 100 Hz)``: the band with its profile's values filled in."""
-    placement, rate = band.placement, band.rate_hz
-    try:
-        from sensor.ble.profiles import load_profile
+    from sensor.ble.profiles import load_profile
 
-        profile = load_profile(band.profile)
-        placement = placement or profile.placement
-        rate = rate or (profile.sample_rate_hz if profile.has_samples else None)
-    except ImportError:  # BLE support not installed: show what the file says
-        pass
+    profile = load_profile(band.profile)
+    placement = band.placement or profile.placement
+    rate = band.rate_hz or (profile.sample_rate_hz if profile.has_samples else None)
     parts = [band.profile, str(placement) if placement else "placement from the profile"]
     if rate:
         parts.append(f"{rate:g} Hz")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sensor.commands.analyze import body_axes_arg, placement_arg
+from sensor.arguments import add_placement_options, check_writable
 
 HELP = "decode a raw capture (.jsonl) into a recording CSV"
 
@@ -13,33 +13,7 @@ HELP = "decode a raw capture (.jsonl) into a recording CSV"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("capture", help="raw capture JSONL written by `retrosense record --raw`")
     p.add_argument("output", help="recording CSV to write")
-    p.add_argument("--placement", type=placement_arg, help="override the capture's placement")
-    p.add_argument(
-        "--body-axes", type=body_axes_arg, help="override the capture's body axes (e.g. +z,+x,+y)"
-    )
-
-
-def check_writable(path: str) -> None:
-    """Refuse an output file that cannot be written, before any work (or band) starts.
-
-    Raises
-    ------
-    RecordingError
-        Naming the file and why: its folder is missing or not writable, or it is a folder.
-    """
-    import os
-    from pathlib import Path
-
-    from sensor.errors import RecordingError
-
-    target = Path(path)
-    folder = target.parent
-    if target.is_dir():
-        raise RecordingError(target, None, "cannot write: it is a folder; expected a file name")
-    if not folder.is_dir():
-        raise RecordingError(target, None, f"cannot write: no folder {folder}")
-    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise RecordingError(target, None, "cannot write: permission denied")
+    add_placement_options(p, "the capture's")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
         has_hr=source.profile.heart_rate,
         device=" ".join(x for x in (h.name, h.address) if x) or None,
         started=h.started,
-        extra={"profile": h.profile},
+        # The band's one id, so a replay of this file publishes as one of the capture does.
+        extra={"profile": h.profile, "band_id": source.band_id},
     ) as out:
         for chunk in source.chunks():
             out.write(chunk)

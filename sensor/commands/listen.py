@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from sensor.commands.replay import add_broker_arguments, broker_settings
+from sensor.arguments import add_broker_arguments, broker_settings
 from sensor.errors import BrokerError
 
 HELP = "subscribe to the retrosense topics and print each message readably, one per line"
@@ -79,10 +79,12 @@ def json_line(topic: str, payload: bytes, retained: bool, received: datetime) ->
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
+
+    from sensor.config import load_config
+    from sensor.mqtt.client import make_client
 
     out = out or sys.stdout
-    settings, _named = broker_settings(args)
+    settings, _named = broker_settings(args, load_config(args.config))
     settings.check_files()
     url = settings.broker
     topics = [f"{settings.base_topic}/#"]
@@ -116,20 +118,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             if args.count is not None and seen >= args.count:
                 done.set()
 
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=f"retrosense-listen-{int(time.time() * 1000) % 10**9}",
+    client = make_client(
+        settings,
+        f"retrosense-listen-{int(time.time() * 1000) % 10**9}",
         # Subscribing needs nothing of MQTT 5, and every broker speaks 3.1.1.
         protocol=mqtt.MQTTv5 if settings.protocol == "5" else mqtt.MQTTv311,
     )
-    if url.username:
-        client.username_pw_set(url.username, url.password or None)
-    if url.tls:
-        client.tls_set(
-            ca_certs=settings.ca_file or None,
-            certfile=settings.client_cert_file or None,
-            keyfile=settings.client_key_file or None,
-        )
     client.on_connect = on_connect
     client.on_message = on_message
     try:

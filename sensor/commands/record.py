@@ -12,8 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from sensor.commands.analyze import body_axes_arg, placement_arg
-from sensor.commands.convert import check_writable
+from sensor.arguments import add_placement_options, check_writable
 
 HELP = "record a live band to a recording CSV and/or a raw BLE capture"
 
@@ -33,13 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="recording CSV to write")
     p.add_argument("--raw", metavar="CAPTURE", help="raw capture (.jsonl) to write")
     p.add_argument("--duration-s", type=float, help="stop after this long (default: Ctrl-C)")
-    p.add_argument("--placement", type=placement_arg, help="where the band sits")
-    p.add_argument(
-        "--body-axes",
-        type=body_axes_arg,
-        help="sensor axes pointing forward, left, up, e.g. +z,+x,+y "
-        "(write --body-axes=-z,+x,-y when the first starts with a minus)",
-    )
+    add_placement_options(p, "the profile's")
     p.add_argument("--rate-hz", type=float, help="sample rate to ask of the band")
     p.add_argument("--range-g", type=float, help="accelerometer range to ask of the band")
     p.add_argument("--scan-timeout-s", type=float, default=10.0, help="how long to look (10 s)")
@@ -61,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
 async def _pick_profile(args: argparse.Namespace) -> Any:
     from sensor.ble.profiles import all_profiles, load_profile, match_profile
     from sensor.ble.scan import scan
-    from sensor.ble.session import is_address
     from sensor.errors import DeviceError
+    from sensor.identity import is_address
 
     if args.profile:
         return load_profile(args.profile)
@@ -84,17 +77,14 @@ async def _stop_after(band: Any, seconds: float) -> None:
 
 
 async def _record(args: argparse.Namespace) -> int:
-    import math
+    from pathlib import Path
 
-    import numpy as np
-
-    from analysis.types import Samples
-    from sensor.ble import BandSession, BandSpec, HeartRateReading, LinkEvent, SampleBatch
+    from sensor.ble import BandSession, BandSpec, LinkEvent, SampleBatch
     from sensor.ble.items import LinkStatus
     from sensor.ble.session import SessionOptions
-    from sensor.capture import CaptureWriter, iso_utc
+    from sensor.capture import open_capture
     from sensor.errors import DeviceError
-    from sensor.recording import RecordingWriter
+    from sensor.session import LiveBand, RecordingSink
 
     profile = await _pick_profile(args)
     if args.output and not profile.has_samples:
@@ -112,11 +102,10 @@ async def _record(args: argparse.Namespace) -> int:
     band = BandSession(
         spec, profile, SessionOptions(scan_timeout_s=args.scan_timeout_s), raw_sink=None
     )
-    writer = None
-    capture = None
-    device_noted = band.address is not None
+    sinks = [RecordingSink(Path(args.output), profile=profile.name)] if args.output else []
+    # No detectors: the session only writes the recording (sensor frame, heart rate column).
+    live = LiveBand(band, sinks=sinks, detect=False, say_missing=False)
     samples = gaps = 0
-    pending_hr = math.nan
     last_reason = ""
     timer: asyncio.Task[None] | None = None
     try:
@@ -126,66 +115,28 @@ async def _record(args: argparse.Namespace) -> int:
             timer = asyncio.get_running_loop().create_task(_stop_after(band, args.duration_s))
         if args.raw:
             # Before the first await: the decoder task records from the very first entry.
-            capture = CaptureWriter(
-                args.raw,
-                profile=profile.name,
-                name=band.name,
-                address=band.address,
-                placement=band.placement,
-                body_axes=band.body_axes,
-                started_unix_s=band.started_unix_s,
-                extra={
-                    "sample_rate_hz": band.info.sample_rate_hz,
-                    "acc_range_g": band.info.acc_range_g,
-                    "band_id": spec.id,
-                },
-            )
-            band.raw_sink = capture
+            live.capture = band.raw_sink = open_capture(args.raw, band)
         async for item in band:
+            live.handle(item)
             if isinstance(item, LinkEvent):
                 if item.reason and item.status is LinkStatus.RECONNECTING:
                     last_reason = item.reason
-                connected = item.status is LinkStatus.CONNECTED
-                if connected and capture is not None and not device_noted:
-                    device_noted = True
-                    capture.set_device(band.name, band.address)
                 print(
                     f"retrosense: {item.status.value}{': ' + item.reason if item.reason else ''}",
                     file=sys.stderr,
                 )
-            elif isinstance(item, HeartRateReading):
-                pending_hr = float(item.bpm)
-            elif isinstance(item, SampleBatch) and args.output:
-                if writer is None:
-                    writer = RecordingWriter(
-                        args.output,
-                        placement=band.placement,
-                        sample_rate_hz=band.info.sample_rate_hz,
-                        body_axes=band.body_axes,
-                        has_gyro=band.info.has_gyro,
-                        has_hr=profile.heart_rate,
-                        device=" ".join(x for x in (band.name, band.address) if x) or None,
-                        started=iso_utc(band.started_unix_s),
-                        extra={"profile": profile.name},
-                    )
-                s = item.samples
-                hr = None
-                if profile.heart_rate:
-                    hr = np.full(len(s), np.nan)
-                    hr[0], pending_hr = pending_hr, math.nan
-                writer.write(Samples(s.time_s, s.acc_g, s.gyro_dps, hr))
-                samples += len(s)
-                gaps += int(item.gap_before and samples > len(s))
+            elif isinstance(item, SampleBatch):
+                samples += len(item.samples)
+                gaps += int(item.gap_before and samples > len(item.samples))
             if args.duration_s is not None and band.now() >= args.duration_s:
                 await band.stop()
     finally:
         if timer is not None:
             timer.cancel()
         await band.stop()
-        if writer is not None:
-            writer.close()
-        if capture is not None:
-            capture.close()
+        live.finish()
+        if live.capture is not None:
+            live.capture.close()
     bad = sum(band.counters.malformed.values())
     print(
         f"retrosense: recorded {samples} samples, {gaps} gaps, {bad} malformed notifications "

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from sensor.commands.config import add_config_option
+from sensor.arguments import add_config_option, add_program_option, with_program_option
 
 HELP = "connect the configured bands, detect live, publish to MQTT, record the sessions"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_config_option(p)
+    add_program_option(p)
     p.add_argument(
         "--role",
         choices=("all", "gateway", "worker"),
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("sensor.commands.run")
     # Every configuration error is refused here, before any band is touched.
     loaded = load_config(args.config)
-    cfg = loaded.config
+    cfg = with_program_option(loaded.config, args)
     if args.no_record:
         cfg = dataclasses.replace(
             cfg,
@@ -52,5 +53,10 @@ def run(args: argparse.Namespace) -> int:
             ),
         )
     cfg.broker.check_files()
+    if cfg.web.listen:
+        from sensor.web import require
+
+        require("aiohttp", "the live page ([web] listen)")
+        require("plotly", "the live page ([web] listen)")
     log.info("configuration: %s", ", ".join(loaded.files))
     return asyncio.run(run_service(cfg, role=args.role, group=args.group, worker_id=args.worker_id))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.units import STANDARD_GRAVITY_M_S2
 from sensor.errors import DecodeError
 
 GSP_SERVICE = "34802252-7185-4d5d-b431-630e7050e8f0"
@@ -31,7 +32,6 @@ CMD_UNSUBSCRIBE = 2
 RESP_COMMAND = 1
 RESP_DATA = 2
 RESP_DATA_PART2 = 3
-STANDARD_GRAVITY_M_S2 = 9.80665
 
 
 def encode_subscribe(reference: int, resource: str) -> bytes:

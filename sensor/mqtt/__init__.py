@@ -47,8 +47,8 @@ _EXPORTS = {
     "BrokerSettings": "sensor.mqtt.settings",
     "parse_broker_url": "sensor.mqtt.settings",
     "Topics": "sensor.mqtt.topics",
-    "band_id_for": "sensor.mqtt.topics",
-    "sanitize_band_id": "sensor.mqtt.topics",
+    "band_id_for": "sensor.identity",
+    "sanitize_band_id": "sensor.identity",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from analysis.types import Placement, Samples, StreamInfo
-from sensor.mqtt.topics import is_valid_band_id
+from sensor.identity import is_valid_band_id
 
 log = logging.getLogger(__name__)
 

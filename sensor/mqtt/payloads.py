@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from analysis.events import (
+    Activity,
+    ActivityEvent,
     Direction,
     Event,
     JumpEvent,
@@ -27,6 +29,7 @@ from analysis.events import (
     StepEvent,
     WalkBoutEvent,
 )
+from analysis.program import Cue
 from analysis.types import Samples
 
 ONLINE = b"online"
@@ -111,6 +114,14 @@ def event_payload(
     return out
 
 
+def cue_payload(band_id: str, cue: Cue, *, when: datetime) -> dict[str, Any]:
+    """A coaching cue (``analysis.program.Cue``) plus ``band``, ``time`` and ``event_type``
+    (the cue's kind, what a Home Assistant event entity shows)."""
+    out = cue.to_dict()
+    out.update(band=band_id, time=iso_utc(when), event_type=str(cue.kind))
+    return out
+
+
 def raw_payload(
     band_id: str, chunk: Samples, when: datetime, seq: int | None = None
 ) -> dict[str, Any]:
@@ -181,7 +192,11 @@ class LiveState:
     last_jump_contact_time_s: float | None = None
     last_jump_reactive_strength_index: float | None = None
     walk_bouts: int = 0
+    #: What the wearer is doing (the activity stage's last ``activity`` event).
+    activity: str = str(Activity.UNKNOWN)
     battery_pct: float | None = None
+    #: Where the wearer is in the interval program followed (``Progress.to_dict``), if any.
+    program: dict[str, Any] | None = None
 
     def add_event(self, event: Event) -> None:
         if isinstance(event, StepEvent):
@@ -220,6 +235,8 @@ class LiveState:
             self.last_jump_reactive_strength_index = event.reactive_strength_index
         elif isinstance(event, WalkBoutEvent):
             self.walk_bouts += 1
+        elif isinstance(event, ActivityEvent):
+            self.activity = str(event.activity)
         elif isinstance(event, PedalBoutEvent):
             pass
 
@@ -276,6 +293,8 @@ class LiveState:
             "last_jump_contact_time_s": _r(self.last_jump_contact_time_s, 3),
             "last_jump_reactive_strength_index": _r(self.last_jump_reactive_strength_index, 2),
             "walk_bouts": self.walk_bouts,
+            "activity": self.activity,
+            **({"program": self.program} if self.program is not None else {}),
         }
 
 

@@ -38,11 +38,12 @@ from datetime import datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from analysis.events import Event
+from analysis.program import Cue
 from analysis.types import Samples
 from sensor.errors import ExitCode
+from sensor.mqtt.client import make_client
 from sensor.mqtt.discovery import discovery_configs
 from sensor.mqtt.outbox import Kind, Outbox, Pending
 from sensor.mqtt.payloads import (
@@ -50,6 +51,7 @@ from sensor.mqtt.payloads import (
     ONLINE,
     BandInfo,
     LiveState,
+    cue_payload,
     encode,
     event_id,
     event_payload,
@@ -67,8 +69,6 @@ log = logging.getLogger(__name__)
 #: ``max_inflight_messages`` (20) and Mosquitto's default Receive Maximum (20), so neither
 #: side has to queue them.
 WINDOW = 16
-#: paho's reconnect back-off, seconds: first retry after 1 s, doubling to at most 10 s, so a
-#: broker that restarts is found again within 10 s.
 #: Sample times are floats: 8.1 - 7.1 is a hair under 1.0. A microsecond is far below any
 #: sensor's sample period.
 _TIME_EPS_S = 1e-6
@@ -186,6 +186,9 @@ class Publisher:
         self._states: dict[str, LiveState] = {}
         self._last_state_t: dict[str, float] = {}
         self._raw_seq: dict[str, int] = {}
+        #: Called with (band id, sequence number, last sample's time, payload) for every raw
+        #: batch published: the gateway keeps them to send again.
+        self.on_raw: Callable[[str, int, float, bytes], None] | None = None
         #: Bands whose availability is ours to publish (not a worker's registered bands).
         self._announced: set[str] = set()
         self._retained: dict[str, bytes] = {}
@@ -414,6 +417,21 @@ class Publisher:
         self.tick(band_id, event.detected_at)
         return ident
 
+    def publish_cue(self, band_id: str, cue: Cue) -> None:
+        """Queue a coaching cue (QoS 1, not retained) on ``<base>/<band>/cue``.
+
+        Its ``time`` is when the situation arose: the band's ``started`` plus ``cue.t``.
+        """
+        with self._lock:
+            band = self._band(band_id)
+            payload = cue_payload(band_id, cue, when=wall_time(band.started, cue.t))
+            self._put(Kind.EVENT, self.topics.cue(band_id), encode(payload))
+
+    def set_program(self, band_id: str, progress: dict[str, Any] | None) -> None:
+        """Where the wearer is in the program followed: part of the next live state."""
+        with self._lock:
+            self._state(band_id).program = progress
+
     def publish_hr(
         self, band_id: str, t: float, hr_bpm: float, rr_ms: list[float] | None = None
     ) -> None:
@@ -469,6 +487,8 @@ class Publisher:
             when = when or wall_time(band.started, float(chunk.time_s[0]))
             payload = encode(raw_payload(band_id, chunk, when, seq))
             self._put(Kind.RAW, self.topics.raw(band_id), payload)
+        if self.on_raw is not None:
+            self.on_raw(band_id, seq, float(chunk.time_s[-1]), payload)
         return seq, payload
 
     def register_band(self, band: BandInfo) -> None:
@@ -656,24 +676,10 @@ class Publisher:
             time.sleep(0.01)
 
     def _make_client(self) -> mqtt.Client:
-        s = self.settings
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=s.effective_client_id,
-            protocol=self._protocol,
-            reconnect_on_failure=True,
+        client = make_client(
+            self.settings, self.settings.effective_client_id, protocol=self._protocol
         )
         client.on_log = self._on_log
-        client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
-        url = s.broker
-        if url.username:
-            client.username_pw_set(url.username, url.password or None)
-        if url.tls:
-            client.tls_set(
-                ca_certs=s.ca_file or None,
-                certfile=s.client_cert_file or None,
-                keyfile=s.client_key_file or None,
-            )
         client.will_set(self.topics.service_status, OFFLINE, qos=1, retain=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

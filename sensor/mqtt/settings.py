@@ -188,14 +188,14 @@ class BrokerSettings:
     def effective_outbox_path(self) -> Path:
         if self.outbox_path:
             return Path(self.outbox_path).expanduser()
-        import platformdirs
+        from sensor.paths import user_state_dir
 
         # One file per client id AND broker: what waits for one broker must never go out to
         # another that the same client id is pointed at later.
         broker = parse_broker_url(self.url)
         name = f"{self.effective_client_id}-{broker.host}-{broker.port}"
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-        return Path(platformdirs.user_state_dir("retrosense")) / f"outbox-{safe}.sqlite3"
+        return user_state_dir() / f"outbox-{safe}.sqlite3"
 
     def with_environment(self, environ: Mapping[str, str] | None = None) -> BrokerSettings:
         """These settings with username and password taken from the environment where set."""

@@ -1,4 +1,4 @@
-"""The topic tree, and band ids that are safe inside it.
+"""The topic tree (band ids: ``sensor.identity``).
 
 ::
 
@@ -11,6 +11,7 @@
     <base>/<band>/state                 live state JSON, throttled, not retained
     <base>/<band>/event/<type>          one detection event per message, QoS 1, not retained
     <base>/<band>/summary               session summary JSON, retained
+    <base>/<band>/cue                   a coaching cue of the interval program, not retained
     <base>/<band>/raw                   raw samples, batched (off by default)
     <base>/<band>/offer, worker, lease, resend, end, done
                                         scale-out control (``sensor.mqtt.control``)
@@ -21,79 +22,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 
-#: What a band id may hold: Home Assistant's discovery ``node_id`` and ``object_id`` alphabet
-#: (``[a-zA-Z0-9_-]``, Home Assistant MQTT discovery docs), which also keeps MQTT's
-#: wildcards ``+``/``#``, the level separator ``/``, ``$`` (system topics) and control
-#: characters out of our topics.
-_BAND_ID_OK = re.compile(r"[a-z0-9_-]+")
-_BAND_ID_BAD_RUN = re.compile(r"[^a-z0-9_-]+")
-#: Long enough for a Bluetooth address or CoreBluetooth UUID as hex, short enough for topics
-#: people read and type.
-MAX_BAND_ID_CHARS = 48
-#: Band ids that would make a band's topics overlap the service's (``<base>/status/...``)
-#: or the workers' (``<base>/workers/...``).
-RESERVED_BAND_IDS = frozenset({"status", "workers"})
-_MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
-
-
-def sanitize_band_id(text: str) -> str:
-    """A band id safe as one topic level and as a Home Assistant node id.
-
-    Lower case; every run of characters outside ``a-z 0-9 _ -`` (wildcards, ``/``, control
-    characters, spaces, non-ASCII) becomes one ``_``; cut to ``MAX_BAND_ID_CHARS``. A name
-    with nothing usable left becomes ``band-`` and a hash of the name, so it stays stable.
-
-    Examples
-    --------
-    >>> sanitize_band_id("Polar H10 0A1B2C3D")
-    'polar_h10_0a1b2c3d'
-    >>> sanitize_band_id("a/+/#")
-    'a_'
-    """
-    cleaned = _BAND_ID_BAD_RUN.sub("_", text.strip().lower())[:MAX_BAND_ID_CHARS]
-    if not cleaned.strip("_-"):
-        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        return f"band-{digest}"
-    if cleaned in RESERVED_BAND_IDS:
-        return f"{cleaned}_"
-    return cleaned
-
-
-def band_id_from_address(address: str) -> str:
-    """A stable band id from a Bluetooth address (or a macOS CoreBluetooth UUID).
-
-    The address does not change when the band is renamed, unlike its advertised name (the
-    convention of Theengs Gateway and ble2mqtt). ``C8:2E:0A:1B:2C:3D`` gives ``c82e0a1b2c3d``.
-    """
-    text = address.strip().lower()
-    if _MAC.match(text) or re.fullmatch(r"[0-9a-f-]{32,36}", text):
-        return text.replace(":", "").replace("-", "")
-    return sanitize_band_id(text)
-
-
-def band_id_for(
-    *, id: str | None = None, address: str | None = None, name: str | None = None
-) -> str:
-    """The band id: a configured id, else from the address, else from the name."""
-    if id:
-        return sanitize_band_id(id)
-    if address:
-        return band_id_from_address(address)
-    if name:
-        return sanitize_band_id(name)
-    return "band"
-
-
-def is_valid_band_id(band_id: str) -> bool:
-    return (
-        bool(_BAND_ID_OK.fullmatch(band_id))
-        and len(band_id) <= MAX_BAND_ID_CHARS
-        and band_id not in RESERVED_BAND_IDS
-    )
+from sensor.identity import is_valid_band_id, sanitize_band_id
 
 
 @dataclass(frozen=True)
@@ -143,6 +74,9 @@ class Topics:
     def summary(self, band_id: str) -> str:
         return self.band(band_id, "summary")
 
+    def cue(self, band_id: str) -> str:
+        return self.band(band_id, "cue")
+
     def raw(self, band_id: str) -> str:
         return self.band(band_id, "raw")
 
@@ -180,6 +114,10 @@ class Topics:
     def every_worker(self, leaf: str) -> str:
         """``<base>/workers/+/<leaf>``."""
         return f"{self.base}/workers/+/{leaf}"
+
+    @property
+    def every_worker_status(self) -> str:
+        return self.worker_status("+")
 
     @staticmethod
     def shared(group: str, topic: str) -> str:

@@ -15,12 +15,23 @@ from typing import Any
 import numpy as np
 
 from analysis.types import Placement, Samples
+from sensor.labels import truth_path_for as truth_path
+from sensor.labels import write_truth
 from sensor.recording import RecordingWriter
 from sensor.simulate.scenarios import SCENARIOS, Scenario
-from sensor.simulate.sensor_model import PROPER_AXES, Capture, profile_for, record
-from sensor.simulate.truth import truth_document, write_truth
+from sensor.simulate.sensor_model import PROPER_AXES, Capture, Strap, profile_for, record
+from sensor.simulate.truth import Segment, truth_document
 
-__all__ = ["SCENARIOS", "Scenario", "Simulation", "simulate", "truth_path", "write_simulation"]
+__all__ = [
+    "SCENARIOS",
+    "Scenario",
+    "Simulation",
+    "Strap",
+    "record_segment",
+    "simulate",
+    "truth_path",
+    "write_simulation",
+]
 
 #: Output rates the simulator offers: those of the Polar H10 and common IMU bands.
 RATES_HZ = (25.0, 50.0, 52.0, 100.0, 104.0, 128.0, 200.0)
@@ -75,10 +86,62 @@ def simulate(
         raise KeyError(scenario)
     spec = SCENARIOS[scenario]
     rng = np.random.default_rng(seed)
-    capture_rng = np.random.default_rng([seed, 1])
     length = spec.default_duration_s if duration_s is None else duration_s
     segment = spec.build(rng, placement, length)
-    axis = capture_rng.standard_normal(3)
+    command = (
+        f"retrosense simulate {scenario} --placement {placement.value} --rate-hz {rate_hz:g} "
+        f"{'--gyro' if gyro else '--no-gyro'} --seed {seed}"
+        + (f" --tilt-deg {tilt_deg:g}" if tilt_deg is not None else "")
+        + (f" --duration-s {duration_s:g}" if duration_s is not None else "")
+    )
+    return record_segment(
+        segment,
+        source=f"simulated ({spec.summary}): {command}",
+        command=command,
+        scenario=scenario,
+        placement=placement,
+        rate_hz=rate_hz,
+        gyro=gyro,
+        seed=seed,
+        tilt_deg=tilt_deg,
+        body_axes=body_axes,
+        drift_ppm=drift_ppm,
+        loss_bursts_per_min=loss_bursts_per_min,
+    )
+
+
+def record_segment(
+    segment: Segment,
+    *,
+    source: str,
+    command: str,
+    scenario: str,
+    placement: Placement,
+    rate_hz: float,
+    gyro: bool,
+    seed: int,
+    tilt_deg: float | None = None,
+    tilt_axis: tuple[float, float, float] | None = None,
+    body_axes: str | None = None,
+    drift_ppm: float | None = None,
+    loss_bursts_per_min: float = 1.0,
+    samples_per_packet: int | None = None,
+    burst_packets_max: int = 5,
+    strap: Strap | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Simulation:
+    """Record a built ``segment`` as one band would, with its labels (see ``simulate``).
+
+    The capture draws from its own generator, seeded by ``[seed, 1]``; what is not given is
+    drawn from it as ``simulate`` describes. ``tilt_axis`` fixes the axis of the undeclared
+    tilt (default: drawn, uniform over directions); ``samples_per_packet`` and
+    ``burst_packets_max`` shape the lost-packet bursts (default: the band's packets, 1-5 of
+    them); ``strap`` makes the band ride on a loose strap. ``extra`` is added to the labels'
+    ``simulation`` record.
+    """
+    capture_rng = np.random.default_rng([seed, 1])
+    drawn_axis = capture_rng.standard_normal(3)
+    axis = drawn_axis if tilt_axis is None else np.array(tilt_axis, dtype=np.float64)
     tilt = float(capture_rng.uniform(10.0, 30.0)) if tilt_deg is None else tilt_deg
     axes = PROPER_AXES[int(capture_rng.integers(len(PROPER_AXES)))]
     drift = float(capture_rng.uniform(100.0, 400.0) * capture_rng.choice([-1.0, 1.0]))
@@ -91,6 +154,9 @@ def simulate(
         loss_bursts_per_min=loss_bursts_per_min,
         has_gyro=gyro,
         profile=profile_for(placement),
+        samples_per_packet=samples_per_packet,
+        burst_packets_max=burst_packets_max,
+        strap=strap,
     )
     labels = segment.labels
     protect = [(j["takeoff_t"] - 1.2, j["landing_t"] + 0.6) for j in labels.jumps]
@@ -102,15 +168,9 @@ def simulate(
         [float(samples.time_s[i]), float(samples.time_s[i + 1])]
         for i in np.flatnonzero(dt > 1.5 / rate_hz)
     ]
-    command = (
-        f"retrosense simulate {scenario} --placement {placement.value} --rate-hz {rate_hz:g} "
-        f"{'--gyro' if gyro else '--no-gyro'} --seed {seed}"
-        + (f" --tilt-deg {tilt_deg:g}" if tilt_deg is not None else "")
-        + (f" --duration-s {duration_s:g}" if duration_s is not None else "")
-    )
     truth = truth_document(
         mapped,
-        source=f"simulated ({spec.summary}): {command}",
+        source=source,
         placement=placement.value,
         fs=rate_hz,
         duration_s=float(samples.time_s[-1] - samples.time_s[0]),
@@ -124,15 +184,10 @@ def simulate(
             "acc_range_g": capture.profile.acc_range_g,
             "gyro": gyro,
             "gaps": gaps,
+            **(extra or {}),
         },
     )
     return Simulation(samples, capture, placement, truth, command)
-
-
-def truth_path(recording: str | Path) -> Path:
-    """The labels file beside a recording: ``walk.csv`` -> ``walk.truth.json``."""
-    p = Path(recording)
-    return p.with_name(p.stem + ".truth.json")
 
 
 def write_simulation(sim: Simulation, path: str | Path) -> Path:

@@ -14,6 +14,9 @@ Notes
   decreases instead of increasing.
 - Crank speed dips twice per revolution at the dead spots (top and bottom) by a few per cent
   (Hull and Jorge, J. Biomech. 18 (1985) 631-644).
+- Riders of another size: the legs' segments and the saddle's position relative to the
+  bottom bracket scale with the legs (``Body.leg_scale``; a saddle is set for the leg's
+  length), the crank does not (``crank_m``; 165-175 mm are the usual sizes).
 - On the chest, pedalling only shows as a small trunk motion at twice the cadence (one
   downstroke per leg) and a sway at the cadence; it does not reveal the direction.
 """
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.types import FloatArray, Placement
+from sensor.simulate.body import REFERENCE_BODY, Body
 from sensor.simulate.motion import (
     DT_S,
     Motion,
@@ -91,18 +95,26 @@ def crank_angle(rpm: FloatArray, start_rad: float) -> FloatArray:
 STANDING_HIP_M = np.array([0.08, 0.06])
 
 
-def _leg(phi: FloatArray, placement: Placement, standing: FloatArray) -> Motion:
-    pedal = CRANK_M * np.stack([np.sin(phi), np.cos(phi)], axis=1)
-    ankle = pedal + ANKLE_FROM_PEDAL_M
+def _leg(
+    phi: FloatArray,
+    placement: Placement,
+    standing: FloatArray,
+    body: Body = REFERENCE_BODY,
+    crank_m: float = CRANK_M,
+) -> Motion:
+    legs = body.leg_scale
+    pedal = crank_m * np.stack([np.sin(phi), np.cos(phi)], axis=1)
+    ankle = pedal + ANKLE_FROM_PEDAL_M * body.scale
     # Standing, the hips drop onto each downstroke: 2 cm at twice the cadence.
     hip = (
-        HIP_M
-        + standing[:, None] * STANDING_HIP_M
+        HIP_M * legs
+        + standing[:, None] * STANDING_HIP_M * legs
         + np.stack([np.zeros_like(phi), -0.01 * standing * (1 + np.cos(2 * phi))], axis=1)
     )
     d = ankle - hip
     dist = np.linalg.norm(d, axis=1, keepdims=True)
-    h = np.sqrt(np.clip(THIGH_M**2 - (dist / 2) ** 2, 0.0, None))
+    thigh_m = THIGH_M * legs
+    h = np.sqrt(np.clip(thigh_m**2 - (dist / 2) ** 2, 0.0, None))
     normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / dist
     knee = hip + d / 2 + h * normal
     s = ankle - knee
@@ -190,7 +202,13 @@ def _labels(t: FloatArray, rpm: FloatArray, phi_raw: FloatArray) -> Labels:
 
 
 def ride(
-    rng: np.random.Generator, placement: Placement, phases: list[Phase], *, road: bool = True
+    rng: np.random.Generator,
+    placement: Placement,
+    phases: list[Phase],
+    *,
+    road: bool = True,
+    body: Body = REFERENCE_BODY,
+    crank_m: float = CRANK_M,
 ) -> Segment:
     """A ride on a bike (or home trainer) following ``phases``; the legs stay on the pedals.
 
@@ -202,6 +220,8 @@ def ride(
         ridden out of the saddle.
     road
         Add road vibration (0.02-0.05 g, 10-40 Hz) transmitted through the pedals and saddle.
+    body, crank_m
+        The rider's size and the crank's length (leg bands).
     """
     rpm = cadence_profile(phases, rng)
     # The crank only turns when the cadence target is non-zero: hold it exactly still when
@@ -215,7 +235,7 @@ def ride(
         np.concatenate([np.full(n_fine(p.duration_s), float(p.standing)) for p in phases]), 0.4
     )
     motion = (
-        _leg(phi, placement, standing)
+        _leg(phi, placement, standing, body, crank_m)
         if placement.is_leg
         else _trunk(phi, rpm, placement, standing)
     )

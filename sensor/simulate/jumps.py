@@ -30,9 +30,10 @@ from scipy import signal
 from scipy.interpolate import PchipInterpolator
 
 from analysis.types import FloatArray, Placement
+from analysis.units import STANDARD_GRAVITY_M_S2
+from sensor.simulate.body import REFERENCE_BODY, Body
 from sensor.simulate.motion import (
     DT_S,
-    G_MPS2,
     Motion,
     alpha_pulse,
     euler_zyx,
@@ -55,14 +56,25 @@ OFFSET_M = {
 }
 
 
+#: Height of a shank band above the ankle (m, reference body).
+SHANK_SENSOR_M = 0.3
+#: Peak of the tibial shock of a landing at the shank (g above the body's own motion): 3-10 g
+#: in landings (Lafortune et al. 1996).
+TIBIAL_SHOCK_G = 3.0
+
+
 def trunk_motion(
-    t: FloatArray, acc_com_g: FloatArray, pitch: FloatArray, placement: Placement
+    t: FloatArray,
+    acc_com_g: FloatArray,
+    pitch: FloatArray,
+    placement: Placement,
+    body: Body = REFERENCE_BODY,
 ) -> Motion:
     """Centre-of-mass acceleration plus the lever arm of the rotating trunk."""
     rot = euler_zyx(np.zeros_like(t), pitch, np.zeros_like(t))
-    offset = OFFSET_M.get(placement.canonical, OFFSET_M[Placement.WAIST])
+    offset = OFFSET_M.get(placement.canonical, OFFSET_M[Placement.WAIST]) * body.scale
     rel = np.einsum("nij,j->ni", rot, offset)
-    acc = acc_com_g + second_derivative(rel) / G_MPS2
+    acc = acc_com_g + second_derivative(rel) / STANDARD_GRAVITY_M_S2
     return Motion(acc, rot)
 
 
@@ -119,6 +131,8 @@ def countermovement_jump(
     lead_s: float = 1.0,
     tail_s: float = 1.5,
     travel_m: float | None = None,
+    body: Body = REFERENCE_BODY,
+    tibial_shock_g: float = TIBIAL_SHOCK_G,
 ) -> Segment:
     """One countermovement jump between quiet standing.
 
@@ -132,8 +146,13 @@ def countermovement_jump(
         Specific-force peak of the landing impact at the trunk (before sensor clipping).
     travel_m
         If given, the horizontal travel (signed) instead of ``horizontal_mps``.
+    body
+        The jumper's size: where a trunk band sits from the centre of mass, how high a
+        shank band sits above the ankle.
+    tibial_shock_g
+        The landing's shock at a shank band.
     """
-    g = G_MPS2
+    g = STANDARD_GRAVITY_M_S2
     d1 = float(rng.uniform(0.3, 0.4))  # unweighting
     a1 = float(rng.uniform(0.5, 0.7))  # its depth (g below body weight)
     d2 = float(rng.uniform(0.35, 0.45))  # braking + propulsion
@@ -213,9 +232,19 @@ def countermovement_jump(
     ]
     pitch = keyframes(t, keys, contact_s=landing)
     if placement.is_leg:
-        motion = _shank_motion(t, acc_com, t_unw, t_prop, takeoff, landing, lean)
+        motion = _shank_motion(
+            t,
+            acc_com,
+            t_unw,
+            t_prop,
+            takeoff,
+            landing,
+            lean,
+            sensor_m=SHANK_SENSOR_M * body.leg_scale,
+            shock_g=tibial_shock_g,
+        )
     else:
-        motion = trunk_motion(t, acc_trunk, pitch, placement)
+        motion = trunk_motion(t, acc_trunk, pitch, placement, body)
     direction = (
         "vertical" if abs(horizontal_mps) < 0.15 else ("backward" if backward else "forward")
     )
@@ -241,15 +270,18 @@ def _shank_motion(
     takeoff: float,
     landing: float,
     lean_deg: float,
+    *,
+    sensor_m: float = SHANK_SENSOR_M,
+    shock_g: float = TIBIAL_SHOCK_G,
 ) -> Motion:
-    """Shank sensor, 0.3 m above the ankle.
+    """Shank sensor, ``sensor_m`` above the ankle.
 
     The ankle stays on the ground until the heel rises in the last 60 ms before toe-off
     (plantar flexion), moves with the body in flight, lands toes first and lets the heel
     down over 0.1 s. The shank leans forward as the knees bend in the countermovement and
     the landing, and flexes a little in flight.
     """
-    g = G_MPS2
+    g = STANDARD_GRAVITY_M_S2
     vel = np.cumsum(acc_com_g, axis=0) * DT_S * g
     heel_rise = np.clip((t - (takeoff - 0.06)) / 0.06, 0.0, 1.0)
     contact = np.clip(1.0 - (t - landing) / 0.015, 0.0, 1.0)
@@ -276,11 +308,11 @@ def _shank_motion(
         contact_s=landing,
     )
     up = np.stack([np.sin(alpha), np.zeros_like(t), np.cos(alpha)], axis=1)
-    point = ankle + 0.3 * up
+    point = ankle + sensor_m * up
     acc = second_derivative(point) / g
     # The ground contact transient at the shank is larger and sharper than at the trunk
     # (tibial shock of 3-10 g in landings; Lafortune et al. 1996).
-    acc[:, 2] += 3.0 * alpha_pulse(t, landing, 0.004)
+    acc[:, 2] += shock_g * alpha_pulse(t, landing, 0.004)
     return Motion(acc, rot_y(alpha))
 
 
@@ -336,6 +368,8 @@ def linked_jumps(
     set_number: int,
     lead_s: float = 1.0,
     tail_s: float = 1.5,
+    body: Body = REFERENCE_BODY,
+    tibial_shock_g: float = TIBIAL_SHOCK_G,
 ) -> Segment:
     """A set of jumps linked by short ground contacts (rebounds): the plyometric drill.
 
@@ -353,6 +387,8 @@ def linked_jumps(
     set_number
         The set's number in the session, written into each jump's label with its
         repetition (1, 2, ...).
+    body, tibial_shock_g
+        As in ``countermovement_jump``.
 
     Notes
     -----
@@ -370,7 +406,7 @@ def linked_jumps(
     stretch-shortening rebounds keep contacts below 0.25 s, slower ones up to about 0.5 s
     (Flanagan and Comyns, Strength Cond. J. 30(5) (2008) 32-38).
     """
-    g = G_MPS2
+    g = STANDARD_GRAVITY_M_S2
     n_jumps = len(flights_s)
     if not (len(horizontal_mps) == len(peaks_g) == n_jumps == len(contacts_s) + 1):
         raise ValueError("one contact between each two jumps, one speed and peak per jump")
@@ -485,10 +521,18 @@ def linked_jumps(
     shank_keys += [(last + 0.25, 0.8 * 0.7 * leans[-1]), (last + 1.0, 0.0), (duration, 0.0)]
     if placement.is_leg:
         alpha = _keyframes_linked(t, shank_keys, landings)
-        motion = _shank_linked(t, acc_com, takeoffs, landings, alpha)
+        motion = _shank_linked(
+            t,
+            acc_com,
+            takeoffs,
+            landings,
+            alpha,
+            sensor_m=SHANK_SENSOR_M * body.leg_scale,
+            shock_g=tibial_shock_g,
+        )
     else:
         pitch = _keyframes_linked(t, trunk_keys, landings)
-        motion = trunk_motion(t, acc_com + flight_rel, pitch, placement)
+        motion = trunk_motion(t, acc_com + flight_rel, pitch, placement, body)
 
     vel = np.cumsum(push) * DT_S * g
     pos = np.cumsum(vel) * DT_S
@@ -534,6 +578,9 @@ def _shank_linked(
     takeoffs: list[float],
     landings: list[float],
     alpha: FloatArray,
+    *,
+    sensor_m: float = SHANK_SENSOR_M,
+    shock_g: float = TIBIAL_SHOCK_G,
 ) -> Motion:
     """Shank sensor through linked jumps, each contact as ``_shank_motion`` draws one.
 
@@ -541,7 +588,7 @@ def _shank_linked(
     60 ms before toe-off, moves with the body in flight, lands toes first and lets the heel
     down over 0.1 s.
     """
-    g = G_MPS2
+    g = STANDARD_GRAVITY_M_S2
     vel = np.cumsum(acc_com_g, axis=0) * DT_S * g
     follow = np.zeros_like(t)
     for off, land in zip(takeoffs, landings, strict=True):
@@ -557,9 +604,9 @@ def _shank_linked(
             i = int(np.argmax(after))
             ankle[after, 2] -= ankle[i, 2] * smoothstep((t[after] - land) / 0.1)
     up = np.stack([np.sin(alpha), np.zeros_like(t), np.cos(alpha)], axis=1)
-    point = ankle + 0.3 * up
+    point = ankle + sensor_m * up
     acc = second_derivative(point) / g
     for land in landings:
         # The tibial shock of each contact (Lafortune et al. 1996), as in ``_shank_motion``.
-        acc[:, 2] += 3.0 * alpha_pulse(t, land, 0.004)
+        acc[:, 2] += shock_g * alpha_pulse(t, land, 0.004)
     return Motion(acc, rot_y(alpha))

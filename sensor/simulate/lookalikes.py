@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.types import FloatArray, Placement
+from analysis.units import STANDARD_GRAVITY_M_S2
 from sensor.simulate.jumps import keyframes, trunk_motion
 from sensor.simulate.motion import (
-    G_MPS2,
     Motion,
     alpha_pulse,
     euler_zyx,
@@ -70,7 +70,7 @@ def squat(rng: np.random.Generator, placement: Placement) -> Segment:
     z = -depth * (0.5 - 0.5 * np.cos(np.pi * np.clip(t - 0.2, 0, down) / down))
     z += depth * (0.5 - 0.5 * np.cos(np.pi * np.clip(t - 0.7 - down, 0, down) / down))
     acc = np.zeros((n, 3))
-    acc[:, 2] = second_derivative(z) / G_MPS2
+    acc[:, 2] = second_derivative(z) / STANDARD_GRAVITY_M_S2
     pitch = np.radians(35.0) * np.clip(-z / depth, 0, 1)
     return _lookalike(t, acc, np.zeros_like(t), pitch, placement, "squat")
 

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.types import FloatArray
+from analysis.units import STANDARD_GRAVITY_M_S2
 
 #: Internal simulation rate: 1 kHz resolves landing impacts (rise times of 5-20 ms) and is
 #: five times the highest output rate.
 FINE_HZ = 1000.0
 DT_S = 1.0 / FINE_HZ
-#: Standard gravity (m/s²), ISO 80000-3.
-G_MPS2 = 9.80665
 
 
 def rot_x(angle_rad: FloatArray) -> FloatArray:
@@ -128,7 +127,7 @@ class Motion:
 
 def from_positions(pos_m: FloatArray, rot: FloatArray) -> Motion:
     """A motion from sensor positions (m, world) and orientations on the fine grid."""
-    return Motion(second_derivative(pos_m) / G_MPS2, rot)
+    return Motion(second_derivative(pos_m) / STANDARD_GRAVITY_M_S2, rot)
 
 
 def alpha_pulse(t_s: FloatArray, onset_s: float, tau_s: float) -> FloatArray:

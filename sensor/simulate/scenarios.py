@@ -15,6 +15,7 @@ from scipy.spatial.transform import Rotation, Slerp
 from analysis.types import FloatArray, Placement
 from sensor.simulate import cycling, jumps
 from sensor.simulate import lookalikes as fakes
+from sensor.simulate.body import REFERENCE_BODY, Body
 from sensor.simulate.motion import Motion, grid, n_fine
 from sensor.simulate.truth import Labels, Segment, join
 from sensor.simulate.walking import stand, walk_bout
@@ -61,7 +62,9 @@ def walk(rng: np.random.Generator, placement: Placement, duration_s: float) -> S
     return join(parts)
 
 
-def _jump_params(rng: np.random.Generator, kind: str) -> tuple[float, float, float]:
+def _jump_params(
+    rng: np.random.Generator, kind: str, landing_gain: float = 1.0
+) -> tuple[float, float, float]:
     flight = float(rng.uniform(0.2, 0.58) if kind == "vertical" else rng.uniform(0.2, 0.45))
     flight = float(np.clip(flight, 0.15, 0.6))
     horiz = {
@@ -72,19 +75,36 @@ def _jump_params(rng: np.random.Generator, kind: str) -> tuple[float, float, flo
     # Trunk landing peaks of 3-8 g and more for stiff landings (McGinnis sacrum: 7.9 g); about
     # a quarter exceed the H10's ±8 g and clip.
     peak = float(rng.uniform(3.0, 9.0) + 2.0 * flight)
-    return flight, horiz, peak
+    return flight, horiz, peak * landing_gain
 
 
-def jump_set(rng: np.random.Generator, placement: Placement, duration_s: float) -> Segment:
-    """Vertical, forward and backward countermovement jumps with rests between."""
+def jump_set(
+    rng: np.random.Generator,
+    placement: Placement,
+    duration_s: float,
+    *,
+    body: Body = REFERENCE_BODY,
+    landing_gain: float = 1.0,
+) -> Segment:
+    """Vertical, forward and backward countermovement jumps with rests between.
+
+    ``body`` is the jumper's size; ``landing_gain`` makes the landings harder (> 1) or
+    softer (< 1): their impact peak at the trunk and their tibial shock scale by it.
+    """
     parts = [stand(rng, 2.0)]
     used = 2.0
     kinds = ["vertical", "backward", "forward"]
     i = 0
     while used < duration_s - 6.0 or len(parts) == 1:  # at least one, however short
-        flight, horiz, peak = _jump_params(rng, kinds[i % 3])
+        flight, horiz, peak = _jump_params(rng, kinds[i % 3], landing_gain)
         seg = jumps.countermovement_jump(
-            rng, placement, flight_s=flight, horizontal_mps=horiz, peak_g=peak
+            rng,
+            placement,
+            flight_s=flight,
+            horizontal_mps=horiz,
+            peak_g=peak,
+            body=body,
+            tibial_shock_g=jumps.TIBIAL_SHOCK_G * landing_gain,
         )
         rest = float(rng.uniform(1.5, 3.5))
         parts += [seg, stand(rng, rest)]
@@ -93,14 +113,24 @@ def jump_set(rng: np.random.Generator, placement: Placement, duration_s: float) 
     return join(parts)
 
 
-def jump_series(rng: np.random.Generator, placement: Placement, duration_s: float) -> Segment:
-    """Seed 002's series: jump back, land, jump forward to the start, repeat."""
+def jump_series(
+    rng: np.random.Generator,
+    placement: Placement,
+    duration_s: float,
+    *,
+    body: Body = REFERENCE_BODY,
+    landing_gain: float = 1.0,
+) -> Segment:
+    """Seed 002's series: jump back, land, jump forward to the start, repeat.
+
+    ``body`` and ``landing_gain`` as in ``jump_set``.
+    """
     parts = [stand(rng, 2.0)]
     used = 2.0
     while used < duration_s - 8.0 or len(parts) == 1:  # at least one, however short
         travel = 0.0
         for kind in ("backward", "forward"):
-            flight, horiz, peak = _jump_params(rng, kind)
+            flight, horiz, peak = _jump_params(rng, kind, landing_gain)
             seg = jumps.countermovement_jump(
                 rng,
                 placement,
@@ -110,6 +140,8 @@ def jump_series(rng: np.random.Generator, placement: Placement, duration_s: floa
                 lead_s=0.4,
                 tail_s=float(rng.uniform(0.9, 1.4)),
                 travel_m=-travel if kind == "forward" else None,
+                body=body,
+                tibial_shock_g=jumps.TIBIAL_SHOCK_G * landing_gain,
             )
             travel = seg.labels.jumps[0]["distance_m"]
             parts.append(seg)
@@ -120,7 +152,14 @@ def jump_series(rng: np.random.Generator, placement: Placement, duration_s: floa
     return join(parts)
 
 
-def jump_drill(rng: np.random.Generator, placement: Placement, duration_s: float) -> Segment:
+def jump_drill(
+    rng: np.random.Generator,
+    placement: Placement,
+    duration_s: float,
+    *,
+    body: Body = REFERENCE_BODY,
+    landing_gain: float = 1.0,
+) -> Segment:
     """The drill of issue 4 in sets: jumps linked by short contacts, a pause between sets.
 
     Sets cycle through back-forward pairs ("jump back, land, jump straight forward to the
@@ -128,7 +167,8 @@ def jump_drill(rng: np.random.Generator, placement: Placement, duration_s: float
     A forward jump returns the last backward jump's flight travel. Contacts are drawn from
     0.15-0.5 s, the issue's range: fast stretch-shortening rebounds stay below 0.25 s,
     slower ones reach about 0.5 s (Flanagan and Comyns, Strength Cond. J. 30(5) (2008)
-    32-38). The rest between sets (4-6 s standing) is what ends a set.
+    32-38). The rest between sets (4-6 s standing) is what ends a set. ``body`` and
+    ``landing_gain`` as in ``jump_set``.
     """
     patterns = (
         ("backward", "forward"),
@@ -148,7 +188,7 @@ def jump_drill(rng: np.random.Generator, placement: Placement, duration_s: float
         back_travel = 0.0
         for i in range(count):
             kind = pattern[i % len(pattern)]
-            flight, horiz, peak = _jump_params(rng, kind)
+            flight, horiz, peak = _jump_params(rng, kind, landing_gain)
             if kind == "backward":
                 back_travel = horiz * flight
             elif kind == "forward" and back_travel < 0.0:
@@ -169,6 +209,8 @@ def jump_drill(rng: np.random.Generator, placement: Placement, duration_s: float
             set_number=set_number,
             lead_s=float(rng.uniform(0.8, 1.2)),
             tail_s=1.5,
+            body=body,
+            tibial_shock_g=jumps.TIBIAL_SHOCK_G * landing_gain,
         )
         rest = float(rng.uniform(4.0, 6.0))
         parts += [seg, stand(rng, rest)]

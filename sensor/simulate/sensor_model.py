@@ -18,6 +18,16 @@ Notes
 - Losses: BLE notifications are dropped in bursts (connection events missed under
   interference); a burst removes whole packets of samples, leaving gaps in ``time_s`` and
   never invented samples.
+- A loose strap: the band is a mass on a spring (the strap and the soft tissue under it)
+  driven by the segment's motion, so it reads the segment's acceleration through the
+  base-excitation transmissibility ``(2 z w s + w²) / (s² + 2 z w s + w²)``: unity at low
+  frequencies (gravity and the walk pass unchanged), amplified about ``1/(2z)`` at the
+  resonance, so every impact rings. Skin and soft tissue under a marker are 330-1900 N/m
+  stiff tangentially, giving 23-51 Hz with the light wand markers (Karlsson and Tranberg,
+  Hum. Mov. Sci. 18 (1999) 627-635); a 34 g skin-mounted accelerometer rang at its own
+  resonance on the soft tissue (Ziegert and Lewis, J. Biomech. Eng. 101 (1979) 218-220).
+  A 30-80 g band on the 330-1900 N/m gives 10-40 Hz; a strap with little preload sits at
+  the low end or below (``Strap``).
 """
 
 from __future__ import annotations
@@ -66,6 +76,36 @@ PROPER_AXES: tuple[str, ...] = tuple(
 )
 
 
+@dataclass(frozen=True)
+class Strap:
+    """A loose strap: the band rides on a spring-mass resonance of the strap and tissue."""
+
+    resonance_hz: float
+    damping_ratio: float
+
+    def __post_init__(self) -> None:
+        if not 2.0 <= self.resonance_hz <= 100.0:
+            raise ValueError(f"resonance_hz: expected 2-100 Hz, got {self.resonance_hz:g}")
+        if not 0.02 <= self.damping_ratio <= 1.0:
+            raise ValueError(f"damping_ratio: expected 0.02-1, got {self.damping_ratio:g}")
+
+    def apply(self, force_g: FloatArray) -> FloatArray:
+        """What the band reads of the segment's specific force ``force_g`` (fine grid, axis 0).
+
+        The base-excitation transmissibility (see the module notes), discretised by the
+        bilinear transform with the resonance pre-warped, settled on the first sample.
+        """
+        w = 2 * np.pi * self.resonance_hz
+        z = self.damping_ratio
+        # Pre-warp the resonance so the discrete filter rings at ``resonance_hz``.
+        w = 2 * FINE_HZ * np.tan(w / (2 * FINE_HZ))
+        b, a = signal.bilinear([2 * z * w, w * w], [1.0, 2 * z * w, w * w], fs=FINE_HZ)
+        zi = signal.lfilter_zi(b, a)[:, None] * force_g[0][None, :]
+        out, _ = signal.lfilter(b, a, force_g, axis=0, zi=zi)
+        result: FloatArray = out
+        return result
+
+
 def profile_for(placement: Placement) -> SensorProfile:
     """The H10 for the chest, a generic IMU elsewhere."""
     return H10 if placement is Placement.CHEST else IMU
@@ -92,6 +132,12 @@ class Capture:
     loss_bursts_per_min: float = 0.0
     has_gyro: bool = False
     profile: SensorProfile = IMU
+    #: Samples per BLE notification, if not the profile's (a dropped packet loses this many).
+    samples_per_packet: int | None = None
+    #: Most packets one burst drops (each burst drops 1 to this many, evenly drawn).
+    burst_packets_max: int = 5
+    #: A loose strap's resonance, or ``None`` for a band held firmly.
+    strap: Strap | None = None
 
     @property
     def time_scale(self) -> float:
@@ -113,10 +159,10 @@ def _lost_rows(
     keep = np.ones(n, dtype=bool)
     minutes = n / capture.rate_hz / 60.0
     bursts = rng.poisson(capture.loss_bursts_per_min * minutes)
-    packet = capture.profile.samples_per_packet
+    packet = capture.samples_per_packet or capture.profile.samples_per_packet
     for _ in range(int(bursts)):
         start = int(rng.integers(int(capture.rate_hz * 2), max(int(capture.rate_hz * 3), n - 1)))
-        length = packet * int(rng.integers(1, 6))
+        length = packet * int(rng.integers(1, capture.burst_packets_max + 1))
         if any(start < hi and start + length > lo for lo, hi in keep_out):
             continue
         keep[start : start + length] = False
@@ -139,6 +185,8 @@ def record(
         fixture scores detectors on events that were really recorded).
     """
     body_acc = motion.specific_force_g()
+    if capture.strap is not None:
+        body_acc = capture.strap.apply(body_acc)
     m = capture.sensor_from_body()
     acc = body_acc @ m.T
     channels = [acc]

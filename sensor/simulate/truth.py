@@ -1,17 +1,17 @@
 """Ground-truth labels of a simulated recording, in the shape of the ``.truth.json`` files.
 
-The shape is the one of ``shared/data/real/as-recordings/*.truth.json``: ``steps`` (or
-``None`` when unlabelled), ``jumps``, ``revolutions``, ``reversals``, ``bouts``, plus
-``source``, ``placement``, ``fs`` and ``duration_s``. An empty list means "there are none".
+The labels format (docs/formats.md, "Labels"; read and written by ``sensor.labels``):
+``steps`` (or ``None`` when unlabelled), ``jumps``, ``revolutions``, ``reversals``,
+``bouts``, plus ``source``, ``placement``, ``fs`` and ``duration_s``. An empty list means
+"there are none".
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from sensor.labels import rounded
 from sensor.simulate.motion import Motion
 
 Label = dict[str, Any]
@@ -86,16 +86,6 @@ def join(segments: list[Segment]) -> Segment:
     return Segment(Motion.concat([s.motion for s in segments]), labels)
 
 
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 4)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rounded(v) for v in value]
-    return value
-
-
 def truth_document(
     labels: Labels,
     *,
@@ -119,12 +109,5 @@ def truth_document(
     }
     if extra:
         doc["simulation"] = extra
-    out: dict[str, Any] = _rounded(doc)
+    out: dict[str, Any] = rounded(doc)
     return out
-
-
-def write_truth(path: str | Path, document: dict[str, Any]) -> None:
-    """Write a ``.truth.json`` document (indented, one key per line, for readable diffs)."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=1)
-        f.write("\n")

@@ -1,13 +1,18 @@
-"""The scorer itself (issue 3): perfect lists score perfect; shifted, missing, extra score worse."""
+"""The scorer itself: perfect lists score perfect; shifted, missing, extra score worse; the
+rules for real recordings (label lag, direction only where forward is known, counts, rest,
+gaps) each on a small case."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from analysis.evaluate import (
+    GAPS,
+    REVERSED,
     RecordingScore,
     Tolerances,
     Truth,
@@ -15,16 +20,20 @@ from analysis.evaluate import (
     TruthJump,
     TruthReversal,
     TruthRevolution,
+    TruthSegment,
     TruthStep,
     TypeScore,
     check_targets,
     match_times,
+    moving_spans,
     pool,
+    score_gap_losses,
     score_jumps,
     score_recording,
     score_reversals,
     score_revolutions,
     score_steps,
+    targets_for,
 )
 from analysis.events import (
     Direction,
@@ -237,7 +246,7 @@ def test_contact_time_target_follows_the_flight_times() -> None:
         return RecordingScore("x", "chest", rate_hz, False, 30.0, {"jump": score})
 
     labels = {m.label for m in check_targets([rec(100.0, 0.009)])}
-    assert "contact MAE ≤ 8 ms (≤ 1/fs below 100 Hz)" in labels
+    assert "contact MAE ≤ 8 ms at 100 Hz and above, 1/fs below" in labels
     assert not check_targets([rec(100.0, 0.007)])
     assert not check_targets([rec(50.0, 0.019)])
 
@@ -313,9 +322,21 @@ def test_revolutions_missing_wrong_and_outside_bouts() -> None:
     truth, bouts = ride_truth()
     detected = revs_from(truth)
     # 19 of 20 is what a sensor counting from another crank angle finds (score_revolutions,
-    # Notes): 18 of 20 is one short.
-    fewer = score_revolutions(truth, bouts, detected[2:], 40.0).summary()
-    assert fewer["bout_count_error_max_pct"] == pytest.approx(5.0)  # 18 of 20
+    # Notes), 18 of 20 what one more turn at a run's end may cost: 17 of 20 is one short.
+    assert score_revolutions(truth, bouts, detected[2:], 40.0).summary()[
+        "bout_count_error_max_pct"
+    ] == pytest.approx(0.0)  # 18 of 20
+    fewer = score_revolutions(truth, bouts, detected[3:], 40.0).summary()
+    assert fewer["bout_count_error_max_pct"] == pytest.approx(5.0)  # 17 of 20
+    # A turn of a stop counted whole at each end is within the band; a third extra is not.
+    extra = [
+        RevolutionEvent(t=t, detected_at=t + 0.05, direction=Direction.FORWARD, cadence_rpm=75.0)
+        for t in (17.05, 17.1)
+    ]
+    more = score_revolutions(truth, bouts, [*detected, extra[0]], 40.0).summary()
+    assert more["bout_count_error_max_pct"] == pytest.approx(0.0)  # 21 of 20
+    most = score_revolutions(truth, bouts, [*detected, *extra], 40.0).summary()
+    assert most["bout_count_error_max_pct"] == pytest.approx(5.0)  # 22 of 20
     wrong = [
         RevolutionEvent(
             t=e.t,
@@ -430,32 +451,266 @@ def test_pooling_adds_counts_and_keeps_errors() -> None:
         overall.merged(TypeScore("jump"))
 
 
+# --- the rules for real recordings -------------------------------------------------------------
+
+SPARSE = tuple(TruthStep(float(t), "forward") for t in np.arange(2.0, 40.0, 0.6))
+
+
+def test_a_label_lag_moves_the_matching_window_back() -> None:
+    # Detections 0.3 s before labels that lag the contact by 0.125 s: matched only with the lag.
+    early = steps_from(SPARSE, shift_s=-0.3)
+    assert score_steps(SPARSE, early, 40.0).tp == 0
+    lagged = score_steps(SPARSE, early, 40.0, label_lag_s=0.125)
+    assert lagged.f1 == 1.0
+    assert lagged.summary()["time_error_bias_s"] == pytest.approx(-0.175)
+    # The window moved rather than widened: 0.2 s after the label no longer matches.
+    late = steps_from(SPARSE, shift_s=0.2)
+    assert score_steps(SPARSE, late, 40.0).f1 == 1.0
+    assert score_steps(SPARSE, late, 40.0, label_lag_s=0.125).tp == 0
+
+
+def test_direction_is_scored_only_where_forward_is_known() -> None:
+    detected = steps_from(SPARSE)
+    detected[:10] = [
+        StepEvent(t=e.t, detected_at=e.detected_at, direction=Direction.BACKWARD)
+        for e in detected[:10]
+    ]
+    detected[10:13] = [
+        StepEvent(t=e.t, detected_at=e.detected_at, direction=Direction.UNKNOWN)
+        for e in detected[10:13]
+    ]
+    known = score_steps(SPARSE, detected, 40.0)
+    n = len(SPARSE)
+    assert (known.direction_correct, known.direction_scored) == (n - 13, n - 3)
+    assert known.oneway_called == 0
+    guessed = score_steps(SPARSE, detected, 40.0, direction_known=False)
+    assert guessed.direction_scored == 0 and guessed.direction_unknown == 0
+    assert (guessed.oneway_majority, guessed.oneway_called) == (n - 13, n - 3)
+    assert guessed.f1 == known.f1 == 1.0
+
+
+def test_a_reference_count_scores_the_count_and_the_direction_in_bouts() -> None:
+    bout = TruthBout("walk", 2.0, 20.0, "forward")
+    detected = [
+        StepEvent(t=t, detected_at=t + 0.3, direction=Direction.FORWARD)
+        for t in np.arange(2.5, 19.0, 0.5)
+    ]
+    detected.append(StepEvent(t=30.0, detected_at=30.3, direction=Direction.BACKWARD))
+    s = score_steps(None, detected, 40.0, reference_steps=40, walk_bouts=(bout,))
+    assert not s.labelled and s.n_reference == 40
+    assert s.count_errors_pct == pytest.approx((100.0 * (len(detected) - 40) / 40,))
+    # The step outside the bout is not held to the bout's direction.
+    assert (s.direction_correct, s.direction_scored) == (len(detected) - 1, len(detected) - 1)
+    # Pooled with a labelled file, its detections do not count as false positives there.
+    labelled = score_steps(SPARSE, steps_from(SPARSE), 40.0)
+    both = labelled.merged(s)
+    assert both.precision == 1.0 and both.n_detected == len(SPARSE)
+    assert len(both.count_errors_pct) == 2 and both.n_reference == 40
+
+
+def test_count_error_is_per_file_and_the_worst_keeps_its_sign() -> None:
+    ten = tuple(TruthStep(float(t), "forward") for t in range(1, 11))
+    over = score_steps(ten, steps_from(ten) + steps_from(ten[:1], shift_s=0.5), 12.0)
+    under = score_steps(ten, steps_from(ten)[:8], 12.0)
+    summary = over.merged(under).summary()
+    assert summary["count_error_mean_pct"] == pytest.approx(15.0)
+    assert summary["count_error_max_pct"] == pytest.approx(20.0)
+    assert summary["count_error_worst_pct"] == pytest.approx(-20.0)
+    # The worst decile of per-file F1 is near the worse file, not the pooled F1.
+    assert summary["f1_p10"] == pytest.approx(16 / 18 + 0.1 * (20 / 21 - 16 / 18))
+
+
+def test_rest_counts_false_steps_where_the_sensor_is_still() -> None:
+    truth = Truth(
+        steps=None,
+        jumps=(),
+        revolutions=None,
+        reversals=None,
+        segments=(
+            TruthSegment("sitting", 0.0, 1800.0, rest=True),
+            TruthSegment("walking", 1800.0, 1900.0, rest=False),
+        ),
+    )
+    # 4 steps while still in half an hour of sitting, 30 in a stretch where the subject moved,
+    # 100 while walking.
+    times = [100.0, 500.0, 900.0, 1300.0, *np.arange(1000.0, 1015.0, 0.5), *range(1800, 1900)]
+    events = [
+        StepEvent(t=float(t), detected_at=float(t), direction=Direction.UNKNOWN) for t in times
+    ]
+    rec = score_recording(
+        truth,
+        events,
+        name="rest.csv",
+        placement="chest",
+        sample_rate_hz=52.0,
+        has_gyro=False,
+        duration_s=1900.0,
+        origin="real",
+        moving=[(998.0, 1016.0)],
+    )
+    step = rec.scores["step"].summary()
+    assert step["rest_s"] == pytest.approx(1800.0 - 18.0)
+    assert step["rest_events"] == 4
+    assert step["rest_per_h"] == pytest.approx(4 / (1782.0 / 3600.0))
+    assert step["rest_labelled_per_h"] == pytest.approx(34 / 0.5)
+    sitting, walking = rec.segments
+    assert (sitting.count("step"), sitting.count("step", still=True)) == (34, 4)
+    assert walking.count("step") == 100 and not walking.rest
+    assert not [m for m in check_targets([rec]) if "rest" in m.label]
+    more = replace(rec.scores["step"], rest_events=6)
+    missed = check_targets([replace(rec, scores={**rec.scores, "step": more})])
+    assert [m.label for m in missed] == ["false steps at rest ≤ 10 per hour"]
+
+
+def test_moving_spans_find_walking_and_leave_stillness() -> None:
+    fs = 50.0
+    t = np.arange(0.0, 60.0, 1.0 / fs)
+    acc = np.zeros((t.size, 3))
+    acc[:, 2] = 1.0 + 0.005 * np.sin(2 * np.pi * 0.3 * t)
+    walking = (t >= 20.0) & (t < 30.0)
+    acc[walking, 2] += 0.3 * np.sin(2 * np.pi * 1.8 * t[walking])
+    (span,) = moving_spans(t, acc)
+    # The walking windows (20-30 s) and one two-second window either side.
+    assert span == pytest.approx((18.0, 32.0))
+    assert moving_spans(t[:0], acc[:0]) == []
+
+
+def test_steps_lost_at_gaps_are_charged_against_the_intact_run() -> None:
+    ref = [float(x) for x in np.arange(1.0, 30.0, 0.5)]
+    intact = [t for t in ref if t != 12.0]  # missed without any gap: not the gap's fault
+    gaps = [(10.0, 10.2)]
+    # The gapped run loses the step just before the gap, one after it, and one long after.
+    gapped = [t for t in intact if t not in (9.5, 11.0, 25.0)]
+    found, lost = score_gap_losses(ref, intact, gapped, gaps)
+    # At the gap: 9.0 (1 s before) to 13.2 (3 s after): 9.0 ... 13.0 less 12.0.
+    assert found == len([t for t in ref if 9.0 <= t <= 13.2]) - 1
+    assert lost == 2
+    assert score_gap_losses(ref, intact, intact, gaps) == (found, 0)
+    assert score_gap_losses(ref, intact, gapped, []) == (0, 0)
+
+
+def test_targets_follow_origin_site_and_variant() -> None:
+    def rec(origin: str, site: str, variant: str = "", f1_steps: int = 96) -> RecordingScore:
+        # 100 labelled steps, f1_steps of them found: F1 = 2k / 200.
+        step = TypeScore(
+            "step", n_truth=100, n_detected=f1_steps, tp=f1_steps, file_f1=(f1_steps / 100,)
+        )
+        return RecordingScore(
+            f"{origin}-{site}-{variant}.csv",
+            "waist" if site == "bag" else site,
+            100.0,
+            False,
+            60.0,
+            {"step": step},
+            origin,
+            site,
+            variant,
+        )
+
+    def missed(r: RecordingScore) -> set[str]:
+        return {m.label for m in check_targets([r]) if m.type == "step"}
+
+    # F1 0.98 (96 of 100 found): meets the real chest's 0.97, not the simulator's 0.98...
+    assert "F1 ≥ 0.97" not in missed(rec("real", "chest"))
+    assert "count error per file ≤ 3 %" not in missed(rec("real", "chest"))
+    assert missed(rec("real", "chest", f1_steps=93)) == {"F1 ≥ 0.97"}
+    assert "F1 ≥ 0.98" in missed(rec("sim", "chest", f1_steps=95))
+    # ... a phone in a bag is not held to the lower back's target; a shank to 0.95.
+    assert missed(rec("real", "bag", f1_steps=50)) == set()
+    assert missed(rec("real", "shank", f1_steps=94)) == set()
+    # A time-reversed walk is judged on its direction, not on its F1.
+    assert missed(rec("real", "chest", REVERSED, f1_steps=50)) == set()
+
+
+def test_reversed_walks_are_held_to_read_backward() -> None:
+    back = tuple(TruthStep(s.t, "backward") for s in SPARSE)
+    calls = steps_from(back)
+    calls[0] = StepEvent(
+        t=calls[0].t, detected_at=calls[0].detected_at, direction=Direction.FORWARD
+    )
+    truth = Truth(steps=back, jumps=(), revolutions=None, reversals=None)
+    kwargs = dict(placement="chest", sample_rate_hz=100.0, has_gyro=False, duration_s=40.0)
+    one_wrong = score_recording(
+        truth, calls, name="r.csv", origin="real", variant=REVERSED, **kwargs
+    )
+    assert one_wrong.scores["step"].direction_accuracy == pytest.approx(1 - 1 / len(SPARSE))
+    assert check_targets([one_wrong]) == []  # 98.5 % >= 98 %
+    calls[1:3] = [
+        StepEvent(t=c.t, detected_at=c.detected_at, direction=Direction.FORWARD) for c in calls[1:3]
+    ]
+    three = score_recording(truth, calls, name="r.csv", origin="real", variant=REVERSED, **kwargs)
+    assert [m.label for m in check_targets([three])] == ["direction right ≥ 98 %"]
+    # The same calls on a walk played as it was are held to 99 %.
+    fwd = score_recording(truth, calls, name="r.csv", origin="real", **kwargs)
+    assert "direction right ≥ 99 %" in {m.label for m in check_targets([fwd])}
+
+
+def test_target_texts_are_rendered_from_the_targets() -> None:
+    (chest,) = [t for t in targets_for("step", "f1") if t.origin == "real" and "chest" in t.sites]
+    assert chest.label == f"F1 ≥ {chest.value:.2f}"
+    assert chest.scope == "real chest, waist"
+    (rest,) = targets_for("step", "rest_per_h")
+    assert rest.label == "false steps at rest ≤ 10 per hour"
+    assert targets_for("step", "direction_accuracy", REVERSED)[0].threshold == "≥ 98 %"
+    jumps = targets_for("jump", "fp_on_empty", GAPS)
+    assert [t.label for t in jumps] == ["jumps on jump-free files = 0"]
+
+
+def test_reversal_budget_is_two_revolutions_without_a_gyroscope() -> None:
+    truth_revs, _ = ride_truth()
+    truth = (TruthReversal(19.0, "forward", "backward"),)
+    # 2.8 s after the turn: beyond 1 rev (1.2 s at 50 rpm) + 1 s, within 2 revs + 1 s.
+    event = PedalReversalEvent(
+        t=19.4,
+        detected_at=21.8,
+        from_direction=Direction.FORWARD,
+        to_direction=Direction.BACKWARD,
+    )
+    gyro = score_reversals(truth, [event], 40.0, revolutions=truth_revs)
+    acc_only = score_reversals(truth, [event], 40.0, revolutions=truth_revs, has_gyro=False)
+    assert gyro.summary()["latency_excess_max_s"] == pytest.approx(2.8 - 2.2)
+    assert acc_only.summary()["latency_excess_max_s"] == pytest.approx(2.8 - 3.4)
+
+
 # --- regression: the detectors on the labelled set ------------------------------------------
 
-#: Targets (issues 4-6) missed on the labelled set when this list was last updated, as
+#: Targets missed on the labelled set (the simulated fixtures, every real recording and the
+#: real walks' time-reversed and gapped variants) when this list was last updated, as
 #: ``(group, type, target)``. A miss not listed here fails the test: a detector fell below its
 #: target. Remove entries as detectors improve (a met target is never a failure).
 KNOWN_MISSES: frozenset[tuple[str, str, str]] = frozenset(
     {
-        # Found since the |f| shape decides near the no-gyroscope crossover (F1 0.5 -> 1.0),
-        # the two reversals it used to miss come after 1.5 turns the new way: over budget as
-        # on 50 Hz (a miss the missed reversals had hidden).
-        ("sim shank 100 Hz", "pedal_reversal", "latency ≤ 1 rev + 1 s"),  # 1.06
-        ("sim shank 50 Hz", "pedal_reversal", "latency ≤ 1 rev + 1 s"),  # 0.796
-        # Per run since round 3 (4.65 by the bout rule): the first bout's first cycle from
-        # rest is 0.74 of a turn (the restarted band-pass crossed as the crank started, 0.21
-        # turn short of the band's crossing angle; simulator crank angle) and counts whole.
-        ("sim shank 50 Hz", "revolution", "count error ≤ 3 % per bout"),  # 4.0
-        ("real waist 100 Hz +gyro", "step", "F1 ≥ 0.98"),  # 0.954 (issue 5 asks 0.95 here)
+        # The real recordings' baseline (main at 323272d), the figure after each.
+        ("real chest 52 Hz", "step", "false steps at rest ≤ 10 per hour"),  # 201
+        ("real chest 100 Hz", "step", "count error per file ≤ 3 %"),  # 4.05
+        ("real waist 100 Hz +gyro", "step", "F1 ≥ 0.97"),  # 0.882
+        ("real waist 100 Hz +gyro", "step", "count error per file ≤ 3 %"),  # 76.3
+        ("real thigh 100 Hz", "step", "count error per file ≤ 5 %"),  # 100
+        ("real shank 50 Hz", "step", "direction right ≥ 99 %"),  # 0.276
+        ("real shank 50 Hz", "jump", "jumps on jump-free files = 0"),  # 53
+        ("real shank 50 Hz +gyro", "jump", "jumps on jump-free files = 0"),  # 53
+        ("real foot 100 Hz +gyro", "step", "F1 ≥ 0.95"),  # 0.853
+        ("real foot 100 Hz +gyro", "step", "direction right ≥ 99 %"),  # 0.979
+        ("real foot 100 Hz +gyro", "step", "latency p95 ≤ 0.6 s"),  # 1.74
+        ("real time-reversed shank 50 Hz", "step", "direction right ≥ 98 %"),  # 0.423
+        ("real time-reversed shank 50 Hz", "jump", "jumps on jump-free files = 0"),  # 1
+        ("real time-reversed shank 50 Hz +gyro", "jump", "jumps on jump-free files = 0"),  # 1
+        ("real time-reversed foot 100 Hz +gyro", "step", "direction right ≥ 98 %"),  # 0.766
+        ("real gaps cut in shank 50 Hz", "jump", "jumps on jump-free files = 0"),  # 48
+        ("real gaps cut in shank 50 Hz +gyro", "jump", "jumps on jump-free files = 0"),  # 49
+        # Per run: the first bout's first cycle from rest is 0.74 of a turn (the restarted
+        # band-pass crossed as the crank started, 0.21 turn short of the band's crossing
+        # angle; simulator crank angle) and counts whole.
+        ("sim shank 50 Hz", "revolution", "count error per bout ≤ 3 %"),  # 4.0
     }
 )
 
 
 def test_no_detector_falls_below_its_target_on_the_labelled_set() -> None:
     from tests.accuracy import evaluate_fixtures, fixture_paths
-    from tests.paths import real_recordings
+    from tests.paths import all_real_recordings
 
-    report = evaluate_fixtures([*fixture_paths("*"), *real_recordings()])
+    report = evaluate_fixtures([*fixture_paths("*"), *all_real_recordings()], variants=True)
     misses = {(m.group, m.type, m.label): m.value for m in report.misses()}
     new = sorted(set(misses) - KNOWN_MISSES)
     assert not new, "below target: " + "; ".join(

@@ -21,9 +21,10 @@ import pytest
 
 from analysis.events import Direction, JumpEvent
 from analysis.frame import parse_body_axes, rotation_to_vertical, to_body_frame
-from analysis.jumps import G0, JumpDetector, JumpParams, detect_jumps
+from analysis.jumps import JumpDetector, JumpParams, detect_jumps
 from analysis.registry import build_detectors
 from analysis.types import Placement, Samples, StreamInfo
+from analysis.units import STANDARD_GRAVITY_M_S2 as G0
 from sensor.recording import RecordingReader, to_body
 from tests.analysis.detector_contract import check_all
 from tests.paths import AS_RECORDINGS, DATA, REAL

@@ -23,7 +23,13 @@ from analysis.events import Direction, StepEvent, WalkBoutEvent
 from analysis.frame import parse_body_axes
 from analysis.gait import gait_regularity, sagittal_rotation, unbiased_autocorrelation
 from analysis.registry import build_detectors
-from analysis.steps import StepDetector, StepParams, detect_steps
+from analysis.steps import (
+    LegStepDetector,
+    StepDetector,
+    StepParams,
+    TrunkStepDetector,
+    detect_steps,
+)
 from analysis.types import Placement, Samples, StreamInfo
 from tests.accuracy import read_body
 from tests.analysis.detector_contract import check_all
@@ -197,19 +203,27 @@ def test_params_reject_out_of_range_values_naming_the_field() -> None:
 def test_contract_on_a_real_lowback_walk() -> None:
     walk = read_lowback(LOWBACK[1])
     s = walk.samples.slice(0, 1800)  # 18 s: stand, walk, U-turn
-    check_all(lambda: StepDetector(StepParams(), walk.info), s, max_examples=15)
+    check_all(lambda: step_detector(walk.info), s, max_examples=15)
 
 
 @needs_real
 def test_contract_on_a_foot_with_gyroscope() -> None:
     samples, info, _, _ = read_ipol_foot("2-1", "lf")
-    check_all(lambda: StepDetector(StepParams(), info), samples.slice(300, 1800), max_examples=10)
+    check_all(lambda: step_detector(info), samples.slice(300, 1800), max_examples=10)
+
+
+def step_detector(info: StreamInfo) -> StepDetector:
+    """The step detector the registry builds for the stream."""
+    return next(d for d in build_detectors(info) if isinstance(d, StepDetector))
 
 
 def test_registry_builds_the_step_detector_where_steps_can_be_seen() -> None:
-    for placement in (Placement.CHEST, Placement.WAIST, Placement.WRIST, Placement.ANKLE):
-        built = build_detectors(StreamInfo(100.0, placement))
-        assert any(isinstance(d, StepDetector) for d in built), placement
+    for placement in (Placement.CHEST, Placement.WAIST, Placement.WRIST):
+        assert isinstance(step_detector(StreamInfo(100.0, placement)), TrunkStepDetector)
+    for placement in (Placement.ANKLE, Placement.SHANK, Placement.FOOT):
+        for gyro in (False, True):
+            built = step_detector(StreamInfo(100.0, placement, has_gyro=gyro))
+            assert isinstance(built, LegStepDetector), placement
     assert not any(
         isinstance(d, StepDetector) for d in build_detectors(StreamInfo(100.0, Placement.THIGH))
     )
@@ -493,7 +507,7 @@ def test_foot_without_gyroscope_counts_and_leaves_direction_unknown() -> None:
     samples, info, _, _ = read_ipol_foot("1-1", "lf", gyro=False)
     steps = steps_of(detect_steps(samples, info))
     assert all(s.direction is Direction.UNKNOWN for s in steps)
-    check_all(lambda: StepDetector(StepParams(), info), samples.slice(300, 1500), max_examples=5)
+    check_all(lambda: step_detector(info), samples.slice(300, 1500), max_examples=5)
 
 
 GAITMAP = REAL / "gaitmap-foot"
@@ -682,7 +696,7 @@ def test_contract_on_simulated_placements(name: str) -> None:
         pytest.skip("simulated fixtures are absent")
     samples, info = read_body(path)
     n = int(25 * info.sample_rate_hz)  # standing, a walk, its end and the next start
-    check_all(lambda: StepDetector(StepParams(), info), samples.slice(0, n), max_examples=8)
+    check_all(lambda: step_detector(info), samples.slice(0, n), max_examples=8)
 
 
 def test_two_row_levelling_matches_the_frame_module() -> None:

@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 from scipy import signal
 
 from analysis.events import Event
-from analysis.stream import GapSplitter, Pipeline, RingBuffer, StreamingSOS, run_batch, run_stream
+from analysis.stream import (
+    DetectorBase,
+    GapSplitter,
+    History,
+    Pipeline,
+    StreamingSOS,
+    run_batch,
+    run_stream,
+)
 from analysis.types import Placement, Samples, StreamInfo
 from tests.analysis import detector_contract as contract
 
@@ -34,13 +42,15 @@ class BumpParams:
             raise ValueError("threshold_g and lookahead_s must be positive")
 
 
-class BumpDetector:
+class BumpDetector(DetectorBase):
     """Reference detector: a local maximum of filtered |a| above a threshold, confirmed after a
     fixed look-ahead with no higher sample. Keeps its state explicitly; resets at gaps."""
 
+    block_rows = 50  # exercised by the contract's large chunks
+
     def __init__(self, params: BumpParams, info: StreamInfo) -> None:
+        super().__init__(info)
         self.params = params
-        self._gaps = GapSplitter(info.sample_rate_hz)
         self._lp = StreamingSOS(signal.butter(2, 10.0, fs=info.sample_rate_hz, output="sos"))
         self._candidate: tuple[float, float] | None = None  # (t, value)
 
@@ -48,21 +58,19 @@ class BumpDetector:
     def latency_s(self) -> float:
         return self.params.lookahead_s
 
-    def update(self, chunk: Samples) -> list[Event]:
-        events: list[Event] = []
-        for seg, after_gap in self._gaps.split(chunk):
-            if after_gap:
-                self._lp.reset()
-                self._candidate = None
-            mag = self._lp.process(np.linalg.norm(seg.acc_g, axis=1))
-            for t, v in zip(seg.time_s.tolist(), mag.tolist(), strict=True):
-                c = self._candidate
-                if c is not None and t - c[0] >= self.params.lookahead_s:
-                    events.append(BumpEvent(t=c[0], detected_at=t, peak_g=c[1]))
-                    self._candidate = c = None
-                if v > self.params.threshold_g and (c is None or v > c[1]):
-                    self._candidate = (t, v)
-        return events
+    def _restart(self, t_s: float, events: list[Event]) -> None:
+        self._lp.reset()
+        self._candidate = None
+
+    def _process(self, block: Samples, events: list[Event]) -> None:
+        mag = self._lp.process(np.linalg.norm(block.acc_g, axis=1))
+        for t, v in zip(block.time_s.tolist(), mag.tolist(), strict=True):
+            c = self._candidate
+            if c is not None and t - c[0] >= self.params.lookahead_s:
+                events.append(BumpEvent(t=c[0], detected_at=t, peak_g=c[1]))
+                self._candidate = c = None
+            if v > self.params.threshold_g and (c is None or v > c[1]):
+                self._candidate = (t, v)
 
     def flush(self) -> list[Event]:
         self._candidate = None
@@ -122,13 +130,41 @@ def test_streaming_sos_equals_one_pass(cuts: list[int]) -> None:
     np.testing.assert_array_equal(np.concatenate(parts), whole)
 
 
-def test_ring_buffer_keeps_the_newest_rows_in_order() -> None:
-    ring = RingBuffer(5, 1)
+def test_history_keeps_the_newest_rows_in_order_by_stream_index() -> None:
+    hist = History(5, 1, spare=2)
     for block in (np.arange(3), np.arange(3, 4), np.arange(4, 11)):
-        ring.extend(block[:, None].astype(float))
-    assert ring.view()[:, 0].tolist() == [6.0, 7.0, 8.0, 9.0, 10.0]
-    ring.extend(np.array([[11.0]]))
-    assert ring.view()[:, 0].tolist() == [7.0, 8.0, 9.0, 10.0, 11.0]
+        hist.extend(block[:, None].astype(float))
+        hist.keep_last(5)
+    assert hist.view()[:, 0].tolist() == [6.0, 7.0, 8.0, 9.0, 10.0]
+    assert (hist.first, hist.end, len(hist)) == (6, 11, 5)
+    hist.extend(np.array([[11.0]]))
+    hist.keep_last(5)
+    assert hist.view()[:, 0].tolist() == [7.0, 8.0, 9.0, 10.0, 11.0]
+    assert hist.rows(8, 10)[:, 0].tolist() == [8.0, 9.0]
+    assert hist.between(8.5, 11.0)[:, 0].tolist() == [9.0, 10.0]
+    hist.forget_before(10)
+    assert hist.view()[:, 0].tolist() == [10.0, 11.0]
+    hist.clear()
+    assert len(hist) == 0 and hist.first == hist.end == 12
+
+
+def test_history_keeps_rows_until_they_are_let_go() -> None:
+    # A block larger than the spare rows gets a buffer of its size; nothing held is lost.
+    hist = History(3, 2, spare=1)
+    for start in range(0, 40, 8):
+        rows = hist.append(8)
+        rows[:, 0] = np.arange(start, start + 8)
+        rows[:, 1] = -rows[:, 0]
+    assert hist.view()[:, 0].tolist() == list(range(40))
+    assert hist.view()[:, 1].tolist() == [-float(i) for i in range(40)]
+
+
+def test_a_chunk_is_measured_once() -> None:
+    t = np.array([0.0, 0.01, 0.05])
+    s = Samples(time_s=t, acc_g=np.zeros((3, 3)))
+    assert s.all_finite and s.largest_step_s == pytest.approx(0.04)
+    assert Samples(time_s=np.array([0.0, np.nan]), acc_g=np.zeros((2, 3))).all_finite is False
+    assert Samples.empty().largest_step_s == 0.0
 
 
 def test_pipeline_merges_detectors_in_emission_order_and_drops_nan_rows() -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.units import STANDARD_GRAVITY_M_S2
 from sensor.decoders import movesense, witmotion
 from sensor.decoders import polar_pmd as pmd
 from sensor.decoders.heart_rate import HEART_RATE_MEASUREMENT, HEART_RATE_SERVICE
@@ -362,7 +363,7 @@ class VirtualMovesense(Peripheral):
     def packet(self, ref: int, idx: list[int]) -> bytes:
         assert self.clip is not None and self.clip.gyro_dps is not None
         ts_ms = 1000 + round(float(self.clip.time_s[idx[0]]) * 1000)
-        acc = self.clip.acc_g[idx] * movesense.STANDARD_GRAVITY_M_S2
+        acc = self.clip.acc_g[idx] * STANDARD_GRAVITY_M_S2
         gyro = self.clip.gyro_dps[idx]
         body = np.concatenate([acc.reshape(-1), gyro.reshape(-1)]).astype("<f4").tobytes()
         return bytes([movesense.RESP_DATA, ref]) + ts_ms.to_bytes(4, "little") + body

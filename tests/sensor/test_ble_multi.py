@@ -36,21 +36,21 @@ async def test_three_bands_at_once(bluez: BlueZEmulator) -> None:
     bluez.add(HeartRateStrap(STRAP, "HRM-Pro:123456"))
     sessions = [
         BandSession(BandSpec(H10, "polar-h10"), options=OPTIONS),
-        # By advertised name, not address: the id comes from the address once found.
+        # By advertised name, not address: the id comes from the name it was asked by, and
+        # stays when the address shows (sensor.identity).
         BandSession(BandSpec("WT901", "witmotion"), options=OPTIONS),
         BandSession(BandSpec(STRAP, "heart-rate", id="strap"), options=OPTIONS),
     ]
-    seen: dict[str, list[BandItem]] = {"c82e0a1b2c3d": [], "f412fa001122": [], "strap": []}
+    seen: dict[str, list[BandItem]] = {"c82e0a1b2c3d": [], "wt901": [], "strap": []}
     enough = asyncio.Event()
 
     def handle(item: BandItem) -> None:
-        # Before a band found by name is first seen, its items carry a provisional id.
         seen.setdefault(item.band_id, []).append(item)
         counts = {
             k: sum(len(i.samples) for i in v if isinstance(i, SampleBatch)) for k, v in seen.items()
         }
         beats = sum(isinstance(i, HeartRateReading) for i in seen["strap"])
-        if counts["c82e0a1b2c3d"] >= 150 and counts["f412fa001122"] >= 75 and beats >= 5:
+        if counts["c82e0a1b2c3d"] >= 150 and counts["wt901"] >= 75 and beats >= 5:
             enough.set()
 
     runner = asyncio.get_running_loop().create_task(run_sessions(sessions, handle))
@@ -62,7 +62,7 @@ async def test_three_bands_at_once(bluez: BlueZEmulator) -> None:
     assert (witmotion.WITMOTION_WRITE, bytes.fromhex("ffaa6988b5")) in wit.writes
     assert (witmotion.WITMOTION_WRITE, bytes.fromhex("ffaa030800")) in wit.writes
     # Its samples are the clip's, to the int16 resolution of ±16 g / ±2000 °/s.
-    batches = [i.samples for i in seen["f412fa001122"] if isinstance(i, SampleBatch)]
+    batches = [i.samples for i in seen["wt901"] if isinstance(i, SampleBatch)]
     acc = np.concatenate([b.acc_g for b in batches])
     gyro = np.concatenate([b.gyro_dps for b in batches if b.gyro_dps is not None])
     n = len(acc)
@@ -71,7 +71,8 @@ async def test_three_bands_at_once(bluez: BlueZEmulator) -> None:
     np.testing.assert_allclose(gyro, wit_clip.gyro_dps[:n], atol=2000 / 32768)
     t = np.concatenate([b.time_s for b in batches])
     assert np.all(np.diff(t) > 0)
-    assert sessions[1].band_id == "f412fa001122"
+    assert sessions[1].band_id == "wt901" and sessions[1].address == WIT
+    assert set(seen) == {"c82e0a1b2c3d", "wt901", "strap"}
     assert sessions[1].info.has_gyro and sessions[1].info.sample_rate_hz == 50
 
     # The strap gives heart rate only.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sensor.cli import main
-from sensor.commands.demo import demo_recording
+from sensor.demo import demo_recording
 from sensor.recording import RecordingReader
 from tests.conftest import Mosquitto, need_tool
 
@@ -99,6 +99,10 @@ def test_demo_publishes_and_prints_events(tmp_path: Path, mosquitto: Mosquitto) 
                 str(recording),
                 "--band-id",
                 "demotest",
+                "--listen",
+                "127.0.0.1:0",
+                "--report",
+                str(tmp_path / "demo-report.html"),
             ],
             capture_output=True,
             text=True,
@@ -136,6 +140,11 @@ def test_demo_publishes_and_prints_events(tmp_path: Path, mosquitto: Mosquitto) 
     assert summary["type"] == "session_summary"
     assert summary["steps"]["total"] + summary["jumps"]["count"] > 0
     assert f"{len(printed)} events published" in out.stdout
+    # The quick start ends with a picture: the live page was served, the report written.
+    assert "the live page: http://127.0.0.1:" in out.stdout
+    report = tmp_path / "demo-report.html"
+    assert f"the session report: {report.as_uri()}" in out.stdout
+    assert 'data-key="steps.backward"' in report.read_text(encoding="utf-8")
 
 
 def test_demo_refuses_a_bad_broker_url(capsys: pytest.CaptureFixture[str]) -> None:
@@ -160,7 +169,8 @@ def test_demo_to_a_broker_that_never_answers_says_nothing_was_sent(
 
     url = f"mqtt://127.0.0.1:{free_port()}"
     recording = short_recording(tmp_path, 8.0)
-    assert main(["demo", "--broker", url, "--speed", "max", "--recording", str(recording)]) == 1
+    args = ["demo", "--broker", url, "--speed", "max", "--recording", str(recording), "--no-web"]
+    assert main(args) == 1
     out, err = capsys.readouterr()
     assert "events published" not in out
     assert out.rstrip().endswith(f"nothing was sent: {url} did not answer (cannot connect).")

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 
 from analysis.events import Direction, Event, JumpEvent, PedalReversalEvent, StepEvent
-from sensor.commands.analyze import analyze_file
 from sensor.mqtt.discovery import EVENT_TYPES
 from sensor.mqtt.payloads import BandInfo, event_id
 from sensor.mqtt.publisher import Publisher
 from sensor.mqtt.settings import BrokerSettings
 from sensor.mqtt.topics import sanitize_band_id
+from sensor.session import analyze_file
 from tests.conftest import Mosquitto, free_port, need_tool
 from tests.paths import AS_RECORDINGS, DATA, ROOT
 from tests.sensor.mqtt_sink import WAIT_S, Received, Sink

@@ -13,16 +13,17 @@ from hypothesis import strategies as st
 
 from analysis.events import Direction, JumpEvent, PedalReversalEvent, RevolutionEvent, StepEvent
 from sensor.errors import BrokerError, ConfigError
-from sensor.mqtt.outbox import Kind, Outbox, OutboxError
-from sensor.mqtt.payloads import BandInfo, LiveState, event_payload, iso_utc
-from sensor.mqtt.settings import ENV_PASSWORD, ENV_USERNAME, BrokerSettings, parse_broker_url
-from sensor.mqtt.topics import (
-    Topics,
+from sensor.identity import (
     band_id_for,
     band_id_from_address,
     is_valid_band_id,
     sanitize_band_id,
+    split_device,
 )
+from sensor.mqtt.outbox import Kind, Outbox, OutboxError
+from sensor.mqtt.payloads import BandInfo, LiveState, event_payload, iso_utc
+from sensor.mqtt.settings import ENV_PASSWORD, ENV_USERNAME, BrokerSettings, parse_broker_url
+from sensor.mqtt.topics import Topics
 from sensor.settings import load_dataclass, to_table
 
 HOSTILE = ["a/b", "+", "#", "x/#", "../..", "$SYS", "a\x00b", "tab\there", "\n", "ü/ß", "", " "]
@@ -69,6 +70,12 @@ def test_band_id_comes_from_the_address_not_the_name() -> None:
     assert band_id_for(id="Chest/Strap", address="C8:2E:0A:1B:2C:3D") == "chest_strap"
     uuid = "6E400001-B5A3-F393-E0A9-E50E24DCCA9E"
     assert band_id_from_address(uuid) == uuid.replace("-", "").lower()
+    # A recording's device line, as record and convert write it: "<name> <address>".
+    assert split_device("Polar H10 0A1B2C3D C8:2E:0A:1B:2C:3D") == (
+        "Polar H10 0A1B2C3D",
+        "C8:2E:0A:1B:2C:3D",
+    )
+    assert split_device("WT901BLE68") == ("WT901BLE68", None)
 
 
 def test_broker_url_forms() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from analysis.summary import SummaryParams
 from sensor.config import load_config
-from sensor.service import BandStatus, StatusLine, session_stamp, summary_params, wearer
+from sensor.service import StatusLine, session_stamp
+from sensor.session import BandStatus, SessionSettings
 
 
 class Terminal(io.StringIO):
@@ -63,11 +64,11 @@ def test_summary_params_and_wearer_come_from_the_config(tmp_path: Path) -> None:
         "[energy]\nmet_pedal = 7.0\n[hr_zones]\nlower_pct_of_max = [60, 75, 90]\n"
         '[wearer]\nbody_mass_kg = 64\nsex = "female"\n'
     )
-    cfg = load_config(path).config
-    p = summary_params(cfg)
+    settings = SessionSettings.from_config(load_config(path).config)
+    p = settings.summary
     assert p.met_pedal == 7.0 and p.hr_zone_lower_pct == (60.0, 75.0, 90.0)
     assert p.met_walk_backward == SummaryParams().met_walk_backward
-    w = wearer(cfg)
+    w = settings.wearer
     assert (w.body_mass_kg, w.sex, w.age_years) == (64.0, "female", None)
 
 

@@ -11,12 +11,13 @@ import pytest
 
 from analysis.frame import parse_body_axes
 from analysis.types import Placement
+from analysis.units import STANDARD_GRAVITY_M_S2 as G_MPS2
 from sensor.cli import main
 from sensor.recording import RecordingReader
 from sensor.simulate import SCENARIOS, simulate, truth_path, write_simulation
 from sensor.simulate import scenarios as sc
 from sensor.simulate.jumps import countermovement_jump
-from sensor.simulate.motion import DT_S, G_MPS2
+from sensor.simulate.motion import DT_S
 from sensor.simulate.walking import walk_bout
 from tests.paths import DATA
 
