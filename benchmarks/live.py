@@ -275,7 +275,7 @@ def compare(recording: Path, published: list[dict[str, Any]]) -> dict[str, Any]:
     different ids for events of one type closer than ``MATCH_S``; ``copies_by_id``: messages
     that repeat an id already seen (QoS 1 resends, a take-over's overlap).
     """
-    from sensor.commands.analyze import analyze_file
+    from sensor.session import analyze_file
 
     offline, _ = analyze_file(str(recording))
     by_id: dict[str, dict[str, Any]] = {}

@@ -649,8 +649,12 @@ class Worker:
                 with self._lock:
                     for band_id, batch in work:
                         held = self.held.get(band_id)
-                        if held is not None and held.granted:
+                        if held is None or not held.granted:
+                            continue
+                        try:
                             self._raw(band_id, held, batch)
+                        except Invalid as err:  # one stranger's batch, not the band's
+                            self.dropped.drop(self.topics.raw(band_id), err)
                     if time.monotonic() >= next_check:
                         next_check = time.monotonic() + TICK_S
                         for band_id, held in list(self.held.items()):

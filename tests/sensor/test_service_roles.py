@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 
 from analysis.types import Samples
-from sensor.commands.analyze import analyze_file
 from sensor.mqtt.payloads import raw_payload
 from sensor.roles import samples_from_raw
+from sensor.session import analyze_file
 from tests.bluez.clips import walking_clip
 from tests.bluez.devices import VirtualH10
 from tests.bluez.emulator import BlueZEmulator

@@ -21,12 +21,12 @@ import psutil
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from sensor.commands.analyze import analyze_file
 from sensor.mqtt.control import MAX_CONTROL_BYTES, MAX_RAW_BYTES
 from sensor.mqtt.payloads import BandInfo
 from sensor.mqtt.publisher import Publisher
 from sensor.mqtt.settings import BrokerSettings, parse_broker_url
 from sensor.roles import Gateway
+from sensor.session import analyze_file
 from sensor.sources import open_source
 from tests.conftest import Mosquitto
 from tests.paths import DATA
