@@ -190,3 +190,27 @@ def test_listen_prints_hostile_messages_harmlessly() -> None:
     nested = b"[" * 50_000  # within the size limit, beyond the JSON parser's depth
     assert format_message(f"{BASE}/b/raw", nested, False, now).endswith("[" * 10)
     assert json.loads(json_line(f"{BASE}/b/raw", nested, False, now))["payload"].startswith("[")
+
+
+def test_the_live_page_drops_what_no_retrosense_sends_and_stays_bounded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from sensor.web.dashboard import MAX_BANDS, MAX_MESSAGE_BYTES, LiveBands
+
+    bands = LiveBands(BASE)
+    state = json.dumps({"t": 1.0, "step_cadence_spm": 100}).encode()
+    assert bands.feed(f"{BASE}/chest/state", state) is not None
+    with caplog.at_level("WARNING"):
+        for topic, payload in [
+            (f"{BASE}/chest/state", b'{"t": NaN}'),  # the page's JSON could not carry it
+            (f"{BASE}/chest/summary", b"[" * 50_000),
+            (f"{BASE}/chest/summary", b"x" * (MAX_MESSAGE_BYTES + 1)),
+            (f"{BASE}/Not A Band/status", b"online"),
+        ]:
+            assert bands.feed(topic, payload) is None
+        for i in range(MAX_BANDS + 50):
+            bands.feed(f"{BASE}/fake{i}/status", b"online")
+    assert len(bands.bands) == MAX_BANDS
+    assert bands.bands["chest"].state == {"t": 1.0, "step_cadence_spm": 100}
+    assert bands.dropped.total >= 53
+    assert sum("dropped a message" in r.getMessage() for r in caplog.records) == 1
