@@ -32,10 +32,12 @@ def _parse(payload: bytes) -> tuple[str, Any]:
     """The payload as text and, if it is JSON (within our limits), as data (else ``None``)."""
     if len(payload) > MAX_SHOWN_BYTES:
         return f"<{len(payload)} bytes, not shown>", None
+    from sensor.mqtt.control import Invalid, loads_bounded
+
     text = payload.decode("utf-8", errors="replace")
     try:
-        return text, json.loads(text)
-    except (ValueError, RecursionError):
+        return text, loads_bounded(payload)
+    except Invalid:
         return text, None
 
 

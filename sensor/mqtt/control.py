@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -146,14 +147,42 @@ class DropCounter:
 
 
 # ---------------------------------------------------------------------------------- parsing
+#: JSON nesting accepted from the broker: ours is at most 3 deep (a raw batch's rows).
+MAX_JSON_DEPTH = 16
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def loads_bounded(data: bytes) -> Any:
+    """JSON from the broker: no NaN or Infinity, nesting at most ``MAX_JSON_DEPTH``.
+
+    The depth is measured before parsing: a ``RecursionError`` from Python's JSON parser
+    can leave CPython 3.11's recursion accounting off, so that a later ``ast.parse`` or
+    ``compile`` in the process fails with "AST constructor recursion depth mismatch".
+
+    Raises
+    ------
+    Invalid
+        For anything else.
+    """
+    bare = np.frombuffer(_STRING.sub(b"", data), dtype=np.uint8)
+    step = np.isin(bare, _OPEN).astype(np.int32) - np.isin(bare, _CLOSE).astype(np.int32)
+    if step.size and int(np.cumsum(step).max()) > MAX_JSON_DEPTH:
+        raise Invalid("too deep", f"JSON nested beyond {MAX_JSON_DEPTH}")
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise Invalid("not JSON", str(err)[:80]) from None
+
+
+_OPEN = np.frombuffer(b"[{", dtype=np.uint8)
+_CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
+
+
 def json_object(payload: bytes, limit: int) -> dict[str, Any]:
     """A JSON object from at most ``limit`` bytes of UTF-8."""
     if len(payload) > limit:
         raise Invalid("too large", f"{len(payload)} bytes, limit {limit}")
-    try:
-        obj = json.loads(payload.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise Invalid("not JSON", str(err)[:80]) from None
+    obj = loads_bounded(payload)
     if not isinstance(obj, dict):
         raise Invalid("not a JSON object")
     return obj

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sensor.errors import BrokerError, ConfigError
 from sensor.identity import is_valid_band_id
-from sensor.mqtt.control import DropCounter, Invalid
+from sensor.mqtt.control import DropCounter, Invalid, loads_bounded
 from sensor.web import DIRECTION_COLOURS, HEART_COLOUR, require
 
 if TYPE_CHECKING:
@@ -237,13 +237,9 @@ def _json(text: str) -> Any:
     """JSON as retrosense writes it: no NaN or Infinity (the pages' JSON has none), not
     nested beyond the parser's depth; else ``None``."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+        return loads_bounded(text.encode("utf-8"))
+    except Invalid:
         return None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _number(value: Any) -> float | None:
