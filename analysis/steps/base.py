@@ -77,6 +77,10 @@ class StepDetector(DetectorBase):
     #: Steps between two candidates: the trunk sees every step, a leg one swing per stride.
     steps_per_peak: ClassVar[float] = 1.0
 
+    #: Whether a gap of at most ``StepParams.bridge_gap_s`` is bridged (see ``_bridge``)
+    #: rather than restarting the filters; a subclass opts in.
+    bridges_gaps: ClassVar[bool] = False
+
     def __init__(
         self,
         params: StepParams,
@@ -111,6 +115,10 @@ class StepDetector(DetectorBase):
         self._recent: list[float] = []  # recent step intervals in the bout (peak times)
         self._last_inferred_t: float | None = None  # the last step not seen but inferred
         self._last_t: float | None = None
+        # The last sample (time, acceleration, angular rate), and whether the next segment
+        # follows a gap short enough to bridge (``_bridge``).
+        self._last_sample: Samples | None = None
+        self._bridging = False
 
     @property
     def latency_s(self) -> float:
@@ -120,6 +128,9 @@ class StepDetector(DetectorBase):
     # ------------------------------------------------------------------ stream interface
 
     def _process(self, seg: Samples, events: list[Event]) -> None:
+        if self._bridging:
+            self._bridging = False
+            seg = self._bridge(seg)
         n = seg.time_s.shape[0]
         hist = self._append(seg)
         size = hist.shape[0]
@@ -135,6 +146,8 @@ class StepDetector(DetectorBase):
         # look-ahead is shorter than the history), so every filter sees every sample.
         assert self._done >= history.first
         self._last_t = float(seg.time_s[-1])
+        if self.bridges_gaps:
+            self._last_sample = seg.slice(n - 1, n)
 
     def _examine(self, hist: FloatArray, stop: int, events: list[Event]) -> None:
         """Examine the candidates before history row ``stop``, whose look-ahead is complete.
@@ -165,9 +178,20 @@ class StepDetector(DetectorBase):
     def _restart(self, now_t: float, events: list[Event]) -> None:
         """Start of stream or a gap: close what was open, forget filter state.
 
-        Whether the bout outlives the gap is the subclass's (``_keeps_bout``); the filters
-        and the history start afresh after it either way.
+        A gap of at most ``bridge_gap_s`` is bridged instead, where the subclass opts in
+        (``bridges_gaps``): nothing restarts. Otherwise whether the bout outlives the gap is
+        the subclass's (``_keeps_bout``); the filters and the history start afresh after it
+        either way.
         """
+        last = self._last_sample
+        if (
+            self.bridges_gaps
+            and last is not None
+            and now_t - float(last.time_s[0]) <= self.params.bridge_gap_s
+        ):
+            self._bridging = True
+            return
+        self._last_sample = None
         keep = self._keeps_bout(now_t, events)
         if self._last_t is not None and not keep:
             self._close_bout(events, now_t)
@@ -181,6 +205,37 @@ class StepDetector(DetectorBase):
         self._forget(keep)
         if not keep:
             self._recent = []
+
+    def _bridge(self, seg: Samples) -> Samples:
+        """``seg`` after a short gap, preceded by samples on a straight line across the gap.
+
+        BLE bands drop packets all the time, often several in a second (real lower-back
+        recordings lose 1-6 samples every 20-100 ms for seconds on end). Restarting the
+        filters at each such gap leaves them ringing and the history empty, and the steps of
+        the next seconds are lost. A gap shorter than a step instead gets samples at the
+        nominal rate on the straight line from the last sample before it to the first after
+        it, seen only by the filters and the candidate search: the step whose peak the gap
+        took may come out with its peak shaved or moved, the steps after it are whole. The
+        line depends only on the two samples either side, so events stay independent of
+        chunking.
+        """
+        last = self._last_sample
+        assert last is not None
+        t0 = float(last.time_s[0])
+        t1 = float(seg.time_s[0])
+        missing = round((t1 - t0) * self._fs) - 1
+        if missing < 1:
+            return seg
+        w = np.arange(1, missing + 1) / (missing + 1)
+        gyro = None
+        if seg.gyro_dps is not None and last.gyro_dps is not None:
+            gyro = last.gyro_dps + w[:, None] * (seg.gyro_dps[0] - last.gyro_dps)
+        fill = Samples(
+            time_s=t0 + w * (t1 - t0),
+            acc_g=last.acc_g + w[:, None] * (seg.acc_g[0] - last.acc_g),
+            gyro_dps=gyro,
+        )
+        return Samples.concat([fill, seg])
 
     def _append(self, seg: Samples) -> FloatArray:
         """Write the segment's raw values into the history; the history's rows (a view).

@@ -105,6 +105,7 @@ class TrunkStepDetector(StepDetector):
     """
 
     steps_per_peak: ClassVar[float] = 1.0
+    bridges_gaps: ClassVar[bool] = True
 
     def __init__(self, params: StepParams, info: StreamInfo) -> None:
         fs = info.sample_rate_hz
