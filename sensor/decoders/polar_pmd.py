@@ -386,6 +386,22 @@ def acc_mg(frame: PmdFrame, factor: float = 1.0) -> NDArray[np.float64]:
     raise DecodeError("pmd_frame", f"compressed ACC frame type {frame.frame_type} is not known")
 
 
+def gyro_dps(frame: PmdFrame, factor: float = 1.0) -> NDArray[np.float64]:
+    """GYRO frame values in deg/s: compressed type 0 carries counts times ``factor``
+    (GyrData.kt ``dataFromCompressedType0``; the factor comes in the start response).
+
+    Raises
+    ------
+    DecodeError
+        For a frame type the SDK's gyroscope parser does not know either (raw frames,
+        compressed types other than 0).
+    """
+    if not frame.compressed or frame.frame_type != 0:
+        kind = "compressed" if frame.compressed else "raw"
+        raise DecodeError("pmd_frame", f"{kind} GYRO frame type {frame.frame_type} is not known")
+    return frame.values.astype(np.float64) * factor
+
+
 def sample_times_ns(
     frame_timestamp_ns: int,
     n: int,

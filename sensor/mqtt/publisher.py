@@ -35,16 +35,15 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 
 from analysis.events import Event
-from analysis.program import Cue
 from analysis.types import Samples
 from sensor.errors import ExitCode
 from sensor.mqtt.client import make_client
-from sensor.mqtt.discovery import discovery_configs
+from sensor.mqtt.discovery import discovery_configs, discovery_topics
 from sensor.mqtt.outbox import Kind, Outbox, Pending
 from sensor.mqtt.payloads import (
     OFFLINE,
@@ -58,10 +57,12 @@ from sensor.mqtt.payloads import (
     iso_utc,
     now_utc,
     raw_payload,
-    wall_time,
 )
 from sensor.mqtt.settings import BrokerSettings
 from sensor.mqtt.topics import Topics
+
+if TYPE_CHECKING:  # a cue is only read here; the program code loads SciPy
+    from analysis.program import Cue
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,8 @@ class Publisher:
         #: Bands whose availability is ours to publish (not a worker's registered bands).
         self._announced: set[str] = set()
         self._retained: dict[str, bytes] = {}
+        #: Bands whose discovery was withdrawn (``withdraw_discovery``).
+        self._withdrawn: set[str] = set()
         self._enqueued = {k: 0 for k in Kind}
         self._drops = 0
         # Writer state, guarded by _writer_cv: messages the caller gave that are not stored
@@ -378,6 +381,7 @@ class Publisher:
             self._bands[band.band_id] = band
             self._announced.add(band.band_id)
             self._states.setdefault(band.band_id, LiveState())
+            self._withdrawn.discard(band.band_id)
         self.publish_device_info(band)
         if self.settings.discovery:
             self._announce(band)
@@ -410,7 +414,7 @@ class Publisher:
             band = self._band(band_id)
             self._seq += 1
             ident = event_id(band_id, band.started, event)
-            when = when or wall_time(band.started, event.t)
+            when = when or band.wall_time(event.t)
             payload = event_payload(band_id, event, event_id=ident, seq=self._seq, when=when)
             self._state(band_id).add_event(event)
             self._put(Kind.EVENT, self.topics.event(band_id, event.type), encode(payload))
@@ -424,7 +428,7 @@ class Publisher:
         """
         with self._lock:
             band = self._band(band_id)
-            payload = cue_payload(band_id, cue, when=wall_time(band.started, cue.t))
+            payload = cue_payload(band_id, cue, when=band.wall_time(cue.t))
             self._put(Kind.EVENT, self.topics.cue(band_id), encode(payload))
 
     def set_program(self, band_id: str, progress: dict[str, Any] | None) -> None:
@@ -457,7 +461,7 @@ class Publisher:
             state = self._state(band_id)
             body = {
                 "band": band_id,
-                "time": iso_utc(wall_time(band.started, t)),
+                "time": iso_utc(band.wall_time(t)),
                 **state.snapshot(t),
             }
             if state.battery_pct is not None:
@@ -484,7 +488,7 @@ class Publisher:
         with self._lock:
             band = self._band(band_id)
             seq = self._raw_seq[band_id] = self._raw_seq.get(band_id, 0) + 1
-            when = when or wall_time(band.started, float(chunk.time_s[0]))
+            when = when or band.wall_time(float(chunk.time_s[0]))
             payload = encode(raw_payload(band_id, chunk, when, seq))
             self._put(Kind.RAW, self.topics.raw(band_id), payload)
         if self.on_raw is not None:
@@ -615,7 +619,18 @@ class Publisher:
             outbox.max_messages,
         )
 
+    def withdraw_discovery(self, band_id: str) -> None:
+        """Remove a band's Home Assistant entities: an empty retained message on each of its
+        discovery topics, and no announcement again (when Home Assistant restarts, say)."""
+        with self._lock:
+            self._withdrawn.add(band_id)
+        for topic in discovery_topics(self.topics, band_id):
+            self._set_retained(topic, b"")
+
     def _announce(self, band: BandInfo) -> None:
+        with self._lock:
+            if band.band_id in self._withdrawn:
+                return
         for topic, config in discovery_configs(self.topics, band):
             self._set_retained(topic, encode(config))
 
