@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from sensor import package_version
-from sensor.errors import RetrosenseError
+from sensor.errors import ExitCode, RetrosenseError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ COMMANDS = (
     "program",
 )
 
-EXIT_USAGE = 2
+EXIT_USAGE = ExitCode.USAGE
 
 
 def _command_modules() -> dict[str, ModuleType]:
