@@ -27,7 +27,7 @@ from analysis.types import Placement, Samples, StreamInfo
 from sensor.errors import ConfigError, DecodeError, RecordingError
 from sensor.identity import band_id_for
 from sensor.recording import parse_placement, to_body
-from sensor.safeio import TooLong, bounded_lines, strip_bom
+from sensor.safeio import MAX_NESTING, TooLong, bounded_lines, bracket_depth, strip_bom
 from sensor.settings import to_table
 from sensor.sources import FILE_READERS, Source, SourceOptions
 
@@ -195,9 +195,11 @@ class CaptureLine:
 
 
 def _header(path: str, text: str) -> CaptureHeader:
+    if bracket_depth(text) > MAX_NESTING:
+        raise RecordingError(path, 1, "expected a flat JSON object, got one nested too deeply")
     try:
         obj = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except json.JSONDecodeError:
         obj = None
     if not isinstance(obj, dict) or obj.get(MAGIC) is None:
         raise RecordingError(
@@ -300,6 +302,11 @@ class CaptureReader:
             raise RecordingError(self.path, lineno + 1, str(err)) from None
 
     def _parse(self, text: str, lineno: int) -> CaptureLine | None:
+        # Measured before parsing: see sensor.safeio.bracket_depth.
+        if bracket_depth(text) > MAX_NESTING:
+            raise RecordingError(
+                self.path, lineno, "expected a flat JSON object, got one nested too deeply"
+            )
         try:
             obj = json.loads(text)
         except json.JSONDecodeError:
@@ -307,10 +314,6 @@ class CaptureReader:
                 log.warning("%s:%d: last line is incomplete; dropped", self.path, lineno)
                 return None
             raise RecordingError(self.path, lineno, "expected a JSON object") from None
-        except RecursionError:
-            raise RecordingError(
-                self.path, lineno, "expected a flat JSON object, got one nested too deeply"
-            ) from None
         if not isinstance(obj, dict):
             raise RecordingError(self.path, lineno, "expected a JSON object")
         t = obj.get("t")

@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import NoReturn
 
 from sensor import package_version
-from sensor.errors import RetrosenseError
+from sensor.errors import ExitCode, RetrosenseError
 from sensor.safeio import mask_credentials, silence_stdout
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ COMMANDS = (
     "program",
 )
 
-EXIT_USAGE = 2
+EXIT_USAGE = ExitCode.USAGE
 
 
 def _command_modules() -> dict[str, ModuleType]:

@@ -337,7 +337,8 @@ def replay_live(
     if keeper is not None and report is not None:
         write_demo_report(done.session, keeper, report, path, out)
     out.flush()
-    return 0 if done.drained else 1
+    code = done.report.tell("demo")
+    return int(code) if code else (0 if done.drained else 1)
 
 
 def report_keeper(report: Path | None) -> Any:

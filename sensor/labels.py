@@ -24,7 +24,7 @@ from analysis.evaluate import (
 )
 from analysis.units import STANDARD_GRAVITY_M_S2
 from sensor.errors import RecordingError
-from sensor.safeio import TooLong, read_bounded, write_text_atomic
+from sensor.safeio import MAX_NESTING, TooLong, bracket_depth, read_bounded, write_text_atomic
 
 #: Largest labels file read (a two-hour session's labels are a few hundred kilobytes).
 MAX_LABELS_BYTES = 16 << 20
@@ -258,7 +258,10 @@ def parse_truth(path: str, doc: object) -> Labels:
 def read_truth(path: str | Path) -> Labels:
     """The labels of a ``.truth.json`` file."""
     try:
-        doc = json.loads(read_bounded(path, MAX_LABELS_BYTES).decode("utf-8"))
+        text = read_bounded(path, MAX_LABELS_BYTES).decode("utf-8")
+        if bracket_depth(text) > MAX_NESTING:
+            raise RecordingError(path, None, "expected JSON labels, got nesting too deep")
+        doc = json.loads(text)
     except OSError as err:
         raise RecordingError(path, None, f"cannot read the labels: {err.strerror}") from err
     except TooLong as err:
@@ -269,8 +272,6 @@ def read_truth(path: str | Path) -> Labels:
         raise RecordingError(path, None, "expected JSON labels in UTF-8") from None
     except json.JSONDecodeError as err:
         raise RecordingError(path, err.lineno, f"expected JSON labels: {err.msg}") from err
-    except RecursionError:
-        raise RecordingError(path, None, "expected JSON labels, got nesting too deep") from None
     return parse_truth(str(path), doc)
 
 

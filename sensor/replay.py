@@ -21,6 +21,7 @@ from sensor.session import MqttSink, Session, SessionSettings, SessionSink, play
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sensor.mqtt.publisher import DeliveryReport
     from sensor.mqtt.settings import BrokerSettings
     from sensor.sources import Source
 
@@ -76,6 +77,8 @@ class Replayed:
     counters: dict[str, Any]
     #: Whether the broker took every message before the drain timeout.
     drained: bool
+    #: What became of every message (the exit code: ``report.tell``).
+    report: DeliveryReport
 
     @property
     def reached(self) -> bool:
@@ -144,4 +147,4 @@ def replay_source(
             publisher.wait_drained(drain_timeout_s)
             publisher.withdraw_discovery(band.band_id)
         drained = publisher.stop(drain_timeout_s)
-    return Replayed(session, publisher.counters(), drained)
+    return Replayed(session, publisher.counters(), drained, publisher.report())

@@ -106,6 +106,32 @@ def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
     return deepest
 
 
+#: JSON strings (whose brackets do not nest), and TOML's strings and comments as well.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_TOML_SKIPPED = re.compile(
+    rb'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*',
+    re.S,
+)
+
+
+def bracket_depth(text: str | bytes, *, toml: bool = False) -> int:
+    """How deeply ``[`` and ``{`` nest in JSON (or, with ``toml``, TOML) text, strings and
+    comments aside, measured without parsing.
+
+    Parsers of nested JSON and TOML recurse, and a ``RecursionError`` caught from them can
+    leave CPython 3.11's recursion accounting off (a later ``ast.parse`` or ``compile`` in
+    the process then fails): text nested too deeply is refused before it is parsed.
+    """
+    import numpy as np  # here, not at import: the command line imports this module
+
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    bare = np.frombuffer((_TOML_SKIPPED if toml else _JSON_STRING).sub(b"", data), np.uint8)
+    opening = np.frombuffer(b"[{", np.uint8)
+    closing = np.frombuffer(b"]}", np.uint8)
+    step = np.isin(bare, opening).astype(np.int32) - np.isin(bare, closing).astype(np.int32)
+    return int(np.cumsum(step).max()) if step.size else 0
+
+
 def strip_bom(text: str) -> str:
     """``text`` without a leading UTF-8 byte-order mark (Excel and many Windows tools add one)."""
     return text[1:] if text.startswith("\ufeff") else text

@@ -453,6 +453,13 @@ class Session:
             sink.finish(self, self.summary)
         return self.summary
 
+    def adopt(self, events: Sequence[Event], extra: dict[str, Any]) -> None:
+        """The session's events as found elsewhere (a gateway's workers, every part, copies
+        dropped): ``finish`` makes the summary from them, with ``extra`` added to it."""
+        self.events = list(events)
+        self.summary_extra.update(extra)
+        self.detect = True
+
     def _summary(self, end_s: float | None) -> dict[str, Any]:
         start = self.first_t
         end = self.last_t

@@ -35,6 +35,7 @@ from sensor.safeio import (
     MAX_NESTING,
     MAX_TOML_BYTES,
     TooLong,
+    bracket_depth,
     control_characters,
     mask_credentials,
     nesting_depth,
@@ -88,14 +89,15 @@ def parse_toml(data: bytes, source: str | Path) -> dict[str, Any]:
             f"expected UTF-8 text, got byte 0x{data[err.start]:02x} on line {line}",
         ) from None
     too_deep = f"expected tables and arrays nested at most {MAX_NESTING} deep"
+    text = strip_bom(text)
+    # tomllib parses nested inline tables and arrays by recursion: measured first.
+    if bracket_depth(text, toml=True) > MAX_NESTING:
+        raise ConfigError(source, "not valid TOML", too_deep)
     try:
-        table = tomllib.loads(strip_bom(text))
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         # "FILE: not valid TOML: ... (at line 1, column 8)"; there is no key to name.
         raise ConfigError(source, "not valid TOML", str(err)) from err
-    except RecursionError:
-        # tomllib parses nested inline tables and arrays by recursion.
-        raise ConfigError(source, "not valid TOML", too_deep) from None
     if nesting_depth(table) > MAX_NESTING:
         raise ConfigError(source, "not valid TOML", too_deep)
     return table

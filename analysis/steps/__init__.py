@@ -7,9 +7,10 @@ trunk's):
 
 - ``TrunkStepDetector`` (``analysis.steps.trunk``), **chest, waist** (accelerometer; a
   gyroscope only flags turns): steps are peaks of the levelled, band-passed vertical
-  acceleration; direction is the rotation sense of the sagittal-plane acceleration loop over
-  the stride ending at the step (``analysis.gait.sagittal_rotation``), not trusted while the
-  trunk turns fast. **wrist**: steps counted the same way, direction ``unknown``.
+  acceleration, a bout starting where the walk's evidence over the held peaks accepts them;
+  direction is the rotation sense of the sagittal-plane acceleration loop on the walking
+  axis (``analysis.gait.sagittal_rotation``), not trusted while weak or while the trunk turns
+  fast. **wrist**: steps counted the same way, direction ``unknown``.
 - ``FootStepDetector`` (``analysis.steps.foot``), **foot**: stride by stride, from one rest
   of the foot on the ground to the next; with a gyroscope the stride is integrated (zero
   velocity at both rests) and its travel along the foot's axis gives the direction; without
@@ -28,11 +29,9 @@ one that serves a leg placement.
 All read the same ``StepParams`` (``[detectors.steps]``) and emit the same events
 (``StepEvent``, ``WalkBoutEvent``).
 
-Known limits (README): standing on the pedals bobs the trunk much like backward walking and
-is told apart by a thin margin; walking mixed with bending is taken for squats; the trunk's
-direction in curved walking without a gyroscope is unreliable; weak trunk peaks while
-pivoting in a U-turn are taken for steps; without a gyroscope, a shank misses the other
-leg's first contact when that leg steps first (backward starts).
+Known limits (docs/detectors.md): the trunk does not see the steps that do not move it (a
+U-turn's pivots, shuffles after a walk, often a walk's closing step); the trunk's direction
+in curved walking without a gyroscope is unreliable; the legs' are in their subsection.
 """
 
 from analysis.events import Event

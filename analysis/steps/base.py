@@ -50,6 +50,8 @@ class Bout:
     forward: int = 0
     backward: int = 0
     first_contact_t: float = math.nan
+    #: Longest pause before the next step (``StepDetector._step_gap_s``), as of the last step.
+    gap_s: float = math.inf
 
 
 class StepDetector(DetectorBase):
@@ -117,7 +119,7 @@ class StepDetector(DetectorBase):
         self._last_t: float | None = None
         # The last sample (time, acceleration, angular rate), and whether the next segment
         # follows a gap short enough to bridge (``_bridge``).
-        self._last_sample: Samples | None = None
+        self._last_sample: tuple[float, FloatArray, FloatArray | None] | None = None
         self._bridging = False
 
     @property
@@ -147,7 +149,12 @@ class StepDetector(DetectorBase):
         assert self._done >= history.first
         self._last_t = float(seg.time_s[-1])
         if self.bridges_gaps:
-            self._last_sample = seg.slice(n - 1, n)
+            gyro = seg.gyro_dps
+            self._last_sample = (
+                float(seg.time_s[-1]),
+                seg.acc_g[-1],
+                None if gyro is None else gyro[-1],
+            )
 
     def _examine(self, hist: FloatArray, stop: int, events: list[Event]) -> None:
         """Examine the candidates before history row ``stop``, whose look-ahead is complete.
@@ -184,11 +191,7 @@ class StepDetector(DetectorBase):
         either way.
         """
         last = self._last_sample
-        if (
-            self.bridges_gaps
-            and last is not None
-            and now_t - float(last.time_s[0]) <= self.params.bridge_gap_s
-        ):
+        if self.bridges_gaps and last is not None and now_t - last[0] <= self.params.bridge_gap_s:
             self._bridging = True
             return
         self._last_sample = None
@@ -221,18 +224,18 @@ class StepDetector(DetectorBase):
         """
         last = self._last_sample
         assert last is not None
-        t0 = float(last.time_s[0])
+        t0, acc0, gyro0 = last
         t1 = float(seg.time_s[0])
         missing = round((t1 - t0) * self._fs) - 1
         if missing < 1:
             return seg
-        w = np.arange(1, missing + 1) / (missing + 1)
+        w = np.arange(1, missing + 1)[:, None] / (missing + 1)
         gyro = None
-        if seg.gyro_dps is not None and last.gyro_dps is not None:
-            gyro = last.gyro_dps + w[:, None] * (seg.gyro_dps[0] - last.gyro_dps)
+        if seg.gyro_dps is not None and gyro0 is not None:
+            gyro = gyro0 + w * (seg.gyro_dps[0] - gyro0)
         fill = Samples(
-            time_s=t0 + w * (t1 - t0),
-            acc_g=last.acc_g + w[:, None] * (seg.acc_g[0] - last.acc_g),
+            time_s=t0 + w[:, 0] * (t1 - t0),
+            acc_g=acc0 + w * (seg.acc_g[0] - acc0),
             gyro_dps=gyro,
         )
         return Samples.concat([fill, seg])
@@ -313,6 +316,11 @@ class StepDetector(DetectorBase):
     def _bout_ended(self) -> None:
         """The bout in progress has ended: forget what belonged to it."""
 
+    def _step_gap_s(self) -> float:
+        """Longest time between two candidates of the bout in progress (``max_step_s``, per
+        candidate); a longer pause ends the bout."""
+        return self.params.max_step_s * self.steps_per_peak
+
     def _regularity(
         self, bout: Bout, duration_s: float
     ) -> tuple[float | None, float | None, float | None]:
@@ -333,7 +341,7 @@ class StepDetector(DetectorBase):
         events: list[Event],
     ) -> None:
         bout = self._bout
-        gap = self.params.max_step_s * self.steps_per_peak
+        gap = self._step_gap_s()
         if bout is not None and peak_t - bout.last_peak_t > gap:
             self._close_bout(events, now_t)
             bout = None
@@ -353,6 +361,7 @@ class StepDetector(DetectorBase):
         bout.last_peak_t = max(bout.last_peak_t, peak_t)
         if inferred:
             self._last_inferred_t = contact_t
+        bout.gap_s = self._step_gap_s()
         events.append(
             StepEvent(
                 t=contact_t,
@@ -366,8 +375,7 @@ class StepDetector(DetectorBase):
 
     def _deadline(self) -> float:
         assert self._bout is not None
-        gap = self.params.max_step_s * self.steps_per_peak
-        return self._bout.last_peak_t + gap + self._lookahead_s
+        return self._bout.last_peak_t + self._bout.gap_s + self._lookahead_s
 
     def _settle_until(self, t: FloatArray, now_t: float, events: list[Event]) -> None:
         """Fire what falls due (bout ends, the subclass's own) at samples up to ``now_t``."""

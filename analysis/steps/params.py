@@ -20,9 +20,11 @@ class StepParams:
         (backward walking is slower, forward brisk walking faster), removing gravity and the
         slow sway of squats below and impact transients above.
     min_peak_g
-        Smallest band-passed vertical peak that starts a bout at the trunk. Straight walking
-        gives 0.13-0.3 g at the lower back (measured on the real recordings in tests);
-        standing still and seated pedalling stay well below.
+        A full step pulse (band-passed vertical): at the trunk, a held peak from which a bout
+        may start as soon as the next pulse rises to this level, and a peak that counts in a
+        bout whatever its timing; at the wrist, the first peak of a bout. Straight walking
+        gives 0.13-0.3 g at the lower back; a slow walker's 0.03-0.06 g pulses start a bout on
+        their rhythm once held (``min_start_peak_g``).
     min_peak_in_bout_g
         Smallest peak that continues a bout: turning steps and the last step of a walk reach
         only 0.02-0.07 g at the lower back.
@@ -38,11 +40,21 @@ class StepParams:
         contact offset). Long enough to see the flight after a jump's push-off.
     max_step_s
         Longest step time within a bout; a longer pause ends the bout. A lone trunk peak with
-        no neighbour within this time is not a step.
+        no neighbour within this time is not a step. At the trunk a slow walker's bout allows
+        1.25 of its recent step time where that is longer, and held peaks pair within 1.25
+        times this (``TrunkStepDetector._step_gap_s``).
     freefall_g
-        Acceleration magnitude below which the body is in flight (a jump): no step is taken
-        within ``jump_guard_s`` before or ``lookahead_s`` after it. Walking at the trunk never
-        goes below about 0.6 g.
+        On a leg: acceleration magnitude below which the body is in flight (a jump), held
+        for at least a few samples: no step is taken within ``jump_guard_s`` before or
+        ``lookahead_s`` after it.
+    flight_g, min_flight_gs
+        At the trunk: a spell below ``flight_g`` is a flight (a jump) when its missing
+        support, the integral of ``flight_g - |a|`` over it, reaches ``min_flight_gs``: no
+        step is taken within ``jump_guard_s`` before or ``lookahead_s`` after it
+        (``TrunkStepDetector._flight_near`` gives the margins).
+    min_start_peak_g
+        Smallest peak held as a trunk bout's first step: the bout starts only once the
+        walk's evidence over the held peaks accepts them (``TrunkStepDetector._judge``).
     jump_guard_s
         How long before a candidate a flight phase vetoes it (landing and rebound).
     contact_offset_s
@@ -97,11 +109,6 @@ class StepParams:
         the bout); bounds memory.
     min_bout_steps
         Fewest steps for a ``walk_bout`` event.
-    max_lean_change_deg
-        Largest change of the trunk's lean (acceleration low-passed at 1 Hz) while a trunk
-        bout starts: starting to walk changes it by up to 13° on the real lower-back walks
-        (played either way) and the simulated walks; squats and sitting down by 32-37° in the
-        simulated look-alikes.
     bridge_gap_s
         Longest gap in the samples (lost packets) that a detector bridges with a straight
         line instead of restarting its filters (``StepDetector._bridge``): shorter than a
@@ -122,6 +129,9 @@ class StepParams:
     lookahead_s: float = field(default=0.35, metadata=bounded(0.05, 2.0))
     max_step_s: float = field(default=1.3, metadata=bounded(0.3, 5.0))
     freefall_g: float = field(default=0.4, metadata=bounded(0.0, 1.0))
+    flight_g: float = field(default=0.6, metadata=bounded(0.0, 1.0))
+    min_flight_gs: float = field(default=0.04, metadata=bounded(0.0, 1.0))
+    min_start_peak_g: float = field(default=0.025, metadata=bounded(0.0, 5.0))
     jump_guard_s: float = field(default=1.0, metadata=bounded(0.0, 5.0))
     contact_offset_s: float = field(default=0.1, metadata=bounded(-0.5, 0.5))
     min_swing_dps: float = field(default=120.0, metadata=bounded(0.0, 2000.0))
@@ -135,7 +145,6 @@ class StepParams:
     gravity_cutoff_hz: float = field(default=0.3, metadata=bounded(0.01, 2.0))
     regularity_window_s: float = field(default=10.0, metadata=bounded(2.0, 60.0))
     min_bout_steps: int = field(default=3, metadata=bounded(1, 1000))
-    max_lean_change_deg: float = field(default=20.0, metadata=bounded(1.0, 90.0))
     max_turn_dps: float = field(default=30.0, metadata=bounded(1.0, 1000.0))
     bridge_gap_s: float = field(default=0.3, metadata=bounded(0.0, 2.0))
 

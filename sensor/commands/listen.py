@@ -17,6 +17,23 @@ from sensor.safeio import silence_stdout, visible
 
 HELP = "subscribe to the retrosense topics and print each message readably, one per line"
 
+#: Anyone on the broker can publish under our topics: a payload over this is summarised,
+#: not printed, and control characters (a terminal's escape sequences) are shown escaped.
+MAX_SHOWN_BYTES = 64 * 1024
+
+
+def _parse(payload: bytes) -> tuple[str, Any]:
+    """The payload as text and, if it is JSON (within our limits), as data (else ``None``)."""
+    if len(payload) > MAX_SHOWN_BYTES:
+        return f"<{len(payload)} bytes, not shown>", None
+    from sensor.mqtt.control import Invalid, loads_bounded
+
+    text = payload.decode("utf-8", errors="replace")
+    try:
+        return text, loads_bounded(payload)
+    except Invalid:
+        return text, None
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     # Its help said it would start an embedded broker; it connects to localhost:1883.
@@ -45,9 +62,10 @@ def format_message(topic: str, payload: bytes, retained: bool, received: datetim
     Anyone on the broker may publish under our topics: control characters and escape
     sequences in the topic or payload are shown escaped, never sent to the terminal.
     """
-    text = payload.decode("utf-8", errors="replace")
-    with contextlib.suppress(ValueError, RecursionError):
-        text = json.dumps(json.loads(text), separators=(", ", ": "), ensure_ascii=False)
+    text, body = _parse(payload)
+    if body is not None:
+        with contextlib.suppress(ValueError, RecursionError):
+            text = json.dumps(body, separators=(", ", ": "), ensure_ascii=False)
     stamp = received.astimezone().strftime("%H:%M:%S.%f")[:-3]
     mark = " [retained]" if retained else ""
     return f"{stamp} {visible(topic)}{mark}  {visible(text)}"
@@ -55,11 +73,8 @@ def format_message(topic: str, payload: bytes, retained: bool, received: datetim
 
 def json_line(topic: str, payload: bytes, retained: bool, received: datetime) -> str:
     """One JSON object per message; anything unprintable in it escaped as JSON escapes."""
-    text = payload.decode("utf-8", errors="replace")
-    body: Any
-    try:
-        body = json.loads(text)
-    except (ValueError, RecursionError):
+    text, body = _parse(payload)
+    if body is None:
         body = text
     record = {
         "received": received.isoformat(timespec="milliseconds"),

@@ -143,9 +143,11 @@ def run(args: argparse.Namespace) -> int:
     n = len(done.session.events)
     # Never connected: nothing was published, and the user must hear why (it said
     # "published to mqtt://localhost:1" when nothing answered there).
+    # Never "published" for what the broker did not take: it said so when an ACL refused all.
+    taken = f"; the broker took {done.report.delivered} messages" if done.reached else ""
     print(
         f"replay: {n} event{'' if n == 1 else 's'}, {counters['enqueued_state']} state messages "
-        f"{'published to' if done.reached else 'queued for'} {where}",
+        f"{'sent to' if done.reached else 'queued for'} {where}{taken}",
         file=sys.stderr,
     )
     if "taken over" in str(counters.get("last_error") or ""):
@@ -154,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
             "and took the connection over; give each replay its own --client-id",
             file=sys.stderr,
         )
+    code = done.report.tell("replay")
     if not done.drained:
         if done.reached:
             why = f"the broker has not taken {counters['pending']} messages yet"
@@ -172,5 +175,4 @@ def run(args: argparse.Namespace) -> int:
                 "for the next replay)",
                 file=sys.stderr,
             )
-        return 1
-    return 0
+    return int(code)

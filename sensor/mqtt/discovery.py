@@ -158,7 +158,7 @@ SENSORS = (
         template=(
             "{{ (value_json.program.interval ~ '/' ~ value_json.program.intervals ~ ' ' ~ "
             "value_json.program.title ~ ' (' ~ value_json.program.status ~ ')') "
-            "if value_json.program else None }}"
+            "if 'program' in value_json else None }}"
         ),
     ),
     _count("steps_forward", "Forward steps", "steps_forward", "steps", "mdi:shoe-print"),

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from analysis.events import Direction, Event, JumpEvent, PedalReversalEvent, StepEvent
+from analysis.program import CueKind
 from sensor.mqtt.discovery import EVENT_TYPES, discovery_topics
-from sensor.mqtt.payloads import BandInfo
+from sensor.mqtt.payloads import BandInfo, event_id
 from sensor.mqtt.publisher import Publisher
 from sensor.mqtt.settings import BrokerSettings
 from sensor.mqtt.topics import sanitize_band_id
@@ -51,7 +52,17 @@ def settings_for(url: str, tmp_path: Path, **kw: Any) -> BrokerSettings:
 
 
 def jump(i: int) -> JumpEvent:
-    t = 10.0 + 2.0 * i
+    return jump_at(
+        10.0 + 2.0 * i,
+        landing_peak_g=4.0 + i % 3,
+        direction=(Direction.BACKWARD, Direction.FORWARD, Direction.VERTICAL)[i % 3],
+    )
+
+
+def jump_at(
+    t: float, landing_peak_g: float = 4.0, direction: Direction = Direction.BACKWARD
+) -> JumpEvent:
+    """A jump landing at ``t`` (with the defaults: the child process's event)."""
     return JumpEvent(
         t=t,
         detected_at=t + 0.25,
@@ -59,8 +70,8 @@ def jump(i: int) -> JumpEvent:
         landing_t=t,
         flight_time_s=0.4,
         height_m=0.196,
-        landing_peak_g=4.0 + i % 3,
-        direction=(Direction.BACKWARD, Direction.FORWARD, Direction.VERTICAL)[i % 3],
+        landing_peak_g=landing_peak_g,
+        direction=direction,
     )
 
 
@@ -222,7 +233,10 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
                 ]
                 assert c["availability_mode"] == "all"
             assert c["origin"]["name"] == "retrosense"
-            if component == "event":
+            if component == "event" and c["state_topic"].endswith("/cue"):
+                # The interval program's cues: their kinds, not directions.
+                assert c["event_types"] == [str(k) for k in CueKind]
+            elif component == "event":
                 vertical = ["vertical"] if c["state_topic"].endswith("/event/jump") else []
                 assert sorted(c["event_types"]) == sorted(
                     [t for t in EVENT_TYPES if t != "vertical"] + vertical
@@ -243,7 +257,7 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
         rsi = "{{ value_json.last_jump_reactive_strength_index }}"
         assert fields["Last jump reactive strength index"] == rsi
         events = {c["name"] for t, c in by_topic.items() if "/event/" in t}
-        assert events == {"Jump", "Walking bout", "Pedal reversal"}
+        assert events == {"Jump", "Walking bout", "Pedal reversal", "Coach cue"}
 
         n = len(sink.snapshot())
         sink.client.publish(f"{s.discovery_prefix}/status", b"online", qos=1)
@@ -314,6 +328,7 @@ CHILD = textwrap.dedent(
         print("ready", flush=True)
         time.sleep(120)
     elif mode == "crash":
+        assert pub.wait_stored(10)  # on disk (the writer thread stores within milliseconds)
         print("queued", pub.counters()["pending"], flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     else:
@@ -414,9 +429,12 @@ def test_our_process_restarted_while_the_broker_is_down_delivers_in_order_with_o
         # Original wall-clock times: the band's start plus t, whenever they were delivered.
         assert got[0]["time"] == "2026-05-01T09:30:10.000Z"
         assert got[19]["time"] == "2026-05-01T09:30:48.000Z"
-        sessions = [e["event_id"].rsplit("-", 1)[0] for e in got]
-        assert len(set(sessions[:20])) == 1 and len(set(sessions[20:])) == 1
-        assert sessions[0] != sessions[20]
+        # Ids come from band, band session and sample time: the same in either process.
+        started = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+        assert [e["event_id"] for e in got] == [
+            event_id("b", started, jump_at(e["t"])) for e in got
+        ]
+        assert len({e["event_id"] for e in got}) == 25
     finally:
         sink.close()
 
@@ -434,6 +452,7 @@ def test_full_outbox_drops_state_before_events_and_says_so(
             pub.publish_event("b", jump(i))  # each also brings a state message
         for k in range(30):
             pub.tick("b", 100.0 + k)
+        assert pub.wait_stored(WAIT_S)
         c = pub.counters()
         assert c["pending"] == 20
         assert c["dropped_event"] == 0 and c["dropped_state"] == 12 + 30 - 8

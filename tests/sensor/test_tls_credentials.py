@@ -132,7 +132,7 @@ def test_right_ca_and_password_connect_and_the_password_shows_nowhere(
             )
         )
         assert code == 0, replay_err
-        assert f"published to mqtts://127.0.0.1:{b.broker.port}" in replay_err
+        assert f"sent to mqtts://127.0.0.1:{b.broker.port}" in replay_err
         code, out, listen_err = finish(listen)
     finally:
         if listen.poll() is None:
