@@ -411,7 +411,7 @@ CADENCES_RPM = [40.0, 60.0, 80.0, 100.0, 120.0]
 @pytest.mark.parametrize("placement", [Placement.SHANK, Placement.FOOT])
 @pytest.mark.parametrize("sign", [1.0, -1.0], ids=["forward", "backward"])
 def test_steady_pedalling_with_gyro_meets_the_targets(placement: Placement, sign: float) -> None:
-    """The pedalling targets with a gyroscope: count within 3 %, direction ≥ 99 %, cadence MAE ≤ 2."""
+    """With a gyroscope: count within 3 %, direction ≥ 99 %, cadence MAE ≤ 2."""
     for rpm in CADENCES_RPM:
         session = ride(steady(sign * rpm), placement=placement, seed=int(rpm))
         events = detect_pedalling(session.samples, session.info)
