@@ -17,8 +17,8 @@ polarofficial/polar-ble-sdk (commit 8fb5311c), Android sources under
 and field sizes), ``PmdControlPointResponse.kt`` (response layout, status codes 0-14),
 ``model/AccData.kt`` (ACC frame types and factors), ``model/PmdTimeStampUtils.kt`` (sample
 times); ``documentation/TimeSystemExplained.md`` (epoch 2000-01-01, clock reset) and
-``documentation/KnownIssues.md`` (a stream left running drains the battery); issue 124 (the H10
-answers ERROR_INVALID_PARAMETER unless the resolution is sent too).
+``documentation/KnownIssues.md`` (a stream left running drains the battery); polar-ble-sdk
+issue 124 (the H10 answers ERROR_INVALID_PARAMETER unless the resolution is sent too).
 """
 
 from __future__ import annotations

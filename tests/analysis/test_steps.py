@@ -247,7 +247,7 @@ def test_real_lowback_walks_steps_direction_latency(walks: list[Walk]) -> None:
         # steps detected there count.
         within.add([s for s in steps if lo - TOLERANCE_S <= s.t <= hi + TOLERANCE_S], in_bout(walk))
         everything.add(steps, walk.steps_t)
-    # Issue 5 targets: F1 >= 0.95 and >= 98 % called forward; latency p95 <= 0.6 s.
+    # The step targets: F1 >= 0.95 and >= 98 % called forward; latency p95 <= 0.6 s.
     assert within.f1 >= 0.95, within
     # Against every label, shuffles after the trial included (what `retrosense evaluate`
     # scores): 0.930. The shuffles of 5-2 after its trial (0.02-0.06 g at the trunk, 0.6-1.5 s

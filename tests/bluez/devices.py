@@ -126,7 +126,7 @@ class VirtualH10(Peripheral):
                 pmd.SettingType.RANGE,
             }
             if not needed <= set(chosen):
-                return self._answer(op, kind, 5)  # ERROR_INVALID_PARAMETER (issue 124)
+                return self._answer(op, kind, 5)  # ERROR_INVALID_PARAMETER (polar-ble-sdk 124)
             if self.refuse_start is not None:
                 return self._answer(op, kind, self.refuse_start)
             if self.streaming:

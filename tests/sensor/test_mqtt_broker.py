@@ -1,4 +1,4 @@
-"""MQTT out against a real Mosquitto (and the embedded iotcore broker): issue 8's guarantees.
+"""MQTT out against a real Mosquitto (and the embedded iotcore broker): its guarantees.
 
 Every subscriber here is a real client (paho, or the ``mosquitto_sub`` command). Each test
 uses its own base topic, so the session broker's retained messages do not mix.
