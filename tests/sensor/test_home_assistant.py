@@ -196,10 +196,13 @@ def test_home_assistant_takes_every_entity_and_keeps_the_last_session(
     assert numbers("last_session_duration", every)[-1] == pytest.approx(summary["duration_s"])
 
     # Nothing Home Assistant had to say about our entities or messages (an invalid state, a
-    # unit its device class does not take, a template error); its own start-up notes aside.
+    # unit its device class does not take, a template error); its own start-up notes aside,
+    # and its note that a task of its own outlived a shutdown stage (a busy machine's timing
+    # when the test stops it, nothing the band's messages caused).
     problems = [
         line
         for line in ha.log_lines("WARNING") + ha.log_lines("ERROR")
         if "[homeassistant.bootstrap]" not in line
+        and not ("[homeassistant.core]" in line and "shutdown stage" in line)
     ]
     assert not problems, problems
