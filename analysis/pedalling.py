@@ -27,20 +27,21 @@ acceleration turns is the direction.
    With a gyroscope the band's pitch (leaky integral of the y rate) turns ``x`` into a frame
    that does not swing with the shank, so the sign is clean at any cadence. Without one, the
    shank's swing tips gravity into ``x`` by ``g·sin(tilt)`` *in phase* with the horizontal
-   acceleration: below the cadence at which ``r·ω²`` equals that (≈ 45–55 rpm for a 22°
+   acceleration: below the cadence at which ``r·ω²`` equals that (≈ 45-60 rpm for a 22°
    swing) the sign is inverted, and at it the fundamental carries no direction at all (what
-   is left in phase is the same both ways). The detector flips the sign below
-   ``tilt_ratio_low`` and trusts it above ``tilt_ratio_high``. In between it reads the
-   time-reversal-odd shape of ``|f|``, ``Im(N₂·conj(N₁)²)/|N₁|³`` (second harmonic against
-   the fundamental squared; orientation-free, it flips sign with the direction), whose
-   forward sign depends on the rider's linkage, cadence and posture and is learned from the
-   session's recent steady, confident turns nearest in cadence; else the running segment
-   decides (a crank cannot change
-   direction without stopping).
+   is left in phase is the same both ways). A turn's sense is trusted only where several
+   readings agree and none contradicts (``_no_gyro_vote``): strong and clear above every
+   crossover seen, or inverted clear below it on a steady turn, or the time-reversal-odd
+   shape of ``|f|`` on a steady turn near it; everything else is a guess that counts the
+   turn but never tells its direction. A run's direction is known once its trusted turns
+   agree (``_KNOWN_EVIDENCE``: one turn clear above the crossover, two otherwise); until
+   then its revolutions are ``unknown``. A crank cannot change direction without stopping.
 4. **Reversals and bouts**: a segment ends when a cycle is not a revolution (the crank stopped
    or slowed below the cadence range). The next segment within ``bout_end_s`` that turns the
-   other way is a ``pedal_reversal``, dated half-way between the two (reported late if the
-   segment's first turns went the old way and its evidence came round); ``bout_end_s`` without
+   other way is a ``pedal_reversal``, dated in the still spell between them (half-way if none
+   was seen; reported late if the segment's first turns were ``unknown`` and its evidence
+   came later; a run whose direction never became known dates no reversal at either end);
+   ``bout_end_s`` without
    a revolution ends the bout and emits its ``pedal_bout`` summary. Without a gyroscope a
    still crank (``|f|`` flat for ``_STILL_WINDOW_S``) ends the run at once and restarts the
    band-pass at the still level, as a packet gap does: the high-pass's ringing after a stop
@@ -97,42 +98,53 @@ from analysis.types import FloatArray, Placement, Samples, StreamInfo
 #: Rows processed at a time; bounds the history however large a chunk arrives.
 _BLOCK_ROWS = 256
 
-#: Weight of a cycle's turning sense near the no-gyroscope crossover (see ``tilt_ratio_*``).
+#: Weight of a cycle's turning sense where it cannot be trusted (no gyroscope, see
+#: ``_TRUSTED_SENSE``): a guess on the nearer side of the crossover, never a direction.
 _WEAK_VOTE = 0.15
 
-#: Odd |f| shape (see ``_measure``) needed before it is trusted: a cycle's, and the mean of
-#: the recent confident ones.
-_MIN_ODD = 0.02
+#: Without a gyroscope a turn's sense decides only if it is this strong (``|Im(conj(X)·N)|``
+#: over ``|X|·|N|``; 1 for a clean circle). Near the crossover the crank's acceleration and
+#: the tipped gravity cancel and the sense is weak whichever way it points: on 2,478 shank
+#: turns at ≥ 1.6 × the crossover scale (100 fresh simulated rides, the stress set's rides
+#: and the fixtures, no gyroscope) one was wrong, at ``|sense|`` 0.18 (six at ≥ 1.45 ×, all
+#: ≤ 0.23); 0.4 is 2.2 times that. (The foot's wrong turns, at 0.57-0.74, wound twice: see
+#: ``_winding_contradicts``.)
+_TRUSTED_SENSE = 0.4
 
-#: Confident cycles remembered for their odd shape, how many are needed, and the share that
-#: must agree in sign with their mean (a change of posture, e.g. out of the saddle, changes
-#: the shape and breaks the agreement). Simulated rides with a standing sprint before a
-#: backward run near the crossover: direction 70-75 % when the latest 16 were read, 93-100 %
-#: with the 8 nearest in cadence of the latest 32.
-_ODD_MEMORY = 32
-_MIN_LEARNED = 5
-#: ... of which the nearest in cadence are used.
-_ODD_NEAREST = 8
-_ODD_AGREEMENT = 0.85
+#: Without a gyroscope, below ``tilt_ratio_high`` on a steady shank turn, the odd shape of
+#: ``|f|`` (see ``_no_gyro_vote``) reads forward when at least this positive, backward when
+#: this negative. On the simulator's rides, steady turns at 0.6-1.6 × the crossover scale
+#: with ``|odd|`` ≥ 0.05 read it right 444 times in 447 (forward: median +0.13); on the
+#: tests' crank model (six riders, three band pitches, 40-80 rpm) it is +0.04 to +0.09
+#: forward at every ratio up to 2.1. It flips at higher amplitudes (simulator: negative
+#: forward on 94 % of steady turns above 2.0 ×), so it is read only below ``tilt_ratio_high``.
+#: A property of the seated linkage on two models, not measured on a real rider.
+_ODD_SHAPE = 0.05
 
-#: Largest relative change of period between two cycles whose shape is learned.
+#: Weight of a turn's direction read from the odd shape alone.
+_SHAPE_VOTE = 0.5
+
+#: Evidence a run needs before its direction is known, and what each trusted turn brings:
+#: with a gyroscope (the levelled sense is clean at any cadence) and without one a strong
+#: sense clear above every crossover seen (``tilt_ratio_high``), a turn; read inverted below
+#: the crossover or from the odd shape of ``|f|``, half: two such turns must agree. (None
+#: of the 5,328 turns trusted above the crossover was wrong; below it and from the shape
+#: the evidence rests on the linkage's geometry, which two models agree on, not on physics
+#: that holds for any band.)
+_KNOWN_EVIDENCE = 1.0
+_HALF_EVIDENCE = 0.5
+
+#: Share of a run's trusted evidence (``|Σ vote| / Σ |vote|``) that must agree for its
+#: direction to be known: 0.6 is four fifths of the weight on one side.
+_TRUSTED_AGREEMENT = 0.6
+
+#: Largest relative change of period between two cycles for a turn to be steady.
 _STEADY_PERIOD = 0.1
 
-#: Smallest turning sense (of a cycle above the crossover) whose odd |f| shape is learned: a
-#: band pitched 30° on the shank tips the vertical's gravity swing into the horizontal axis
-#: too and weakens the sense of confident turns to ≈ 0.24 (crank model, 80 rpm).
-_LEARN_VOTE = 0.2
-
-#: A cycle's vote at least this strong is confident; a weaker first turn of a run after a
-#: stop waits for the run's next turn before its direction is decided. Twice the crossover's
-#: guess (``_WEAK_VOTE``): a sense measured at 0.3-0.5 of its full value has the right sign
-#: (the spin-ups of the simulated rides, the crank model at 50/100 Hz with the band
-#: misaligned by up to 20°: same false reversals and direction errors as at 0.5), and deciding
-#: on it reports such a reversal one turn earlier.
+#: With a gyroscope, a cycle's vote at least this strong is confident; a weaker first turn of
+#: a run after a stop waits for the run's next turn before its direction is decided (the
+#: spin-ups of the simulated rides measure 0.3-0.5 of the full sense).
 _CONFIDENT_VOTE = 0.3
-
-#: Weight of a cycle's direction read from its odd shape near the crossover.
-_SHAPE_VOTE = 0.5
 
 #: Sign of the winding of (horizontal, |f|) crank-rate acceleration when pedalling forward:
 #: forward, horizontal = cos ωt and vertical = -sin ωt (``Im(conj(X)·N) > 0``), angle -ωt.
@@ -268,8 +280,8 @@ class PedallingParams:
     bout_end_s: float = field(default=8.0, metadata=bounded(0.5, 120.0))
     tilt_deg: float = field(default=22.0, metadata=bounded(0.0, 60.0))
     foot_tilt_deg: float = field(default=10.0, metadata=bounded(0.0, 60.0))
-    tilt_ratio_low: float = field(default=1.0, metadata=bounded(0.0, 10.0))
-    tilt_ratio_high: float = field(default=1.45, metadata=bounded(0.0, 10.0))
+    tilt_ratio_low: float = field(default=0.75, metadata=bounded(0.0, 10.0))
+    tilt_ratio_high: float = field(default=1.6, metadata=bounded(0.0, 10.0))
     pitch_integrator_hz: float = field(default=0.08, metadata=bounded(0.001, 1.0))
     external_max_age_s: float = field(default=3.0, metadata=bounded(0.0, 60.0))
     max_bridged_gap_s: float = field(default=0.25, metadata=bounded(0.0, 2.0))
@@ -412,6 +424,10 @@ class _Cycle:
     radius: float = 0.0
     #: The vote is only the crossover's guess (``_WEAK_VOTE``): no measured direction.
     guessed: bool = False
+    #: How much its vote tells of the run's direction when not a guess (``_KNOWN_EVIDENCE``).
+    evidence: float = _KNOWN_EVIDENCE
+    #: Why the cycle is not a revolution (``_measure``, ``_on_cycle``); empty when it is one.
+    refused: str = ""
 
     @property
     def true_end_t(self) -> float:
@@ -419,13 +435,36 @@ class _Cycle:
 
 
 @dataclass(frozen=True)
+class _Trust:
+    """The trusted direction evidence of a run (turns whose sense is not a guess)."""
+
+    #: Sum of the trusted votes (> 0 forward), the sum of their sizes, and the evidence
+    #: they bring (``_KNOWN_EVIDENCE``).
+    total: float = 0.0
+    weight: float = 0.0
+    evidence: float = 0.0
+
+    def add(self, vote: float, evidence: float) -> _Trust:
+        return _Trust(self.total + vote, self.weight + abs(vote), self.evidence + evidence)
+
+    @property
+    def known(self) -> bool:
+        """Whether enough trusted turns agree (``_TRUSTED_AGREEMENT``) on a direction."""
+        return (
+            self.evidence >= _KNOWN_EVIDENCE - 1e-9
+            and self.weight > 0.0
+            and abs(self.total) >= _TRUSTED_AGREEMENT * self.weight
+        )
+
+
+@dataclass(frozen=True)
 class _Segment:
     """The running segment (a run of turns one way) as the detector keeps it."""
 
-    #: Summed direction evidence of its turns (> 0 forward).
+    #: Summed direction evidence of its turns (> 0 forward), guesses included.
     vote: float
-    #: Whether any of its turns measured a direction (not only the crossover's guess).
-    known: bool
+    #: The evidence of its trusted turns (not guesses, not inferred).
+    trust: _Trust
     #: Revolutions reported in it.
     emitted: int
     direction: Direction | None
@@ -512,7 +551,6 @@ class PedallingDetector(DetectorBase):
         self._history_rows = history_rows
         self._history = History(history_rows, 6 if self._gyro else 5, spare=history_rows)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
-        self._odd_seen: deque[tuple[float, float]] = deque(maxlen=_ODD_MEMORY)
         self._zc = _UpCrossings()
         self._still_box = max(1, round(_STILL_SMOOTH_S * fs))
         self._still_boxes = max(2, round(_STILL_WINDOW_S / _STILL_SMOOTH_S))
@@ -522,7 +560,7 @@ class PedallingDetector(DetectorBase):
         self._pending: list[_Cycle] = []
         self._prev_cycle: _Cycle | None = None
         self._segment_vote = 0.0
-        self._segment_known = False
+        self._trust = _Trust()
         self._segment_dir: Direction | None = None
         self._segment_emitted = 0
         # The direction of the run before this segment, the stop between them, and whether
@@ -602,6 +640,9 @@ class PedallingDetector(DetectorBase):
         self._box_n = 0
         self._box_means: deque[float] = deque(maxlen=self._still_boxes)
         self._still = False
+        #: The crank's last still spell (no gyroscope): when it began, when it moved again.
+        self._still_since: float | None = None
+        self._moved_at: float | None = None
         self._from_rest = False  # the next crossing is a run's first from a still crank
 
     def _process(self, block: Samples, events: list[Event]) -> None:
@@ -611,15 +652,16 @@ class PedallingDetector(DetectorBase):
             self._scan(block, norm, events)
             return
         start = 0
-        for i in self._still_onsets(norm):
+        for i in self._still_onsets(block.time_s, norm):
             if i > start:
                 self._scan(block.slice(start, i), norm[start:i], events)
             self._on_still(block.time_s[i : i + 1], float(acc[i, 0]), float(norm[i]), events)
             start = i
         self._scan(block.slice(start, len(block)) if start else block, norm[start:], events)
 
-    def _still_onsets(self, norm: FloatArray) -> list[int]:
-        """Samples of this block at which the crank became still (see ``_STILL_WINDOW_S``).
+    def _still_onsets(self, t: FloatArray, norm: FloatArray) -> list[int]:
+        """Samples of this block at which the crank became still (see ``_STILL_WINDOW_S``);
+        when it moved again is kept in ``_moved_at``.
 
         ``|f|`` is averaged over boxes of ``_STILL_SMOOTH_S`` counted from the filters' start
         (the last gap), and the test is made at the last sample of each box, so every
@@ -649,6 +691,8 @@ class PedallingDetector(DetectorBase):
             still = max(recent) - min(recent) <= limit
             if still and not self._still:
                 onsets.append(fill - 1 + k * box)
+            elif self._still and not still:
+                self._moved_at = float(t[fill - 1 + k * box])
             self._still = still
         return onsets
 
@@ -663,6 +707,7 @@ class PedallingDetector(DetectorBase):
         start from its own first crossing, not from the filters' memory of this one.
         """
         t = float(now[0])
+        self._still_since = t - _STILL_WINDOW_S
         zc = self._zc.pending()
         if zc is not None:
             self._check_bout_end(t, events, now)
@@ -871,12 +916,15 @@ class PedallingDetector(DetectorBase):
         p = self.params
         period = end_t - start_t
         cadence = 60.0 / period_s if period_s > 0 else math.inf
-        bad = _Cycle(start_t, end_t, at_t, False, cadence, 0.0)
+
+        def bad(why: str) -> _Cycle:
+            return _Cycle(start_t, end_t, at_t, False, cadence, 0.0, refused=why)
+
         if not (p.min_cadence_rpm <= cadence <= p.max_cadence_rpm):
-            return bad
+            return bad("cadence")
         sel = self._history.between(start_t, end_t)
         if sel.shape[0] < 8:
-            return bad
+            return bad("samples")
         phase = (2.0 * math.pi / period) * (sel[:, 0] - start_t)
         e1 = np.exp(-1j * phase)
         basis = np.column_stack((e1, e1 * e1, e1 * e1 * e1))  # crank harmonics 1-3
@@ -885,48 +933,41 @@ class PedallingDetector(DetectorBase):
         n_coef = 2.0 * (sel[:, 2] @ basis[:, 0]) / m
         n_amp = abs(n_coef)
         if n_amp < p.min_amplitude_g:
-            return bad
+            return bad("amplitude")
         raw = sel[:, 3] - sel[:, 3].mean()
         harm = 2.0 * (raw @ basis) / m
         fit = (basis.conj() @ harm).real
         residual = float(np.sqrt(np.mean((raw - fit) ** 2)))
         if residual > p.max_residual_ratio * abs(harm[0]):
-            return bad
+            return bad("residual")
         # A whole turn keeps turning: a cycle whose one half is much quieter than the other
         # holds the start or the end of the motion (a partial turn), not a revolution.
         first = phase < math.pi
         p_first = float(np.mean(sel[first, 2] ** 2)) if bool(first.any()) else 0.0
         p_second = float(np.mean(sel[~first, 2] ** 2)) if bool((~first).any()) else 0.0
         if min(p_first, p_second) < _HALF_POWER_RATIO * max(p_first, p_second):
-            return bad
+            return bad("halves")
         if self._stride_like(start_t, end_t):
-            return bad
+            return bad("stride")
         x_amp = abs(x_coef)
         sense = (x_coef.conjugate() * n_coef).imag / (x_amp * n_amp) if x_amp > 0 else 0.0
         vote = float(sense)
         guessed = False
+        evidence = _KNOWN_EVIDENCE
         if not self._gyro:
-            ratio = n_amp / self._tilt_g if self._tilt_g > 0 else math.inf
-            # Time-reversal-odd shape of |f| (orientation-free): the sine part of its
-            # second harmonic against the square of its fundamental.
-            h1 = complex(harm[0])
-            odd = (complex(harm[1]) * h1.conjugate() ** 2).imag / abs(h1) ** 3 if h1 else 0.0
-            if ratio <= p.tilt_ratio_low:
-                vote = -vote
-            elif ratio < p.tilt_ratio_high:
-                learned = self._learned_odd(ratio)
-                if learned is not None and abs(odd) >= _MIN_ODD and self._steady(start_t, end_t):
-                    vote = _SHAPE_VOTE * math.copysign(1.0, odd * learned)
-                else:
-                    # Near the crossover the sign carries little: a weak vote on the nearer
-                    # side, which any confident cycle of the same segment outweighs.
-                    side = 1.0 if ratio >= math.sqrt(p.tilt_ratio_low * p.tilt_ratio_high) else -1.0
-                    vote = _WEAK_VOTE * side * math.copysign(1.0, vote)
-                    guessed = True
-            elif abs(vote) >= _LEARN_VOTE and self._steady(start_t, end_t):
-                self._odd_seen.append((ratio, odd if vote > 0 else -odd))  # as if forward
+            h1, h2 = complex(harm[0]), complex(harm[1])
+            odd = (h2 * h1.conjugate() ** 2).imag / abs(h1) ** 3 if h1 else 0.0
+            vote, guessed, evidence = self._no_gyro_vote(vote, odd, n_amp, sel, start_t, end_t)
         return _Cycle(
-            start_t, end_t, at_t, True, cadence, vote, radius=n_amp / cadence**2, guessed=guessed
+            start_t,
+            end_t,
+            at_t,
+            True,
+            cadence,
+            vote,
+            radius=n_amp / cadence**2,
+            guessed=guessed,
+            evidence=evidence,
         )
 
     def _steady(self, start_t: float, end_t: float) -> bool:
@@ -937,20 +978,68 @@ class PedallingDetector(DetectorBase):
             return False
         return abs((start_t - before) - (end_t - start_t)) <= _STEADY_PERIOD * (end_t - start_t)
 
-    def _learned_odd(self, ratio: float) -> float | None:
-        """The odd |f| shape of forward pedalling learned from the recent confident cycles
-        nearest in crank-rate amplitude (``ratio``, i.e. cadence) to this one, if they agree on
-        its sign; ``None`` otherwise. The shape changes with the cadence and the posture (out
-        of the saddle in a sprint it flips), so the nearest cadence is the best reference."""
-        if len(self._odd_seen) < _MIN_LEARNED:
-            return None
-        nearest = sorted(self._odd_seen, key=lambda item: abs(item[0] - ratio))
-        seen = [odd for _, odd in nearest[:_ODD_NEAREST]]
-        mean = sum(seen) / len(seen)
-        agree = sum(1 for v in seen if v * mean > 0) / len(seen)
-        if abs(mean) < _MIN_ODD or agree < _ODD_AGREEMENT:
-            return None
-        return mean
+    def _no_gyro_vote(
+        self,
+        sense: float,
+        odd: float,
+        n_amp: float,
+        sel: FloatArray,
+        start_t: float,
+        end_t: float,
+    ) -> tuple[float, bool, float]:
+        """A turn's direction evidence without a gyroscope, whether it is only a guess, and
+        how much it tells (``_KNOWN_EVIDENCE``).
+
+        The shank's swing tips gravity into the horizontal axis in phase with the crank's own
+        horizontal acceleration, so the turning sense is ``±(r·ω² + C)`` with ``C`` fixed by
+        the rider's linkage: inverted while the vertical crank-rate amplitude ``r·ω²`` is
+        below the crossover (where it equals ``-C``), without direction at it. The crossover
+        lies at 1.05-1.2 × ``g·sin(tilt)`` on the tests' crank model (six riders, the band
+        pitched -30 to +20°) and at 1.3-1.6 × on the simulator's riders. A turn's direction
+        is trusted only when independent readings agree and none contradicts:
+
+        - the sense, strong (``_TRUSTED_SENSE``), its sample-by-sample winding not the other
+          way or twice (a cycle spanning two turns), and the amplitude clear of every
+          crossover seen: read as it is from ``tilt_ratio_high`` up, inverted up to
+          ``tilt_ratio_low`` on a steady shank turn (a foot's ankling does not follow the
+          tilt model: on the simulated foot the raw sense was right at every amplitude, so a
+          foot below ``tilt_ratio_high`` is not read from it either way);
+        - on a steady shank turn below ``tilt_ratio_high``, the time-reversal-odd shape of
+          ``|f|``, ``Im(N₂·conj(N₁)²)/|N₁|³`` (orientation-free; it flips sign with the
+          direction and is positive forward there on both models: ``_ODD_SHAPE``).
+
+        Anything else is a weak guess on the nearer side (``guessed``): counted with the
+        run, never its direction. Margins: ``_TRUSTED_SENSE``, ``_ODD_SHAPE``.
+        """
+        p = self.params
+        ratio = n_amp / self._tilt_g if self._tilt_g > 0 else math.inf
+        shank = self.info.placement.canonical is not Placement.FOOT
+        steady = self._steady(start_t, end_t)
+        readings: list[tuple[float, float]] = []
+        if abs(sense) >= _TRUSTED_SENSE and not self._winding_contradicts(sense, sel):
+            if ratio >= p.tilt_ratio_high:
+                readings.append((sense, _KNOWN_EVIDENCE))
+            elif ratio <= p.tilt_ratio_low and shank and steady:
+                readings.append((-sense, _HALF_EVIDENCE))
+        if shank and steady and ratio < p.tilt_ratio_high and abs(odd) >= _ODD_SHAPE:
+            readings.append((math.copysign(_SHAPE_VOTE, odd), _HALF_EVIDENCE))
+        signs = {math.copysign(1.0, v) for v, _ in readings}
+        if len(signs) == 1:
+            vote = max((v for v, _ in readings), key=abs)
+            return vote, False, min(_KNOWN_EVIDENCE, sum(e for _, e in readings))
+        # A guess on the nearer side: any trusted turn of the same run outweighs it.
+        side = 1.0 if ratio >= math.sqrt(p.tilt_ratio_low * p.tilt_ratio_high) else -1.0
+        return _WEAK_VOTE * side * math.copysign(1.0, sense), True, 0.0
+
+    @staticmethod
+    def _winding_contradicts(sense: float, sel: FloatArray) -> bool:
+        """Whether the (horizontal, |f|) crank-rate acceleration wound, sample by sample over
+        the cycle, the other way than its fundamental's ``sense`` says, or twice (the cycle
+        then spans two turns: a crossing was missed)."""
+        angle = np.unwrap(np.arctan2(sel[:, 2], sel[:, 1]))
+        turns = float(angle[-1] - angle[0]) / (2.0 * math.pi)
+        wrong_way = abs(turns) >= 0.75 and math.copysign(1.0, turns) == math.copysign(1.0, sense)
+        return wrong_way or abs(turns) >= 1.5
 
     def _stride_like(self, start_t: float, end_t: float) -> bool:
         """Whether this cycle and the one before it look like two steps of one stride.
@@ -989,10 +1078,10 @@ class PedallingDetector(DetectorBase):
         bridge, self._gap_bridge = self._gap_bridge, None
         if cycle.start_t < self._turned_at:
             # It spans the turn: part of it went one way, the rest the other.
-            cycle.valid = False
+            cycle.valid, cycle.refused = False, "turn"
         if cycle.valid and prev is not None and _partial(cycle, prev):
             # The crank stopped within it: the band-pass's ringing closed the cycle.
-            cycle.valid = False
+            cycle.valid, cycle.refused = False, "partial"
         self._prev_cycle = cycle
         if not cycle.valid:
             self._release_held(cycle.detected_at, events)
@@ -1050,13 +1139,12 @@ class PedallingDetector(DetectorBase):
                 self._emit(c, cycle.detected_at, events, counted=c is not pending[0])
             self._emit(cycle, cycle.detected_at, events, counted=True)
             return
-        if (
-            self._segment_emitted == 0
-            and self._last_dir is not None
-            and abs(cycle.vote) < _CONFIDENT_VOTE
+        if self._segment_emitted == 0 and (
+            not self._gyro or (self._last_dir is not None and abs(cycle.vote) < _CONFIDENT_VOTE)
         ):
-            # A run's first turn after a stop is a spin-up, part of it still; alone, a weak
-            # sense does not turn the crank round: it waits for the run's next turn.
+            # A run's first turn after a stop is a spin-up, part of it still; it waits for the
+            # run's next turn, and the two decide the run's direction together (without a
+            # gyroscope always: one turn's sense never decides a run; with one when weak).
             self._held = cycle
             return
         if (
@@ -1102,7 +1190,7 @@ class PedallingDetector(DetectorBase):
             gap_s=gap_s,
             segment=_Segment(
                 vote=self._segment_vote,
-                known=self._segment_known,
+                trust=self._trust,
                 emitted=self._segment_emitted,
                 direction=self._segment_dir,
                 came_from=self._seg_from,
@@ -1153,7 +1241,7 @@ class PedallingDetector(DetectorBase):
         if max(step, before) > _BRIDGE_PERIOD_RATIO * min(step, before):
             return False
         self._segment_vote, self._segment_emitted = seg.vote, seg.emitted
-        self._segment_known = seg.known
+        self._trust = seg.trust
         self._segment_dir, self._seg_from = seg.direction, seg.came_from
         self._seg_turn_t, self._seg_reversed = seg.turn_t, seg.reversed
         delay = 0.5 * (bridge.delay_s + cycle.delay_s)
@@ -1187,11 +1275,11 @@ class PedallingDetector(DetectorBase):
             )
         )
         self._bout.reversals += 1
+        self._pending = []
+        self._end_segment()
         self._last_dir = direction
         self._last_rev_end = at_t
         self._turned_at = still_t
-        self._pending = []
-        self._end_segment()
 
     def _emit(
         self, cycle: _Cycle, detected_at: float, events: list[Event], counted: bool = False
@@ -1199,17 +1287,11 @@ class PedallingDetector(DetectorBase):
         first_of_segment = self._segment_emitted == 0
         if not counted:
             self._add_vote(cycle)
-        if not self._segment_known:
-            # Only the crossover's guesses so far: the run's direction is not measured.
+        if not self._known:
+            # No trusted evidence yet (only guesses, or too little): not measured.
             direction = Direction.UNKNOWN
-        elif self._segment_vote > 0:
-            direction = Direction.FORWARD
-        elif self._segment_vote < 0:
-            direction = Direction.BACKWARD
-        elif self._segment_dir not in (None, Direction.UNKNOWN):
-            direction = self._segment_dir
         else:
-            direction = self._last_dir or Direction.FORWARD
+            direction = Direction.FORWARD if self._trust.total > 0 else Direction.BACKWARD
         if self._bout is None:
             self._bout = _Bout(
                 start_t=cycle.start_t,
@@ -1220,7 +1302,17 @@ class PedallingDetector(DetectorBase):
         elif first_of_segment and self._last_dir is not None and self._last_rev_end is not None:
             # The run before this one went ``_seg_from``; the crank stopped in between.
             self._seg_from = self._last_dir
-            self._seg_turn_t = 0.5 * (self._last_rev_end + cycle.start_t)
+            # The crank turned round in the still spell between the runs: dated at its middle
+            # (as the gyroscope's quietest moment); without one seen, half-way between them.
+            since, moved = self._still_since, self._moved_at
+            if (
+                since is not None
+                and moved is not None
+                and self._last_rev_end - _STILL_WINDOW_S < since < moved <= cycle.end_t
+            ):
+                self._seg_turn_t = 0.5 * (max(since, self._last_rev_end) + moved)
+            else:
+                self._seg_turn_t = 0.5 * (self._last_rev_end + cycle.start_t)
             self._seg_reversed = direction not in (self._last_dir, Direction.UNKNOWN)
             if self._seg_reversed:
                 self._reversal(self._seg_turn_t, detected_at, self._last_dir, direction, events)
@@ -1249,11 +1341,16 @@ class PedallingDetector(DetectorBase):
     def _decided_late(self, detected_at: float, events: list[Event]) -> None:
         """An unknown run's direction became known from a turn not reported as a revolution:
         report the reversal at the stop before the run if it turned the other way."""
-        if not self._segment_known or self._segment_vote == 0.0:
+        if not self._known:
             return
-        direction = Direction.FORWARD if self._segment_vote > 0 else Direction.BACKWARD
+        direction = Direction.FORWARD if self._trust.total > 0 else Direction.BACKWARD
         self._came_round(direction, detected_at, events)
         self._segment_dir = self._last_dir = direction
+
+    @property
+    def _known(self) -> bool:
+        """Whether the running segment's direction is known from trusted turns."""
+        return self._trust.known
 
     def _came_round(self, direction: Direction, detected_at: float, events: list[Event]) -> None:
         """The run's evidence now says ``direction``: if that is the other sense from the run
@@ -1272,7 +1369,7 @@ class PedallingDetector(DetectorBase):
         """Add a turn's direction evidence to the running segment's."""
         self._segment_vote += cycle.vote
         if not cycle.guessed and not cycle.inferred:
-            self._segment_known = True
+            self._trust = self._trust.add(cycle.vote, cycle.evidence)
 
     def _cadence_for(self, cycle: _Cycle) -> float:
         for t_ext, rpm in reversed(self._external):
@@ -1299,8 +1396,12 @@ class PedallingDetector(DetectorBase):
         self._bout.reversals += 1
 
     def _end_segment(self) -> None:
+        if self._segment_emitted and not self._known:
+            # The run ended without a known direction: the next run's direction cannot be
+            # held against the one before the stop, so no reversal is dated there.
+            self._last_dir = None
         self._segment_vote = 0.0
-        self._segment_known = False
+        self._trust = _Trust()
         self._segment_dir = None
         self._segment_emitted = 0
         self._seg_from = None
