@@ -208,6 +208,18 @@ _STILL_WINDOW_S = 1.0
 _STILL_SMOOTH_S = 0.1
 _STILL_RANGE = 1.0
 
+#: With a gyroscope the crank stood still where the smoothed power of the pitch rate falls
+#: below this rate squared. At the 390 labelled stops of 120 simulated rides with gyroscope
+#: (shank, foot, thigh) the smoothed rate fell to 24 °/s at most (stops of 0.5 s; a gyroscope
+#: at rest reads its bias of a few °/s); pedalling swings a shank by ±0.4 rad a turn (≥ 50 °/s
+#: at 22 rpm). At 15 °/s 7 of 30 reversals of ten rides were missed (their 0.5 s stops), at
+#: 25-40 °/s none, and no false one at any value: the stop is one piece of evidence, the
+#: winding after it another (``_confirm_turn``).
+_STOPPED_RATE_DPS = 30.0
+#: ... and its quietest stretch is where the power stays within this rate squared of its
+#: lowest.
+_QUIET_RATE_DPS = 7.5
+
 #: A pitch-rate revolution replaces the |f| cycle's timing only if their periods agree within
 #: this ratio (a second pitch extreme within a turn, e.g. strong ankling, would halve it).
 _PITCH_PERIOD_RATIO = 1.35
@@ -525,15 +537,19 @@ class PedallingDetector(DetectorBase):
         # Squared amplitude of the counting signal, smoothed over about one slow revolution.
         env_hz = min(0.5, 0.2 * nyq)
         self._env = StreamingSOS(signal.butter(1, env_hz / nyq, output="sos"))
-        # The still moment of a turn is seen late by the band-pass (group delay at 60 rpm)
-        # and by the power smoother (first order: 1/(2π·fc) at low frequency).
+        # With a gyroscope, the power of the pitch rate as well: the segment's rotation stops
+        # with the crank (its acceleration's band-passed power rings on after a stop).
+        self._env_rate = StreamingSOS(signal.butter(1, env_hz / nyq, output="sos"))
+        # The band-pass's group delay over the crank rates (crossings are seen that late).
         self._delay_hz: FloatArray = np.linspace(0.1, min(8.0, 0.45 * fs), 256)
         _, band_delay = signal.group_delay(signal.sos2tf(band_sos), w=self._delay_hz, fs=fs)
         self._delay_s: FloatArray = band_delay / fs
-        self._quiet_delay_s = self._group_delay_s(1.0) + 1.0 / (2.0 * math.pi * env_hz)
-        # After a restart (a gap of lost packets) the power starts from zero: it is not a
-        # still crank until the filters have settled, about twice that delay.
-        self._settle_s = 2.0 * self._quiet_delay_s
+        # The power smoother's delay (first order: 1/(2π·fc) at low frequency).
+        self._smoother_delay_s = 1.0 / (2.0 * math.pi * env_hz)
+        # After a restart (a gap of lost packets) the filters start afresh: not a still crank
+        # until they have settled, about twice the band-pass's delay at 1 Hz and the
+        # smoother's.
+        self._settle_s = 2.0 * (self._group_delay_s(1.0) + self._smoother_delay_s)
         # Leaky integrator: 1/(s + a) discretised; state starts at zero (a constant offset of
         # the pitch only rotates the frame and leaves the turning sense alone).
         a = 2.0 * math.pi * params.pitch_integrator_hz
@@ -549,7 +565,7 @@ class PedallingDetector(DetectorBase):
         history_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
         history_rows = math.ceil(history_s * fs) + _BLOCK_ROWS + 8
         self._history_rows = history_rows
-        self._history = History(history_rows, 6 if self._gyro else 5, spare=history_rows)
+        self._history = History(history_rows, 8 if self._gyro else 5, spare=history_rows)
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._zc = _UpCrossings()
         self._still_box = max(1, round(_STILL_SMOOTH_S * fs))
@@ -621,6 +637,9 @@ class PedallingDetector(DetectorBase):
     def _reset_signal_state(self) -> None:
         self._band.reset()
         self._env.reset()
+        self._env_rate.reset()
+        # A reversal the winding suggested, waiting for the crank's stop before it (gyroscope).
+        self._turn_candidate: tuple[Direction, float] | None = None
         self._pitch.reset()
         self._history.clear()
         self._settled_t: float | None = None  # set by the first sample after the restart
@@ -741,12 +760,23 @@ class PedallingDetector(DetectorBase):
         if self._gyro and block.gyro_dps is not None:
             rate_dps = block.gyro_dps[:, 1]
             pitch = self._pitch.process(np.deg2rad(rate_dps))
-            horiz = np.cos(pitch) * acc[:, 0] + np.sin(pitch) * acc[:, 2]
+            cos_p, sin_p = np.cos(pitch), np.sin(pitch)
+            horiz = cos_p * acc[:, 0] + sin_p * acc[:, 2]
+            # The levelled vertical too: linear in the acceleration, it turns with the crank
+            # at any cadence, where |f| (the counting channel) grows strong harmonics once
+            # r·ω² passes 1 g (the second 0.6-0.9 of the fundamental at 110-130 rpm on the
+            # simulated shank) and its winding runs back within a turn.
+            vert = cos_p * acc[:, 2] - sin_p * acc[:, 0]
+            filt = self._band.process(np.column_stack((horiz, norm, vert)))
         else:
             horiz = acc[:, 0]
-        filt = self._band.process(np.column_stack((horiz, norm)))
+            filt = self._band.process(np.column_stack((horiz, norm)))
         v = filt[:, 1]
         env = self._env.process(v * v)
+        turns: list[tuple[float, float]] = []
+        if self._gyro and block.gyro_dps is not None:
+            turns, wind = self._turns(t, filt)
+            rate_power = self._env_rate.process(block.gyro_dps[:, 1] ** 2)
         rows = self._history.append(t.shape[0])
         rows[:, 0] = t
         rows[:, 1] = filt[:, 0]
@@ -755,6 +785,8 @@ class PedallingDetector(DetectorBase):
         rows[:, 4] = env
         if self._gyro and block.gyro_dps is not None:
             rows[:, 5] = block.gyro_dps[:, 1]
+            rows[:, 6] = wind
+            rows[:, 7] = rate_power
         self._history.keep_last(self._history_rows)
         if self._settled_t is None:
             self._settled_t = float(t[0]) + self._settle_s
@@ -763,7 +795,6 @@ class PedallingDetector(DetectorBase):
             0.5 * self.params.min_amplitude_g,
         )
         boundaries = self._zc.update(t, v, hyst)
-        turns = self._turns(t, filt) if self._gyro else []
         # Both kinds of evidence in time order, so any chunking takes the same path.
         marks = sorted(
             [(at_t, 0, zc_t, 0.0) for zc_t, at_t in boundaries]
@@ -774,6 +805,9 @@ class PedallingDetector(DetectorBase):
             if kind == 1:
                 self._on_turn(at_t, sense, events)
                 continue
+            # A turn the winding suggested is checked again at each crossing (a point in the
+            # signal, so every chunking checks it at the same samples).
+            self._confirm_turn(at_t, events)
             self._on_boundary(at_t, when, events)
         self._check_bout_end(float(t[-1]), events, t)
         self._last_t = float(t[-1])
@@ -801,14 +835,17 @@ class PedallingDetector(DetectorBase):
         self._last_boundary = when
         self._last_delay_s = delay
 
-    def _turns(self, t: FloatArray, filt: FloatArray) -> list[tuple[float, float]]:
+    def _turns(
+        self, t: FloatArray, filt: FloatArray
+    ) -> tuple[list[tuple[float, float]], FloatArray]:
         """Where the levelled acceleration changed its sense of winding by a turn fraction.
 
-        Returns ``(time of the confirming sample, new sense)``; sense ``-1`` is
-        forward (see ``_FORWARD_WINDING``). Samples whose crank-rate amplitude is below half
-        ``min_amplitude_g`` (a still crank) add no winding, so a pause winds nothing.
+        Returns ``(time of the confirming sample, new sense)`` pairs (sense ``-1`` is
+        forward, see ``_FORWARD_WINDING``) and the winding (rad, cumulative) at each sample.
+        Samples whose crank-rate amplitude is below half ``min_amplitude_g`` (a still crank)
+        add no winding, so a pause winds nothing.
         """
-        u, v = filt[:, 0], filt[:, 1]
+        u, v = filt[:, 0], filt[:, 2]
         angle = np.arctan2(v, u)
         strong = (u * u + v * v) >= (0.5 * self.params.min_amplitude_g) ** 2
         prev = angle[0] if self._wind_angle is None else self._wind_angle
@@ -833,7 +870,7 @@ class PedallingDetector(DetectorBase):
             if self._wind_sense == 0:
                 hit = np.flatnonzero(np.abs(w - self._wind_ext) >= limit)
                 if not hit.size:
-                    return out
+                    return out, wind
                 i = pos + int(hit[0])
                 self._wind_sense = 1 if wind[i] > self._wind_ext else -1
                 self._wind_ext = float(wind[i])
@@ -849,30 +886,34 @@ class PedallingDetector(DetectorBase):
             hit = np.flatnonzero(back >= limit)
             if not hit.size:
                 self._wind_ext = float(ext[-1])
-                return out
+                return out, wind
             i = pos + int(hit[0])
             out.append((float(t[i]), float(-sense)))
             self._wind_sense = -sense
             self._wind_ext = float(wind[i])
             pos = i + 1
-        return out
+        return out, wind
 
-    def _still_time(self, at_t: float) -> float:
-        """When the crank stood still before ``at_t``: the middle of the quietest stretch of
-        crank-rate power of ``|f|`` within ``_TURN_LOOKBACK_S`` (a stop is symmetric enough),
-        not counting the filters' start after a gap of lost packets (no power yet, no stop)."""
+    def _still_time(self, at_t: float, since: float = -math.inf) -> tuple[float, float]:
+        """When the crank, standing still before ``at_t`` (and after ``since``), moved again
+        (gyroscope): the end of the quietest stretch of the pitch rate's power within
+        ``_TURN_LOOKBACK_S``, less the smoother's delay, not counting the filters' start
+        after a gap of lost packets (no power yet, no stop); and the power there (°/s
+        squared). The segment stops turning with the crank, and the labels date a reversal
+        when the crank starts the other way (the crank model of the tests dates it at the
+        middle of the stop, up to 1.5 s earlier for the stops of up to 3 s that the
+        simulator labels reversals)."""
         settled = -math.inf if self._settled_t is None else self._settled_t
-        sel = self._history.between(max(at_t - _TURN_LOOKBACK_S, settled), at_t + 1e-9)
+        start = max(at_t - _TURN_LOOKBACK_S, since)
+        sel = self._history.between(max(start, settled), at_t + 1e-9)
         if sel.shape[0] == 0:
-            sel = self._history.between(at_t - _TURN_LOOKBACK_S, at_t + 1e-9)
+            sel = self._history.between(start, at_t + 1e-9)
         if sel.shape[0] == 0:
-            return at_t
-        power = sel[:, 4]
-        quiet = np.flatnonzero(
-            power <= power.min() + 0.25 * (0.5 * self.params.min_amplitude_g) ** 2
-        )
-        middle = 0.5 * (sel[quiet[0], 0] + sel[quiet[-1], 0])
-        return float(max(sel[0, 0], middle - self._quiet_delay_s))
+            return at_t, math.inf
+        power = sel[:, 7]
+        lowest = float(power.min())
+        quiet = np.flatnonzero(power <= lowest + _QUIET_RATE_DPS**2)
+        return float(max(sel[0, 0], sel[quiet[-1], 0] - self._smoother_delay_s)), lowest
 
     def _time_by_pitch(self, cycle: _Cycle) -> None:
         """Time the revolution by the pitch rate's zero crossings (gyroscope).
@@ -958,6 +999,10 @@ class PedallingDetector(DetectorBase):
             h1, h2 = complex(harm[0]), complex(harm[1])
             odd = (h2 * h1.conjugate() ** 2).imag / abs(h1) ** 3 if h1 else 0.0
             vote, guessed, evidence = self._no_gyro_vote(vote, odd, n_amp, sel, start_t, end_t)
+        elif abs(vote) < _CONFIDENT_VOTE:
+            guessed, evidence = True, 0.0
+        if self._braking(start_t, end_t):
+            guessed, evidence = True, 0.0
         return _Cycle(
             start_t,
             end_t,
@@ -968,6 +1013,19 @@ class PedallingDetector(DetectorBase):
             radius=n_amp / cadence**2,
             guessed=guessed,
             evidence=evidence,
+        )
+
+    def _braking(self, start_t: float, end_t: float) -> bool:
+        """Whether the crank slowed hard within this cycle: it took more than
+        ``max_period_change`` × the cycle before. Braking turns the acceleration backward
+        relative to the crank (from centripetal towards tangential), and such a turn's sense
+        tells no direction: with a gyroscope 4 of the 22 such turns of 100 simulated rides read
+        the wrong way (0.66-0.97 of full sense), against 1 of 6,015 other turns (at 0.02)."""
+        before = self._boundary_before
+        return (
+            before is not None
+            and before < start_t
+            and end_t - start_t > self.params.max_period_change * (start_t - before)
         )
 
     def _steady(self, start_t: float, end_t: float) -> bool:
@@ -1260,16 +1318,55 @@ class PedallingDetector(DetectorBase):
             self._emit(held, max(detected_at, held.detected_at), events)
 
     def _on_turn(self, at_t: float, sense: float, events: list[Event]) -> None:
-        """The levelled acceleration started winding the other way (gyroscope only)."""
+        """The levelled acceleration started winding the other way (gyroscope only): a
+        reversal if the crank stood still first (``_confirm_turn``)."""
         direction = Direction.FORWARD if sense == _FORWARD_WINDING else Direction.BACKWARD
         if self._bout is None or self._last_dir is None or direction is self._last_dir:
+            self._turn_candidate = None  # it wound back: what it suggested did not happen
             return
-        self._release_held(at_t, events)  # a turn from before the crank turned round
-        still_t = self._still_time(at_t)
+        self._turn_candidate = (direction, at_t)
+        self._confirm_turn(at_t, events)
+
+    def _confirm_turn(self, now: float, events: list[Event]) -> None:
+        """Report the reversal the winding suggested once the crank is seen to have stood
+        still and then wound ``reversal_turn_fraction`` of a turn the new way since.
+
+        A crank cannot turn round without stopping, and braking turns the acceleration
+        backward relative to the crank (from centripetal towards tangential, up to a
+        quarter turn) before the stop: on fresh simulated rides the winding ran back half a
+        turn during hard slow-downs (108 to 0 rpm in 1.2 s, 125 to 43 rpm in 2 s) and
+        during spin-ups at 110-130 rpm, each a false reversal (26 in 80 rides, with pairs
+        back and forth after a real one). The stop is the quietest stretch of levelled
+        crank-rate power before ``now`` (``_still_time``), which must fall below the power of
+        ``_STOPPED_RATE_DPS``; a reversal already reported at that stop, or a winding back
+        since it, is none.
+        """
+        candidate = self._turn_candidate
+        if candidate is None or self._bout is None or self._last_dir is None:
+            return
+        direction, since = candidate
+        if now - since > _TURN_LOOKBACK_S:
+            self._turn_candidate = None
+            return
+        still_t, lowest = self._still_time(now)
+        if still_t <= self._turned_at + 1e-9 or lowest > _STOPPED_RATE_DPS**2:
+            return  # no stop, or the reversal before's: the crank has not stopped since
+        at_stop = self._history.between(still_t, now + 1e-9)
+        if at_stop.shape[0] < 2:
+            return
+        wound = float(at_stop[-1, 6] - at_stop[0, 6]) * (
+            1.0 if direction is Direction.BACKWARD else -1.0
+        )
+        # Most of the turn fraction the winding counted from its last extreme: that extreme
+        # lies at the stop, where the quiet stretch ends a little later.
+        if wound < 0.8 * 2.0 * math.pi * self.params.reversal_turn_fraction:
+            return
+        self._turn_candidate = None
+        self._release_held(now, events)  # a turn from before the crank turned round
         events.append(
             PedalReversalEvent(
                 t=still_t,
-                detected_at=at_t,
+                detected_at=now,
                 from_direction=self._last_dir,
                 to_direction=direction,
             )
@@ -1278,7 +1375,7 @@ class PedallingDetector(DetectorBase):
         self._pending = []
         self._end_segment()
         self._last_dir = direction
-        self._last_rev_end = at_t
+        self._last_rev_end = now
         self._turned_at = still_t
 
     def _emit(
@@ -1302,20 +1399,16 @@ class PedallingDetector(DetectorBase):
         elif first_of_segment and self._last_dir is not None and self._last_rev_end is not None:
             # The run before this one went ``_seg_from``; the crank stopped in between.
             self._seg_from = self._last_dir
-            # The crank turned round in the still spell between the runs: dated at its middle
-            # (as the gyroscope's quietest moment); without one seen, half-way between them.
-            since, moved = self._still_since, self._moved_at
-            if (
-                since is not None
-                and moved is not None
-                and self._last_rev_end - _STILL_WINDOW_S < since < moved <= cycle.end_t
-            ):
-                self._seg_turn_t = 0.5 * (max(since, self._last_rev_end) + moved)
-            else:
-                self._seg_turn_t = 0.5 * (self._last_rev_end + cycle.start_t)
+            self._seg_turn_t, stopped = self._stop_between(self._last_rev_end, cycle)
             self._seg_reversed = direction not in (self._last_dir, Direction.UNKNOWN)
-            if self._seg_reversed:
+            if self._seg_reversed and stopped:
                 self._reversal(self._seg_turn_t, detected_at, self._last_dir, direction, events)
+            elif self._seg_reversed:
+                # Read the other way with no stop before it: a crank cannot turn round so,
+                # the reading is wrong (a hard slow-down out of a gap of lost packets, where
+                # ``_braking`` has no turn before to compare): no direction, no reversal.
+                self._trust = _Trust()
+                direction = Direction.UNKNOWN
         elif direction is not self._segment_dir:
             self._came_round(direction, detected_at, events)
         cadence = self._cadence_for(cycle)
@@ -1337,6 +1430,27 @@ class PedallingDetector(DetectorBase):
         self._bout.end_t = cycle.end_t
         self._bout.count[direction] += 1
         self._bout.cadence_sum[direction] += cadence
+
+    def _stop_between(self, last_end: float, cycle: _Cycle) -> tuple[float, bool]:
+        """When the crank turned round between a run's last revolution (ending at
+        ``last_end``) and the next run's first ``cycle``, and whether it is known to have stood
+        still there.
+
+        Without a gyroscope, the middle of the still spell seen between them (the labels date
+        a reversal when the crank moves again; the gyroscope's quietest moment is the middle
+        of the stop), else half-way between them: the next run starts after the stop ended the
+        last one (``_on_still``, an invalid cycle or a gap). With one, the middle of the
+        quietest levelled crank-rate power between them, which must be a stop: a cycle read
+        the other way without a stop before it is a hard slow-down (see ``_confirm_turn``).
+        """
+        if self._gyro:
+            still_t, lowest = self._still_time(cycle.end_t, since=last_end)
+            return still_t, lowest <= _STOPPED_RATE_DPS**2
+        since, moved = self._still_since, self._moved_at
+        if since is not None and moved is not None:
+            if last_end - _STILL_WINDOW_S < since < moved <= cycle.end_t:
+                return 0.5 * (max(since, last_end) + moved), True
+        return 0.5 * (last_end + cycle.start_t), True
 
     def _decided_late(self, detected_at: float, events: list[Event]) -> None:
         """An unknown run's direction became known from a turn not reported as a revolution:
