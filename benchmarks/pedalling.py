@@ -195,20 +195,39 @@ def _strict_run_excess(truth: Any, detected_t: Sequence[float]) -> list[float]:
     return out
 
 
-def score_ride(path: str) -> dict[str, Any]:
-    """Every pedalling figure of one recording, and its wrong and phantom reversals."""
+def score_ride(job: tuple[str, float | None]) -> dict[str, Any]:
+    """Every pedalling figure of one recording, and its wrong and phantom reversals; with a
+    gap spacing, of the recording with packet-loss gaps of 10-300 ms cut into its pedalling
+    bouts that often (``analysis.perturb.cut_gaps``), and the revolutions the gaps cost: those
+    the intact recording found from 1 s before a gap to 3 s after it that the gapped one did
+    not (``analysis.evaluate.score_gap_losses``)."""
     import logging
+    import zlib
 
-    from analysis.evaluate import match_times, score_recording
+    from analysis.evaluate import Tolerances, match_times, score_gap_losses, score_recording
     from analysis.events import Direction, PedalReversalEvent, RevolutionEvent
+    from analysis.perturb import GapPlan, cut_gaps
     from sensor.evaluation.runner import detect, read_samples
     from sensor.labels import read_truth, truth_path_for
 
+    path, spacing_s = job
     logging.getLogger("sensor").setLevel(logging.ERROR)
     labels = read_truth(truth_path_for(path))
     truth = labels.truth
     samples, source = read_samples(path)
     events, duration_s = detect(source, samples)
+    gap_figures: dict[str, int] = {}
+    if spacing_s is not None:
+        spans = [(b.start, b.end) for b in truth.bouts if b.kind == "pedal"]
+        plan = GapPlan(spacing_s=spacing_s, seed=zlib.crc32(Path(path).name.encode()))
+        cut, gaps = cut_gaps(samples, spans, plan)
+        intact = [e.t for e in events if isinstance(e, RevolutionEvent)]
+        events, duration_s = detect(source, cut)
+        gapped = [e.t for e in events if isinstance(e, RevolutionEvent)]
+        found, lost = score_gap_losses(
+            intact, intact, gapped, [(g.before_s, g.after_s) for g in gaps], Tolerances()
+        )
+        gap_figures = {"gaps_cut": len(gaps), "gap_found": found, "gap_lost": lost}
     info = source.info
     rec = score_recording(
         truth,
@@ -271,6 +290,7 @@ def score_ride(path: str) -> dict[str, Any]:
         "reversals_phantom": phantom,
         "latency_excess_s": list(reversal.latency_excess_s),
         "wrong_turns": wrong_turns,
+        **gap_figures,
     }
 
 
@@ -287,9 +307,9 @@ def summary_rows(rows: Sequence[dict[str, Any]]) -> list[str]:
         "| set | cell | files | revs labelled / detected | wrong turns | unknown (coverage) "
         "| reversals labelled / found | wrong | phantom | over budget (worst) "
         "| bout error mean / max / files > 3 % | strict [L-1, L] mean / max | cadence MAE "
-        "| false revs on other files |"
+        "| false revs on other files | lost at gaps |"
     )
-    out = [head, "|" + "---|" * 14]
+    out = [head, "|" + "---|" * 15]
     for (name, placement, gyro, rate), group in sorted(groups.items()):
         rides = [r for r in group if r["ride"]]
         others = [r for r in group if not r["ride"]]
@@ -310,6 +330,10 @@ def summary_rows(rows: Sequence[dict[str, Any]]) -> list[str]:
         cad_n = sum(r["cadence_n"] for r in rides)
         cad = sum(r["cadence_abs_sum"] for r in rides) / cad_n if cad_n else math.nan
         false_revs = sum(r["revolutions_detected"] for r in others)
+        cut = sum(r.get("gaps_cut", 0) for r in group)
+        gap_found = sum(r.get("gap_found", 0) for r in group)
+        gap_lost = sum(r.get("gap_lost", 0) for r in group)
+        at_gaps = f"{gap_lost} of {gap_found} ({cut} gaps)" if cut else "–"
         cell = f"{placement} {'+gyro' if gyro else 'no gyro'} {rate:g} Hz"
         out.append(
             f"| {name} | {cell} | {len(group)} | {lab} / {det} | {wrong_turns} "
@@ -319,7 +343,7 @@ def summary_rows(rows: Sequence[dict[str, Any]]) -> list[str]:
             f"| {sum(errs) / max(len(errs), 1):.2f} / {max(errs, default=0.0):.1f} "
             f"/ {sum(1 for w in worst if w > 3.0)} "
             f"| {sum(strict) / max(len(strict), 1):.2f} / {max(strict, default=0.0):.1f} "
-            f"| {cad:.2f} | {false_revs} on {len(others)} |"
+            f"| {cad:.2f} | {false_revs} on {len(others)} | {at_gaps} |"
         )
     return out
 
@@ -360,13 +384,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-fixtures", action="store_true")
     ap.add_argument("--no-fresh", action="store_true")
     ap.add_argument("--regenerate", action="store_true")
+    ap.add_argument(
+        "--gaps",
+        type=float,
+        metavar="SPACING_S",
+        help="also score every ride with a 10-300 ms gap cut in every SPACING_S of pedalling",
+    )
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--by-file", action="store_true")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", type=Path)
     args = ap.parse_args(argv)
 
-    cells = CELLS
+    cells: tuple[tuple[str, bool], ...] = CELLS
     if args.cell:
         cells = tuple((c.split(":")[0], c.split(":")[1] == "gyro") for c in args.cell)
     rates = tuple(args.rate_hz or RATES_HZ)
@@ -399,8 +429,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             kind = "stress ride" if row["activity"] == "pedal" else "stress other"
             jobs.append((kind, str(args.stress / row["file"])))
-    scored = parallel_map(score_ride, [p for _, p in jobs], args.jobs)
-    rows = [{"set": kind, **row} for (kind, _), row in zip(jobs, scored, strict=True)]
+    runs = [(kind, (path, None)) for kind, path in jobs]
+    if args.gaps:
+        runs += [(f"{kind} gaps", (path, args.gaps)) for kind, path in jobs if "other" not in kind]
+    scored = parallel_map(score_ride, [job for _, job in runs], args.jobs)
+    rows = [{"set": kind, **row} for (kind, _), row in zip(runs, scored, strict=True)]
     lines = summary_rows(rows)
     if args.by_file:
         lines += ["", *detail_lines(rows)]

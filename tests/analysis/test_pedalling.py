@@ -366,6 +366,32 @@ def test_contract_foot_with_a_short_packet_loss() -> None:
     assert abs(len(revolutions(events)) - score_ride(session, []).true_turns) <= 1
 
 
+@pytest.mark.parametrize("has_gyro", [True, False], ids=["gyro", "no-gyro"])
+@pytest.mark.parametrize("rpm", [45.0, -75.0, 120.0])
+def test_gaps_shorter_than_a_step_keep_the_run(has_gyro: bool, rpm: float) -> None:
+    """Five gaps of lost packets of 0.05-0.29 s (shorter than a step) in 40 s at one
+    cadence: the filters run across them (they restarted past 0.25 s), the run and its
+    direction go on, and a cycle across a gap that swallowed the crank's crossing counts its
+    two turns. Measured: every turn at 45 and 75 rpm; at 120 rpm (0.5 s a turn) 80 of 82
+    with gyroscope and without (78 before the lost crossings were counted)."""
+    session = ride(steady(rpm, 40.0), has_gyro=has_gyro, seed=17)
+    t = session.samples.time_s
+    keep = np.ones(t.size, dtype=bool)
+    for at, length in [(10.0, 0.05), (14.3, 0.12), (18.1, 0.2), (23.0, 0.28), (29.0, 0.29)]:
+        keep &= ~((t >= at) & (t < at + length))
+    holed = session.samples.select(keep)
+    events = detect_pedalling(holed, session.info)
+    revs = revolutions(events)
+    want = Direction.FORWARD if rpm > 0 else Direction.BACKWARD
+    assert all(e.direction in (want, Direction.UNKNOWN) for e in revs)
+    assert sum(e.direction is want for e in revs) >= 0.85 * len(revs)
+    assert not reversals(events) and len(bouts(events)) == 1
+    lo, hi = session.count_window()
+    assert lo - 2 <= len(revs) <= hi, (lo, hi, len(revs))
+    if rpm == 120.0 and has_gyro:
+        contract.check_all(lambda: detector_for(session), holed, max_examples=6)
+
+
 @pytest.mark.parametrize("has_gyro", [True, False])
 @pytest.mark.parametrize("gap_s", [0.4, 0.9])
 def test_turns_lost_in_a_short_gap_are_inferred(has_gyro: bool, gap_s: float) -> None:
@@ -945,9 +971,8 @@ def test_evaluator_counts_whole_turns_per_run_from_any_crank_angle() -> None:
 def test_no_gyro_direction_after_a_sprint_out_of_the_saddle(seed: int, tmp_path: Path) -> None:
     """Fresh 100 s rides (a backward run at 40-60 rpm, near the crossover, after the standing
     sprint, whose odd |f| shape has the other sign): no turn is called wrong and no reversal
-    is false. Seed 323's last reversal, into a backward run whose turns are all spin-ups or
-    at the crossover with no steady pair, is not reported (its run stays ``unknown``); the
-    odd shape learned from the sprint's turns called such runs wrong (70-75 % right)."""
+    is false; the odd shape learned from the sprint's turns called such runs wrong (70-75 %
+    right)."""
     from sensor.evaluation import evaluate_recording
     from sensor.simulate import simulate, write_simulation
 
@@ -962,7 +987,10 @@ def test_no_gyro_direction_after_a_sprint_out_of_the_saddle(seed: int, tmp_path:
     assert called >= 0.85 * (called + scores["revolution"].direction_unknown)
     rev = scores["pedal_reversal"]
     assert rev.fp == 0 and rev.direction_correct == rev.direction_scored
-    assert rev.tp >= (2 if seed == 323 else 3)
+    # One of three is not reported on each ride: its run's turns next to the simulator's
+    # lost packets tell no direction (``_holed``), or (seed 323) all are spin-ups or at the
+    # crossover with no steady pair.
+    assert rev.tp >= 2
 
 
 def test_no_gyro_run_with_only_the_crossover_guess_is_unknown(tmp_path: Path) -> None:
