@@ -41,6 +41,13 @@ class DetectorEntry(Generic[P]):
     build: Callable[[P, StreamInfo], Detector]
     params: Callable[[AnalysisParams], P]
     placements: frozenset[Placement]
+    #: Placements served only when the stream carries a gyroscope.
+    with_gyro: frozenset[Placement] = frozenset()
+
+    def serves(self, info: StreamInfo) -> bool:
+        """Whether this detector runs for ``info``'s placement (and gyroscope)."""
+        placement = info.placement.canonical
+        return placement in self.placements or (info.has_gyro and placement in self.with_gyro)
 
 
 _TRUNK = frozenset({Placement.CHEST, Placement.WAIST})
@@ -49,8 +56,14 @@ _LEG = frozenset({Placement.SHANK, Placement.FOOT})
 #: Every detector, in the order they are built; placements are canonical (ankle is shank).
 DETECTORS: tuple[DetectorEntry[Any], ...] = (
     DetectorEntry(JumpDetector, lambda p: p.jumps, _TRUNK | {Placement.SHANK}),
-    # Pedalling needs the crank's circle: shank/ankle or foot (no crank signal on the trunk).
-    DetectorEntry(PedallingDetector, lambda p: p.pedalling, _LEG),
+    # Pedalling needs the crank's circle: shank/ankle or foot (no crank signal on the trunk);
+    # a thigh's pitch repeats every turn, which a gyroscope times (revolutions, no direction).
+    DetectorEntry(
+        PedallingDetector,
+        lambda p: p.pedalling,
+        _LEG,
+        with_gyro=frozenset({Placement.THIGH}),
+    ),
     # Steps: the trunk's peaks (on the wrist counted, direction unknown), a leg's swings.
     DetectorEntry(TrunkStepDetector, lambda p: p.steps, _TRUNK | {Placement.WRIST}),
     DetectorEntry(LegStepDetector, lambda p: p.steps, _LEG),
@@ -60,12 +73,7 @@ DETECTORS: tuple[DetectorEntry[Any], ...] = (
 def build_detectors(info: StreamInfo, params: AnalysisParams | None = None) -> list[Detector]:
     """The detectors suited to ``info.placement``, in a fixed order."""
     params = params or AnalysisParams()
-    placement = info.placement.canonical
-    return [
-        entry.build(entry.params(params), info)
-        for entry in DETECTORS
-        if placement in entry.placements
-    ]
+    return [entry.build(entry.params(params), info) for entry in DETECTORS if entry.serves(info)]
 
 
 def build_pipeline(info: StreamInfo, params: AnalysisParams | None = None) -> Pipeline:
