@@ -241,7 +241,7 @@ _QUIET_RATE_DPS = 7.5
 #: leaves less than 0.30 (1,118 cycles; 5th percentile 0.45), 1.5 times the limit; the
 #: simulated walks, smoother than real ones, leave 0.14 at least (4 of 631 under 0.2).
 _STRONG_G = 0.3
-_VECTOR_RESIDUAL = 0.2
+_VECTOR_RESIDUAL = 0.25
 #: On a thigh (gyroscope) the pitch rate is the linear signal: the simulated thigh rides
 #: leave at most 0.06 of it at ≥ 60 rpm (95th percentile); a thigh's walking is refused by
 #: its pitch repeating every second |f| cycle, not by this (``_stride_like``).
