@@ -241,10 +241,11 @@ _QUIET_RATE_DPS = 7.5
 #: pockets as a shank) that the |f| test refuses at ≥ 0.3 g, none leaves less than 0.305
 #: (1,118 cycles; 5th percentile 0.45). That is 1.22 times the limit, thin alone: the path
 #: opens only where |f| is strong and the cycle passes every other test (both halves, the
-#: strides, the bout start's three alike turns), and no revolution came of it on the real
-#: walks (time-reversed and gapped too) or on the stress set's 110 simulated walks (smoother
-#: than real ones: 13 of their 631 such cycles leave ≤ 0.25). At 0.2 the 1.51 m rider lost a
-#: bout's first 11 turns (stress set, worst decile 11.9 % against 7.1 % at 0.25).
+#: strides, the bout start's three alike turns): no revolution came of it on the real walks
+#: (time-reversed and gapped too); on the stress set's 110 simulated walks, smoother than
+#: real ones (13 of their 631 such cycles leave ≤ 0.25), false revolutions went 21 -> 22
+#: from 0.2 to 0.25, while the 1.51 m rider's bout kept its first 11 turns (stress set,
+#: worst decile 11.9 % at 0.2, 7.1 % at 0.25).
 _STRONG_G = 0.3
 _VECTOR_RESIDUAL = 0.25
 #: On a thigh (gyroscope) the pitch rate is the linear signal: the simulated thigh rides
