@@ -103,9 +103,9 @@ from analysis.types import FloatArray, Placement, Samples, StreamInfo
 _BLOCK_ROWS = 256
 
 #: History columns beyond time, the band-passed horizontal and |f|, raw |f| and its power
-#: (1-4): the raw x and z, and with a gyroscope the raw pitch rate (°/s), the levelled
-#: acceleration's winding (rad) and the pitch rate's power.
-_COL_X_RAW, _COL_Z_RAW, _COL_RATE, _COL_WIND, _COL_RATE_POWER = 5, 6, 7, 8, 9
+#: (1-4): the raw x and z, and with a gyroscope the raw pitch rate (°/s) and the levelled
+#: acceleration's winding (rad).
+_COL_X_RAW, _COL_Z_RAW, _COL_RATE, _COL_WIND = 5, 6, 7, 8
 
 #: Weight of a cycle's turning sense where it cannot be trusted (no gyroscope, see
 #: ``_TRUSTED_SENSE``): a guess on the nearer side of the crossover, never a direction.
@@ -580,9 +580,10 @@ class PedallingDetector(DetectorBase):
         # Squared amplitude of the counting signal, smoothed over about one slow revolution.
         env_hz = min(0.5, 0.2 * nyq)
         self._env = StreamingSOS(signal.butter(1, env_hz / nyq, output="sos"))
-        # With a gyroscope, the power of the pitch rate as well: the segment's rotation stops
-        # with the crank (its acceleration's band-passed power rings on after a stop).
-        self._env_rate = StreamingSOS(signal.butter(1, env_hz / nyq, output="sos"))
+        # With a gyroscope the pitch rate's power tells a still crank (the segment's rotation
+        # stops with the crank; its acceleration's band-passed power rings on after a stop),
+        # smoothed as |f|'s power is, when it is needed (``_still_time``).
+        self._smoother = signal.butter(1, env_hz / nyq)
         # The band-pass's group delay over the crank rates (crossings are seen that late).
         self._delay_hz: FloatArray = np.linspace(0.1, min(8.0, 0.45 * fs), 256)
         _, band_delay = signal.group_delay(signal.sos2tf(band_sos), w=self._delay_hz, fs=fs)
@@ -604,13 +605,13 @@ class PedallingDetector(DetectorBase):
         self._tilt_g = math.sin(math.radians(tilt))
         max_period_s = 60.0 / params.min_cadence_rpm
         # Columns: time, horizontal (x) band-passed, |f| band-passed, |f| raw, crank-rate
-        # power of |f|, raw x and z; with a gyroscope also the raw pitch rate (°/s), the
-        # winding of the levelled acceleration (rad) and the pitch rate's power.
+        # power of |f|, raw x and z; with a gyroscope also the raw pitch rate (°/s) and the
+        # winding of the levelled acceleration (rad).
         history_s = max(2.2 * max_period_s, _TURN_LOOKBACK_S + 1.0)
         history_rows = math.ceil(history_s * fs) + _BLOCK_ROWS + 8
         self._history_rows = history_rows
         self._history = History(
-            history_rows, _COL_RATE_POWER + 1 if self._gyro else _COL_RATE, spare=history_rows
+            history_rows, _COL_WIND + 1 if self._gyro else _COL_RATE, spare=history_rows
         )
         self._external: deque[tuple[float, float]] = deque(maxlen=16)
         self._zc = _UpCrossings()
@@ -640,6 +641,8 @@ class PedallingDetector(DetectorBase):
         self._turned_at = -math.inf
         # The running turn before a short gap of lost packets (see ``_bridge``).
         self._gap_bridge: _GapBridge | None = None
+        # The last still crank a suggested reversal found (gyroscope; kept across gaps).
+        self._seen_stop: float | None = None
 
     # -- public -----------------------------------------------------------------------------
 
@@ -683,7 +686,6 @@ class PedallingDetector(DetectorBase):
     def _reset_signal_state(self) -> None:
         self._band.reset()
         self._env.reset()
-        self._env_rate.reset()
         # A reversal the winding suggested, waiting for the crank's stop before it (gyroscope).
         self._turn_candidate: tuple[Direction, float] | None = None
         self._pitch.reset()
@@ -822,7 +824,6 @@ class PedallingDetector(DetectorBase):
         turns: list[tuple[float, float]] = []
         if self._gyro and block.gyro_dps is not None:
             turns, wind = self._turns(t, filt)
-            rate_power = self._env_rate.process(block.gyro_dps[:, 1] ** 2)
         rows = self._history.append(t.shape[0])
         rows[:, 0] = t
         rows[:, 1] = filt[:, 0]
@@ -834,7 +835,6 @@ class PedallingDetector(DetectorBase):
         if self._gyro and block.gyro_dps is not None:
             rows[:, _COL_RATE] = block.gyro_dps[:, 1]
             rows[:, _COL_WIND] = wind
-            rows[:, _COL_RATE_POWER] = rate_power
         self._history.keep_last(self._history_rows)
         if self._settled_t is None:
             self._settled_t = float(t[0]) + self._settle_s
@@ -997,7 +997,15 @@ class PedallingDetector(DetectorBase):
             sel = self._history.between(start, at_t + 1e-9)
         if sel.shape[0] == 0:
             return at_t, math.inf
-        power = sel[:, _COL_RATE_POWER]
+        # The power, smoothed from up to a second before the window (the smoother's state at
+        # its start: the mean over that second, or over the window's first 0.3 s after a gap).
+        lead = self._history.between(max(sel[0, 0] - 1.0, settled), sel[0, 0])
+        if lead.shape[0] == 0:
+            lead = sel[: max(1, round(0.3 * self._fs))]
+        b, a = self._smoother
+        rate2 = sel[:, _COL_RATE] ** 2
+        state = signal.lfilter_zi(b, a) * float(np.mean(lead[:, _COL_RATE] ** 2))
+        power, _ = signal.lfilter(b, a, rate2, zi=state)
         lowest = float(power.min())
         quiet = np.flatnonzero(power <= lowest + _QUIET_RATE_DPS**2)
         return float(max(sel[0, 0], sel[quiet[-1], 0] - self._smoother_delay_s)), lowest
@@ -1507,6 +1515,8 @@ class PedallingDetector(DetectorBase):
             self._turn_candidate = None
             return
         still_t, lowest = self._still_time(now)
+        if lowest <= _STOPPED_RATE_DPS**2:
+            self._seen_stop = still_t
         if still_t <= self._turned_at + 1e-9 or lowest > _STOPPED_RATE_DPS**2:
             return  # no stop, or the reversal before's: the crank has not stopped since
         at_stop = self._history.between(still_t, now + 1e-9)
@@ -1556,8 +1566,10 @@ class PedallingDetector(DetectorBase):
             )
         elif first_of_segment and self._last_dir is not None and self._last_rev_end is not None:
             # The run before this one went ``_seg_from``; the crank stopped in between.
-            self._seg_from = self._last_dir
             self._seg_turn_t, stopped = self._stop_between(self._last_rev_end, cycle)
+            # Without a stop seen between the runs no reversal is dated there, now or when
+            # this run's direction becomes known (``_came_round``).
+            self._seg_from = self._last_dir if stopped else None
             self._seg_reversed = direction not in (self._last_dir, Direction.UNKNOWN)
             if self._seg_reversed and stopped:
                 self._reversal(self._seg_turn_t, detected_at, self._last_dir, direction, events)
@@ -1602,6 +1614,15 @@ class PedallingDetector(DetectorBase):
         the other way without a stop before it is a hard slow-down (see ``_confirm_turn``).
         """
         if self._gyro:
+            settled = self._settled_t
+            if settled is not None and settled > last_end:
+                # Packets were lost since the last run (the filters restarted): the stop, if
+                # any, may lie in what is gone; only one seen before the gap counts (a slow
+                # foot's pitch rate after it, under 30 °/s, looked still: a false reversal).
+                seen = self._seen_stop
+                if seen is not None and last_end < seen < cycle.start_t:
+                    return seen, True
+                return 0.5 * (last_end + cycle.start_t), False
             still_t, lowest = self._still_time(cycle.end_t, since=last_end)
             return still_t, lowest <= _STOPPED_RATE_DPS**2
         since, moved = self._still_since, self._moved_at
