@@ -66,11 +66,15 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from analysis.registry import DetectorEntry as DetectorEntry
     from analysis.registry import build_detectors as build_detectors
     from analysis.registry import build_pipeline as build_pipeline
+    from analysis.steps import FootStepDetector as FootStepDetector
     from analysis.steps import LegStepDetector as LegStepDetector
+    from analysis.steps import OneLegDetector as OneLegDetector
     from analysis.steps import StepDetector as StepDetector
     from analysis.steps import StepParams as StepParams
+    from analysis.steps import ThighStepDetector as ThighStepDetector
     from analysis.steps import TrunkStepDetector as TrunkStepDetector
     from analysis.steps import detect_steps as detect_steps
+    from analysis.steps import leg_step_detector as leg_step_detector
     from analysis.stream import Detector as Detector
     from analysis.stream import DetectorBase as DetectorBase
     from analysis.stream import GapSplitter as GapSplitter
@@ -126,11 +130,15 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "run_stream",
     ),
     "analysis.steps": (
+        "FootStepDetector",
         "LegStepDetector",
+        "OneLegDetector",
         "StepDetector",
         "StepParams",
+        "ThighStepDetector",
         "TrunkStepDetector",
         "detect_steps",
+        "leg_step_detector",
     ),
     "analysis.activity": ("ActivityParams", "ActivityStage"),
     "analysis.jumps": ("JumpDetector", "JumpParams", "detect_jumps"),

@@ -340,7 +340,8 @@ class ActivityStage:
             at = float(t[i])
             began = at
             if new in (_State.STILL, _State.STANDING, _State.SITTING):
-                began = at - self.params.still_window_s
+                # The still window's first sample: ``_n`` samples end at ``at``.
+                began = at - (self._n - 1) / self.info.sample_rate_hz
             self._change(new, began, at, out)
 
     # -- events ------------------------------------------------------------------------

@@ -191,3 +191,51 @@ class ActivityEvent(Event):
 def sort_events(events: list[Event]) -> list[Event]:
     """Events in emission order (see ``Event.sort_key``)."""
     return sorted(events, key=lambda e: e.sort_key)
+
+
+def event_from_dict(obj: dict[str, Any]) -> Event:
+    """An event back from its JSON object (``Event.to_dict``; extra keys are ignored).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``type`` or a field of the wrong kind.
+    """
+    cls = _EVENT_TYPES.get(str(obj.get("type")))
+    if cls is None:
+        raise ValueError(f"unknown event type {obj.get('type')!r}")
+    json_to_field = {v: k for k, v in cls.json_names.items()}
+    kwargs: dict[str, Any] = {}
+    names = {f.name: f for f in fields(cls)}
+    for key, value in obj.items():
+        name = json_to_field.get(key, key)
+        f = names.get(name)
+        if f is None or value is None:
+            continue
+        if "Direction" in str(f.type):
+            value = Direction(value)
+        elif "Activity" in str(f.type):
+            value = Activity(value)
+        elif str(f.type).startswith("float"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{key} must be a number")
+            value = float(value)
+        kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as err:
+        raise ValueError(f"{cls.type}: {err}") from None
+
+
+_EVENT_TYPES: dict[str, type[Event]] = {
+    c.type: c
+    for c in (
+        StepEvent,
+        WalkBoutEvent,
+        JumpEvent,
+        RevolutionEvent,
+        PedalReversalEvent,
+        PedalBoutEvent,
+        ActivityEvent,
+    )
+}

@@ -62,11 +62,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from analysis.events import JumpEvent
-from analysis.jumps import JumpParams
 from analysis.params import bounded, check_ranges
 from analysis.types import Placement
+
+if TYPE_CHECKING:  # the jump detector loads SciPy; its defaults are read only when judging
+    from analysis.jumps import JumpParams
 
 
 class Landing(StrEnum):
@@ -148,7 +151,11 @@ def judge_landing(
     <Landing.SOFT: 'soft'>
     """
     params = params or LandingParams()
-    ref_s = (jump_params or JumpParams()).softness_ref_s
+    if jump_params is None:
+        from analysis.jumps import JumpParams
+
+        jump_params = JumpParams()
+    ref_s = jump_params.softness_ref_s
     if not placement.is_trunk:
         return LandingJudgement(
             Landing.UNKNOWN,

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from analysis.activity import ActivityParams, ActivityStage
 from analysis.jumps import JumpDetector, JumpParams
 from analysis.pedalling import PedallingDetector, PedallingParams
-from analysis.steps import LegStepDetector, StepParams, TrunkStepDetector
+from analysis.steps import StepParams, TrunkStepDetector, leg_step_detector
 from analysis.stream import Detector, Pipeline
 from analysis.types import Placement, StreamInfo
 
@@ -66,7 +66,7 @@ DETECTORS: tuple[DetectorEntry[Any], ...] = (
     ),
     # Steps: the trunk's peaks (on the wrist counted, direction unknown), a leg's swings.
     DetectorEntry(TrunkStepDetector, lambda p: p.steps, _TRUNK | {Placement.WRIST}),
-    DetectorEntry(LegStepDetector, lambda p: p.steps, _LEG),
+    DetectorEntry(leg_step_detector, lambda p: p.steps, _LEG | {Placement.THIGH}),
 )
 
 

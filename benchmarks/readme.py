@@ -48,7 +48,7 @@ def render(r: dict[str, Any]) -> str:
         f"2 cores{busy}. Full figures: `benchmarks/results.json`."
     )
     out.append("")
-    out.append("| target (issue 10) | measured | target | met |")
+    out.append("| target | measured | target | met |")
     out.append("|---|---|---|---|")
     for t in r["targets"]:
         met = {True: "yes", False: "**no**", None: "–"}[t["met"]]

@@ -32,7 +32,7 @@ SECTIONS = ("offline", "streaming", "memory", "e2e", "csv")
 OUT = ROOT / "benchmarks" / "out"
 PUBLISHED = ROOT / "benchmarks" / "results.json"
 
-#: The issue's targets (issue 10), for a 2-core machine.
+#: The speed and memory targets, for a 2-core machine.
 TARGET_REALTIME_FACTOR = 2000.0
 TARGET_FLOOR_RATIO = 3.0
 TARGET_BANDS_PER_CORE = 500

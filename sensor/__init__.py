@@ -3,3 +3,13 @@
 import logging
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def package_version() -> str:
+    """The installed package's version (``0`` when run from a checkout never installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("retrosense")
+    except PackageNotFoundError:  # pragma: no cover - a bare checkout
+        return "0"

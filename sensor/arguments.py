@@ -10,8 +10,9 @@ import argparse
 import dataclasses
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from analysis.frame import parse_body_axes
 from analysis.types import Placement
@@ -51,6 +52,21 @@ def speed_arg(text: str) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"expected a positive speed factor, got {text!r}")
     return value
+
+
+def bounded_arg(low: float, high: float, unit: str) -> Callable[[str], float]:
+    """An argparse ``type``: a number within ``low..high`` (``unit`` names it in errors)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {unit}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {low:g} to {high:g} {unit}, got {text!r}")
+        return value
+
+    return parse
 
 
 def add_speed_option(p: argparse.ArgumentParser) -> None:
@@ -109,10 +125,11 @@ def add_broker_arguments(p: argparse.ArgumentParser, *, embedded: bool = True) -
     """``--broker``, ``--config`` and ``--base-topic``. Credentials are not among them: they
     come from the configuration file or RETROSENSE_MQTT_USERNAME / RETROSENSE_MQTT_PASSWORD.
 
-    ``embedded``: whether the command starts an embedded broker when nothing answers on
-    localhost:1883 (``replay`` does; ``listen`` has nothing to listen to on one of its own).
+    ``embedded``: whether the command starts an embedded broker of its own when no broker is
+    named (``replay`` does: it never publishes into a broker it was not pointed at; ``listen``
+    has nothing to listen to on one of its own).
     """
-    fallback = ", else localhost:1883 if it answers, else an embedded broker"
+    fallback = ", else an embedded broker of its own on a free port"
     p.add_argument(
         "--broker",
         metavar="URL",
@@ -121,6 +138,29 @@ def add_broker_arguments(p: argparse.ArgumentParser, *, embedded: bool = True) -
     )
     add_config_option(p, " (its [broker] table, and for replay [detectors], [wearer], [energy])")
     p.add_argument("--base-topic", help="first topic level(s) (default retrosense)")
+
+
+#: What a replayed message's ``time`` says: ``wall`` = when it is sent (the replay's start plus
+#: stream time divided by the speed, as a live band would stamp it now); ``recording`` = when it
+#: happened in the recording (the file's ``started`` plus stream time).
+Clock = Literal["wall", "recording"]
+CLOCKS: tuple[Clock, ...] = ("wall", "recording")
+
+
+def add_discovery_options(p: argparse.ArgumentParser) -> None:
+    """``--keep-discovery`` and ``--no-discovery``, for the commands that publish a file as a
+    band (``replay``, ``demo``): such a band is no device to keep in Home Assistant."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--keep-discovery",
+        action="store_true",
+        help="leave the band's Home Assistant entities when done (default: removed at the end)",
+    )
+    group.add_argument(
+        "--no-discovery",
+        action="store_true",
+        help="announce no Home Assistant entities at all",
+    )
 
 
 def broker_settings(

@@ -21,7 +21,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from collections.abc import Sequence
 from types import ModuleType
 
-from sensor.errors import RetrosenseError
+from sensor import package_version
+from sensor.errors import ExitCode, RetrosenseError
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ COMMANDS = (
     "demo",
     "run",
     "analyze",
+    "export",
     "report",
     "dashboard",
     "replay",
@@ -43,7 +45,7 @@ COMMANDS = (
     "program",
 )
 
-EXIT_USAGE = 2
+EXIT_USAGE = ExitCode.USAGE
 
 
 def _command_modules() -> dict[str, ModuleType]:
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more log output on stderr (-vv: debug)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    parser.add_argument("--version", action="version", version=f"retrosense {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in _command_modules().items():
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)

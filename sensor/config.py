@@ -509,46 +509,8 @@ def config_table(cfg: Config, *, mask_secrets: bool = True) -> dict[str, Any]:
 
 
 def dump_toml(table: Mapping[str, Any]) -> str:
-    """A TOML text of plain data: scalars, lists of scalars, tables and arrays of tables."""
-    lines: list[str] = []
-    _dump_table(table, [], lines)
-    return "\n".join(lines).strip() + "\n"
+    """TOML text of plain data (tomli-w: every string escaped as TOML requires, control
+    characters included)."""
+    import tomli_w
 
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as a TOML value")
-
-
-def _is_table_array(value: Any) -> bool:
-    return (
-        isinstance(value, (list, tuple))
-        and len(value) > 0
-        and all(isinstance(v, dict) for v in value)
-    )
-
-
-def _dump_table(table: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
-    scalars = [
-        (k, v) for k, v in table.items() if not isinstance(v, dict) and not _is_table_array(v)
-    ]
-    for key, value in scalars:
-        lines.append(f"{key} = {_toml_value(value)}")
-    for key, value in table.items():
-        if isinstance(value, dict):
-            lines.append("")
-            lines.append(f"[{'.'.join([*path, key])}]")
-            _dump_table(value, [*path, key], lines)
-        elif _is_table_array(value):
-            for item in value:
-                lines.append("")
-                lines.append(f"[[{'.'.join([*path, key])}]]")
-                _dump_table(item, [*path, key], lines)
+    return tomli_w.dumps(dict(table))

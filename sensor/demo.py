@@ -14,7 +14,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from sensor.arguments import nothing_sent
 from sensor.session import Session, SessionSink
@@ -138,6 +138,7 @@ def run_demo(
     broker_url: str | None = None,
     band_id: str | None = None,
     speed: float = 1.0,
+    discovery: Literal["remove", "keep", "off"] = "remove",
     settings: SessionSettings | None = None,
     out: TextIO | None = None,
     listen: str | None = None,
@@ -150,11 +151,14 @@ def run_demo(
     recording
         A recording to replay instead of the bundled workout.
     broker_url
-        The broker; default localhost:1883 if it answers, else an embedded broker.
+        The broker; default an embedded one on a free port (never one not named).
     band_id
         The band id in topics (default ``DEMO_BAND_ID``).
     speed
         1 = real time, N = N times faster, ``math.inf`` = as fast as possible.
+    discovery
+        The band's Home Assistant entities: announced and removed at the end
+        (``remove``), announced and kept (``keep``), or not announced (``off``).
     settings
         Detectors, wearer and summary parameters (``SessionSettings.from_config``).
     out
@@ -184,6 +188,7 @@ def run_demo(
                 client_id=f"retrosense-demo-{Path(tmp).name}",
                 # The demo's own outbox: never mixed with the service's.
                 outbox_path=str(Path(tmp) / "outbox.sqlite3"),
+                discovery=discovery != "off",
             ).with_environment()
             where = "embedded broker" if embedded is not None else "broker"
             topic = f"{broker.base_topic}/{band_id}/#"
@@ -212,8 +217,9 @@ def run_demo(
             page = start_live_page(broker, listen, out) if listen else None
             out.write("\n")
             out.flush()
+            withdraw = discovery == "remove" and embedded is None
             try:
-                code = replay_live(path, broker, band_id, speed, out, settings, report)
+                code = replay_live(path, broker, band_id, speed, out, settings, report, withdraw)
             finally:
                 if page is not None:
                     page.stop()
@@ -280,6 +286,7 @@ def replay_live(
     out: TextIO,
     settings: SessionSettings | None = None,
     report: Path | None = None,
+    withdraw_discovery: bool = False,
 ) -> int:
     """Replay ``path`` paced by ``speed``, publish everything, print each detection; write
     the session report to ``report`` at the end."""
@@ -296,6 +303,8 @@ def replay_live(
         name=f"retrosense demo ({source.name})",
         model="demo recording",
         manufacturer="retrosense",
+        # Times as a live band would stamp them while the demo sends them.
+        pace=speed,
     )
     keeper = report_keeper(report)
     # Its own availability topic (<base>/status/demo): the demo may share a broker with a
@@ -309,6 +318,7 @@ def replay_live(
         service_name="demo",
         sinks=[EventPrinter(out, topics), *([keeper] if keeper is not None else [])],
         outbox_kept=False,
+        withdraw_discovery=withdraw_discovery,
     )
     events, counters = done.session.events, done.counters
     out.write(f"\nsession summary ({topics.summary(band.band_id)}):\n")
@@ -327,7 +337,8 @@ def replay_live(
     if keeper is not None and report is not None:
         write_demo_report(done.session, keeper, report, path, out)
     out.flush()
-    return 0 if done.drained else 1
+    code = done.report.tell("demo")
+    return int(code) if code else (0 if done.drained else 1)
 
 
 def report_keeper(report: Path | None) -> Any:

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the commands, in one place (README, "Running the service")."""
+
+    OK = 0
+    #: Messages the broker had not taken by the stop timeout wait in the outbox file for the
+    #: next start with the same client id.
+    UNDELIVERED = 1
+    #: A ``RetrosenseError``: the user's input or environment, reported in one line.
+    USAGE = 2
+    #: The broker refused messages (an ACL, say) or they were over a size limit: counted and
+    #: named on stderr; they are not retried.
+    REFUSED = 3
+    #: The outbox could not write to disk and queued in memory; what was not delivered by
+    #: the end is lost.
+    OUTBOX_IN_MEMORY = 4
 
 
 class RetrosenseError(Exception):

@@ -25,7 +25,7 @@ _BAND_ID_BAD_RUN = re.compile(r"[^a-z0-9_-]+")
 #: people read and type.
 MAX_BAND_ID_CHARS = 48
 #: Band ids that would make a band's topics overlap the service's (``<base>/status/...``).
-RESERVED_BAND_IDS = frozenset({"status"})
+RESERVED_BAND_IDS = frozenset({"status", "workers"})
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 #: A CoreBluetooth UUID, which macOS gives instead of the address.
 _CB_UUID = re.compile(r"^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")

@@ -51,6 +51,8 @@ class ProgressBar:
         Where it is drawn; nothing is written unless ``enabled``.
     enabled
         Draw at all (``progress_wanted`` by default).
+    unit
+        When given, the bar also shows ``done/total unit`` (``12/75 s``).
     """
 
     def __init__(
@@ -60,7 +62,9 @@ class ProgressBar:
         *,
         stream: TextIO | None = None,
         enabled: bool | None = None,
+        unit: str = "",
     ) -> None:
+        self.unit = unit
         self.total = max(float(total), 1.0)
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
@@ -87,7 +91,8 @@ class ProgressBar:
         eta = ""
         if 0.02 < fraction < 1.0:
             eta = f" {elapsed * (1 - fraction) / fraction:4.0f} s left"
-        self.stream.write(f"\r{self.label} [{bar}] {fraction * 100:3.0f}%{eta}\x1b[K")
+        amount = f" {self.done:.0f}/~{self.total:.0f} {self.unit}" if self.unit else ""
+        self.stream.write(f"\r{self.label} [{bar}] {fraction * 100:3.0f}%{amount}{eta}\x1b[K")
         self.stream.flush()
         self._drawn = True
 
@@ -142,4 +147,39 @@ def track_chunks(
     with ProgressBar(size, path.name, stream=stream, enabled=True) as bar:
         for chunk in chunks:
             bar.update(len(chunk) * per_row)
+            yield chunk
+
+
+def track_recording_time(
+    chunks: Iterable[Samples],
+    path: str | Path,
+    sample_rate_hz: float,
+    *,
+    stream: TextIO | None = None,
+    enabled: bool | None = None,
+    rows_per_line: float = 1.0,
+) -> Iterator[Samples]:
+    """Yield ``chunks`` unchanged while a bar shows how far into the recording they are.
+
+    For a paced replay, where the wait is the recording's own length: shown for a file of any
+    size (a 2-minute recording replayed in real time takes 2 minutes). The total is the
+    recording's length estimated from the file's size (rows at ``sample_rate_hz``).
+    """
+    path = Path(path)
+    stream = stream if stream is not None else sys.stderr
+    wanted = progress_wanted(stream) if enabled is None else enabled
+    if not wanted:
+        yield from chunks
+        return
+    try:
+        rows = path.stat().st_size / mean_row_bytes(path) * rows_per_line
+    except OSError:
+        rows = 0.0
+    total_s = rows / sample_rate_hz if sample_rate_hz > 0 else 0.0
+    first_t: float | None = None
+    with ProgressBar(total_s, path.name, stream=stream, enabled=True, unit="s") as bar:
+        for chunk in chunks:
+            if len(chunk):
+                first_t = float(chunk.time_s[0]) if first_t is None else first_t
+                bar.update(float(chunk.time_s[-1]) - first_t - bar.done)
             yield chunk

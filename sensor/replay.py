@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sensor.arguments import Clock
 from sensor.mqtt.payloads import BandInfo
 from sensor.session import MqttSink, Session, SessionSettings, SessionSink, play
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sensor.mqtt.publisher import DeliveryReport
     from sensor.mqtt.settings import BrokerSettings
     from sensor.sources import Source
 
@@ -30,6 +33,41 @@ log = logging.getLogger(__name__)
 NOTIFICATION_S = 0.1
 
 
+def recording_started(source: Source) -> datetime | None:
+    """When the file's ``time_s = 0`` was (its ``started`` header), if it says."""
+    header = getattr(getattr(source, "reader", None), "header", None)
+    text = getattr(header, "started", None)
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def clocked_band(
+    band: BandInfo, source: Source, clock: Clock, speed: float, path: Path
+) -> BandInfo:
+    """``band`` with the start time and pace that ``clock`` gives its messages' ``time``.
+
+    Raises
+    ------
+    RecordingError
+        For ``recording`` on a file that does not say when it started.
+    """
+    if clock == "wall":
+        return replace(band, pace=speed)
+    started = recording_started(source)
+    if started is None:
+        from sensor.errors import RecordingError
+
+        raise RecordingError(
+            path, None, "--clock recording needs the file's start time (a 'started' header)"
+        )
+    return replace(band, started=started, pace=1.0)
+
+
 @dataclass
 class Replayed:
     """How a replay went."""
@@ -39,6 +77,8 @@ class Replayed:
     counters: dict[str, Any]
     #: Whether the broker took every message before the drain timeout.
     drained: bool
+    #: What became of every message (the exit code: ``report.tell``).
+    report: DeliveryReport
 
     @property
     def reached(self) -> bool:
@@ -58,6 +98,7 @@ def replay_source(
     outbox_kept: bool = True,
     drain_timeout_s: float = 10.0,
     progress: str | Path | None = None,
+    withdraw_discovery: bool = False,
 ) -> Replayed:
     """Publish ``source`` as band ``band``, paced to ``speed`` times real time.
 
@@ -83,6 +124,9 @@ def replay_source(
         How long to wait at the end for the broker to take every message.
     progress
         The file, for a progress bar on a terminal.
+    withdraw_discovery
+        Remove the band's Home Assistant entities at the end (empty retained discovery
+        configurations), once the broker has taken the rest: a replay is no device to keep.
     """
     from sensor.mqtt.publisher import Publisher
 
@@ -99,5 +143,8 @@ def replay_source(
             progress=progress,
         )
     finally:
+        if withdraw_discovery and broker.discovery:
+            publisher.wait_drained(drain_timeout_s)
+            publisher.withdraw_discovery(band.band_id)
         drained = publisher.stop(drain_timeout_s)
-    return Replayed(session, publisher.counters(), drained)
+    return Replayed(session, publisher.counters(), drained, publisher.report())

@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sensor.config import Config, recording_folder
-from sensor.errors import DeviceError, RetrosenseError
+from sensor.errors import DeviceError, ExitCode, RetrosenseError
 from sensor.roles import (
     DEFAULT_GROUP,
-    OFFER_INTERVAL_S,
+    DONE_WAIT_S,
     Gateway,
     GatewaySink,
     Worker,
@@ -90,9 +90,9 @@ def live_band(
     stamp
         The session's start as used in file names.
     gateway
-        In the gateway role: detectors run on a worker; this band is offered to them, and
-        the worker makes the summary once the band goes offline, which the publisher
-        announces after its outbox (the last raw samples) has drained.
+        In the gateway role: detectors run on workers; this band is offered to them, and
+        its summary is made here from every event they published for it (``Session.adopt``,
+        after ``_end_on_workers``).
     """
     base = folder / f"{stamp}_{ble.band_id}" if folder is not None else None
     sinks: list[SessionSink] = [MqttSink(publisher, end_band=gateway is None)]
@@ -100,7 +100,7 @@ def live_band(
         sinks.append(RecordingSink(base.with_suffix(".csv"), profile=ble.profile.name))
     if gateway is not None:
         sinks.append(GatewaySink(gateway))
-    elif base is not None and cfg.recording.summary:
+    if base is not None and cfg.recording.summary:
         sinks.append(SummaryFileSink(base.with_suffix(".summary.json")))
     return LiveBand(
         ble, sinks=sinks, settings=SessionSettings.from_config(cfg), detect=gateway is None
@@ -243,6 +243,8 @@ async def _run_bands(
         cfg = dataclasses.replace(cfg, broker=dataclasses.replace(cfg.broker, raw=True))
         offers = Gateway(cfg.broker.with_environment())
     publisher = Publisher(cfg.broker.with_environment())
+    if offers is not None:
+        publisher.on_raw = offers.sent
     sessions: list[BandSession] = []
     runners: list[LiveBand] = []
     captures: list[Any] = []
@@ -285,13 +287,9 @@ async def _run_bands(
             errors.append(err)
 
     async def draw() -> None:
-        next_offer = 0.0
         while True:
             status.draw([r.status for r in runners])
-            if offers is not None and loop.time() >= next_offer:
-                offers.tick()
-                next_offer = loop.time() + OFFER_INTERVAL_S
-            await asyncio.sleep(min(cfg.service.status_interval_s, OFFER_INTERVAL_S))
+            await asyncio.sleep(cfg.service.status_interval_s)
 
     for session in sessions:
         await session.start()
@@ -322,6 +320,8 @@ async def _run_bands(
         drawer.cancel()
         status.clear()
         status.detach()
+        if offers is not None:
+            await _end_on_workers(offers, publisher, runners, timeout)
         for runner in runners:
             try:
                 runner.finish()
@@ -332,6 +332,7 @@ async def _run_bands(
                 cap.close()
         t0 = time.monotonic()
         drained = await asyncio.to_thread(publisher.stop, timeout)
+        code = publisher.report().tell("run")
         if offers is not None:
             offers.stop()
         log.info(
@@ -340,8 +341,32 @@ async def _run_bands(
             "outbox empty" if drained else "messages wait in the outbox",
         )
     if errors and len(errors) == len(sessions):
-        return 2
-    return 0 if drained else 1
+        return int(ExitCode.USAGE)
+    return int(code)
+
+
+async def _end_on_workers(
+    gateway: Gateway, publisher: Publisher, runners: list[LiveBand], timeout_s: float
+) -> None:
+    """Tell the workers each band's last batch, wait until they published every event, and
+    give each session the events of all its parts for its summary."""
+    ended = []
+    for runner in runners:
+        band_id = runner.session.band_id
+        mark = gateway.end(band_id)
+        if mark is not None and runner.session.announced:
+            publisher.publish_control(publisher.topics.end(band_id), mark.to_payload())
+            ended.append(band_id)
+    missing = await asyncio.to_thread(gateway.wait_done, ended, max(timeout_s, DONE_WAIT_S))
+    for band_id in missing:
+        log.error(
+            "band %s: no worker confirmed its last events; the summary holds the events "
+            "received so far",
+            band_id,
+        )
+    for runner in runners:
+        if runner.session.band_id in ended:
+            runner.session.adopt(*gateway.session_events(runner.session.band_id))
 
 
 async def run_worker(
@@ -372,8 +397,9 @@ async def run_worker(
             await stop.wait()
         finally:
             await asyncio.to_thread(worker.stop)
-            drained = await asyncio.to_thread(publisher.stop, cfg.service.stop_timeout_s)
-    return 0 if drained else 1
+            await asyncio.to_thread(publisher.stop, cfg.service.stop_timeout_s)
+            code = publisher.report().tell("worker")
+    return int(code)
 
 
 __all__ = [

@@ -426,6 +426,13 @@ class Session:
             sink.finish(self, self.summary)
         return self.summary
 
+    def adopt(self, events: Sequence[Event], extra: dict[str, Any]) -> None:
+        """The session's events as found elsewhere (a gateway's workers, every part, copies
+        dropped): ``finish`` makes the summary from them, with ``extra`` added to it."""
+        self.events = list(events)
+        self.summary_extra.update(extra)
+        self.detect = True
+
     def _summary(self, end_s: float | None) -> dict[str, Any]:
         start = self.first_t
         end = self.last_t
@@ -753,6 +760,8 @@ class LiveBand:
             manufacturer=getattr(info, "manufacturer", None),
             firmware=getattr(info, "firmware", None),
             placement=str(s.placement),
+            serial=getattr(info, "serial", None),
+            hardware=getattr(info, "hardware", None),
         )
 
     def handle(self, item: BandItem) -> list[Event]:
@@ -815,13 +824,18 @@ def play(
         notifications carry, so state and events come out as they would live; ``None``
         keeps the source's own chunks.
     progress
-        The file, for a progress bar on a terminal (``sensor.progress.track_chunks``).
+        The file, for a progress bar on a terminal: by the recording time reached when the
+        replay is paced (``sensor.progress.track_recording_time``), else by the file read
+        (``track_chunks``).
     """
     chunks: Iterator[Samples] = iter(source.body_chunks())
     if progress is not None:
-        from sensor.progress import track_chunks
+        from sensor.progress import track_chunks, track_recording_time
 
-        chunks = track_chunks(chunks, progress)
+        if math.isfinite(speed):
+            chunks = track_recording_time(chunks, progress, source.info.sample_rate_hz)
+        else:
+            chunks = track_chunks(chunks, progress)
     if chunk_s is not None:
         rows = max(1, round(source.info.sample_rate_hz * chunk_s))
         chunks = (piece for big in chunks for piece in big.chunks(rows))

@@ -50,6 +50,8 @@ class Bout:
     forward: int = 0
     backward: int = 0
     first_contact_t: float = math.nan
+    #: Longest pause before the next step (``StepDetector._step_gap_s``), as of the last step.
+    gap_s: float = math.inf
 
 
 class StepDetector(DetectorBase):
@@ -76,6 +78,10 @@ class StepDetector(DetectorBase):
 
     #: Steps between two candidates: the trunk sees every step, a leg one swing per stride.
     steps_per_peak: ClassVar[float] = 1.0
+
+    #: Whether a gap of at most ``StepParams.bridge_gap_s`` is bridged (see ``_bridge``)
+    #: rather than restarting the filters; a subclass opts in.
+    bridges_gaps: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -111,6 +117,10 @@ class StepDetector(DetectorBase):
         self._recent: list[float] = []  # recent step intervals in the bout (peak times)
         self._last_inferred_t: float | None = None  # the last step not seen but inferred
         self._last_t: float | None = None
+        # The last sample (time, acceleration, angular rate), and whether the next segment
+        # follows a gap short enough to bridge (``_bridge``).
+        self._last_sample: tuple[float, FloatArray, FloatArray | None] | None = None
+        self._bridging = False
 
     @property
     def latency_s(self) -> float:
@@ -120,6 +130,9 @@ class StepDetector(DetectorBase):
     # ------------------------------------------------------------------ stream interface
 
     def _process(self, seg: Samples, events: list[Event]) -> None:
+        if self._bridging:
+            self._bridging = False
+            seg = self._bridge(seg)
         n = seg.time_s.shape[0]
         hist = self._append(seg)
         size = hist.shape[0]
@@ -135,6 +148,13 @@ class StepDetector(DetectorBase):
         # look-ahead is shorter than the history), so every filter sees every sample.
         assert self._done >= history.first
         self._last_t = float(seg.time_s[-1])
+        if self.bridges_gaps:
+            gyro = seg.gyro_dps
+            self._last_sample = (
+                float(seg.time_s[-1]),
+                seg.acc_g[-1],
+                None if gyro is None else gyro[-1],
+            )
 
     def _examine(self, hist: FloatArray, stop: int, events: list[Event]) -> None:
         """Examine the candidates before history row ``stop``, whose look-ahead is complete.
@@ -165,9 +185,16 @@ class StepDetector(DetectorBase):
     def _restart(self, now_t: float, events: list[Event]) -> None:
         """Start of stream or a gap: close what was open, forget filter state.
 
-        Whether the bout outlives the gap is the subclass's (``_keeps_bout``); the filters
-        and the history start afresh after it either way.
+        A gap of at most ``bridge_gap_s`` is bridged instead, where the subclass opts in
+        (``bridges_gaps``): nothing restarts. Otherwise whether the bout outlives the gap is
+        the subclass's (``_keeps_bout``); the filters and the history start afresh after it
+        either way.
         """
+        last = self._last_sample
+        if self.bridges_gaps and last is not None and now_t - last[0] <= self.params.bridge_gap_s:
+            self._bridging = True
+            return
+        self._last_sample = None
         keep = self._keeps_bout(now_t, events)
         if self._last_t is not None and not keep:
             self._close_bout(events, now_t)
@@ -181,6 +208,37 @@ class StepDetector(DetectorBase):
         self._forget(keep)
         if not keep:
             self._recent = []
+
+    def _bridge(self, seg: Samples) -> Samples:
+        """``seg`` after a short gap, preceded by samples on a straight line across the gap.
+
+        BLE bands drop packets all the time, often several in a second (real lower-back
+        recordings lose 1-6 samples every 20-100 ms for seconds on end). Restarting the
+        filters at each such gap leaves them ringing and the history empty, and the steps of
+        the next seconds are lost. A gap shorter than a step instead gets samples at the
+        nominal rate on the straight line from the last sample before it to the first after
+        it, seen only by the filters and the candidate search: the step whose peak the gap
+        took may come out with its peak shaved or moved, the steps after it are whole. The
+        line depends only on the two samples either side, so events stay independent of
+        chunking.
+        """
+        last = self._last_sample
+        assert last is not None
+        t0, acc0, gyro0 = last
+        t1 = float(seg.time_s[0])
+        missing = round((t1 - t0) * self._fs) - 1
+        if missing < 1:
+            return seg
+        w = np.arange(1, missing + 1)[:, None] / (missing + 1)
+        gyro = None
+        if seg.gyro_dps is not None and gyro0 is not None:
+            gyro = gyro0 + w * (seg.gyro_dps[0] - gyro0)
+        fill = Samples(
+            time_s=t0 + w[:, 0] * (t1 - t0),
+            acc_g=acc0 + w * (seg.acc_g[0] - acc0),
+            gyro_dps=gyro,
+        )
+        return Samples.concat([fill, seg])
 
     def _append(self, seg: Samples) -> FloatArray:
         """Write the segment's raw values into the history; the history's rows (a view).
@@ -258,6 +316,11 @@ class StepDetector(DetectorBase):
     def _bout_ended(self) -> None:
         """The bout in progress has ended: forget what belonged to it."""
 
+    def _step_gap_s(self) -> float:
+        """Longest time between two candidates of the bout in progress (``max_step_s``, per
+        candidate); a longer pause ends the bout."""
+        return self.params.max_step_s * self.steps_per_peak
+
     def _regularity(
         self, bout: Bout, duration_s: float
     ) -> tuple[float | None, float | None, float | None]:
@@ -278,7 +341,7 @@ class StepDetector(DetectorBase):
         events: list[Event],
     ) -> None:
         bout = self._bout
-        gap = self.params.max_step_s * self.steps_per_peak
+        gap = self._step_gap_s()
         if bout is not None and peak_t - bout.last_peak_t > gap:
             self._close_bout(events, now_t)
             bout = None
@@ -298,6 +361,7 @@ class StepDetector(DetectorBase):
         bout.last_peak_t = max(bout.last_peak_t, peak_t)
         if inferred:
             self._last_inferred_t = contact_t
+        bout.gap_s = self._step_gap_s()
         events.append(
             StepEvent(
                 t=contact_t,
@@ -311,8 +375,7 @@ class StepDetector(DetectorBase):
 
     def _deadline(self) -> float:
         assert self._bout is not None
-        gap = self.params.max_step_s * self.steps_per_peak
-        return self._bout.last_peak_t + gap + self._lookahead_s
+        return self._bout.last_peak_t + self._bout.gap_s + self._lookahead_s
 
     def _settle_until(self, t: FloatArray, now_t: float, events: list[Event]) -> None:
         """Fire what falls due (bout ends, the subclass's own) at samples up to ``now_t``."""

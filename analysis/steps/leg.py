@@ -1,14 +1,16 @@
-"""Steps from a leg: a shank/ankle or a foot band, which sees one leg's swings.
+"""Steps from a shank/ankle band, which sees one leg's swings (a foot is
+``analysis.steps.foot``'s, a thigh ``analysis.steps.thigh``'s).
 
 - **with gyroscope**: each swing is a peak of the sagittal angular rate; its sign is the
   direction (forward swing turns the segment's lower end forward, a negative rate about the
   body's left axis), the contact is where the swing rotation ends.
 - **accelerometer only**: each swing is a hump of dynamic acceleration with a contact shock (a
   transient that survives an 8 Hz high-pass; pedalling turns the leg smoothly and has none),
-  the contact is the shock; direction, on the shank only, from the tibia's turn over the
-  planted foot in mid-stance (the angle of gravity in the forward-up plane falls walking
-  forward, rises walking backward; ``LegStepDetector._stance_direction``), ``unknown`` at a
-  bout's first contact and on the foot, which lies flat through mid-stance.
+  the contact is the shock; direction ``unknown``. The tibia's turn over the planted foot in
+  mid-stance, which the angle of gravity should show, called 100 % of the simulated shanks'
+  steps right but 27.6 % of the real shin's (72.4 % with its forward axis read the other way)
+  and 42 % of it played backward: nothing an accelerometer alone sees on a real shank tells
+  the direction reliably.
 
 The other leg's contact is emitted half a stride after each own contact (``inferred=True``),
 when the stream reaches that time; the first from the swing time (without a gyroscope, from
@@ -35,17 +37,10 @@ from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
 __all__ = ["LegStepDetector"]
 
-#: Look-ahead for a foot with gyroscope: long enough to see it come to rest after contact.
-_FOOT_LOOKAHEAD_S = 0.6
-
 #: Low-pass corner of the shank's inclination (the angle of gravity in the forward-up plane)
-#: in stance: keeps the slow turn over the planted foot, drops contact transients and most of
-#: the swing. Directions held from 2 to 6 Hz on the simulated shanks; at 1.5 Hz the filter's
-#: delay moves the mid-stance window into the swing.
+#: in stance, for how far it turned over the planted foot (``_stance_turn_deg``): keeps the
+#: slow turn, drops contact transients and most of the swing.
 _INCLINE_CUTOFF_HZ = 3.0
-#: Smallest change of that inclination through mid-stance that tells a direction: the
-#: simulated shanks turn 0.17-0.45 rad (10-26°) between a quarter and half a stride.
-_MIN_INCLINE_CHANGE_RAD = 0.05
 
 #: Shortest spell below ``freefall_g`` that a leg sensor takes for a flight (a jump): even a
 #: 3 cm hop flies 0.16 s (0.17-0.54 s at the simulated shank), while a foot's swing dips
@@ -85,9 +80,6 @@ _FAST_SWING_ASYMMETRY = 1.4
 #: stays below this fraction of the swing's hump (standing before a bout's first swing).
 _QUIET_FRACTION = 0.15
 
-#: How long a foot must be still after contact to count as standing on the ground.
-_FOOT_REST_S = 0.08
-
 #: A shank's walking bout outlives a gap only if the gap ends before this fraction of the
 #: usual stride (twice the recent step interval) after the last own contact: the next own
 #: swing and contact are still to come and are observed; a gap that may have hidden an own
@@ -114,94 +106,73 @@ _RAW_SWING = 8
 _WIDTH_GYRO = 9
 
 
-class LegStepDetector(StepDetector):
-    """Steps of both legs, direction and walking bouts from a shank/ankle or foot band.
+class OneLegDetector(StepDetector):
+    """What a band on one leg shares: it sees its own leg's contacts and infers the other's.
 
-    Parameters
-    ----------
-    params
-        Frozen parameters.
-    info
-        The stream: a shank (or ankle) or a foot, with or without a gyroscope.
+    The other leg's contact is emitted half a stride after each own contact
+    (``inferred=True``) when the stream reaches that time, the first from the swing time; one
+    before a bout's first own contact when that swing was a full one (the other leg stepped
+    first); none after a half swing that closes the walk (the feet end side by side). A
+    subclass finds the own contacts and calls ``_leg_contact`` with each; it says how big
+    each swing was (``size``: an angle, or a distance) and may check that the other leg's
+    step carried the body over the planted one (``_stance_turn_deg``).
 
     Notes
     -----
-    Besides ``StepDetector``'s state: the last own contact and swing, the other leg's
-    scheduled contact, the stance turn of the last half stride, and whether the bout was kept
-    across a short gap.
+    Besides ``StepDetector``'s state: the last own contact and swing size, the bout's first
+    swing size, the other leg's scheduled contact, the stance turn of the last half stride,
+    and whether the bout was kept across a short gap.
     """
 
     steps_per_peak: ClassVar[float] = 2.0
 
-    def __init__(self, params: StepParams, info: StreamInfo) -> None:
-        fs = info.sample_rate_hz
-        nyq = 0.45 * fs
-        placement = info.placement.canonical
-        self._gyro = info.has_gyro
-        self._shank = placement is Placement.SHANK
-        self._foot = placement is Placement.FOOT
-        self._leg_lp = StreamingSOS(
-            signal.butter(2, min(params.leg_lowpass_hz, nyq), fs=fs, output="sos")
-        )
-        self._transient = StreamingSOS(
-            signal.butter(2, min(params.transient_hz, nyq), btype="high", fs=fs, output="sos")
-        )
-        self._incline = StreamingSOS(
-            signal.butter(2, min(_INCLINE_CUTOFF_HZ, nyq), fs=fs, output="sos")
-        )
-        lookahead_s = params.lookahead_s
-        if self._foot and self._gyro:
-            # A foot's rest after contact comes up to 0.6 s after the swing peak.
-            lookahead_s = max(lookahead_s, _FOOT_LOOKAHEAD_S)
+    #: A bout's first swing at least this fraction of the second counts as a full one (the
+    #: other leg stepped first), and a swing under this fraction of the one before closes the
+    #: walk (see ``_FULL_FIRST_SWING``).
+    full_swing_fraction: ClassVar[float] = _FULL_FIRST_SWING
+
+    def __init__(
+        self,
+        params: StepParams,
+        info: StreamInfo,
+        *,
+        lookahead_s: float,
+        width: int,
+        filters: tuple[StreamingSOS, ...],
+        signal_column: int,
+        threshold: float,
+    ) -> None:
         super().__init__(
             params,
             info,
             lookahead_s=lookahead_s,
-            width=_WIDTH_GYRO if self._gyro else _WIDTH,
-            filters=(self._leg_lp, self._transient, self._incline),
-            signal_column=_SWING,
-            threshold=params.min_swing_dps if self._gyro else params.min_swing_g,
+            width=width,
+            filters=filters,
+            signal_column=signal_column,
+            threshold=threshold,
         )
-        # A leg's own swing can cancel gravity for an instant: with a gyroscope (which tells
-        # pedalling by its rotation) a flight must last; without one, any dip vetoes: a
-        # pedalling leg dips below it too (0.26 g at the simulated shank), and that veto is
-        # part of what keeps pedalling out.
-        self._flight = max(1, round(_MIN_FLIGHT_S * fs)) if self._gyro else 1
+        #: Whether a swing under ``full_swing_fraction`` of the one before closes the walk.
+        self.closes_by_size = False
         self._last_own_contact: float | None = None
         self._first_swing_deg: float | None = None
-        self._last_swing: float | None = None  # angle of the last own swing (gyroscope)
+        self._last_swing: float | None = None  # size of the last own swing
         # The other leg's inferred contact: (due at t, direction, the own contact it follows
         # and that swing's sign, for the stance-turn check; None where not checked).
         self._scheduled: tuple[float, Direction, tuple[float, float] | None] | None = None
         self._last_turn_deg: float | None = None  # own stance turn over the last half stride
         self._first_stance_deg: float | None = None
-        # A walking bout on a shank with gyroscope kept across a short gap: the history
-        # holds only what came after it.
+        # A walking bout kept across a short gap: the history holds only what came after it.
         self._resumed = False
+
+    def _stance_turn_deg(self, contact_t: float, due_t: float, sign: float) -> float | None:
+        """How far the planted leg turned in the stance sense from its contact to ``due_t``
+        (the other leg's contact), or ``None`` where the subclass does not check it."""
+        return None
 
     def flush(self) -> list[Event]:
         events = super().flush()
         self._scheduled = None
         return events
-
-    def _keeps_bout(self, now_t: float, events: list[Event]) -> bool:
-        """A shank with gyroscope walking on through a gap shorter than a step keeps its bout
-        and its last own contact: the next swing, observed after the gap, closes a stride
-        across it (the other leg's contact in between is inferred as usual). A contact of the
-        other leg due in the gap is emitted first (``_scheduled_in_gap``)."""
-        if self._scheduled is not None and self._last_t is not None:
-            self._scheduled_in_gap(events, now_t)
-        return (
-            self._gyro
-            and self._shank
-            and self._bout is not None
-            and self._last_t is not None
-            and self._last_own_contact is not None
-            and now_t - self._last_t <= self.params.max_step_s
-            and bool(self._recent)
-            and now_t - self._last_own_contact
-            <= _RESUME_STRIDE_FRACTION * 2.0 * median(self._recent)
-        )
 
     def _forget(self, keep: bool) -> None:
         self._scheduled = None
@@ -217,30 +188,6 @@ class LegStepDetector(StepDetector):
     def _bout_ended(self) -> None:
         self._resumed = False
         self._last_turn_deg = None
-
-    def _write_raw(self, rows: FloatArray, seg: Samples) -> None:
-        rows[:, _ACC] = seg.acc_g
-        if self._gyro:
-            assert seg.gyro_dps is not None
-            rows[:, _RAW_SWING] = seg.gyro_dps[:, 1]
-
-    def _derive_rows(self, rows: FloatArray) -> None:
-        acc = np.ascontiguousarray(rows[:, _ACC])
-        mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
-        if self._gyro:
-            rows[:, _SWING] = self._leg_lp.process(rows[:, _RAW_SWING : _RAW_SWING + 1])[:, 0]
-        else:
-            rows[:, _SWING] = self._leg_lp.process(np.abs(mag - 1.0)[:, None])[:, 0]
-            # The angle of gravity in the forward-up plane, for the direction in stance.
-            slow = self._incline.process(acc[:, 0::2])
-            rows[:, _INCLINE] = np.arctan2(slow[:, 0], slow[:, 1])
-            high = self._transient.process(acc)
-            rows[:, _TRANSIENT] = np.sqrt(np.einsum("ij,ij->i", high, high))
-        rows[:, _MAG] = mag
-
-    def _candidate_signal(self, column: FloatArray) -> FloatArray:
-        # A swing turns the leg either way: forward and backward walking.
-        return np.abs(column)
 
     def _due(self) -> bool:
         return self._scheduled is not None or self._bout is not None
@@ -275,6 +222,226 @@ class LegStepDetector(StepDetector):
         if self._other_stepped(due_t, check):
             self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
 
+    def _leg_contact(
+        self,
+        hist: FloatArray,
+        contact_t: float,
+        direction: Direction,
+        now_t: float,
+        swing_deg: float | None,
+        swing_s: float | None,
+        events: list[Event],
+        stance_deg: float | None = None,
+        swing_sign: float = 0.0,
+        hump_s: float | None = None,
+        may_close: bool = True,
+    ) -> None:
+        p = self.params
+        t = hist[:, T]
+        self._settle_until(t, now_t, events)
+        previous = self._last_own_contact
+        last_swing = self._last_swing
+        self._last_swing = swing_deg
+        stride = None
+        if (
+            previous is not None
+            and 2.0 * p.min_step_s <= contact_t - previous <= 2.0 * p.max_step_s
+        ):
+            # Shorter than two of the shortest steps, the two were not both this leg's (at a
+            # bout's start the other leg's first contact can shake it as much): no stride.
+            stride = contact_t - previous
+        scheduled = self._scheduled
+        inferred_since = self._last_inferred_t is not None and (
+            previous is not None and self._last_inferred_t > previous
+        )
+        first = self._first_swing_deg
+        first_stance = self._first_stance_deg
+        if previous is not None and stride is not None and first is not None:
+            self._first_swing_deg = None
+            self._first_stance_deg = None
+            before = previous - 0.5 * stride
+            if (
+                swing_deg is not None
+                and first >= self.full_swing_fraction * swing_deg
+                and (first_stance is None or first_stance >= _MIN_STANCE_TURN_DEG)
+                and before >= float(t[0])
+            ):
+                # The bout's first swing was a full one: it started from behind, so the other
+                # leg had stepped first. Gait started from standing opens with a half step.
+                self._count_step(before, before, None, direction, now_t, None, True, events)
+        if previous is not None and stride is not None and scheduled is None and not inferred_since:
+            # The first stride of a bout: the other leg's contact fell half-way, in the past.
+            mid = previous + 0.5 * stride
+            self._count_step(mid, mid, 0.5 * stride, direction, now_t, None, True, events)
+        elif scheduled is not None and scheduled[0] < contact_t:
+            # Not yet reached (cadence rose): the other leg's contact still fell in between.
+            self._scheduled = None
+            self._count_step(
+                scheduled[0], scheduled[0], None, scheduled[1], now_t, None, True, events
+            )
+        self._scheduled = None
+        if stride is None:
+            self._first_swing_deg = swing_deg
+            self._first_stance_deg = stance_deg
+        interval = None if stride is None else 0.5 * stride
+        self._count_step(contact_t, contact_t, interval, direction, now_t, None, False, events)
+        self._last_own_contact = contact_t
+        half_s = None
+        if stride is not None:
+            half_s = 0.5 * stride
+        elif swing_s is not None:
+            # No stride yet: swing takes about 40 % of a stride (Perry and Burnfield 2010),
+            # so the other leg's contact comes about 1.25 swing times after this one.
+            half_s = _HALF_STRIDE_PER_SWING * swing_s
+        elif previous is not None and contact_t - previous < 2.0 * p.min_step_s:
+            # The earlier contact was the other leg's, one step ago: its next comes about a
+            # step after this one.
+            half_s = max(contact_t - previous, p.min_step_s)
+        elif hump_s is not None and p.min_step_s <= _HALF_STRIDE_PER_SWING * hump_s <= p.max_step_s:
+            # Without a gyroscope, a swing from standing shows where it began: the other
+            # leg's contact comes about 1.25 swing times after this one, as above.
+            half_s = _HALF_STRIDE_PER_SWING * hump_s
+        if (
+            self.closes_by_size
+            and may_close
+            and stride is not None
+            and last_swing is not None
+            and swing_deg is not None
+            and swing_deg < self.full_swing_fraction * last_swing
+        ):
+            # A half swing after full ones brings the feet together: the walk ends, and the
+            # other leg, already beside this one, takes no further step (gait termination
+            # mirrors initiation; Jian et al. 1993). Should the walk go on, the next own
+            # contact still emits the other leg's in between.
+            half_s = None
+        if half_s is not None:
+            due_t = contact_t + half_s
+            check = (contact_t, swing_sign)
+            if due_t <= now_t:
+                # Already past (a long look-ahead): the other leg's contact is due now.
+                if self._other_stepped(due_t, check):
+                    self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
+            else:
+                self._scheduled = (due_t, direction, check)
+
+    def _other_stepped(self, due_t: float, check: tuple[float, float] | None) -> bool:
+        """Whether the other leg's step carried the body over this (planted) shank.
+
+        When the other leg swings through and lands, the planted shank turns over its foot in
+        the stance sense (the ankle rocker; Perry and Burnfield 2010), 37-49° over half a
+        stride on the simulated shanks. A walk that ends with this leg's closing step has the
+        feet side by side: the shank stands near vertical and turns little (10-13°; gait
+        termination, Jian et al. 1993), and the other leg takes no further step. The turn from
+        the own contact to ``due_t`` is compared with the stride before's. Without a
+        gyroscope the turn is the change of the shank's inclination (the angle of gravity in
+        its forward-up plane) over the second half of that time, clear of the contact's
+        transient: 13-23° walking on, 0.3-8° after a closing step on the simulated shank.
+        """
+        if check is None:
+            return True
+        contact_t, sign = check
+        turn = self._stance_turn_deg(contact_t, due_t, sign)
+        if turn is None:
+            return True
+        last = self._last_turn_deg
+        self._last_turn_deg = turn
+        return last is None or turn >= _MIN_TURN_FRACTION * last
+
+
+class LegStepDetector(OneLegDetector):
+    """Steps of both legs, direction and walking bouts from a shank/ankle band.
+
+    Parameters
+    ----------
+    params
+        Frozen parameters.
+    info
+        The stream: a shank (or ankle), with or without a gyroscope.
+
+    Notes
+    -----
+    Besides ``StepDetector``'s state: the last own contact and swing, the other leg's
+    scheduled contact, the stance turn of the last half stride, and whether the bout was kept
+    across a short gap.
+    """
+
+    bridges_gaps: ClassVar[bool] = True
+
+    def __init__(self, params: StepParams, info: StreamInfo) -> None:
+        fs = info.sample_rate_hz
+        nyq = 0.45 * fs
+        placement = info.placement.canonical
+        self._gyro = info.has_gyro
+        if placement is not Placement.SHANK:
+            raise ValueError(f"LegStepDetector serves a shank or ankle, not a {placement}")
+        self._leg_lp = StreamingSOS(
+            signal.butter(2, min(params.leg_lowpass_hz, nyq), fs=fs, output="sos")
+        )
+        self._transient = StreamingSOS(
+            signal.butter(2, min(params.transient_hz, nyq), btype="high", fs=fs, output="sos")
+        )
+        self._incline = StreamingSOS(
+            signal.butter(2, min(_INCLINE_CUTOFF_HZ, nyq), fs=fs, output="sos")
+        )
+        lookahead_s = params.lookahead_s
+        super().__init__(
+            params,
+            info,
+            lookahead_s=lookahead_s,
+            width=_WIDTH_GYRO if self._gyro else _WIDTH,
+            filters=(self._leg_lp, self._transient, self._incline),
+            signal_column=_SWING,
+            threshold=params.min_swing_dps if self._gyro else params.min_swing_g,
+        )
+        self.closes_by_size = True
+        # A leg's own swing can cancel gravity for an instant: with a gyroscope (which tells
+        # pedalling by its rotation) a flight must last; without one, any dip vetoes: a
+        # pedalling leg dips below it too (0.26 g at the simulated shank), and that veto is
+        # part of what keeps pedalling out.
+        self._flight = max(1, round(_MIN_FLIGHT_S * fs)) if self._gyro else 1
+
+    def _keeps_bout(self, now_t: float, events: list[Event]) -> bool:
+        """A shank with gyroscope walking on through a gap shorter than a step keeps its bout
+        and its last own contact: the next swing, observed after the gap, closes a stride
+        across it (the other leg's contact in between is inferred as usual). A contact of the
+        other leg due in the gap is emitted first (``_scheduled_in_gap``)."""
+        if self._scheduled is not None and self._last_t is not None:
+            self._scheduled_in_gap(events, now_t)
+        return (
+            self._gyro
+            and self._bout is not None
+            and self._last_t is not None
+            and self._last_own_contact is not None
+            and now_t - self._last_t <= self.params.max_step_s
+            and bool(self._recent)
+            and now_t - self._last_own_contact
+            <= _RESUME_STRIDE_FRACTION * 2.0 * median(self._recent)
+        )
+
+    def _write_raw(self, rows: FloatArray, seg: Samples) -> None:
+        rows[:, _ACC] = seg.acc_g
+        if self._gyro:
+            assert seg.gyro_dps is not None
+            rows[:, _RAW_SWING] = seg.gyro_dps[:, 1]
+
+    def _derive_rows(self, rows: FloatArray) -> None:
+        acc = np.ascontiguousarray(rows[:, _ACC])
+        mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+        if self._gyro:
+            rows[:, _SWING] = self._leg_lp.process(rows[:, _RAW_SWING : _RAW_SWING + 1])[:, 0]
+        else:
+            rows[:, _SWING] = self._leg_lp.process(np.abs(mag - 1.0)[:, None])[:, 0]
+            # The angle of gravity in the forward-up plane, for the direction in stance.
+            slow = self._incline.process(acc[:, 0::2])
+            rows[:, _INCLINE] = np.arctan2(slow[:, 0], slow[:, 1])
+            high = self._transient.process(acc)
+            rows[:, _TRANSIENT] = np.sqrt(np.einsum("ij,ij->i", high, high))
+        rows[:, _MAG] = mag
+
+    def _candidate_signal(self, column: FloatArray) -> FloatArray:
+        # A swing turns the leg either way: forward and backward walking.
+        return np.abs(column)
+
     def _examine_peaks(self, hist: FloatArray, peaks: list[int], events: list[Event]) -> None:
         """Examine the swing signal's local maxima (``_derive``) whose look-ahead is complete."""
         p = self.params
@@ -301,23 +468,17 @@ class LegStepDetector(StepDetector):
                 after = sign * u[i + 1 : confirm + 1]
                 ends = np.flatnonzero(after <= 0.0)
                 contact_i = i + 1 + int(ends[0]) if ends.size else confirm
-                if self._foot:
-                    if not self._foot_swing(hist, i, contact_i, confirm, sign):
-                        continue
-                else:
-                    if i < stride // 2 and not self._resumed:
-                        # Too soon after the start or a gap to see the stride around the
-                        # peak: whether it turned both ways alike cannot be told yet. Inside
-                        # a walking bout kept across a short gap, what came after the gap is
-                        # judged (the bout already told walking from pedalling).
-                        continue
-                    window = sign * u[max(0, i - stride // 2) : confirm + 1]
-                    against = max(-window.min(), 0.0)
-                    asymmetry = (
-                        _FAST_SWING_ASYMMETRY if peak >= _FAST_SWING_DPS else p.swing_asymmetry
-                    )
-                    if window.max() < asymmetry * against:
-                        continue  # both ways alike: pedalling, not a swing
+                if i < stride // 2 and not self._resumed:
+                    # Too soon after the start or a gap to see the stride around the peak:
+                    # whether it turned both ways alike cannot be told yet. Inside a walking
+                    # bout kept across a short gap, what came after the gap is judged (the
+                    # bout already told walking from pedalling).
+                    continue
+                window = sign * u[max(0, i - stride // 2) : confirm + 1]
+                against = max(-window.min(), 0.0)
+                asymmetry = _FAST_SWING_ASYMMETRY if peak >= _FAST_SWING_DPS else p.swing_asymmetry
+                if window.max() < asymmetry * against:
+                    continue  # both ways alike: pedalling, not a swing
                 direction = Direction.FORWARD if sign < 0 else Direction.BACKWARD
                 back_i = max(0, i - stride)
                 prior = np.flatnonzero(sign * u[back_i:i] <= 0.0)
@@ -355,8 +516,6 @@ class LegStepDetector(StepDetector):
                 quiet = np.flatnonzero(u[back_i:i] < _QUIET_FRACTION * u[i])
                 if quiet.size:
                     hump_s = float(t[contact_i] - t[back_i + int(quiet[-1]) + 1])
-                if self._shank:
-                    direction = self._stance_direction(hist, float(t[contact_i]))
             self._leg_contact(
                 hist,
                 float(t[contact_i]),
@@ -370,196 +529,18 @@ class LegStepDetector(StepDetector):
                 hump_s,
             )
 
-    def _stance_direction(self, hist: FloatArray, contact_t: float) -> Direction:
-        """Walking direction from the shank's rotation over the planted foot (no gyroscope).
-
-        Through mid-stance the foot is flat and the tibia turns over the ankle: forward, the
-        knee travels ahead of the ankle (the ankle rocker; Perry and Burnfield 2010), and
-        backward walking, forward walking in reverse time (Thorstensson 1986), turns it back.
-        The leg moves slowly then, so the accelerometer reads gravity, whose angle in the
-        forward-up plane falls as the knee moves ahead. Measured between a quarter and half a
-        stride after the previous own contact; a turn of the band on the leg (tilt) offsets
-        that angle (pitch) or scales its change (roll, yaw) but does not flip the change.
-        Unknown for a bout's first contact (no stance seen yet) and where the change is too
-        small to tell.
-        """
-        previous = self._last_own_contact
-        if previous is None:
-            return Direction.UNKNOWN
-        stride = contact_t - previous
-        if not 2.0 * self.params.min_step_s <= stride <= 2.0 * self.params.max_step_s:
-            return Direction.UNKNOWN  # not a stride of this leg (see ``_leg_contact``)
-        t = hist[:, T]
-        a = int(np.searchsorted(t, previous + 0.25 * stride))
-        b = int(np.searchsorted(t, previous + 0.5 * stride))
-        if a <= 0 or b >= len(t) or b <= a:
-            return Direction.UNKNOWN
-        change = float(hist[b, _INCLINE] - hist[a, _INCLINE])
-        if abs(change) < _MIN_INCLINE_CHANGE_RAD:
-            return Direction.UNKNOWN
-        return Direction.FORWARD if change < 0.0 else Direction.BACKWARD
-
-    def _foot_swing(
-        self, hist: FloatArray, i: int, contact_i: int, confirm: int, sign: float
-    ) -> bool:
-        """Whether the rotation lobe around ``i`` is a foot's swing.
-
-        A foot turns fast three times per stride: heel rise and push-off, the swing, and the
-        slap to foot-flat after contact; push-off can out-peak the swing. The swing is the lobe
-        that turns the foot through a large angle (the foot pitches 60-90° between toe-off and
-        contact; measured on the IPOL feet) and is followed, after contact, by the foot at
-        rest on the ground (stance; Skog et al. 2010 detect it the same way for foot-mounted
-        navigation). Push-off is followed by the swing, not by rest; the slap turns through
-        little angle. Pedalling never rests the foot.
-        """
-        p = self.params
-        u = hist[:, _SWING]
-        t = hist[:, T]
-        lo = i
-        while lo > 0 and sign * u[lo - 1] > 0.0:
-            lo -= 1
-        dt = 1.0 / self._fs
-        angle = float(np.sum(sign * u[lo:contact_i])) * dt
-        if angle < p.min_swing_deg:
-            return False
-        rest = np.abs(u[contact_i : confirm + 1]) < p.foot_rest_dps
-        need = max(1, round(_FOOT_REST_S * self._fs))
-        if rest.size < need:
-            return False
-        run = np.convolve(rest.astype(np.float64), np.ones(need), mode="valid")
-        return bool((run >= need).any()) and float(t[confirm] - t[contact_i]) >= 0.0
-
-    def _leg_contact(
-        self,
-        hist: FloatArray,
-        contact_t: float,
-        direction: Direction,
-        now_t: float,
-        swing_deg: float | None,
-        swing_s: float | None,
-        events: list[Event],
-        stance_deg: float | None = None,
-        swing_sign: float = 0.0,
-        hump_s: float | None = None,
-    ) -> None:
-        p = self.params
-        t = hist[:, T]
-        self._settle_until(t, now_t, events)
-        previous = self._last_own_contact
-        last_swing = self._last_swing
-        self._last_swing = swing_deg
-        stride = None
-        if (
-            previous is not None
-            and 2.0 * p.min_step_s <= contact_t - previous <= 2.0 * p.max_step_s
-        ):
-            # Shorter than two of the shortest steps, the two were not both this leg's (at a
-            # bout's start the other leg's first contact can shake it as much): no stride.
-            stride = contact_t - previous
-        scheduled = self._scheduled
-        inferred_since = self._last_inferred_t is not None and (
-            previous is not None and self._last_inferred_t > previous
-        )
-        first = self._first_swing_deg
-        first_stance = self._first_stance_deg
-        if previous is not None and stride is not None and first is not None:
-            self._first_swing_deg = None
-            self._first_stance_deg = None
-            before = previous - 0.5 * stride
-            if (
-                swing_deg is not None
-                and first >= _FULL_FIRST_SWING * swing_deg
-                and (first_stance is None or first_stance >= _MIN_STANCE_TURN_DEG)
-                and before >= float(t[0])
-            ):
-                # The bout's first swing was a full one: it started from behind, so the other
-                # leg had stepped first. Gait started from standing opens with a half step.
-                self._count_step(before, before, None, direction, now_t, None, True, events)
-        if previous is not None and stride is not None and scheduled is None and not inferred_since:
-            # The first stride of a bout: the other leg's contact fell half-way, in the past.
-            mid = previous + 0.5 * stride
-            self._count_step(mid, mid, 0.5 * stride, direction, now_t, None, True, events)
-        elif scheduled is not None and scheduled[0] < contact_t:
-            # Not yet reached (cadence rose): the other leg's contact still fell in between.
-            self._scheduled = None
-            self._count_step(
-                scheduled[0], scheduled[0], None, scheduled[1], now_t, None, True, events
-            )
-        self._scheduled = None
-        if stride is None:
-            self._first_swing_deg = swing_deg
-            self._first_stance_deg = stance_deg if self._shank else None
-        interval = None if stride is None else 0.5 * stride
-        self._count_step(contact_t, contact_t, interval, direction, now_t, None, False, events)
-        self._last_own_contact = contact_t
-        half_s = None
-        if stride is not None:
-            half_s = 0.5 * stride
-        elif swing_s is not None:
-            # No stride yet: swing takes about 40 % of a stride (Perry and Burnfield 2010),
-            # so the other leg's contact comes about 1.25 swing times after this one.
-            half_s = _HALF_STRIDE_PER_SWING * swing_s
-        elif previous is not None and contact_t - previous < 2.0 * p.min_step_s:
-            # The earlier contact was the other leg's, one step ago: its next comes about a
-            # step after this one.
-            half_s = max(contact_t - previous, p.min_step_s)
-        elif hump_s is not None and p.min_step_s <= _HALF_STRIDE_PER_SWING * hump_s <= p.max_step_s:
-            # Without a gyroscope, a swing from standing shows where it began: the other
-            # leg's contact comes about 1.25 swing times after this one, as above.
-            half_s = _HALF_STRIDE_PER_SWING * hump_s
-        if (
-            self._shank
-            and stride is not None
-            and last_swing is not None
-            and swing_deg is not None
-            and swing_deg < _FULL_FIRST_SWING * last_swing
-        ):
-            # A half swing after full ones brings the feet together: the walk ends, and the
-            # other leg, already beside this one, takes no further step (gait termination
-            # mirrors initiation; Jian et al. 1993). Should the walk go on, the next own
-            # contact still emits the other leg's in between. Shank only: a foot's swing angle
-            # also holds the push-off and varies more from step to step.
-            half_s = None
-        if half_s is not None:
-            due_t = contact_t + half_s
-            check = (contact_t, swing_sign) if self._shank else None
-            if due_t <= now_t:
-                # Already past (a long look-ahead): the other leg's contact is due now.
-                if self._other_stepped(due_t, check):
-                    self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
-            else:
-                self._scheduled = (due_t, direction, check)
-
-    # ------------------------------------------------------------------ steps and bouts
-
-    def _other_stepped(self, due_t: float, check: tuple[float, float] | None) -> bool:
-        """Whether the other leg's step carried the body over this (planted) shank.
-
-        When the other leg swings through and lands, the planted shank turns over its foot in
-        the stance sense (the ankle rocker; Perry and Burnfield 2010), 37-49° over half a
-        stride on the simulated shanks. A walk that ends with this leg's closing step has the
-        feet side by side: the shank stands near vertical and turns little (10-13°; gait
-        termination, Jian et al. 1993), and the other leg takes no further step. The turn from
-        the own contact to ``due_t`` is compared with the stride before's. Without a
-        gyroscope the turn is the change of the shank's inclination (as in
-        ``_stance_direction``) over the second half of that time, clear of the contact's
-        transient: 13-23° walking on, 0.3-8° after a closing step on the simulated shank.
-        """
-        if check is None:
-            return True
+    def _stance_turn_deg(self, contact_t: float, due_t: float, sign: float) -> float | None:
+        """The planted shank's turn in the stance sense from its contact to ``due_t``: with a
+        gyroscope the integrated sagittal rate; without one the change of its inclination
+        over the second half of that time, clear of the contact's transient."""
         self._derive()
-        contact_t, sign = check
         hist = self._history.view()
         t = hist[:, T]
         b = int(np.searchsorted(t, due_t))
         if self._gyro:
             a = int(np.searchsorted(t, contact_t))
-            turn = float((-sign * hist[a:b, _SWING]).sum()) / self._fs
-        else:
-            a = int(np.searchsorted(t, 0.5 * (contact_t + due_t)))
-            b = min(b, len(t) - 1)
-            turn = abs(float(hist[b, _INCLINE] - hist[a, _INCLINE])) if b > a else 0.0
-            turn = math.degrees(turn)
-        last = self._last_turn_deg
-        self._last_turn_deg = turn
-        return last is None or turn >= _MIN_TURN_FRACTION * last
+            return float((-sign * hist[a:b, _SWING]).sum()) / self._fs
+        a = int(np.searchsorted(t, 0.5 * (contact_t + due_t)))
+        b = min(b, len(t) - 1)
+        turn = abs(float(hist[b, _INCLINE] - hist[a, _INCLINE])) if b > a else 0.0
+        return math.degrees(turn)

@@ -169,36 +169,64 @@ class HeartRateDriver(Driver):
 
 
 class PolarPmdDriver(Driver):
-    """Polar H10: ACC over PMD with every setting, heart rate alongside; stop on exit.
+    """Polar bands on PMD: ACC (and GYRO on the Verity Sense), heart rate alongside; stop on
+    exit.
 
     Notes
     -----
     Sequence (polar-ble-sdk BlePMDClient.kt): enable control point indications, read the
-    feature mask, ask the ACC settings, subscribe to the data characteristic, start ACC with
-    sample rate, resolution 16 and range (the H10 refuses a start without the resolution,
-    polar-ble-sdk issue 124). A start answered ``ERROR_ALREADY_IN_STATE`` (a stream left
-    running by an earlier session) is stopped and started again.
+    feature mask, ask each stream's settings, subscribe to the data characteristic, start each
+    stream with sample rate, resolution 16 and range (the H10 refuses a start without the
+    resolution, polar-ble-sdk issue 124). A start answered ``ERROR_ALREADY_IN_STATE`` (a stream
+    left running by an earlier session) is stopped and started again.
+
+    ACC and GYRO frames come separately, each stamped on the band's clock; GYRO values (deg/s,
+    compressed type 0 times the FACTOR the start response gives, GyrData.kt) are interpolated
+    onto the ACC samples' times, which wait until the gyroscope has reached them (at most
+    ``GYRO_WAIT_S``; a gyroscope that falls silent leaves them with NaN gyro, not held back).
     """
 
     RESOLUTION_BITS = 16
+    #: The gyroscope range asked for: the Verity Sense's only one outside SDK mode
+    #: (polar-ble-sdk documentation/products/PolarVeritySense.md).
+    GYRO_RANGE_DPS = 2000
+    #: Longest wait of ACC samples for the gyroscope's frames.
+    GYRO_WAIT_S = 2.0
 
     def __init__(
         self, profile: DeviceProfile, band_id: str, rate_hz: float, range_g: float | None
     ) -> None:
         super().__init__(profile, band_id, rate_hz, range_g)
-        self.factor = 1.0
+        self.factors: dict[int, float] = {}
         self.streaming = False
-        self._prev_ts_ns: int | None = None
+        self._prev_ts_ns: dict[int, int] = {}
         self._ref_ns: int | None = None
         self.clock = DeviceClock()
+        #: ACC samples (band-clock ns, g) waiting for the gyroscope; GYRO samples (ns, dps).
+        self._acc_ns = np.empty(0)
+        self._acc_g = np.empty((0, 3))
+        self._gyro_ns = np.empty(0)
+        self._gyro_dps = np.empty((0, 3))
 
-    def start_command(self) -> bytes:
+    @property
+    def factor(self) -> float:
+        """The ACC factor (1 until the band says otherwise)."""
+        return self.factors.get(pmd.MeasurementType.ACC, 1.0)
+
+    @property
+    def measurements(self) -> tuple[pmd.MeasurementType, ...]:
+        if self.profile.has_gyro:
+            return (pmd.MeasurementType.ACC, pmd.MeasurementType.GYRO)
+        return (pmd.MeasurementType.ACC,)
+
+    def start_command(self, kind: pmd.MeasurementType = pmd.MeasurementType.ACC) -> bytes:
+        full_scale = self.GYRO_RANGE_DPS if kind == pmd.MeasurementType.GYRO else self.range_g
         return pmd.encode_start(
-            pmd.MeasurementType.ACC,
+            kind,
             {
                 pmd.SettingType.SAMPLE_RATE: int(self.rate_hz),
                 pmd.SettingType.RESOLUTION: self.RESOLUTION_BITS,
-                pmd.SettingType.RANGE: int(self.range_g or 8),
+                pmd.SettingType.RANGE: int(full_scale or 8),
             },
         )
 
@@ -222,54 +250,73 @@ class PolarPmdDriver(Driver):
                 raise DeviceError(self.band_id, f"expected the PMD characteristic {char}")
         await link.subscribe(pmd.PMD_CONTROL_POINT, responses=True)
         features = pmd.decode_features(await link.read(pmd.PMD_CONTROL_POINT))
-        if pmd.MeasurementType.ACC not in features:
-            raise DeviceError(self.band_id, "the band offers no accelerometer stream (PMD ACC)")
-        resp = await self._command(link, pmd.encode_get_settings(pmd.MeasurementType.ACC))
-        if resp.ok:
-            offered = pmd.decode_settings(resp.parameters)
-            rates = offered.get(pmd.SettingType.SAMPLE_RATE, ())
-            ranges = offered.get(pmd.SettingType.RANGE, ())
-            if rates and int(self.rate_hz) not in rates:
+        for kind in self.measurements:
+            if kind not in features:
                 raise DeviceError(
-                    self.band_id, f"offers ACC rates {sorted(rates)} Hz, not {self.rate_hz:g}"
+                    self.band_id,
+                    f"the band offers no {kind.name} stream over PMD ({self.profile.name})",
                 )
-            if ranges and self.range_g is not None and int(self.range_g) not in ranges:
-                raise DeviceError(
-                    self.band_id, f"offers ACC ranges {sorted(ranges)} g, not {self.range_g:g}"
-                )
+            await self._check_offer(link, kind)
         await link.subscribe(pmd.PMD_DATA)
-        command = self.start_command()
-        self.streaming = True  # from here on, the stop command is owed whatever happens
-        resp = await self._command(link, command)
-        if resp.status == pmd.STATUS_ALREADY_IN_STATE:
-            await self._command(link, pmd.encode_stop(pmd.MeasurementType.ACC))
+        self.streaming = True  # from here on, the stop commands are owed whatever happens
+        for kind in self.measurements:
+            command = self.start_command(kind)
             resp = await self._command(link, command)
+            if resp.status == pmd.STATUS_ALREADY_IN_STATE:
+                await self._command(link, pmd.encode_stop(kind))
+                resp = await self._command(link, command)
+            if not resp.ok:
+                raise DeviceError(
+                    self.band_id,
+                    f"refused the {kind.name} start {command.hex()}: {resp.status_name}",
+                )
+            self._take_factor(kind, resp.parameters)
+
+    async def _check_offer(self, link: Link, kind: pmd.MeasurementType) -> None:
+        resp = await self._command(link, pmd.encode_get_settings(kind))
         if not resp.ok:
+            return
+        offered = pmd.decode_settings(resp.parameters)
+        rates = offered.get(pmd.SettingType.SAMPLE_RATE, ())
+        ranges = offered.get(pmd.SettingType.RANGE, ())
+        if rates and int(self.rate_hz) not in rates:
             raise DeviceError(
-                self.band_id, f"refused the ACC start {command.hex()}: {resp.status_name}"
+                self.band_id, f"offers {kind.name} rates {sorted(rates)} Hz, not {self.rate_hz:g}"
             )
-        self._take_factor(resp.parameters)
+        wanted = self.GYRO_RANGE_DPS if kind == pmd.MeasurementType.GYRO else self.range_g
+        if ranges and wanted is not None and int(wanted) not in ranges:
+            raise DeviceError(
+                self.band_id, f"offers {kind.name} ranges {sorted(ranges)}, not {wanted:g}"
+            )
 
     async def stop(self, link: Link) -> None:
         if not self.streaming:
             return
         self.streaming = False
-        await link.write(pmd.PMD_CONTROL_POINT, pmd.encode_stop(pmd.MeasurementType.ACC))
+        for kind in reversed(self.measurements):
+            await link.write(pmd.PMD_CONTROL_POINT, pmd.encode_stop(kind))
 
     def on_reconnect(self) -> None:
         super().on_reconnect()
-        self._prev_ts_ns = None
+        self._prev_ts_ns = {}
+        self._acc_ns, self._acc_g = np.empty(0), np.empty((0, 3))
+        self._gyro_ns, self._gyro_dps = np.empty(0), np.empty((0, 3))
 
-    def _take_factor(self, params: bytes) -> None:
+    def _take_factor(self, kind: int, params: bytes) -> None:
         try:
             settings = pmd.decode_settings(params)
         except DecodeError:
             return
         if pmd.SettingType.FACTOR in settings:
-            self.factor = pmd.factor_from_bits(settings[pmd.SettingType.FACTOR][0])
+            self.factors[kind] = pmd.factor_from_bits(settings[pmd.SettingType.FACTOR][0])
 
     def observe_write(self, char: str, data: bytes) -> None:
-        if char == pmd.PMD_CONTROL_POINT and len(data) >= 2 and data[0] == pmd.OpCode.START:
+        if (
+            char == pmd.PMD_CONTROL_POINT
+            and len(data) >= 2
+            and data[0] == pmd.OpCode.START
+            and data[1] == pmd.MeasurementType.ACC
+        ):
             try:
                 settings = pmd.decode_settings(data[2:])
             except DecodeError:
@@ -283,22 +330,67 @@ class PolarPmdDriver(Driver):
         if char == pmd.PMD_CONTROL_POINT:
             if data[:2] == bytes([pmd.RESPONSE_CODE, pmd.OpCode.START]):
                 resp = pmd.decode_control_point_response(data)
-                self._take_factor(resp.parameters)
+                self._take_factor(resp.measurement, resp.parameters)
             return []
         if char != pmd.PMD_DATA:
             return []
         frame = pmd.decode_pmd_frame(data, channels=3, resolution_bits=self.RESOLUTION_BITS)
-        if frame.measurement != pmd.MeasurementType.ACC:
+        if frame.measurement not in self.measurements:
             return []
-        acc_g = pmd.acc_mg(frame, self.factor) / 1000.0
+        kind = frame.measurement
+        if kind == pmd.MeasurementType.ACC:
+            values = pmd.acc_mg(frame, self.factor) / 1000.0
+        else:
+            values = pmd.gyro_dps(frame, self.factors.get(kind, 1.0))
         times_ns = pmd.sample_times_ns(
-            frame.timestamp_ns, acc_g.shape[0], self.rate_hz, self._prev_ts_ns
+            frame.timestamp_ns, values.shape[0], self.rate_hz, self._prev_ts_ns.get(kind)
         )
-        self._prev_ts_ns = frame.timestamp_ns
+        self._prev_ts_ns[kind] = frame.timestamp_ns
         if self._ref_ns is None:
             self._ref_ns = frame.timestamp_ns
+        if not self.profile.has_gyro:
+            return self._emit(times_ns, values, None, receive_s)
+        if kind == pmd.MeasurementType.ACC:
+            self._acc_ns = np.concatenate([self._acc_ns, times_ns])
+            self._acc_g = np.concatenate([self._acc_g, values])
+        else:
+            self._gyro_ns = np.concatenate([self._gyro_ns, times_ns])
+            self._gyro_dps = np.concatenate([self._gyro_dps, values])
+        return self._merge(receive_s)
+
+    def _merge(self, receive_s: float) -> list[BandItem]:
+        """The waiting ACC samples the gyroscope has reached, with its rate interpolated."""
+        if self._acc_ns.size == 0:
+            return []
+        gyro_end = self._gyro_ns[-1] if self._gyro_ns.size else -np.inf
+        ready = self._acc_ns <= gyro_end
+        # Samples the gyroscope will never reach in time go out without it.
+        ready |= self._acc_ns < self._acc_ns[-1] - self.GYRO_WAIT_S * 1e9
+        n = int(np.argmin(ready)) if not ready.all() else ready.size
+        if n == 0:
+            return []
+        t_ns, acc = self._acc_ns[:n], self._acc_g[:n]
+        self._acc_ns, self._acc_g = self._acc_ns[n:], self._acc_g[n:]
+        gyro = np.full_like(acc, np.nan)
+        if self._gyro_ns.size >= 2:
+            inside = (t_ns >= self._gyro_ns[0]) & (t_ns <= self._gyro_ns[-1])
+            for axis in range(3):
+                gyro[inside, axis] = np.interp(t_ns[inside], self._gyro_ns, self._gyro_dps[:, axis])
+            # Keep the gyroscope samples the next ACC samples still interpolate between.
+            keep = max(0, int(np.searchsorted(self._gyro_ns, t_ns[-1], side="right")) - 1)
+            self._gyro_ns, self._gyro_dps = self._gyro_ns[keep:], self._gyro_dps[keep:]
+        return self._emit(t_ns, acc, gyro, receive_s)
+
+    def _emit(
+        self,
+        times_ns: FloatArray,
+        acc_g: FloatArray,
+        gyro_dps: FloatArray | None,
+        receive_s: float,
+    ) -> list[BandItem]:
+        assert self._ref_ns is not None
         device_s = (times_ns - self._ref_ns) / 1e9
-        return self._batch(self.clock.to_session(device_s, receive_s), acc_g, None)
+        return self._batch(self.clock.to_session(device_s, receive_s), acc_g, gyro_dps)
 
 
 class WitMotionDriver(Driver):

@@ -1,8 +1,8 @@
 """``retrosense demo``: a bundled retro workout, live through the real pipeline, over MQTT.
 
 No band, no broker and no configuration needed. The demo uses the broker given by ``--broker``,
-else one answering on localhost:1883, else starts the embedded one (iotcore, the ``broker``
-extra); replays the bundled recording (``sensor/data/``, a shank band with gyroscope:
+else starts an embedded one on a free port (iotcore, the ``broker`` extra), never one it was
+not pointed at; replays the bundled recording (``sensor/data/``, a shank band with gyroscope:
 backward walking, a backward-jump series and backward pedalling, made by ``retrosense
 simulate``) in real time through the same streaming detectors and publisher as ``retrosense
 run``; prints each detection as it is published, with the topic to subscribe to; serves the
@@ -15,6 +15,7 @@ import argparse
 
 from sensor.arguments import (
     add_config_option,
+    add_discovery_options,
     add_program_option,
     add_speed_option,
     with_program_option,
@@ -34,8 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--broker",
         metavar="URL",
-        help="mqtt://host[:port]; default: localhost:1883 if it answers, else an embedded broker",
+        help="mqtt://host[:port]; default: an embedded broker of its own on a free port",
     )
+    add_discovery_options(p)
     p.add_argument(
         "--recording",
         metavar="FILE",
@@ -92,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         broker_url=args.broker,
         band_id=args.band_id,
         speed=args.speed,
+        discovery="off" if args.no_discovery else "keep" if args.keep_discovery else "remove",
         settings=SessionSettings.from_config(cfg),
         listen=None if args.no_web else args.listen,
         report=report,

@@ -16,6 +16,30 @@ from sensor.errors import BrokerError
 
 HELP = "subscribe to the retrosense topics and print each message readably, one per line"
 
+#: Anyone on the broker can publish under our topics: a payload over this is summarised,
+#: not printed, and control characters (a terminal's escape sequences) are shown escaped.
+MAX_SHOWN_BYTES = 64 * 1024
+
+
+def _safe(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\x1b``, ``\\n``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _parse(payload: bytes) -> tuple[str, Any]:
+    """The payload as text and, if it is JSON (within our limits), as data (else ``None``)."""
+    if len(payload) > MAX_SHOWN_BYTES:
+        return f"<{len(payload)} bytes, not shown>", None
+    from sensor.mqtt.control import Invalid, loads_bounded
+
+    text = payload.decode("utf-8", errors="replace")
+    try:
+        return text, loads_bounded(payload)
+    except Invalid:
+        return text, None
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     # Its help said it would start an embedded broker; it connects to localhost:1883.
@@ -30,20 +54,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def format_message(topic: str, payload: bytes, retained: bool, received: datetime) -> str:
     """``HH:MM:SS.mmm topic  payload`` with JSON compacted and ``[retained]`` marked."""
-    text = payload.decode("utf-8", errors="replace")
-    with contextlib.suppress(ValueError):
-        text = json.dumps(json.loads(text), separators=(", ", ": "), ensure_ascii=False)
+    text, body = _parse(payload)
+    if body is not None:
+        with contextlib.suppress(ValueError, RecursionError):
+            text = json.dumps(body, separators=(", ", ": "), ensure_ascii=False)
     stamp = received.astimezone().strftime("%H:%M:%S.%f")[:-3]
     mark = " [retained]" if retained else ""
-    return f"{stamp} {topic}{mark}  {text}"
+    return f"{stamp} {_safe(topic)}{mark}  {_safe(text)}"
 
 
 def json_line(topic: str, payload: bytes, retained: bool, received: datetime) -> str:
-    text = payload.decode("utf-8", errors="replace")
-    body: Any
-    try:
-        body = json.loads(text)
-    except ValueError:
+    text, body = _parse(payload)
+    if body is None:
         body = text
     return json.dumps(
         {

@@ -17,8 +17,8 @@ polarofficial/polar-ble-sdk (commit 8fb5311c), Android sources under
 and field sizes), ``PmdControlPointResponse.kt`` (response layout, status codes 0-14),
 ``model/AccData.kt`` (ACC frame types and factors), ``model/PmdTimeStampUtils.kt`` (sample
 times); ``documentation/TimeSystemExplained.md`` (epoch 2000-01-01, clock reset) and
-``documentation/KnownIssues.md`` (a stream left running drains the battery); issue 124 (the H10
-answers ERROR_INVALID_PARAMETER unless the resolution is sent too).
+``documentation/KnownIssues.md`` (a stream left running drains the battery); polar-ble-sdk
+issue 124 (the H10 answers ERROR_INVALID_PARAMETER unless the resolution is sent too).
 """
 
 from __future__ import annotations
@@ -384,6 +384,22 @@ def acc_mg(frame: PmdFrame, factor: float = 1.0) -> NDArray[np.float64]:
     if frame.frame_type == 1:
         return v * factor if factor != 1.0 else v
     raise DecodeError("pmd_frame", f"compressed ACC frame type {frame.frame_type} is not known")
+
+
+def gyro_dps(frame: PmdFrame, factor: float = 1.0) -> NDArray[np.float64]:
+    """GYRO frame values in deg/s: compressed type 0 carries counts times ``factor``
+    (GyrData.kt ``dataFromCompressedType0``; the factor comes in the start response).
+
+    Raises
+    ------
+    DecodeError
+        For a frame type the SDK's gyroscope parser does not know either (raw frames,
+        compressed types other than 0).
+    """
+    if not frame.compressed or frame.frame_type != 0:
+        kind = "compressed" if frame.compressed else "raw"
+        raise DecodeError("pmd_frame", f"{kind} GYRO frame type {frame.frame_type} is not known")
+    return frame.values.astype(np.float64) * factor
 
 
 def sample_times_ns(

@@ -7,12 +7,13 @@ in the events spec.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,8 +29,10 @@ from analysis.events import (
     StepEvent,
     WalkBoutEvent,
 )
-from analysis.program import Cue
 from analysis.types import Samples
+
+if TYPE_CHECKING:  # a cue is only read here; the program code loads SciPy
+    from analysis.program import Cue
 
 ONLINE = b"online"
 OFFLINE = b"offline"
@@ -42,9 +45,11 @@ def iso_utc(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def wall_time(started: datetime, t_s: float) -> datetime:
-    """The wall-clock time of ``t_s`` on a stream whose ``time_s = 0`` was ``started``."""
-    return started + timedelta(seconds=t_s)
+def wall_time(started: datetime, t_s: float, pace: float = 1.0) -> datetime:
+    """The wall-clock time of ``t_s`` on a stream whose ``time_s = 0`` was ``started`` and
+    that runs ``pace`` times as fast as the wall clock (a replay at N times real time; an
+    infinite pace puts every time at ``started``)."""
+    return started + timedelta(seconds=t_s / pace)
 
 
 def encode(obj: dict[str, Any]) -> bytes:
@@ -77,12 +82,28 @@ def ha_event_type(event: Event) -> str:
     return event.type
 
 
+def event_id(band_id: str, band_started: datetime, event: Event) -> str:
+    """The event's id: the same for the same event of the same band session, wherever made.
+
+    Derived from the band, the band session (the wall-clock time of its ``time_s = 0``, to the
+    millisecond, as offers carry it) and the event's type and sample time (to 0.1 ms, the raw
+    payload's resolution), so a resent message, a restarted replay of the same session or a
+    second worker that ran the same samples gives the same id, and consumers drop the copy.
+    ``<band>-<16 hex digits>``: 64 bits of BLAKE2b make a collision between two events of
+    one band improbable (about 1 in 10^11 for a million events).
+    """
+    key = f"{band_id}|{iso_utc(band_started)}|{event.type}|{event.t:.4f}"
+    digest = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    return f"{band_id}-{digest}"
+
+
 def event_payload(
     band_id: str, event: Event, *, event_id: str, seq: int, when: datetime
 ) -> dict[str, Any]:
     """The events-spec object plus ``band``, ``event_id``, ``seq``, ``time``, ``event_type``.
 
-    ``event_id`` is unique (consumers drop duplicates by it: QoS 1 is at least once);
+    ``event_id`` identifies the event (``event_id``; consumers drop duplicates by it: QoS 1
+    is at least once);
     ``seq`` counts the publisher session's events from 1, so a consumer can see order and
     gaps; ``time`` is when the event happened, not when it was delivered.
     """
@@ -105,11 +126,14 @@ def cue_payload(band_id: str, cue: Cue, *, when: datetime) -> dict[str, Any]:
     return out
 
 
-def raw_payload(band_id: str, chunk: Samples, when: datetime) -> dict[str, Any]:
+def raw_payload(
+    band_id: str, chunk: Samples, when: datetime, seq: int | None = None
+) -> dict[str, Any]:
     """One notification's samples, compact: column arrays, times relative to ``t0``.
 
     Columns: ``t`` (s after ``t0``), ``acc`` (rows of x, y, z in g, body frame), and ``gyro``
     (deg/s) and ``hr`` where the chunk has them. Four decimals keep 0.1 mg and 0.1 ms.
+    ``seq`` numbers the band session's batches from 1, so a receiver sees what is missing.
     """
     t0 = float(chunk.time_s[0]) if len(chunk) else 0.0
     out: dict[str, Any] = {
@@ -119,6 +143,8 @@ def raw_payload(band_id: str, chunk: Samples, when: datetime) -> dict[str, Any]:
         "t": np.round(chunk.time_s - t0, 4).tolist(),
         "acc": np.round(chunk.acc_g, 4).tolist(),
     }
+    if seq is not None:
+        out["seq"] = seq
     if chunk.gyro_dps is not None:
         out["gyro"] = np.round(chunk.gyro_dps, 3).tolist()
     if chunk.hr_bpm is not None and bool(np.isfinite(chunk.hr_bpm).any()):
@@ -237,6 +263,12 @@ class LiveState:
         span = self.step_times[-1] - self.step_times[0]
         return 60.0 * (len(self.step_times) - 1) / span if span > 0 else None
 
+    def walking_direction(self, t: float) -> str | None:
+        """The last step's direction while walking goes on (a step within ``STEP_STALE_S``)."""
+        if not self.step_times or t - self.step_times[-1] > STEP_STALE_S:
+            return None
+        return self.last_step_direction
+
     def snapshot(self, t: float) -> dict[str, Any]:
         """The state at stream time ``t`` (seconds on the recording's axis)."""
         pedal_stale = self.last_revolution_t is None or t - self.last_revolution_t > PEDAL_STALE_S
@@ -251,6 +283,8 @@ class LiveState:
             "steps_backward": self.steps_backward,
             "steps_unknown": self.steps_unknown,
             "last_step_direction": self.last_step_direction,
+            # The direction of the walk going on now; null when no step came for a while.
+            "walking_direction": self.walking_direction(t),
             "pedal_cadence_rpm": (
                 None
                 if self.pedal_cadence_rpm is None
@@ -295,10 +329,13 @@ class BandInfo:
         ``started + t``.
     address
         Bluetooth address, if known (becomes a Home Assistant device connection).
-    model, manufacturer, firmware
-        Device information, if known.
+    model, manufacturer, serial, firmware, hardware
+        Device information (the Device Information service's strings), if known.
     placement
         Where the band sits.
+    pace
+        Stream seconds per wall-clock second: 1 for a live band; a replay at N times real
+        time stamps its messages as it sends them with ``pace = N``.
     """
 
     band_id: str
@@ -309,14 +346,31 @@ class BandInfo:
     manufacturer: str | None = None
     firmware: str | None = None
     placement: str | None = None
+    serial: str | None = None
+    hardware: str | None = None
+    pace: float = 1.0
 
     def __post_init__(self) -> None:
         if self.started.tzinfo is None:
             raise ValueError("BandInfo.started must carry a time zone")
+        if not self.pace > 0:
+            raise ValueError(f"BandInfo.pace must be positive, not {self.pace}")
+
+    def wall_time(self, t_s: float) -> datetime:
+        """When stream time ``t_s`` happened (or, in a replay, is sent) on the wall clock."""
+        return wall_time(self.started, t_s, self.pace)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"band": self.band_id, "name": self.name}
-        for key in ("address", "model", "manufacturer", "firmware", "placement"):
+        for key in (
+            "address",
+            "model",
+            "manufacturer",
+            "serial",
+            "firmware",
+            "hardware",
+            "placement",
+        ):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

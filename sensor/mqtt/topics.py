@@ -13,9 +13,10 @@
     <base>/<band>/summary               session summary JSON, retained
     <base>/<band>/cue                   a coaching cue of the interval program, not retained
     <base>/<band>/raw                   raw samples, batched (off by default)
-    <base>/<band>/offer                 scale-out: a gateway offers the band to the workers
-    <base>/<band>/worker                scale-out: the id of the worker that holds it, retained
-    <base>/workers/<id>/status          scale-out: a worker's availability, retained, last will
+    <base>/<band>/offer, worker, lease, resend, end, done
+                                        scale-out control (``sensor.mqtt.control``)
+    <base>/workers/<id>/status, heartbeat, renew
+                                        scale-out: a worker's availability and lease renewal
     <discovery prefix>/<component>/retrosense_<band>/<object>/config   Home Assistant discovery
 """
 
@@ -85,12 +86,34 @@ class Topics:
     def claim(self, band_id: str) -> str:
         return self.band(band_id, "worker")
 
+    def lease(self, band_id: str) -> str:
+        return self.band(band_id, "lease")
+
+    def resend(self, band_id: str) -> str:
+        return self.band(band_id, "resend")
+
+    def end(self, band_id: str) -> str:
+        return self.band(band_id, "end")
+
+    def done(self, band_id: str) -> str:
+        return self.band(band_id, "done")
+
     def worker_status(self, worker_id: str) -> str:
         return f"{self.base}/workers/{worker_id}/status"
+
+    def worker_heartbeat(self, worker_id: str) -> str:
+        return f"{self.base}/workers/{worker_id}/heartbeat"
+
+    def worker_renew(self, worker_id: str) -> str:
+        return f"{self.base}/workers/{worker_id}/renew"
 
     def every_band(self, leaf: str) -> str:
         """``<base>/+/<leaf>``: a subscription to one leaf of every band."""
         return f"{self.base}/+/{leaf}"
+
+    def every_worker(self, leaf: str) -> str:
+        """``<base>/workers/+/<leaf>``."""
+        return f"{self.base}/workers/+/{leaf}"
 
     @property
     def every_worker_status(self) -> str:

@@ -560,7 +560,7 @@ def linked_jumps(
                 "distance_m": float(pos[min(i1, n - 1)] - pos[i0]),
                 "peak_g": float(np.max(np.linalg.norm(force[window], axis=1))),
                 # Ground contact before this jump (linked jumps only), the set and the
-                # repetition within it (issue 4, item 2).
+                # repetition within it (as the jump detector numbers them).
                 "contact_s": contacts_s[k - 1] if k > 0 else None,
                 "set": set_number,
                 "repetition": k + 1,

@@ -160,7 +160,7 @@ def jump_drill(
     body: Body = REFERENCE_BODY,
     landing_gain: float = 1.0,
 ) -> Segment:
-    """The drill of issue 4 in sets: jumps linked by short contacts, a pause between sets.
+    """The backward-jump drill in sets: jumps linked by short contacts, a pause between sets.
 
     Sets cycle through back-forward pairs ("jump back, land, jump straight forward to the
     start, repeat"), vertical rebounds, and back-vertical-forward-vertical; 3-6 jumps each.

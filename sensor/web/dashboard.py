@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sensor.errors import BrokerError, ConfigError
+from sensor.identity import is_valid_band_id
+from sensor.mqtt.control import DropCounter, Invalid, loads_bounded
 from sensor.web import DIRECTION_COLOURS, HEART_COLOUR, require
 
 if TYPE_CHECKING:
@@ -39,6 +41,11 @@ BAND_LEAVES = ("status", "device", "battery", "state", "summary", "cue")
 HISTORY_S = 600.0
 #: Events kept per band for a page that opens later.
 EVENTS_KEPT = 20
+#: Anyone on the broker can publish under the base topic: a message over this size is
+#: dropped (the largest retrosense sends, a long session's summary, is tens of kB), and at
+#: most this many bands are shown (each keeps ten minutes of history).
+MAX_MESSAGE_BYTES = 1024 * 1024
+MAX_BANDS = 1000
 #: A jump counts as what the wearer is doing for this long after its landing (stream time).
 JUMPING_FOR_S = 4.0
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -126,6 +133,7 @@ class LiveBands:
         self.base = base_topic.rstrip("/")
         self.bands: dict[str, LiveBand] = {}
         self.service: dict[str, str] = {}
+        self.dropped = DropCounter("live page")
 
     def subscriptions(self) -> list[str]:
         """The topic filters to subscribe to: the band leaves and events, and availability."""
@@ -147,6 +155,14 @@ class LiveBands:
             return None
         parts = topic[len(self.base) + 1 :].split("/")
         now_ms = time.time() * 1000.0 if now_ms is None else now_ms
+        if len(payload) > MAX_MESSAGE_BYTES:
+            self.dropped.drop(topic, Invalid("too large", f"{len(payload)} bytes"))
+            return None
+        if parts[0] != "status" and not (
+            is_valid_band_id(parts[0]) and (parts[0] in self.bands or len(self.bands) < MAX_BANDS)
+        ):
+            self.dropped.drop(topic, Invalid("not a band", parts[0][:60]))
+            return None
         text = payload.decode("utf-8", errors="replace")
         if parts[0] == "status":
             name = parts[1] if len(parts) > 1 else "service"
@@ -218,9 +234,11 @@ class LiveBands:
 
 
 def _json(text: str) -> Any:
+    """JSON as retrosense writes it: no NaN or Infinity (the pages' JSON has none), not
+    nested beyond the parser's depth; else ``None``."""
     try:
-        return json.loads(text)
-    except ValueError:
+        return loads_bounded(text.encode("utf-8"))
+    except Invalid:
         return None
 
 

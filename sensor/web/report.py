@@ -51,7 +51,15 @@ from sensor.web.data import BandSession
 
 FEATURE = "the session report"
 #: Event types drawn on the signal, bottom to top, with their marker lanes' labels.
-MARKER_TYPES = ("step", "revolution", "pedal_reversal", "jump", "walk_bout", "pedal_bout")
+MARKER_TYPES = (
+    "step",
+    "revolution",
+    "pedal_reversal",
+    "jump",
+    "walk_bout",
+    "pedal_bout",
+    "activity",
+)
 #: Chart heights in CSS pixels.
 CHART_HEIGHT_PX = 320
 #: Size of the static overview (``--png``).

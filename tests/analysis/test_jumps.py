@@ -471,7 +471,7 @@ def test_no_jumps_in_real_daily_living() -> None:
 
 
 # ----------------------------------------------------------------------------------------
-# Accuracy on the physics-based generator (issue 4 targets)
+# Accuracy on the physics-based generator (the jump targets)
 
 
 #: The generator reads the centre of mass's force plus a smooth flight term, with no lever-arm
@@ -687,7 +687,7 @@ SIM_JUMPS = sorted((DATA / "sim").glob("jump*.csv"))
 
 @pytest.mark.skipif(not SIM_JUMPS, reason="simulated fixtures not generated")
 def test_simulated_fixtures_detection() -> None:
-    """Detection meets issue 4's targets on the simulator's labelled files.
+    """Detection meets the jump targets on the simulator's labelled files.
 
     Flight time and direction are held at the levels reached. The simulated chest reads a
     lever-arm transient of up to 0.5-0.6 g for tens of milliseconds after takeoff, mostly
@@ -738,7 +738,7 @@ DRILL_FIXTURES = sorted((DATA / "sim").glob("jumpdrill_*.csv"))
 
 @pytest.mark.skipif(not DRILL_FIXTURES, reason="simulated fixtures not generated")
 def test_drill_fixtures_contact_rsi_and_numbering() -> None:
-    """The drill of issue 4 (sets of jumps linked by 0.15-0.5 s contacts): every jump, its
+    """The backward-jump drill (sets of jumps linked by 0.15-0.5 s contacts): every jump, its
     contact time within the flight time's target, the reactive strength index, set and
     repetition numbers, and no wrong direction call.
 

@@ -1,4 +1,4 @@
-"""Pedalling detector (issue 6): contract, physics-model accuracy, real walking, the fixtures.
+"""Pedalling detector: contract, physics-model accuracy, real walking, the fixtures.
 
 There is no real pedalling recording; the unit tests ride a seated rider on a crank built from
 first principles (``ride`` below). The pedal spindle runs on a circle of crank radius about the
@@ -442,7 +442,7 @@ CADENCES_RPM = [40.0, 60.0, 80.0, 100.0, 120.0]
 @pytest.mark.parametrize("placement", [Placement.SHANK, Placement.FOOT])
 @pytest.mark.parametrize("sign", [1.0, -1.0], ids=["forward", "backward"])
 def test_steady_pedalling_with_gyro_meets_the_targets(placement: Placement, sign: float) -> None:
-    """Issue 6 targets with a gyroscope: count within 3 %, direction ≥ 99 %, cadence MAE ≤ 2."""
+    """With a gyroscope: count within 3 %, direction ≥ 99 %, cadence MAE ≤ 2."""
     for rpm in CADENCES_RPM:
         session = ride(steady(sign * rpm), placement=placement, seed=int(rpm))
         events = detect_pedalling(session.samples, session.info)

@@ -24,9 +24,11 @@ from analysis.frame import parse_body_axes
 from analysis.gait import gait_regularity, sagittal_rotation, unbiased_autocorrelation
 from analysis.registry import build_detectors
 from analysis.steps import (
+    FootStepDetector,
     LegStepDetector,
     StepDetector,
     StepParams,
+    ThighStepDetector,
     TrunkStepDetector,
     detect_steps,
 )
@@ -223,10 +225,11 @@ def test_registry_builds_the_step_detector_where_steps_can_be_seen() -> None:
     for placement in (Placement.ANKLE, Placement.SHANK, Placement.FOOT):
         for gyro in (False, True):
             built = step_detector(StreamInfo(100.0, placement, has_gyro=gyro))
-            assert isinstance(built, LegStepDetector), placement
-    assert not any(
-        isinstance(d, StepDetector) for d in build_detectors(StreamInfo(100.0, Placement.THIGH))
-    )
+            kind = FootStepDetector if placement is Placement.FOOT else LegStepDetector
+            assert isinstance(built, kind), (placement, gyro)
+    for gyro in (False, True):
+        built = step_detector(StreamInfo(100.0, Placement.THIGH, has_gyro=gyro))
+        assert isinstance(built, ThighStepDetector), gyro
 
 
 # ----------------------------------------------------------------------------------------
@@ -244,15 +247,19 @@ def test_real_lowback_walks_steps_direction_latency(walks: list[Walk]) -> None:
         # steps detected there count.
         within.add([s for s in steps if lo - TOLERANCE_S <= s.t <= hi + TOLERANCE_S], in_bout(walk))
         everything.add(steps, walk.steps_t)
-    # Issue 5 targets: F1 >= 0.95 and >= 98 % called forward; latency p95 <= 0.6 s.
+    # The step targets: F1 >= 0.95 and >= 98 % called forward; latency p95 <= 0.6 s.
     assert within.f1 >= 0.95, within
     # Against every label, shuffles after the trial included (what `retrosense evaluate`
-    # scores): 0.954.
-    assert everything.f1 >= 0.95, everything
+    # scores): 0.930. The shuffles of 5-2 after its trial (0.02-0.06 g at the trunk, 0.6-1.5 s
+    # apart) are not told from fidgeting at a desk, and are no longer counted (all 52 IPOL
+    # walks: tests/analysis/test_trunk.py).
+    assert everything.f1 >= 0.92, everything
     # Direction over the steps that commit to one (as `retrosense evaluate` scores it); a
     # shuffle with no loop sense says unknown, and those stay few.
     assert everything.forward >= 0.98 * everything.committed, everything
-    assert within.forward == within.detected, within
+    # Inside the trials every step is called forward but a bout's first steps whose loop is
+    # weak, which say unknown: 101 of 103.
+    assert within.backward == 0 and within.forward >= 0.97 * within.detected, within
     # With the band's gyroscope the steps of a fast turn (U-turn, > 30 °/s) keep the bout's
     # direction or say unknown: 5 of 108, none called backward.
     assert everything.committed >= 0.95 * everything.detected, everything
@@ -474,36 +481,39 @@ IPOL_TRIALS = ("1-1", "2-1", "5-2")
 
 @needs_real
 def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
-    """Both legs' contacts from one foot sensor, forward walks with a U-turn.
+    """Both legs' contacts from one foot sensor, forward walks with a U-turn (the three IPOL
+    trials read from the upstream files; the fifteen others are in the evaluation).
 
-    Measured: pooled F1 0.873 (0.73 in an earlier version), about 96 % of steps called forward.
-    Below the trunk's figures: the push-off turns the foot faster than the swing, and turns
-    at the U-turn are missed. The issue's F1 target names chest, waist and shank, not foot.
+    Measured: pooled F1 0.928 (0.873 while swings were told from push-offs by their rate),
+    no step called backward, 26 of 213 unknown: the pivots of the U-turns, which move the
+    foot sideways or little. Both legs: about as many inferred contacts as own ones.
     """
     score = Score()
     own_inferred: list[bool] = []
+    unknown = 0
     for trial in IPOL_TRIALS:
         for foot in ("lf", "rf"):
             samples, info, own, other = read_ipol_foot(trial, foot)
             steps = steps_of(detect_steps(samples, info))
             score.add(steps, sorted(own + other))
             own_inferred.extend(bool(s.inferred) for s in steps)
-    assert score.f1 >= 0.86, score
-    assert score.forward >= 0.93 * score.detected, score
-    # Both legs: about as many inferred contacts as own ones.
+            unknown += sum(s.direction is Direction.UNKNOWN for s in steps)
+    assert score.f1 >= 0.91, score
+    assert score.backward == 0, score
+    assert unknown <= 0.15 * score.detected, (unknown, score)
     assert 0.3 <= np.mean(own_inferred) <= 0.7
 
 
 @needs_real
 def test_foot_without_gyroscope_counts_and_leaves_direction_unknown() -> None:
-    """Measured: F1 0.777 pooled over the six IPOL feet (0.59 while the contact was put where
-    the swing hump ends rather than at the heel-strike transient)."""
+    """Measured: F1 0.900 pooled over the six IPOL feet, stride by stride between rests
+    (0.777 when swings were acceleration humps as on the shank)."""
     score = Score()
     for trial in IPOL_TRIALS:
         for foot in ("lf", "rf"):
             feet, feet_info, own, other = read_ipol_foot(trial, foot, gyro=False)
             score.add(steps_of(detect_steps(feet, feet_info)), sorted(own + other))
-    assert score.f1 >= 0.75, score
+    assert score.f1 >= 0.88, score
     samples, info, _, _ = read_ipol_foot("1-1", "lf", gyro=False)
     steps = steps_of(detect_steps(samples, info))
     assert all(s.direction is Direction.UNKNOWN for s in steps)
@@ -514,13 +524,14 @@ GAITMAP = REAL / "gaitmap-foot"
 
 
 @pytest.mark.skipif(not GAITMAP.exists(), reason="shared real recordings are absent")
-@pytest.mark.parametrize(("gyro", "min_f1"), [(True, 0.89), (False, 0.85)])
+@pytest.mark.parametrize(("gyro", "min_f1"), [(True, 0.92), (False, 0.92)])
 def test_real_gaitmap_feet_reach_the_measured_level(gyro: bool, min_f1: float) -> None:
     """An independent real set: gaitmap's example 2 x 20 m walk, both feet at 204.8 Hz, read
     in its sensor frame (z up, the gyroscope's y the sagittal axis), scored against its
-    initial contacts of both feet. Measured: F1 0.905 with gyroscope, 0.866 without (at the
-    start of this revision 0.911 and 0.848). Direction is not asserted: the frame's forward
-    sign is not documented in the sample."""
+    initial contacts of both feet. Measured: F1 0.938 with gyroscope (0.905 while swings were
+    told from push-offs by their rate), 0.942 without (0.866 with swing humps as on the
+    shank). Direction is not asserted: the frame's forward sign is not documented in the
+    sample."""
     raw = np.loadtxt(GAITMAP / "imu_sample.csv", delimiter=",", skiprows=2)
     fs = 204.8
     with (GAITMAP / "stride_events_sample.csv").open() as f:
@@ -622,41 +633,28 @@ def test_simulated_walks_steps_and_direction(name: str, min_f1: float) -> None:
             matched += 1
             right += steps[i].direction == truth[j]["direction"]
     assert right >= 0.98 * matched
-    # Unknown only where nothing tells, without gyroscope: a leg's first contact of a bout or
-    # after a gap, and where two contacts came too close to be one leg's (7 of 80).
     unknown = sum(s.direction is Direction.UNKNOWN for s in steps)
-    assert unknown <= 0.1 * len(steps), unknown
+    if info.placement.is_leg and not info.has_gyro:
+        # Nothing an accelerometer alone sees on a real shank tells the direction.
+        assert unknown == len(steps)
+    else:
+        assert unknown <= 0.1 * len(steps), unknown
 
 
 @pytest.mark.parametrize("name", ["walk_shank_100hz", "walk_shank_100hz_gyro"])
-@pytest.mark.parametrize(
-    "angles",
-    [(30.0, 0.0, 0.0), (0.0, 30.0, 0.0), (0.0, -30.0, 0.0), (0.0, 0.0, 30.0), (0.0, 0.0, -30.0)],
-)
-def test_shank_without_gyroscope_tells_direction_under_tilt(
-    name: str, angles: tuple[float, float, float]
-) -> None:
-    """The tibia's turn over the planted foot in stance, seen in gravity alone (the gyro
-    fixture is read without its gyroscope): measured 100 % right (172 steps) over the three
-    simulated shank walks, 4-9 % unknown (first contacts), the same under each 30° turn of
-    the band and for low-pass corners from 2 to 6 Hz. No real shank recording was at hand."""
+def test_shank_without_gyroscope_leaves_direction_unknown(name: str) -> None:
+    """The tibia's turn over the planted foot in stance, seen in gravity alone, called every
+    simulated shank step right but 27.6 % of the real shin's (42 % played backward): without a
+    gyroscope the shank's steps are counted and their direction is ``unknown`` (the gyroscope
+    fixture is read without its gyroscope)."""
     path = SIM / f"{name}.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
     samples, info = read_body(path)
-    truth = json.loads(path.with_suffix(".truth.json").read_text())["steps"]
-    walk = Walk(name, Samples(samples.time_s, samples.acc_g), info, [], (0, 0), [])
-    tilted = rotated(walk, *angles)
-    info = StreamInfo(tilted.info.sample_rate_hz, Placement.SHANK, has_gyro=False)
-    steps = steps_of(detect_steps(tilted.samples, info))
-    truth_t = [s["t"] for s in truth]
-    right = wrong = 0
-    for j, i in match_times(truth_t, [s.t for s in steps], TOLERANCE_S):
-        if steps[i].direction is not Direction.UNKNOWN:
-            right += steps[i].direction == truth[j]["direction"]
-            wrong += steps[i].direction != truth[j]["direction"]
-    assert right >= 0.98 * (right + wrong), (right, wrong)
-    assert right + wrong >= 0.85 * len(steps), (right, wrong, len(steps))
+    info = StreamInfo(info.sample_rate_hz, Placement.SHANK, has_gyro=False)
+    steps = steps_of(detect_steps(Samples(samples.time_s, samples.acc_g), info))
+    assert len(steps) >= 60
+    assert all(s.direction is Direction.UNKNOWN for s in steps)
 
 
 @pytest.mark.parametrize(
@@ -757,14 +755,13 @@ def test_shank_other_leg_contact_due_in_a_short_gap_is_still_emitted(name: str) 
 
 
 def test_shank_gyro_walk_keeps_the_steps_after_a_short_gap() -> None:
-    """A gap shorter than a step inside a walking bout on a shank with gyroscope: the bout and
-    the last own contact outlive it, and the next swing, observed after it (nothing
-    interpolated), is judged on what came after the gap. Before, the leg restarted its walk
-    and lost the swing after the gap and the other leg's contact before it (the simulated
-    demo, gap 13.90-14.11 s: 14.64 and 15.24 s lost). A 0.21 s gap cut at every 0.5 s over
-    both bouts of the fixture (45 places): labelled steps lost in the 1.5 s after the gap
-    65 -> 26, steps not labelled 2 -> 1 (measured 22 Nov). The bout is kept only where the
-    gap cannot have hidden an own contact (it ends within 0.75 of a stride after the last)."""
+    """A gap shorter than a step inside a walking bout on a shank with gyroscope: the filters
+    ride through it on a straight line between the samples either side (``bridge_gap_s``),
+    the bout goes on. Before the bout was kept across gaps, the leg restarted its walk and
+    lost the swing after the gap and the other leg's contact before it. A 0.21 s gap cut at
+    every 0.5 s over both bouts of the fixture (45 places): labelled steps lost in the 1.5 s
+    after the gap 65 (restarting) -> 26 (bout kept, nothing bridged) -> 14 (bridged); steps
+    not labelled 2 -> 1 -> 2."""
     path = SIM / "walk_shank_100hz_gyro.csv"
     if not path.exists():
         pytest.skip("simulated fixtures are absent")
@@ -782,5 +779,5 @@ def test_shank_gyro_walk_keeps_the_steps_after_a_short_gap() -> None:
         after = [x for x in truth_t if end <= x <= end + 1.5]
         lost += len(after) - match(steps, after)
         extra += len(steps) - match(steps, truth_t)
-    assert lost <= 26, lost
-    assert extra <= 1, extra
+    assert lost <= 16, lost
+    assert extra <= 2, extra

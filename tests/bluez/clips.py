@@ -33,3 +33,22 @@ def walking_clip(seconds: float = 40.0, rate_hz: float = 100.0) -> Clip:
     n = int(seconds * 100.0)
     gyro = None if body.gyro_dps is None else body.gyro_dps[:n:every] @ r
     return Clip(body.time_s[:n:every] - body.time_s[0], body.acc_g[:n:every] @ r, gyro, rate_hz)
+
+
+def imu_clip(seconds: float = 20.0, rate_hz: float = 52.0) -> Clip:
+    """The bundled retro workout (a shank band with gyroscope: backward walking first),
+    resampled to ``rate_hz`` for bands whose rate does not divide 100 Hz (the Verity Sense's
+    52 Hz), accelerometer and gyroscope alike."""
+    import numpy as np
+
+    from sensor.demo import demo_recording
+
+    s = RecordingReader(demo_recording()).read_all()
+    assert s.gyro_dps is not None
+    t = np.arange(0.0, seconds, 1.0 / rate_hz)
+    t0 = float(s.time_s[0])
+
+    def resample(values: np.ndarray) -> np.ndarray:
+        return np.stack([np.interp(t + t0, s.time_s, values[:, k]) for k in range(3)], axis=1)
+
+    return Clip(t, resample(s.acc_g), resample(s.gyro_dps), rate_hz)

@@ -126,7 +126,7 @@ class VirtualH10(Peripheral):
                 pmd.SettingType.RANGE,
             }
             if not needed <= set(chosen):
-                return self._answer(op, kind, 5)  # ERROR_INVALID_PARAMETER (issue 124)
+                return self._answer(op, kind, 5)  # ERROR_INVALID_PARAMETER (polar-ble-sdk 124)
             if self.refuse_start is not None:
                 return self._answer(op, kind, self.refuse_start)
             if self.streaming:
@@ -367,3 +367,93 @@ class VirtualMovesense(Peripheral):
         gyro = self.clip.gyro_dps[idx]
         body = np.concatenate([acc.reshape(-1), gyro.reshape(-1)]).astype("<f4").tobytes()
         return bytes([movesense.RESP_DATA, ref]) + ts_ms.to_bytes(4, "little") + body
+
+
+#: The gyroscope factor a virtual Verity Sense sends in its GYRO start response: ±2000 deg/s
+#: over 16 bits (deg/s per count).
+VERITY_GYRO_FACTOR = 2000.0 / 32768.0
+
+
+@dataclass
+class VirtualPolarOptical(VirtualH10):
+    """A Polar Verity Sense (``gyro``: ACC and GYRO) or OH1 (ACC only) on PMD: the H10's
+    control point with the sensor's own rates and ranges (polar-ble-sdk product pages:
+    Verity Sense 52 Hz, ±8 g, ±2000 deg/s; OH1 50 Hz, ±8 g), GYRO as compressed type 0
+    frames scaled by the FACTOR its start response carries, in frames cut differently from
+    the ACC ones."""
+
+    model: str = "Polar Sense"
+    gyro: bool = True
+    max_gyro_samples_per_frame: int = 20
+    gyro_on: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.services.update(info_services(self.model, "Polar Electro Oy", 87))
+
+    def read(self, uuid: str) -> bytes:
+        if uuid == pmd.PMD_CONTROL_POINT:
+            mask = (1 << pmd.MeasurementType.ACC) | (1 << pmd.MeasurementType.PPG)
+            if self.gyro:
+                mask |= 1 << pmd.MeasurementType.GYRO
+            return bytes([pmd.FEATURES_CODE, mask & 0xFF, mask >> 8])
+        return super().read(uuid)
+
+    def write(self, uuid: str, data: bytes) -> None:
+        if uuid != pmd.PMD_CONTROL_POINT or len(data) < 2:
+            return super().write(uuid, data)
+        op, kind = data[0], data[1]
+        offers = {pmd.MeasurementType.ACC: 8} | (
+            {pmd.MeasurementType.GYRO: 2000} if self.gyro else {}
+        )
+        if kind not in offers:
+            self.cp_writes.append(data)
+            return self._answer(op, kind, 2)  # ERROR_INVALID_MEASUREMENT_TYPE
+        rate = int(self.clip.rate_hz) if self.clip is not None else 52
+        if op == pmd.OpCode.GET_SETTINGS:
+            self.cp_writes.append(data)
+            settings = (
+                bytes([pmd.SettingType.SAMPLE_RATE, 1]) + rate.to_bytes(2, "little")
+                + bytes([pmd.SettingType.RESOLUTION, 1]) + (16).to_bytes(2, "little")
+                + bytes([pmd.SettingType.RANGE, 1]) + offers[kind].to_bytes(2, "little")
+            )  # fmt: skip
+            return self._answer(op, kind, 0, b"\x00" + settings)
+        if kind == pmd.MeasurementType.ACC:
+            return super().write(uuid, data)
+        self.cp_writes.append(data)
+        if op == pmd.OpCode.START:
+            chosen = pmd.decode_settings(data[2:])
+            if chosen.get(pmd.SettingType.RANGE) != (2000,):
+                return self._answer(op, kind, 9)  # ERROR_INVALID_RANGE
+            self.gyro_on = True
+            factor = np.float32(VERITY_GYRO_FACTOR).tobytes()
+            return self._answer(op, kind, 0, b"\x00" + bytes([pmd.SettingType.FACTOR, 1]) + factor)
+        if op == pmd.OpCode.STOP:
+            self.gyro_on = False
+            return self._answer(op, kind, 0, b"\x00")
+        return self._answer(op, kind, 1)
+
+    def disconnected(self) -> None:
+        super().disconnected()
+        self.gyro_on = False
+
+    async def _stream(self) -> None:
+        assert self._player is not None and self.clip is not None
+        while True:
+            await asyncio.sleep(self._player.tick_s)
+            idx = self._player.due()
+            if self.gyro_on:
+                for lo in range(idx.start, idx.stop, self.max_gyro_samples_per_frame):
+                    hi = min(lo + self.max_gyro_samples_per_frame, idx.stop)
+                    self.notify(pmd.PMD_DATA, self.gyro_frame(lo, hi))
+            for lo in range(idx.start, idx.stop, self.max_samples_per_frame):
+                hi = min(lo + self.max_samples_per_frame, idx.stop)
+                self.notify(pmd.PMD_DATA, self.frame(lo, hi))
+
+    def gyro_frame(self, lo: int, hi: int) -> bytes:
+        """The GYRO frame of clip samples ``lo:hi`` (compressed type 0, counts of the factor)."""
+        assert self.clip is not None and self.clip.gyro_dps is not None
+        counts = np.round(self.clip.gyro_dps[lo:hi] / VERITY_GYRO_FACTOR).astype(np.int64)
+        ts = H10_CLOCK_START_NS + round(float(self.clip.time_s[hi - 1]) * 1e9)
+        head = bytes([pmd.MeasurementType.GYRO]) + ts.to_bytes(8, "little")
+        return head + b"\x80" + encode_delta(counts)

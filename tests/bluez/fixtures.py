@@ -20,14 +20,15 @@ from tests.bluez.emulator import BlueZEmulator
 BUS_CONF = Path(__file__).with_name("bus.conf")
 
 
-@pytest.fixture(scope="session", name="system_bus")
-def system_bus_fixture() -> Iterator[str]:
-    """Start ``dbus-daemon`` on a private address and point bleak's system bus at it."""
+def start_system_bus() -> tuple[subprocess.Popen[bytes], str]:
+    """A private ``dbus-daemon`` (tests/bluez/bus.conf): the process and its address.
+
+    Also tells bleak (which asks ``bluetoothctl --version`` once per process) that BlueZ is
+    5.55 or later. Raises ``FileNotFoundError`` when ``dbus-daemon`` is not installed.
+    """
     daemon = shutil.which("dbus-daemon")
     if daemon is None:
-        if os.environ.get("CI"):
-            pytest.fail("dbus-daemon is missing; .ci/run installs it")
-        pytest.skip("dbus-daemon is not installed (apt-get install dbus-daemon)")
+        raise FileNotFoundError("dbus-daemon is not installed (apt-get install dbus-daemon)")
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
         [daemon, f"--config-file={BUS_CONF}", "--nofork", f"--print-address={write_fd}"],
@@ -38,13 +39,24 @@ def system_bus_fixture() -> Iterator[str]:
     os.close(write_fd)
     with os.fdopen(read_fd) as f:
         address = f.readline().strip()
-    old = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS")
-    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = address
-    # bleak asks `bluetoothctl --version` once per process; say BlueZ >= 5.55 instead.
     from bleak.backends.bluezdbus.version import BlueZFeatures
 
     BlueZFeatures.checked_bluez_version = True
     BlueZFeatures.supported_version = True
+    return proc, address
+
+
+@pytest.fixture(scope="session", name="system_bus")
+def system_bus_fixture() -> Iterator[str]:
+    """Start ``dbus-daemon`` on a private address and point bleak's system bus at it."""
+    try:
+        proc, address = start_system_bus()
+    except FileNotFoundError as err:
+        if os.environ.get("CI"):
+            pytest.fail(f"{err}; .ci/run installs it")
+        pytest.skip(str(err))
+    old = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS")
+    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = address
     try:
         yield address
     finally:

@@ -40,6 +40,7 @@ class Sink:
         client_id: str = "test-sink",
         tls_ca: str | None = None,
         persistent: bool = False,
+        credentials: tuple[str, str] | None = None,
     ) -> None:
         u = parse_broker_url(url)
         self.messages: list[Received] = []
@@ -53,6 +54,8 @@ class Sink:
         )
         if tls_ca:
             self.client.tls_set(ca_certs=tls_ca)
+        if credentials:
+            self.client.username_pw_set(*credentials)
         self.client.on_connect = lambda c, ud, fl, rc, pr: c.subscribe([(t, 1) for t in topics])
         self.client.on_subscribe = lambda c, ud, mid, rcs, pr: self._subscribed.set()
         self.client.on_message = self._on_message

@@ -133,3 +133,21 @@ async def test_a_band_never_found_is_an_error_not_an_empty_recording(
         "within 1 s; is it on and in range?"
     )
     assert not csv.exists()
+
+
+async def test_config_init_writes_the_bands_a_scan_finds(
+    bluez: BlueZEmulator, tmp_path: Path
+) -> None:
+    from sensor.config import load_config
+
+    bluez.add(VirtualH10(H10, 'Polar H10 "0A1B"\tx', clip=walking_clip()))
+    target = tmp_path / "conf" / "config.toml"
+    proc = await retrosense("config", "init", "--config", str(target), "--scan-s", "1")
+    out, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    assert proc.returncode == 0, err.decode()
+    assert "1 band from a scan" in out.decode()
+    cfg = load_config(target).config
+    (band,) = cfg.bands
+    assert (band.address, band.profile) == (H10, "polar-h10")
+    # The advertised name, quotes and a tab included, is a comment that stays one line.
+    assert '# name = "Polar H10 \\"0A1B\\"\tx"  (seen at -55 dBm)\n' in target.read_text()

@@ -135,7 +135,7 @@ def test_bad_headers(tmp_path: Path) -> None:
     path.write_text('{"t": 0}\n')
     with pytest.raises(RecordingError, match="capture header"):
         CaptureReader(path)
-    path.write_text('{"retrosense_capture": 1, "profile": "polar-h11", "placement": "chest"}\n')
+    path.write_text('{"retrosense_capture": 1, "profile": "polar_h10", "placement": "chest"}\n')
     with pytest.raises(RecordingError, match=r"unknown device profile.*did you mean 'polar-h10'"):
         CaptureSource(path)
     path.write_text('{"retrosense_capture": 2, "profile": "polar-h10", "placement": "chest"}\n')

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tomllib
@@ -132,10 +133,10 @@ def test_user_table_merges_key_by_key(tmp_path: Path) -> None:
             "user.toml: bands[0].range_g: polar-h10 offers ranges",
         ),
         (
-            '[[bands]]\nname = "H10"\nprofile = "polar-h01"\n',
+            '[[bands]]\nname = "H10"\nprofile = "polar_h10"\n',
             "user.toml: bands[0].profile: expected one of",
         ),
-        ('[[bands]]\nname = "H10"\nprofile = "polar-h01"\n', "did you mean 'polar-h10'?"),
+        ('[[bands]]\nname = "H10"\nprofile = "polar_h10"\n', "did you mean 'polar-h10'?"),
         (
             '[[bands]]\nname = "H10"\nid = "My Chest/1"\n',
             "user.toml: bands[0].id: expected lower-case letters, digits, '_' or '-' (one MQTT "
@@ -296,3 +297,56 @@ def test_config_check_refuses_missing_tls_files(
     assert main(["config", "check", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"ca_file {str(missing)!r} is not a readable file" in err
+
+
+def test_show_writes_valid_toml_for_any_string(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A password with a control character and quotes (from the environment, as it should be).
+    secret = 'p\x01a"s\\s\u00e9'
+    monkeypatch.setenv("RETROSENSE_MQTT_PASSWORD", secret)
+    path = write(tmp_path, f"[broker]\npassword = {json.dumps(secret)}\n")
+    assert main(["config", "show", "--show-secrets", "--config", str(path)]) == 0
+    shown = tomllib.loads(capsys.readouterr().out)
+    assert shown["broker"]["password"] == secret
+
+
+def test_config_path_says_whether_the_file_exists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert main(["config", "path"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == str(tmp_path / "retrosense" / "config.toml")
+    assert "does not exist yet" in err and "retrosense config init" in err
+    assert main(["config", "init", "--scan-s", "0"]) == 0
+    capsys.readouterr()
+    assert main(["config", "path"]) == 0
+    assert "(exists)" in capsys.readouterr().err
+
+
+def test_config_init_writes_a_valid_commented_file_and_never_overwrites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "new" / "config.toml"
+    assert main(["config", "init", "--config", str(target), "--scan-s", "0"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    text = target.read_text()
+    assert text.count("\n#") > 20  # commented
+    loaded = load_config(target)
+    assert loaded.config.bands == () and loaded.user_file == str(target)
+    target.write_text("[wearer]\nage_years = 40\n")
+    assert main(["config", "init", "--config", str(target), "--scan-s", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "exists; --force replaces it" in err
+    assert "age_years" in target.read_text()
+    assert main(["config", "init", "--config", str(target), "--scan-s", "0", "--force"]) == 0
+    assert "age_years = 40" not in target.read_text()
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "1000"])
+def test_config_init_refuses_bad_scan_time(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["config", "init", "--scan-s", value])
+    assert exit_.value.code == 2
+    assert "--scan-s" in capsys.readouterr().err

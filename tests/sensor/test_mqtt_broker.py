@@ -1,4 +1,4 @@
-"""MQTT out against a real Mosquitto (and the embedded iotcore broker): issue 8's guarantees.
+"""MQTT out against a real Mosquitto (and the embedded iotcore broker): its guarantees.
 
 Every subscriber here is a real client (paho, or the ``mosquitto_sub`` command). Each test
 uses its own base topic, so the session broker's retained messages do not mix.
@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from analysis.events import Direction, Event, JumpEvent, PedalReversalEvent, StepEvent
-from sensor.mqtt.discovery import EVENT_TYPES
-from sensor.mqtt.payloads import BandInfo
+from analysis.program import CueKind
+from sensor.mqtt.discovery import EVENT_TYPES, discovery_topics
+from sensor.mqtt.payloads import BandInfo, event_id
 from sensor.mqtt.publisher import Publisher
 from sensor.mqtt.settings import BrokerSettings
 from sensor.mqtt.topics import sanitize_band_id
@@ -51,7 +52,17 @@ def settings_for(url: str, tmp_path: Path, **kw: Any) -> BrokerSettings:
 
 
 def jump(i: int) -> JumpEvent:
-    t = 10.0 + 2.0 * i
+    return jump_at(
+        10.0 + 2.0 * i,
+        landing_peak_g=4.0 + i % 3,
+        direction=(Direction.BACKWARD, Direction.FORWARD, Direction.VERTICAL)[i % 3],
+    )
+
+
+def jump_at(
+    t: float, landing_peak_g: float = 4.0, direction: Direction = Direction.BACKWARD
+) -> JumpEvent:
+    """A jump landing at ``t`` (with the defaults: the child process's event)."""
     return JumpEvent(
         t=t,
         detected_at=t + 0.25,
@@ -59,8 +70,8 @@ def jump(i: int) -> JumpEvent:
         landing_t=t,
         flight_time_s=0.4,
         height_m=0.196,
-        landing_peak_g=4.0 + i % 3,
-        direction=(Direction.BACKWARD, Direction.FORWARD, Direction.VERTICAL)[i % 3],
+        landing_peak_g=landing_peak_g,
+        direction=direction,
     )
 
 
@@ -160,7 +171,7 @@ def test_replay_delivers_every_event_once_read_by_mosquitto_sub(
         datetime.fromisoformat(got["time"].replace("Z", "+00:00"))
     summary = [json.loads(p) for topic, p in lines if topic.endswith("/summary")]
     assert len(summary) == 1 and summary[0]["band"] == "chest_band_1"
-    # The same summary is written where --summary says (beside the file by default).
+    # The same summary is written where --summary says (only there, and only when asked).
     written = json.loads((tmp_path / "session.summary.json").read_text())
     assert {k: summary[0][k] for k in written} == written
     # The replay's availability has its own topic: a live service's is left alone.
@@ -193,7 +204,8 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
             manufacturer="Polar",
         )
         pub.band_online(band)
-        configs = sink.wait_for(lambda got: len({m.topic for m in got}) >= 18)
+        expected = len(discovery_topics(pub.topics, band.band_id))
+        configs = sink.wait_for(lambda got: len({m.topic for m in got}) >= expected)
         by_topic = {m.topic: m.json for m in configs}
         late = Sink(mosquitto.url, [f"{s.discovery_prefix}/#"], client_id=unique("late-"))
         try:
@@ -210,21 +222,28 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
             assert topic.startswith(f"{s.discovery_prefix}/{component}/retrosense_{band.band_id}/")
             assert c["state_topic"].startswith(f"{s.base_topic}/{band.band_id}/")
             assert c["device"]["identifiers"] == [f"retrosense_{band.band_id}"]
-            assert c["device"]["connections"] == [["mac", "c8:2e:0a:1b:2c:3d"]]
-            assert c["availability"] == [
-                {"topic": f"{s.base_topic}/{band.band_id}/status"},
-                {"topic": f"{s.base_topic}/status"},
-            ]
-            assert c["availability_mode"] == "all"
+            assert c["device"]["connections"] == [["bluetooth", "C8:2E:0A:1B:2C:3D"]]
+            if c["state_topic"].endswith("/summary"):
+                # The last session stays readable after the band and the service go offline.
+                assert [a["topic"] for a in c["availability"]] == [c["state_topic"]]
+            else:
+                assert c["availability"] == [
+                    {"topic": f"{s.base_topic}/{band.band_id}/status"},
+                    {"topic": f"{s.base_topic}/status"},
+                ]
+                assert c["availability_mode"] == "all"
             assert c["origin"]["name"] == "retrosense"
-            if component == "event":
+            if component == "event" and c["state_topic"].endswith("/cue"):
+                # The interval program's cues: their kinds, not directions.
+                assert c["event_types"] == [str(k) for k in CueKind]
+            elif component == "event":
                 vertical = ["vertical"] if c["state_topic"].endswith("/event/jump") else []
                 assert sorted(c["event_types"]) == sorted(
                     [t for t in EVENT_TYPES if t != "vertical"] + vertical
                 )
                 assert "/event/" in c["state_topic"]
             else:
-                assert c["value_template"].startswith("{{ value_json.")
+                assert "value_json." in c["value_template"]
             assert not c["state_topic"].endswith("/raw")
         units = {c["name"]: c.get("unit_of_measurement") for c in by_topic.values()}
         assert units["Heart rate"] == "bpm" and units["Battery"] == "%"
@@ -238,7 +257,7 @@ def test_discovery_is_complete_and_reannounced_when_home_assistant_starts(
         rsi = "{{ value_json.last_jump_reactive_strength_index }}"
         assert fields["Last jump reactive strength index"] == rsi
         events = {c["name"] for t, c in by_topic.items() if "/event/" in t}
-        assert events == {"Jump", "Walking bout", "Pedal reversal"}
+        assert events == {"Jump", "Walking bout", "Pedal reversal", "Coach cue"}
 
         n = len(sink.snapshot())
         sink.client.publish(f"{s.discovery_prefix}/status", b"online", qos=1)
@@ -309,6 +328,7 @@ CHILD = textwrap.dedent(
         print("ready", flush=True)
         time.sleep(120)
     elif mode == "crash":
+        assert pub.wait_stored(10)  # on disk (the writer thread stores within milliseconds)
         print("queued", pub.counters()["pending"], flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     else:
@@ -409,9 +429,12 @@ def test_our_process_restarted_while_the_broker_is_down_delivers_in_order_with_o
         # Original wall-clock times: the band's start plus t, whenever they were delivered.
         assert got[0]["time"] == "2026-05-01T09:30:10.000Z"
         assert got[19]["time"] == "2026-05-01T09:30:48.000Z"
-        sessions = [e["event_id"].rsplit("-", 1)[0] for e in got]
-        assert len(set(sessions[:20])) == 1 and len(set(sessions[20:])) == 1
-        assert sessions[0] != sessions[20]
+        # Ids come from band, band session and sample time: the same in either process.
+        started = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+        assert [e["event_id"] for e in got] == [
+            event_id("b", started, jump_at(e["t"])) for e in got
+        ]
+        assert len({e["event_id"] for e in got}) == 25
     finally:
         sink.close()
 
@@ -429,6 +452,7 @@ def test_full_outbox_drops_state_before_events_and_says_so(
             pub.publish_event("b", jump(i))  # each also brings a state message
         for k in range(30):
             pub.tick("b", 100.0 + k)
+        assert pub.wait_stored(WAIT_S)
         c = pub.counters()
         assert c["pending"] == 20
         assert c["dropped_event"] == 0 and c["dropped_state"] == 12 + 30 - 8
@@ -646,7 +670,9 @@ def test_replay_to_a_broker_that_never_answers_says_so_and_exits_1(tmp_path: Pat
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stderr and "published to" not in out.stderr
     assert f"replay: nothing was sent: {url} did not answer (cannot connect);" in out.stderr
-    assert str(tmp_path / "outbox.sqlite3") in out.stderr
+    # A replay's outbox is its own and goes with it, unless asked to keep it (--outbox).
+    assert "dropped with this run's outbox (--outbox keeps them" in out.stderr
+    assert not (tmp_path / "outbox.sqlite3").exists()
 
 
 def test_credentials_come_from_the_environment(

@@ -1,4 +1,4 @@
-"""The labelled simulator (issue 3): physics, capture, labels, fixtures; then evaluate."""
+"""The labelled simulator: physics, capture, labels, fixtures; then evaluate."""
 
 from __future__ import annotations
 
