@@ -55,6 +55,13 @@ class DetectorEntry(Generic[P]):
     params: Callable[[AnalysisParams], P]
     placements: frozenset[Placement]
     min_rate_hz: Callable[[P], float]
+    #: Placements served only when the stream carries a gyroscope.
+    with_gyro: frozenset[Placement] = frozenset()
+
+    def serves(self, info: StreamInfo) -> bool:
+        """Whether this detector runs for ``info``'s placement (and gyroscope)."""
+        placement = info.placement.canonical
+        return placement in self.placements or (info.has_gyro and placement in self.with_gyro)
 
 
 #: The highest frequency a detector's pass band may reach, as a fraction of the sample rate
@@ -86,8 +93,16 @@ DETECTORS: tuple[DetectorEntry[Any], ...] = (
         _TRUNK | {Placement.SHANK},
         _look_ahead_outlasts_merge,
     ),
-    # Pedalling needs the crank's circle: shank/ankle or foot (no crank signal on the trunk).
-    DetectorEntry("pedalling", PedallingDetector, lambda p: p.pedalling, _LEG, _band_fits),
+    # Pedalling needs the crank's circle: shank/ankle or foot (no crank signal on the trunk);
+    # a thigh's pitch repeats every turn, which a gyroscope times (revolutions, no direction).
+    DetectorEntry(
+        "pedalling",
+        PedallingDetector,
+        lambda p: p.pedalling,
+        _LEG,
+        _band_fits,
+        with_gyro=frozenset({Placement.THIGH}),
+    ),
     # Steps: the trunk's peaks (on the wrist counted, direction unknown), a leg's swings.
     DetectorEntry(
         "steps", TrunkStepDetector, lambda p: p.steps, _TRUNK | {Placement.WRIST}, _band_fits
@@ -99,8 +114,7 @@ DETECTORS: tuple[DetectorEntry[Any], ...] = (
 
 
 def _suited(info: StreamInfo) -> list[DetectorEntry[Any]]:
-    placement = info.placement.canonical
-    return [entry for entry in DETECTORS if placement in entry.placements]
+    return [entry for entry in DETECTORS if entry.serves(info)]
 
 
 def unserved(info: StreamInfo, params: AnalysisParams | None = None) -> dict[str, float]:
