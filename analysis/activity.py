@@ -61,7 +61,7 @@ from analysis.events import (
     StepEvent,
     WalkBoutEvent,
 )
-from analysis.params import bounded, check_ranges
+from analysis.params import BRIDGED_GAP_S, bounded, check_ranges
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
 __all__ = ["ActivityParams", "ActivityStage"]
@@ -148,7 +148,7 @@ class ActivityParams:
     still_sd_g: float = field(default=0.02, metadata=bounded(0.001, 0.5))
     standing_tilt_deg: float = field(default=30.0, metadata=bounded(0.0, 90.0))
     sitting_tilt_deg: float = field(default=60.0, metadata=bounded(0.0, 90.0))
-    max_bridged_gap_s: float = field(default=0.3, metadata=bounded(0.0, 2.0))
+    max_bridged_gap_s: float = field(default=BRIDGED_GAP_S, metadata=bounded(0.0, 2.0))
 
     def __post_init__(self) -> None:
         check_ranges(self)

@@ -53,7 +53,7 @@ import numpy as np
 
 from analysis.events import Direction, Event, JumpEvent
 from analysis.frame import rotation_to_vertical
-from analysis.params import bounded, check_ranges
+from analysis.params import BRIDGED_GAP_S, bounded, check_ranges
 from analysis.stream import DetectorBase, History, run_batch
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 from analysis.units import STANDARD_GRAVITY_M_S2
@@ -258,7 +258,7 @@ class JumpParams:
     set_pause_s: float = field(default=3.0, metadata=bounded(0.1, 600.0))
     max_contact_s: float = field(default=1.0, metadata=bounded(0.05, 10.0))
     softness_ref_s: float = field(default=0.1, metadata=bounded(0.001, 10.0))
-    max_bridged_gap_s: float = field(default=0.3, metadata=bounded(0.0, 1.0))
+    max_bridged_gap_s: float = field(default=BRIDGED_GAP_S, metadata=bounded(0.0, 1.0))
     max_tilt_deg: float = field(default=55.0, metadata=bounded(0.0, 90.0))
     takeoff_tail_s: float = field(default=0.0105, metadata=bounded(0.0, 0.03))
     leg_sensor_height_m: float = field(default=0.25, metadata=bounded(0.0, 0.6))

@@ -24,7 +24,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-__all__ = ["bounded", "check_ranges", "outside_range"]
+__all__ = ["BRIDGED_GAP_S", "bounded", "check_ranges", "outside_range"]
+
+#: The longest gap of lost packets every detector rides through without restarting: shorter
+#: than a step (0.3 s), and longer than the bursts BLE bands drop. Each detector's own
+#: parameter (``max_bridged_gap_s``, the steps' ``bridge_gap_s``) defaults to it.
+BRIDGED_GAP_S = 0.3
 
 
 def bounded(

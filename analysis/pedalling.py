@@ -95,7 +95,7 @@ from analysis.events import (
     PedalReversalEvent,
     RevolutionEvent,
 )
-from analysis.params import bounded, check_ranges
+from analysis.params import BRIDGED_GAP_S, bounded, check_ranges
 from analysis.stream import GAP_PERIODS, DetectorBase, History, StreamingSOS, run_batch
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
@@ -333,7 +333,7 @@ class PedallingParams:
     tilt_ratio_high: float = field(default=1.6, metadata=bounded(0.0, 10.0))
     pitch_integrator_hz: float = field(default=0.08, metadata=bounded(0.001, 1.0))
     external_max_age_s: float = field(default=3.0, metadata=bounded(0.0, 60.0))
-    max_bridged_gap_s: float = field(default=0.3, metadata=bounded(0.0, 2.0))
+    max_bridged_gap_s: float = field(default=BRIDGED_GAP_S, metadata=bounded(0.0, 2.0))
     max_stride_ratio: float = field(default=0.3, metadata=bounded(0.0, 100.0))
     reversal_turn_fraction: float = field(default=0.5, metadata=bounded(0.1, 2.0))
     bout_start_revolutions: int = field(default=3, metadata=bounded(1, 10))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analysis.params import bounded, check_ranges
+from analysis.params import BRIDGED_GAP_S, bounded, check_ranges
 
 __all__ = ["StepParams"]
 
@@ -146,7 +146,7 @@ class StepParams:
     regularity_window_s: float = field(default=10.0, metadata=bounded(2.0, 60.0))
     min_bout_steps: int = field(default=3, metadata=bounded(1, 1000))
     max_turn_dps: float = field(default=30.0, metadata=bounded(1.0, 1000.0))
-    bridge_gap_s: float = field(default=0.3, metadata=bounded(0.0, 2.0))
+    bridge_gap_s: float = field(default=BRIDGED_GAP_S, metadata=bounded(0.0, 2.0))
 
     def __post_init__(self) -> None:
         check_ranges(self)
