@@ -125,11 +125,16 @@ class CaptureWriter:
         self._write({"t": 0.0, "device": {"name": name or "", "address": address or ""}})
 
     def record(self, t: float, kind: str, char: str, data: bytes, event: str | None) -> None:
-        """One notification (``kind="notify"``), read, write, or link event."""
+        """One notification (``kind="notify"``), read, write, or link event.
+
+        ``t`` is written whole (JSON keeps a float's every digit): sample times are anchored
+        on receive times, so a replay decodes the very times the live session did, and its
+        events are the live session's to the last digit.
+        """
         if kind == "event":
-            self._write({"t": round(t, 6), "event": event or ""})
+            self._write({"t": t, "event": event or ""})
             return
-        line: dict[str, Any] = {"t": round(t, 6), "char": char, "hex": data.hex()}
+        line: dict[str, Any] = {"t": t, "char": char, "hex": data.hex()}
         if kind != "notify":
             line["kind"] = kind
         self._write(line)
