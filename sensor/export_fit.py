@@ -1,4 +1,4 @@
-"""A session as a FIT activity file, written with Garmin's FIT Python SDK (the ``fit`` extra).
+"""A session as a FIT activity file, written with fit-tool (the ``fit`` extra).
 
 The file follows Garmin's "Encoding FIT Activity Files" recipe, summary last: a file id
 (type ``activity``), the creating device, a timer start event, a record every
@@ -21,7 +21,8 @@ Description per field). FIT Profile 21: ``record.cadence`` is in rpm, for walkin
 strides (steps of one foot) per minute as TCX's ``RunCadence``; date_time is whole seconds
 since 1989-12-31T00:00:00Z; ``lap``/``session.total_elapsed_time`` in ms (scale 1000);
 ``heart_rate``/``cadence`` are uint8 with 255 invalid; ``manufacturer`` 255 is
-``development``, for software without a Garmin-assigned manufacturer id.
+``development``, for software without a Garmin-assigned manufacturer id. fit-tool takes
+date_time values as milliseconds since 1970 and scales every field as the Profile says.
 """
 
 from __future__ import annotations
@@ -29,23 +30,54 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from garmin_fit_sdk import BASE_TYPE, FIT_EPOCH_S, Encoder, Profile
+from fit_tool.base_type import BaseType
+from fit_tool.developer_field import DeveloperField
+from fit_tool.fit_file import FitFile
+from fit_tool.fit_file_builder import FitFileBuilder
+from fit_tool.fit_file_header import FitFileHeader
+from fit_tool.profile.messages.activity_message import ActivityMessage
+from fit_tool.profile.messages.developer_data_id_message import DeveloperDataIdMessage
+from fit_tool.profile.messages.device_info_message import DeviceInfoMessage
+from fit_tool.profile.messages.event_message import EventMessage
+from fit_tool.profile.messages.field_description_message import FieldDescriptionMessage
+from fit_tool.profile.messages.file_id_message import FileIdMessage
+from fit_tool.profile.messages.lap_message import LapMessage
+from fit_tool.profile.messages.record_message import RecordMessage
+from fit_tool.profile.messages.session_message import SessionMessage
+from fit_tool.profile.profile_type import (
+    Activity,
+    DeviceIndex,
+    Event,
+    EventType,
+    FileType,
+    Intensity,
+    LapTrigger,
+    Manufacturer,
+    SessionTrigger,
+    Sport,
+    SubSport,
+)
 
 from analysis.events import PedalBoutEvent, WalkBoutEvent
 from sensor.export import Lap, Trackpoint, Workout, lap_points, whole_bpm, whole_cadence
-
-if TYPE_CHECKING:  # the SDK ships these types in stubs only
-    from garmin_fit_sdk.mesgs import DeveloperDataIdMesg, FieldDescriptionMesg
 
 #: The application id of retrosense's developer fields (FIT asks for a UUID as 16 bytes;
 #: this one is uuid5(NAMESPACE_URL, "retrosense/fit-developer-fields"), fixed so that every
 #: file's fields are recognisably the same).
 APPLICATION_ID = uuid.UUID("a295ffac-7e61-52e8-9051-6dc8d45b657b")
+#: The File Id's ``serial_number`` (a uint32z, 0 invalid): software has no serial, but
+#: fit-tool's activity-file rules require one, so this is the application id's first four
+#: bytes, the same in every file.
+SERIAL_NUMBER = int.from_bytes(APPLICATION_ID.bytes[:4], "big")
 #: FIT's ``heart_rate`` is a uint8 whose 255 means "invalid".
 MAX_FIT_BPM = 254
+#: The FIT epoch, from which FIT's date_time (and local_date_time) count seconds.
+FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
+#: Developer fields are uint16 (two bytes), 65535 being their invalid value.
+_COUNT_SIZE_BYTES = 2
 
 #: The counts each lap and the session carry as developer fields, with their names and units.
 #: A field description names one message (``native_mesg_num``), so the lap's and the
@@ -57,50 +89,61 @@ _COUNT_NAMES = {
     "revolutions_backward": ("Backward revolutions", "revolutions"),
     "revolutions_forward": ("Forward revolutions", "revolutions"),
 }
+_COUNT_MESSAGES: tuple[type[Any], ...] = (LapMessage, SessionMessage)
 
 
-def _mesg_num(name: str) -> int:
-    number: int = Profile["mesg_num"][name]
-    return number
+def _message(kind: type[Any], developer_fields: Sequence[Any] = (), **fields: object) -> Any:
+    """A fit-tool message of ``kind`` with ``fields`` set (``None`` leaves a field invalid,
+    as FIT writes a value it does not have)."""
+    message = kind(developer_fields=list(developer_fields))
+    for name, value in fields.items():
+        # fit-tool's fields are properties; setting anything else would be silently lost.
+        if not isinstance(getattr(kind, name, None), property):
+            raise AttributeError(f"FIT {kind.NAME} message has no field {name!r}")
+        setattr(message, name, value)
+    return message
 
 
-def _fit_time(when: datetime) -> int:
-    """Whole seconds since the FIT epoch (the fraction dropped, as the SDK does)."""
-    return math.floor(when.timestamp()) - FIT_EPOCH_S
+def _unix_ms(when: datetime) -> int:
+    """A FIT date_time as fit-tool takes it: milliseconds since 1970 of the whole second
+    (FIT keeps whole seconds; the fraction is dropped)."""
+    return math.floor(when.timestamp()) * 1000
 
 
-def _developer_fields() -> tuple[
-    DeveloperDataIdMesg, dict[tuple[str, str], int], list[FieldDescriptionMesg]
-]:
-    """The Developer Data Id message, the key of each (message, count) field, and the Field
-    Description messages."""
-    developer: DeveloperDataIdMesg = {
-        "mesg_num": _mesg_num("DEVELOPER_DATA_ID"),
-        "developer_data_index": 0,
-        "application_id": list(APPLICATION_ID.bytes),
-    }
-    keys: dict[tuple[str, str], int] = {}
-    descriptions: list[FieldDescriptionMesg] = []
-    for message in ("LAP", "SESSION"):
+def _developer_fields() -> tuple[list[Any], dict[tuple[type[Any], str], int]]:
+    """The Developer Data Id and Field Description messages, and the field number of each
+    (message, count)."""
+    messages: list[Any] = [
+        _message(
+            DeveloperDataIdMessage, developer_data_index=0, application_id=APPLICATION_ID.bytes
+        )
+    ]
+    keys: dict[tuple[type[Any], str], int] = {}
+    for kind in _COUNT_MESSAGES:
         for count in _COUNTS:
             key = len(keys)
-            keys[(message, count)] = key
+            keys[(kind, count)] = key
             name, units = _COUNT_NAMES[count]
-            descriptions.append(
-                {
-                    "mesg_num": _mesg_num("FIELD_DESCRIPTION"),
-                    "developer_data_index": 0,
-                    "field_definition_number": key,
-                    "fit_base_type_id": BASE_TYPE["UINT16"],
-                    "field_name": name,
-                    "units": units,
-                    "native_mesg_num": _mesg_num(message),
-                }
+            messages.append(
+                _message(
+                    FieldDescriptionMessage,
+                    developer_data_index=0,
+                    field_definition_number=key,
+                    fit_base_type_id=BaseType.UINT16.value,
+                    field_name=name,
+                    units=units,
+                    native_mesg_num=kind.ID,
+                )
             )
-    return developer, keys, descriptions
+    return messages, keys
 
 
-def _counts(bouts: Sequence[WalkBoutEvent | PedalBoutEvent | None]) -> dict[str, int]:
+def _count_fields(
+    kind: type[Any],
+    bouts: Sequence[WalkBoutEvent | PedalBoutEvent | None],
+    keys: dict[tuple[type[Any], str], int],
+) -> list[Any]:
+    """The developer fields of a lap or session: its bouts' steps and revolutions each way."""
     totals = dict.fromkeys(_COUNTS, 0)
     for bout in bouts:
         if isinstance(bout, WalkBoutEvent):
@@ -109,7 +152,20 @@ def _counts(bouts: Sequence[WalkBoutEvent | PedalBoutEvent | None]) -> dict[str,
         elif isinstance(bout, PedalBoutEvent):
             totals["revolutions_backward"] += bout.revolutions_backward
             totals["revolutions_forward"] += bout.revolutions_forward
-    return {name: min(65534, n) for name, n in totals.items()}  # uint16, 65535 invalid
+    fields = []
+    for count, n in totals.items():
+        name, units = _COUNT_NAMES[count]
+        field = DeveloperField(
+            developer_data_index=0,
+            field_id=keys[(kind, count)],
+            name=name,
+            units=units,
+            base_type=BaseType.UINT16,
+            size=_COUNT_SIZE_BYTES,
+        )
+        field.set_value(0, min(65534, n))  # uint16, 65535 invalid
+        fields.append(field)
+    return fields
 
 
 def point_cadence(p: Trackpoint) -> int | None:
@@ -157,87 +213,85 @@ def fit_activity(
     start_t, end_t, kcal = workout.start_t, workout.end_t, workout.kcal
 
     def at(t: float) -> int:
-        return _fit_time(workout.started + timedelta(seconds=t))
+        return _unix_ms(workout.started + timedelta(seconds=t))
 
-    developer, keys, descriptions = _developer_fields()
-    encoder = Encoder()
-    for description in descriptions:
-        encoder.add_developer_field(description["field_definition_number"], developer, description)
+    developer, keys = _developer_fields()
     first, last = at(start_t), max(at(start_t), at(end_t))
-    encoder.write_mesg(
-        {
-            "mesg_num": _mesg_num("FILE_ID"),
-            "type": "activity",
-            "manufacturer": "development",
-            "product": 0,
-            "time_created": first,
-            "product_name": "retrosense",
-        }
-    )
-    for message in (developer, *descriptions):
-        encoder.write_mesg(dict(message))
-    encoder.write_mesg(
-        {
-            "mesg_num": _mesg_num("DEVICE_INFO"),
-            "timestamp": first,
-            "device_index": "creator",
-            "manufacturer": "development",
-            "product": 0,
-            "product_name": "retrosense",
-            "software_version": software_version,
-        }
-    )
-    timer = {"mesg_num": _mesg_num("EVENT"), "event": "timer"}
-    encoder.write_mesg({**timer, "timestamp": first, "event_type": "start"})
-    for p in points:
-        encoder.write_mesg(
-            {
-                "mesg_num": _mesg_num("RECORD"),
-                "timestamp": at(p.t),
-                "heart_rate": point_bpm(p),
-                "cadence": point_cadence(p),
-            }
+    creator = {"manufacturer": Manufacturer.DEVELOPMENT, "product": 0, "product_name": "retrosense"}
+    # strict: fit-tool checks the wire limits, the Profile's fields and the activity file's
+    # required messages and fields as it builds (a failure is a bug here, not bad input).
+    builder = FitFileBuilder(auto_define=True, strict=True)
+    builder.add(
+        _message(
+            FileIdMessage,
+            type=FileType.ACTIVITY,
+            time_created=first,
+            serial_number=SERIAL_NUMBER,
+            **creator,
         )
-    encoder.write_mesg({**timer, "timestamp": last, "event_type": "stop_all"})
+    )
+    builder.add_all(developer)
+    builder.add(
+        _message(
+            DeviceInfoMessage,
+            timestamp=first,
+            device_index=DeviceIndex.CREATOR.value,
+            software_version=software_version,
+            **creator,
+        )
+    )
+    timer = {"event": Event.TIMER}
+    builder.add(_message(EventMessage, timestamp=first, event_type=EventType.START, **timer))
+    for p in points:
+        builder.add(
+            _message(
+                RecordMessage, timestamp=at(p.t), heart_rate=point_bpm(p), cadence=point_cadence(p)
+            )
+        )
+    builder.add(_message(EventMessage, timestamp=last, event_type=EventType.STOP_ALL, **timer))
     for index, lap in enumerate(laps):
-        encoder.write_mesg(_lap(lap, index, lap_points(lap, points), at, workout, keys))
+        builder.add(_lap(lap, index, lap_points(lap, points), at, workout, keys))
     elapsed_s = end_t - start_t
-    encoder.write_mesg(
-        {
-            "mesg_num": _mesg_num("SESSION"),
-            "message_index": 0,
-            "timestamp": last,
-            "event": "session",
-            "event_type": "stop",
-            "start_time": first,
-            "total_elapsed_time": elapsed_s,
-            "total_timer_time": elapsed_s,
-            "sport": workout.sport(),
-            "sub_sport": "generic",
-            "first_lap_index": 0,
-            "num_laps": len(laps),
-            "total_calories": None if kcal is None else min(65535, round(kcal)),
-            "trigger": "activity_end",
+    builder.add(
+        _message(
+            SessionMessage,
+            _count_fields(SessionMessage, [lap.bout for lap in laps], keys),
+            message_index=0,
+            timestamp=last,
+            event=Event.SESSION,
+            event_type=EventType.STOP,
+            start_time=first,
+            total_elapsed_time=elapsed_s,
+            total_timer_time=elapsed_s,
+            sport=Sport[workout.sport().upper()],  # the FIT names, as Sport's members
+            sub_sport=SubSport.GENERIC,
+            first_lap_index=0,
+            num_laps=len(laps),
+            total_calories=None if kcal is None else min(65535, round(kcal)),
+            trigger=SessionTrigger.ACTIVITY_END,
             **_averages(points),
-            "developer_fields": {
-                keys[("SESSION", name)]: n
-                for name, n in _counts([lap.bout for lap in laps]).items()
-            },
-        }
+        )
     )
-    encoder.write_mesg(
-        {
-            "mesg_num": _mesg_num("ACTIVITY"),
-            "timestamp": last,
-            "total_timer_time": elapsed_s,
-            "num_sessions": 1,
-            "type": "manual",
-            "event": "activity",
-            "event_type": "stop",
-            "local_timestamp": last + utc_offset_s,
-        }
+    fit_epoch_ms = _unix_ms(FIT_EPOCH)
+    builder.add(
+        _message(
+            ActivityMessage,
+            timestamp=last,
+            total_timer_time=elapsed_s,
+            num_sessions=1,
+            type=Activity.MANUAL,
+            event=Event.ACTIVITY,
+            event_type=EventType.STOP,
+            # local_date_time has no offset in the Profile: seconds since the FIT epoch, local.
+            local_timestamp=(last - fit_epoch_ms) // 1000 + utc_offset_s,
+        )
     )
-    return encoder.close()
+    builder.validate()
+    # The 14-byte header with its own CRC (FitFileBuilder writes the legacy 12-byte one): the
+    # FIT protocol's preferred header, which readers check before the records.
+    header = FitFileHeader(records_size=0, gen_crc=True)  # sizes and CRCs set as it encodes
+    data: bytes = FitFile(header, builder.records).to_bytes()
+    return data
 
 
 def _lap(
@@ -246,20 +300,20 @@ def _lap(
     points: Sequence[Trackpoint],
     at: Callable[[float], int],
     workout: Workout,
-    keys: dict[tuple[str, str], int],
-) -> dict[str, Any]:
-    return {
-        "mesg_num": _mesg_num("LAP"),
-        "message_index": index,
-        "timestamp": at(lap.end_t),
-        "event": "lap",
-        "event_type": "stop",
-        "start_time": at(lap.start_t),
-        "total_elapsed_time": lap.end_t - lap.start_t,
-        "total_timer_time": lap.end_t - lap.start_t,
-        "total_calories": None if workout.kcal is None else workout.lap_kcal(lap),
-        "intensity": "active" if lap.active else "rest",
-        "lap_trigger": "manual",
+    keys: dict[tuple[type[Any], str], int],
+) -> Any:
+    return _message(
+        LapMessage,
+        _count_fields(LapMessage, [lap.bout], keys),
+        message_index=index,
+        timestamp=at(lap.end_t),
+        event=Event.LAP,
+        event_type=EventType.STOP,
+        start_time=at(lap.start_t),
+        total_elapsed_time=lap.end_t - lap.start_t,
+        total_timer_time=lap.end_t - lap.start_t,
+        total_calories=None if workout.kcal is None else workout.lap_kcal(lap),
+        intensity=Intensity.ACTIVE if lap.active else Intensity.REST,
+        lap_trigger=LapTrigger.MANUAL,
         **_averages(points),
-        "developer_fields": {keys[("LAP", name)]: n for name, n in _counts([lap.bout]).items()},
-    }
+    )

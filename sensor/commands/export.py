@@ -111,15 +111,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _fit_writer() -> Callable[..., bytes]:
     """``sensor.export_fit.fit_activity``, or ``MissingExtra`` naming the ``fit`` extra when
-    Garmin's FIT SDK is not installed."""
+    fit-tool is not installed."""
     from sensor.errors import MissingExtra
 
     try:
         from sensor.export_fit import fit_activity
     except ModuleNotFoundError as err:
-        if err.name != "garmin_fit_sdk":
+        if err.name != "fit_tool":
             raise
-        raise MissingExtra("a FIT workout", "fit", "garmin-fit-sdk") from None
+        raise MissingExtra("a FIT workout", "fit", "fit-tool") from None
     return fit_activity
 
 

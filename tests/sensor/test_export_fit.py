@@ -1,25 +1,30 @@
-"""``retrosense export --format fit``: FIT activity files, read back with Garmin's own decoder.
+"""``retrosense export --format fit``: FIT activity files, read back with an independent decoder.
 
-Each file is decoded by the FIT SDK's Decoder (header and file CRC checked, every message
-parsed) and compared with the TCX export of the same session: the same records (one per
-trackpoint, at the same second), heart rates and cadences, and the same laps.
+The files are written with fit-tool and read with fitdecode, a decoder of its own (MIT, no
+code shared with the writer), which checks the header CRC and the file CRC as it reads and
+refuses malformed messages or developer fields it has no description for. Each file is
+compared with the TCX export of the same session: the same records (one per trackpoint, at
+the same second), heart rates and cadences, and the same laps.
 """
 
 from __future__ import annotations
 
+import importlib.abc
 import math
 import sys
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytest.importorskip(
-    "garmin_fit_sdk", reason="the fit extra is not installed (pip install -e '.[test]')"
+    "fitdecode", reason="the test extra is not installed (pip install -e '.[test]')"
 )
-from garmin_fit_sdk import FIT_EPOCH_S, Decoder, Stream
+pytest.importorskip("fit_tool", reason="the fit extra is not installed (pip install -e '.[test]')")
+import fitdecode
+from fitdecode.types import DevFieldDefinition
 
 from analysis.events import PedalBoutEvent, WalkBoutEvent
 from sensor.cli import main
@@ -39,12 +44,39 @@ def export(tmp_path: Path, *args: str) -> Path:
 
 
 def decode(path: Path) -> dict[str, list[dict[str, Any]]]:
-    data = bytearray(path.read_bytes())
-    decoder = Decoder(Stream.from_byte_array(data))
-    assert decoder.is_fit() and decoder.check_integrity()  # header, sizes, file CRC
-    messages, errors = Decoder(Stream.from_byte_array(data)).read()
-    assert errors == []
+    """The file's messages by name, each a dict of its fields, its developer fields (by the
+    name their field description gives) under ``developer_fields``."""
+    messages: dict[str, list[dict[str, Any]]] = {}
+    header_crcs, file_crcs = [], []
+    with fitdecode.FitReader(
+        str(path), check_crc=fitdecode.CrcCheck.RAISE, error_handling=fitdecode.ErrorHandling.RAISE
+    ) as reader:
+        for frame in reader:
+            if isinstance(frame, fitdecode.FitHeader):
+                header_crcs.append(frame.crc_matched)
+            elif isinstance(frame, fitdecode.FitCRC):
+                file_crcs.append(frame.matched)
+            elif isinstance(frame, fitdecode.FitDataMessage):
+                dev = [isinstance(f.field_def, DevFieldDefinition) for f in frame.fields]
+                fields = {f.name: f.value for f, d in zip(frame.fields, dev, strict=True) if not d}
+                fields["developer_fields"] = {
+                    f.name: f.value for f, d in zip(frame.fields, dev, strict=True) if d
+                }
+                messages.setdefault(frame.name, []).append(fields)
+    assert header_crcs == [True] and file_crcs == [True]  # one FIT file, both CRCs right
     return messages
+
+
+class NotInstalled(importlib.abc.MetaPathFinder):
+    """An import finder for which a package is not installed."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.partition(".")[0] == self.package:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
 
 
 def tcx(capsys: pytest.CaptureFixture[bytes], *args: str) -> ET.Element:
@@ -65,16 +97,16 @@ def test_a_capture_with_heart_rate_as_fit_matches_its_tcx(
     root = tcx(capsysbinary, str(CAPTURE))
     assert list(tmp_path.iterdir()) == [tmp_path / "workout.fit"]  # no temporary file left
 
-    (file_id,) = fit["file_id_mesgs"]
+    (file_id,) = fit["file_id"]
     assert file_id["type"] == "activity" and file_id["manufacturer"] == "development"
-    (creator,) = fit["device_info_mesgs"]
+    (creator,) = fit["device_info"]
     assert creator["device_index"] == "creator" and creator["product_name"] == "retrosense"
 
     # A record per trackpoint, at its second, with its heart rate and cadence. (A TCX lap
     # shorter than a second repeats the trackpoint before it; FIT records are not per lap.)
     by_time = {p.findtext("t:Time", namespaces=NS): p for p in root.findall(".//t:Trackpoint", NS)}
     points = list(by_time.values())
-    records = fit["record_mesgs"]
+    records = fit["record"]
     assert len(records) == len(points) > 10
     assert [r["timestamp"] for r in records] == [
         second(p.findtext("t:Time", namespaces=NS) or "") for p in points
@@ -91,7 +123,7 @@ def test_a_capture_with_heart_rate_as_fit_matches_its_tcx(
     assert any(r.get("cadence") for r in records)
 
     # The TCX export's laps: a lap per walking bout, resting laps between them.
-    laps = fit["lap_mesgs"]
+    laps = fit["lap"]
     tcx_laps = root.findall(".//t:Lap", NS)
     assert len(laps) == len(tcx_laps)
     assert [lap["start_time"] for lap in laps] == [second(t.get("StartTime", "")) for t in tcx_laps]
@@ -103,42 +135,51 @@ def test_a_capture_with_heart_rate_as_fit_matches_its_tcx(
     walks = [e for e in events if isinstance(e, WalkBoutEvent)]
     active = [lap for lap in laps if lap["intensity"] == "active"]
     assert len(active) == len(walks) >= 2
-    assert [lap["developer_fields"][1] for lap in active] == [w.steps_forward for w in walks]
+    assert [lap["developer_fields"]["Forward steps"] for lap in active] == [
+        w.steps_forward for w in walks
+    ]
 
-    (session,) = fit["session_mesgs"]
+    (session,) = fit["session"]
     assert session["sport"] == "walking"  # TCX's Other
     assert session["num_laps"] == len(laps) and session["first_lap_index"] == 0
     assert session["start_time"] == records[0]["timestamp"] == laps[0]["start_time"]
     assert session["total_elapsed_time"] == pytest.approx(duration_s, abs=0.001)
     assert session["avg_heart_rate"] == session["max_heart_rate"] == 96
-    timer = [(e["event"], e["event_type"], e["timestamp"]) for e in fit["event_mesgs"]]
+    timer = [(e["event"], e["event_type"], e["timestamp"]) for e in fit["event"]]
     end = session["timestamp"]  # the session's last sample, within a second of the last record
     assert timer == [("timer", "start", records[0]["timestamp"]), ("timer", "stop_all", end)]
     assert 0 <= (end - records[-1]["timestamp"]).total_seconds() <= 1
-    (activity,) = fit["activity_mesgs"]
+    (activity,) = fit["activity"]
     assert activity["num_sessions"] == 1 and activity["timestamp"] == end
 
 
 def test_the_demo_as_fit_is_a_ride_with_its_bouts_and_directions(tmp_path: Path) -> None:
     fit = decode(export(tmp_path, str(demo_recording()), "--start", "2026-05-01T09:30:00+02:00"))
-    (session,) = fit["session_mesgs"]
+    (session,) = fit["session"]
     assert session["sport"] == "cycling"  # TCX's Biking
     assert session["start_time"] == datetime(2026, 5, 1, 7, 30, tzinfo=UTC)
-    (activity,) = fit["activity_mesgs"]
-    # local_timestamp is seconds since the FIT epoch in local time: the +02:00 of the start.
-    utc = activity["timestamp"].timestamp() - FIT_EPOCH_S
-    assert activity["local_timestamp"] - utc == 7200
+    (activity,) = fit["activity"]
+    # local_timestamp is the same instant in local time: the +02:00 of the start.
+    assert activity["local_timestamp"] - activity["timestamp"] == timedelta(hours=2)
 
     events, _ = analyze_file(demo_recording())
     bouts = [e for e in events if isinstance(e, (WalkBoutEvent, PedalBoutEvent))]
-    laps = fit["lap_mesgs"]
+    laps = fit["lap"]
     assert [lap["intensity"] for lap in laps].count("active") == len(bouts) >= 2
     # Steps and revolutions each way, which FIT has no field for, as developer fields.
-    names = {
-        (d["native_mesg_num"], d["field_definition_number"]): d["field_name"]
-        for d in fit["field_description_mesgs"]
+    descriptions = {
+        (d["native_mesg_num"], d["field_definition_number"], d["field_name"], d["units"])
+        for d in fit["field_description"]
     }
-    session_counts = {names[(18, key)]: value for key, value in session["developer_fields"].items()}
+    counts = [("Backward steps", "steps"), ("Forward steps", "steps")]
+    counts += [("Backward revolutions", "revolutions"), ("Forward revolutions", "revolutions")]
+    assert descriptions == {
+        (message, number, name, units)
+        for message, first in (("lap", 0), ("session", 4))
+        for number, (name, units) in enumerate(counts, first)
+    }
+    assert all(set(lap["developer_fields"]) == {n for n, _ in counts} for lap in laps)
+    session_counts = session["developer_fields"]
     walks = [e for e in bouts if isinstance(e, WalkBoutEvent)]
     rides = [e for e in bouts if isinstance(e, PedalBoutEvent)]
     assert session_counts == {
@@ -157,15 +198,18 @@ def test_fit_without_a_start_or_the_extra_is_one_line(
     assert main(["export", str(demo_recording()), "--format", "fit", "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "a FIT workout needs it: give --start" in err
-    # Without the SDK, importing it fails as it does when it is not installed (None in
-    # sys.modules makes the import machinery raise ModuleNotFoundError for that name).
-    monkeypatch.setitem(sys.modules, "garmin_fit_sdk", None)
+    # Without fit-tool, importing it fails as it does when it is not installed: a finder
+    # first on the import path says so for the package (and the loaded modules go, or the
+    # import would not look for them).
+    for name in [n for n in sys.modules if n == "fit_tool" or n.startswith("fit_tool.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [NotInstalled("fit_tool"), *sys.meta_path])
     monkeypatch.delitem(sys.modules, "sensor.export_fit", raising=False)
     assert main(["export", str(CAPTURE), "--format", "fit", "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.rstrip().endswith(
-        "a FIT workout needs the 'fit' extra (garmin-fit-sdk is not installed): "
+        "a FIT workout needs the 'fit' extra (fit-tool is not installed): "
         "pip install 'retrosense[fit]'"
     )
     assert not out.exists()
