@@ -104,7 +104,7 @@ def render(r: dict[str, Any]) -> str:
         out.append(
             f"**Streaming** ({s0['bands']} bands fed round-robin, {_n(s0['seconds_per_band'])} s "
             "each, CPU time of `Pipeline.update`; chunk = samples per BLE notification: 1 as a "
-            "WitMotion sends, 8 as the issue assumes for an H10 at 100 Hz, 36 as a full H10 "
+            "WitMotion sends, 8 between the two, 36 as a full H10 "
             "16-bit frame):"
         )
         out.append("")
