@@ -1,5 +1,6 @@
 """Exports of an analysed session for the apps people log workouts in: events as CSV, and a
-TCX workout (heart rate, cadence, a lap per walking or pedalling bout).
+TCX workout (heart rate, cadence, a lap per walking or pedalling bout). The FIT activity file
+(``sensor.export_fit``, the ``fit`` extra) is made of the same laps and trackpoints.
 
 References
 ----------
@@ -35,7 +36,8 @@ TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 TPX_NS = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
 #: Trackpoints every this many seconds of the session.
 TRACKPOINT_S = 1.0
-#: TCX ``CadenceValue_t`` is an unsignedByte of at most 254.
+#: TCX ``CadenceValue_t`` is an unsignedByte of at most 254; FIT's ``cadence`` (uint8) stops
+#: there too, 255 being its invalid value.
 MAX_CADENCE = 254
 
 
@@ -83,6 +85,8 @@ class Lap:
     end_t: float
     active: bool
     notes: str
+    #: The bout an active lap is (``None`` for a resting lap, or a session without bouts).
+    bout: WalkBoutEvent | PedalBoutEvent | None = None
 
 
 def laps_of(events: Sequence[Event], start_t: float, end_t: float) -> list[Lap]:
@@ -100,7 +104,7 @@ def laps_of(events: Sequence[Event], start_t: float, end_t: float) -> list[Lap]:
             continue
         if lo > t:
             laps.append(Lap(t, lo, False, "rest"))
-        laps.append(Lap(lo, hi, True, _bout_notes(bout)))
+        laps.append(Lap(lo, hi, True, _bout_notes(bout), bout))
         t = hi
     if end_t > t or not laps:
         laps.append(Lap(t, max(end_t, t), not bouts, "session" if not bouts else "rest"))
@@ -118,6 +122,22 @@ def _bout_notes(bout: WalkBoutEvent | PedalBoutEvent) -> str:
         f"pedalling: {bout.revolutions_backward} backward, {bout.revolutions_forward} forward"
         f"{unknown} revolutions, {bout.reversals} reversal{'' if bout.reversals == 1 else 's'}"
     )
+
+
+def workout_sport(events: Sequence[Event]) -> str:
+    """``cycling`` when the pedalling bouts last longer than the walking bouts, else
+    ``walking`` (the FIT sport names; TCX has *Biking* and, for a walk, *Other*)."""
+    walk_s = sum(e.end_t - e.start_t for e in events if isinstance(e, WalkBoutEvent))
+    pedal_s = sum(e.end_t - e.start_t for e in events if isinstance(e, PedalBoutEvent))
+    return "cycling" if pedal_s > walk_s else "walking"
+
+
+def lap_kcal(lap: Lap, kcal: float | None, start_t: float, end_t: float) -> int:
+    """The lap's share of the session's energy, by time (0 when the session has no
+    estimate), as an unsignedShort."""
+    if kcal is None:
+        return 0
+    return min(65535, round(kcal * (lap.end_t - lap.start_t) / max(end_t - start_t, 1e-9)))
 
 
 @dataclass(frozen=True)
@@ -157,25 +177,62 @@ def trackpoints(
     return out
 
 
-def tcx_workout(
-    events: Sequence[Event],
-    *,
-    started: datetime,
-    start_t: float,
-    end_t: float,
-    hr_t_s: Sequence[float] = (),
-    hr_bpm: Sequence[float] = (),
-    kcal: float | None = None,
-    notes: str = "",
-) -> bytes:
+def lap_points(lap: Lap, points: Sequence[Trackpoint]) -> list[Trackpoint]:
+    """The trackpoints within the lap, or (for a lap shorter than ``TRACKPOINT_S`` between
+    two of them) the last one before its end."""
+    return [p for p in points if lap.start_t <= p.t < lap.end_t] or [
+        p for p in points if p.t <= lap.end_t
+    ][-1:]
+
+
+@dataclass(frozen=True)
+class Workout:
+    """A session as the workout exports see it.
+
+    Parameters
+    ----------
+    events
+        The session's events (bouts make the laps; the live state the trackpoints).
+    started
+        When the recording's ``t = 0`` was.
+    start_t, end_t
+        The session's first and last sample time.
+    hr_t_s, hr_bpm
+        Heart rate readings.
+    kcal
+        The session's energy estimate, shared among the laps by time.
+    """
+
+    events: Sequence[Event]
+    started: datetime
+    start_t: float
+    end_t: float
+    hr_t_s: Sequence[float] = ()
+    hr_bpm: Sequence[float] = ()
+    kcal: float | None = None
+
+    def laps(self) -> list[Lap]:
+        return laps_of(self.events, self.start_t, self.end_t)
+
+    def points(self) -> list[Trackpoint]:
+        """The live state every ``TRACKPOINT_S``."""
+        return trackpoints(self.events, self.hr_t_s, self.hr_bpm, self.start_t, self.end_t)
+
+    def sport(self) -> str:
+        return workout_sport(self.events)
+
+    def lap_kcal(self, lap: Lap) -> int:
+        return lap_kcal(lap, self.kcal, self.start_t, self.end_t)
+
+
+def tcx_workout(workout: Workout, *, notes: str = "") -> bytes:
     """A TCX document with one activity: laps per bout, trackpoints every second."""
     ET.register_namespace("", TCX_NS)
     ET.register_namespace("tpx", TPX_NS)
-    laps = laps_of(events, start_t, end_t)
-    points = trackpoints(events, hr_t_s, hr_bpm, start_t, end_t)
-    walk_s = sum(e.end_t - e.start_t for e in events if isinstance(e, WalkBoutEvent))
-    pedal_s = sum(e.end_t - e.start_t for e in events if isinstance(e, PedalBoutEvent))
-    sport = "Biking" if pedal_s > walk_s else "Other"
+    laps = workout.laps()
+    points = workout.points()
+    sport = "Biking" if workout.sport() == "cycling" else "Other"
+    started = workout.started
 
     def at(t: float) -> str:
         return iso_utc(started + timedelta(seconds=t))
@@ -189,26 +246,22 @@ def tcx_workout(
     root = ET.Element(f"{{{TCX_NS}}}TrainingCenterDatabase")
     activity = sub(sub(root, "Activities"), "Activity")
     activity.set("Sport", sport)
-    sub(activity, "Id", at(start_t))
-    total_s = max(end_t - start_t, 1e-9)
+    sub(activity, "Id", at(workout.start_t))
     for lap in laps:
-        inside = [p for p in points if lap.start_t <= p.t < lap.end_t] or [
-            p for p in points if p.t <= lap.end_t
-        ][-1:]
+        inside = lap_points(lap, points)
         element = sub(activity, "Lap")
         element.set("StartTime", at(lap.start_t))
         sub(element, "TotalTimeSeconds", f"{lap.end_t - lap.start_t:.3f}")
         sub(element, "DistanceMeters", "0")
-        share = 0 if kcal is None else kcal * (lap.end_t - lap.start_t) / total_s
-        sub(element, "Calories", min(65535, round(share)))
+        sub(element, "Calories", workout.lap_kcal(lap))
         rates = [p.hr_bpm for p in inside if p.hr_bpm]
         if rates:
-            sub(sub(element, "AverageHeartRateBpm"), "Value", _bpm(float(np.mean(rates))))
-            sub(sub(element, "MaximumHeartRateBpm"), "Value", _bpm(max(rates)))
+            sub(sub(element, "AverageHeartRateBpm"), "Value", whole_bpm(float(np.mean(rates))))
+            sub(sub(element, "MaximumHeartRateBpm"), "Value", whole_bpm(max(rates)))
         sub(element, "Intensity", "Active" if lap.active else "Resting")
         cadences = [p.pedal_cadence_rpm for p in inside if p.pedal_cadence_rpm]
         if cadences:
-            sub(element, "Cadence", _cadence(float(np.mean(cadences))))
+            sub(element, "Cadence", whole_cadence(float(np.mean(cadences))))
         sub(element, "TriggerMethod", "Manual")
         track = sub(element, "Track")
         for p in inside:
@@ -224,18 +277,20 @@ def tcx_workout(
 def _trackpoint(element: ET.Element, p: Trackpoint, at: Any, sub: Any) -> None:
     sub(element, "Time", at(p.t))
     if p.hr_bpm:
-        sub(sub(element, "HeartRateBpm"), "Value", _bpm(p.hr_bpm))
+        sub(sub(element, "HeartRateBpm"), "Value", whole_bpm(p.hr_bpm))
     if p.pedal_cadence_rpm:
-        sub(element, "Cadence", _cadence(p.pedal_cadence_rpm))
+        sub(element, "Cadence", whole_cadence(p.pedal_cadence_rpm))
     if p.step_cadence_spm:
         tpx = sub(sub(element, "Extensions"), "TPX", ns=TPX_NS)
-        sub(tpx, "RunCadence", _cadence(p.step_cadence_spm / 2), ns=TPX_NS)
+        sub(tpx, "RunCadence", whole_cadence(p.step_cadence_spm / 2), ns=TPX_NS)
 
 
-def _bpm(value: float) -> int:
-    """``HeartRateInBeatsPerMinute_t``: an unsignedByte of at least 1."""
+def whole_bpm(value: float) -> int:
+    """Whole beats per minute as TCX's ``HeartRateInBeatsPerMinute_t`` takes them: an
+    unsignedByte of at least 1."""
     return min(255, max(1, round(value)))
 
 
-def _cadence(value: float) -> int:
+def whole_cadence(value: float) -> int:
+    """A whole cadence of 0 to ``MAX_CADENCE`` (0 for a value that is not finite)."""
     return min(MAX_CADENCE, max(0, round(value))) if math.isfinite(value) else 0

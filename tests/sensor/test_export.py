@@ -98,7 +98,7 @@ def test_export_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["export", str(demo_recording()), "--format", "tcx"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "give --start" in err
-    for args in (["--format", "fit"], ["--format", "tcx", "--start", "yesterday"],
+    for args in (["--format", "gpx"], ["--format", "tcx", "--start", "yesterday"],
                  ["--format", "tcx", "--start", "2026-05-01T09:30:00"]):  # fmt: skip
         with pytest.raises(SystemExit) as exit_:
             main(["export", str(demo_recording()), *args])
