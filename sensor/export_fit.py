@@ -206,7 +206,8 @@ def fit_activity(
     utc_offset_s
         The wearer's time zone offset, for the Activity message's ``local_timestamp``.
     software_version
-        retrosense's version as FIT's ``software_version`` (scale 100: 0.1 for 0.1.0).
+        retrosense's version as FIT's ``software_version`` (major + minor / 100, scale 100, as
+        devices show "2.10": 0.01 for 0.1.0).
     """
     laps = workout.laps()
     points = workout.points()

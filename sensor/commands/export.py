@@ -131,7 +131,8 @@ def _utc_offset_s(started: datetime) -> int:
 
 
 def _software_version() -> float | None:
-    """retrosense's version as FIT's ``software_version`` (0.1 for 0.1.0), where it is one."""
+    """retrosense's version as FIT's ``software_version``: major + minor / 100 (0.01 for 0.1.0,
+    as a device shows 2.10 for 2.10.x), where it is one."""
     from sensor import package_version
 
     major, _, rest = package_version().partition(".")
