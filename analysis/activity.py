@@ -186,6 +186,7 @@ class ActivityStage:
         self._rest_since = -math.inf
         self._state = _State.UNKNOWN
         self._published = Activity.UNKNOWN
+        self._published_t = -math.inf  # when the published activity began
         self._walk_until = -math.inf
         self._evidence_t = -math.inf
         self._pedal_until = -math.inf
@@ -417,5 +418,10 @@ class ActivityStage:
         published = _PUBLISHED[new]
         if published is self._published:
             return
+        # A change's evidence may reach back past the change published before it (walking
+        # whose first step came before a still spell was called): the timeline stays in
+        # order, the new activity begins where the last one did at the earliest.
+        t = max(t, self._published_t)
         out.append(ActivityEvent(t=t, detected_at=at, activity=published, previous=self._published))
         self._published = published
+        self._published_t = t

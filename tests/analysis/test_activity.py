@@ -217,3 +217,15 @@ def test_short_gaps_do_not_lose_jumps() -> None:
     restarted, _ = found(0.0)
     assert bridged >= 0.9 * labelled
     assert bridged > restarted
+
+
+@pytest.mark.parametrize(
+    "name", ["cycle_shank_50hz.csv", "jumpseries_chest_100hz.csv", "walk_wrist_50hz.csv"]
+)
+def test_the_activity_timeline_stays_in_order(name: str) -> None:
+    """A change whose evidence reaches back past the change before it (pedalling whose first
+    turn came before a still spell was called) begins where that one did, not earlier."""
+    samples, info = read_body(SIM / name)
+    changes = [e for e in run_batch(build_pipeline(info), samples) if isinstance(e, ActivityEvent)]
+    assert len(changes) >= 2
+    assert all(b.t >= a.t for a, b in itertools.pairwise(changes))
