@@ -73,41 +73,88 @@ class DeviceClock:
 class CounterClock:
     """Times for a band without a sample clock: counted at the nominal rate.
 
-    Samples follow each other at ``1 / rate_hz``. Where notifications arrive more than
-    ``tolerance_s`` later than the count predicts twice in a row, notifications were lost:
-    the count restarts from the receive time, leaving a gap. One late notification alone is
-    a delayed one, not a loss, and continues the count (restarting on it would put its
-    samples late and make the next, punctual notification's samples overlap them). Where the
-    count runs ahead of the host by more than ``tolerance_s`` (the band is faster than
-    nominal), it is pulled back and overlapping samples are dropped by the caller's
+    Samples follow each other at ``1 / rate_hz``; the count is tied to the host's receive time
+    at the first notification (and after ``reset``). A notification's *lateness* is how long
+    after the count's time of its last sample it arrives. A sample is never received before
+    it was measured, so lateness is the delivery delay plus the time of any samples lost
+    since the count was tied. The two look alike at first and differ in what follows:
+
+    - A delay comes and goes. On a real BLE link the link layer retransmits, so notifications
+      arrive late far more often than they are lost; a busy host (many bands, a shared CPU)
+      holds them back for a stall, or falls behind for a while, and catches up with a burst
+      faster than nominal. Lateness grows, or moves up and down, and comes back down. The
+      count goes on through it, so every sample keeps its place: restarting it from a late
+      notification would open a hole there, and the catch-up burst would then run the count
+      ahead of the host and have its samples dropped as overlaps.
+    - A loss is a step that stays: after the silence, notifications arrive at the nominal pace
+      again, all late by about the lost time. So the count moves on only when notifications
+      have been late by more than ``tolerance_s`` for ``confirm_s`` of host time and their
+      lateness stayed flat all that while (within ``tolerance_s`` of the least late of them);
+      it moves on by that least lateness, leaving a gap of about the lost time. The gap
+      comes ``confirm_s`` after the loss (the samples between carry times early by the lost
+      time); a loss shorter than ``tolerance_s`` leaves the count behind by it, no gap.
+
+    A band slightly slower than nominal makes lateness grow slowly and steadily (flat over
+    ``confirm_s``), so the count is moved on by about ``tolerance_s`` from time to time. A band
+    faster than nominal runs the count ahead of the host: ahead by more than ``tolerance_s``,
+    it restarts from the receive time, and the overlapping samples are dropped by the caller's
     strictly-increasing check.
+
+    Parameters
+    ----------
+    rate_hz
+        The nominal sample rate.
+    tolerance_s
+        Lateness (and lead) the count accepts without question; also how flat lateness must
+        stay to be taken for a loss.
+    confirm_s
+        How long lateness must last, flat, before it is taken for a loss.
     """
 
-    def __init__(self, rate_hz: float, tolerance_s: float = 0.3) -> None:
+    def __init__(self, rate_hz: float, tolerance_s: float = 0.3, confirm_s: float = 2.0) -> None:
         self.period_s = 1.0 / rate_hz
         self.tolerance_s = tolerance_s
+        self.confirm_s = confirm_s
         self._next_s: float | None = None
-        self._late = False
+        # The current run of late notifications: when it started, its least and most lateness.
+        self._late_since_s: float | None = None
+        self._late_min_s = 0.0
+        self._late_max_s = 0.0
 
     def reset(self) -> None:
         """Forget the count (after a reconnect)."""
         self._next_s = None
-        self._late = False
+        self._late_since_s = None
 
     def times(self, n: int, receive_s: float) -> FloatArray:
         """Times of ``n`` samples whose last one arrived at ``receive_s``."""
         steps = np.arange(n, dtype=np.float64) * self.period_s
-        anchored = receive_s - steps[-1] if n else receive_s
+        last_step = float(steps[-1]) if n else 0.0
         start = self._next_s
         if start is None:
-            start = anchored
+            start = receive_s - last_step
         else:
-            error = start + (steps[-1] if n else 0.0) - receive_s
-            late = error < -self.tolerance_s
-            if error > self.tolerance_s or (late and self._late):
-                start = anchored
-                late = False
-            self._late = late
+            lateness = receive_s - (start + last_step)
+            if lateness < -self.tolerance_s:  # ahead of the host: a band faster than nominal
+                start = receive_s - last_step
+                self._late_since_s = None
+            elif lateness > self.tolerance_s:
+                if self._late_since_s is None:
+                    self._late_since_s = receive_s
+                    self._late_min_s = self._late_max_s = lateness
+                else:
+                    self._late_min_s = min(self._late_min_s, lateness)
+                    self._late_max_s = max(self._late_max_s, lateness)
+                if self._late_max_s - self._late_min_s > self.tolerance_s:
+                    # Not a step: a delay that grows or is being caught up. Watch afresh
+                    # from here, in case the lateness now settles (a loss within a delay).
+                    self._late_since_s = receive_s
+                    self._late_min_s = self._late_max_s = lateness
+                elif receive_s - self._late_since_s >= self.confirm_s:
+                    start += self._late_min_s  # a loss: leave a gap of the lost time
+                    self._late_since_s = None
+            else:
+                self._late_since_s = None
         t = start + steps
         self._next_s = start + n * self.period_s
         return t
