@@ -10,6 +10,63 @@ import numpy as np
 
 from analysis.types import FloatArray
 
+#: How long lateness must last before it is taken for a loss or a moved clock, rather than
+#: notifications a busy host held back: long enough that a host falling behind by 0.15 s a
+#: second or more shows a lateness that grows by more than ``FLAT_S`` in it.
+CONFIRM_S = 2.0
+#: How flat lateness must stay over ``CONFIRM_S`` to be taken for lasting: a step (a loss, a
+#: clock that moved) stays within the jitter of delivery; a delay grows or is caught up.
+FLAT_S = 0.3
+
+
+class LateRun:
+    """Notifications in a row that arrived late: lasting, or a delay to ride out?
+
+    A sample is never received before it was measured, so a notification's lateness (how
+    long after its last sample's mapped time it arrives) is the delivery delay plus any
+    step the timeline owes: samples lost, or a band clock that moved. The two look alike at
+    first and differ in what follows. A delay comes and goes: on a real BLE link the link
+    layer retransmits, so notifications arrive late far more often than they are lost, and
+    a busy host holds them back for a stall or falls behind for a while, then catches up with
+    a burst faster than nominal; lateness grows, or moves up and down, and comes back down.
+    A step stays: notifications arrive at the nominal pace again, all late by about as much.
+    So lateness is taken for lasting only when it has stayed within ``flat_s`` of its least
+    for ``confirm_s`` of host time (and ``confirm_notifications`` notifications); a run
+    whose lateness spreads wider is watched afresh from its latest notification.
+    """
+
+    def __init__(
+        self, flat_s: float = FLAT_S, confirm_s: float = CONFIRM_S, confirm_notifications: int = 1
+    ) -> None:
+        self.flat_s = flat_s
+        self.confirm_s = confirm_s
+        self.confirm_notifications = confirm_notifications
+        self._since_s: float | None = None
+        self._count = 0
+        self._least_s = self._most_s = 0.0
+
+    def clear(self) -> None:
+        """A notification on time: the run is over."""
+        self._since_s = None
+
+    def lasting(self, receive_s: float, lateness_s: float) -> float | None:
+        """Add a late notification; once the run has lasted, flat, its least lateness (and
+        the run is over), else ``None``."""
+        if self._since_s is not None:
+            self._least_s = min(self._least_s, lateness_s)
+            self._most_s = max(self._most_s, lateness_s)
+            self._count += 1
+        if self._since_s is None or self._most_s - self._least_s > self.flat_s:
+            self._since_s, self._count = receive_s, 1
+            self._least_s = self._most_s = lateness_s
+        if (
+            self._count >= self.confirm_notifications
+            and receive_s - self._since_s >= self.confirm_s
+        ):
+            self._since_s = None
+            return self._least_s
+        return None
+
 
 class DeviceClock:
     """Maps a band's clock (seconds, any epoch) to session seconds.
@@ -20,10 +77,12 @@ class DeviceClock:
     only arrive late: one that maps its last sample more than ``tolerance_s`` after its own
     receive time means the band's clock jumped, and the clocks are tied again at once. One
     that arrives more than ``tolerance_s`` late is a delayed notification (a busy host, a
-    connection event that held it back) unless the lateness persists: only when
-    ``confirm_notifications`` notifications in a row over at least ``confirm_s`` of host time
-    are all late (a band that reset its clock, as the H10 does when it powers down, or clocks
-    that drifted apart) are the clocks tied again, to the least late of them.
+    connection event that held it back) unless the lateness lasts (``LateRun``: flat for
+    ``confirm_s`` over ``confirm_notifications``; a band that reset its clock, as the H10
+    does when it powers down, or clocks that drifted apart): then the clocks are tied again,
+    to the least late of them. Lateness that grows while the host falls behind, and is then
+    caught up, never moves the timeline: tying again on it would put the burst that follows
+    before the new offset, and tie back, dropping its samples as overlaps.
 
     Parameters
     ----------
@@ -36,16 +95,17 @@ class DeviceClock:
     """
 
     def __init__(
-        self, tolerance_s: float = 2.0, confirm_notifications: int = 3, confirm_s: float = 1.0
+        self,
+        tolerance_s: float = 2.0,
+        confirm_notifications: int = 3,
+        confirm_s: float = CONFIRM_S,
     ) -> None:
         self.tolerance_s = tolerance_s
-        self.confirm_notifications = confirm_notifications
-        self.confirm_s = confirm_s
         self.offset_s: float | None = None
         self.ties = 0
         #: Notifications that arrived late and were mapped on the band's clock all the same.
         self.late = 0
-        self._late_run: list[tuple[float, float]] = []  # (receive_s, candidate offset)
+        self._late_run = LateRun(confirm_s=confirm_s, confirm_notifications=confirm_notifications)
 
     def to_session(self, device_s: FloatArray, receive_s: float) -> FloatArray:
         """Session times of samples whose last one arrived at ``receive_s``."""
@@ -55,10 +115,9 @@ class DeviceClock:
             self._tie(candidate)
         elif candidate > self.offset_s + self.tolerance_s:
             self.late += 1
-            self._late_run.append((receive_s, candidate))
-            run = self._late_run
-            if len(run) >= self.confirm_notifications and run[-1][0] - run[0][0] >= self.confirm_s:
-                self._tie(min(c for _, c in run))
+            lasting = self._late_run.lasting(receive_s, candidate - self.offset_s)
+            if lasting is not None:
+                self._tie(self.offset_s + lasting)
         else:
             self._late_run.clear()
         assert self.offset_s is not None
@@ -74,25 +133,14 @@ class CounterClock:
     """Times for a band without a sample clock: counted at the nominal rate.
 
     Samples follow each other at ``1 / rate_hz``; the count is tied to the host's receive time
-    at the first notification (and after ``reset``). A notification's *lateness* is how long
-    after the count's time of its last sample it arrives. A sample is never received before
-    it was measured, so lateness is the delivery delay plus the time of any samples lost
-    since the count was tied. The two look alike at first and differ in what follows:
-
-    - A delay comes and goes. On a real BLE link the link layer retransmits, so notifications
-      arrive late far more often than they are lost; a busy host (many bands, a shared CPU)
-      holds them back for a stall, or falls behind for a while, and catches up with a burst
-      faster than nominal. Lateness grows, or moves up and down, and comes back down. The
-      count goes on through it, so every sample keeps its place: restarting it from a late
-      notification would open a hole there, and the catch-up burst would then run the count
-      ahead of the host and have its samples dropped as overlaps.
-    - A loss is a step that stays: after the silence, notifications arrive at the nominal pace
-      again, all late by about the lost time. So the count moves on only when notifications
-      have been late by more than ``tolerance_s`` for ``confirm_s`` of host time and their
-      lateness stayed flat all that while (within ``tolerance_s`` of the least late of them);
-      it moves on by that least lateness, leaving a gap of about the lost time. The gap
-      comes ``confirm_s`` after the loss (the samples between carry times early by the lost
-      time); a loss shorter than ``tolerance_s`` leaves the count behind by it, no gap.
+    at the first notification (and after ``reset``). Late notifications (``LateRun``) are
+    held back ones unless their lateness lasts: the count goes on through a delay, so every
+    sample keeps its place (restarting it from a late notification would open a hole there,
+    and the catch-up burst would then run the count ahead of the host and have its samples
+    dropped as overlaps). Lateness that lasts is a loss: the count moves on by the least of
+    it, leaving a gap of about the lost time. The gap comes ``confirm_s`` after the loss (the
+    samples between carry times early by the lost time); a loss shorter than ``tolerance_s``
+    leaves the count behind by it, no gap.
 
     A band slightly slower than nominal makes lateness grow slowly and steadily (flat over
     ``confirm_s``), so the count is moved on by about ``tolerance_s`` from time to time. A band
@@ -105,26 +153,23 @@ class CounterClock:
     rate_hz
         The nominal sample rate.
     tolerance_s
-        Lateness (and lead) the count accepts without question; also how flat lateness must
-        stay to be taken for a loss.
+        Lateness (and lead) the count accepts without question.
     confirm_s
         How long lateness must last, flat, before it is taken for a loss.
     """
 
-    def __init__(self, rate_hz: float, tolerance_s: float = 0.3, confirm_s: float = 2.0) -> None:
+    def __init__(
+        self, rate_hz: float, tolerance_s: float = FLAT_S, confirm_s: float = CONFIRM_S
+    ) -> None:
         self.period_s = 1.0 / rate_hz
         self.tolerance_s = tolerance_s
-        self.confirm_s = confirm_s
         self._next_s: float | None = None
-        # The current run of late notifications: when it started, its least and most lateness.
-        self._late_since_s: float | None = None
-        self._late_min_s = 0.0
-        self._late_max_s = 0.0
+        self._late_run = LateRun(confirm_s=confirm_s)
 
     def reset(self) -> None:
         """Forget the count (after a reconnect)."""
         self._next_s = None
-        self._late_since_s = None
+        self._late_run.clear()
 
     def times(self, n: int, receive_s: float) -> FloatArray:
         """Times of ``n`` samples whose last one arrived at ``receive_s``."""
@@ -137,24 +182,13 @@ class CounterClock:
             lateness = receive_s - (start + last_step)
             if lateness < -self.tolerance_s:  # ahead of the host: a band faster than nominal
                 start = receive_s - last_step
-                self._late_since_s = None
+                self._late_run.clear()
             elif lateness > self.tolerance_s:
-                if self._late_since_s is None:
-                    self._late_since_s = receive_s
-                    self._late_min_s = self._late_max_s = lateness
-                else:
-                    self._late_min_s = min(self._late_min_s, lateness)
-                    self._late_max_s = max(self._late_max_s, lateness)
-                if self._late_max_s - self._late_min_s > self.tolerance_s:
-                    # Not a step: a delay that grows or is being caught up. Watch afresh
-                    # from here, in case the lateness now settles (a loss within a delay).
-                    self._late_since_s = receive_s
-                    self._late_min_s = self._late_max_s = lateness
-                elif receive_s - self._late_since_s >= self.confirm_s:
-                    start += self._late_min_s  # a loss: leave a gap of the lost time
-                    self._late_since_s = None
+                lasting = self._late_run.lasting(receive_s, lateness)
+                if lasting is not None:
+                    start += lasting  # a loss: leave a gap of the lost time
             else:
-                self._late_since_s = None
+                self._late_run.clear()
         t = start + steps
         self._next_s = start + n * self.period_s
         return t

@@ -104,7 +104,7 @@ def falling_behind(receive: np.ndarray) -> np.ndarray:
     return np.maximum(receive, np.maximum.accumulate(bursts * (behind > 0)))
 
 
-@pytest.mark.parametrize(
+DELAYS = pytest.mark.parametrize(
     "delayed",
     [
         lambda r: held_back(r, 3.0, 0.5),
@@ -114,6 +114,9 @@ def falling_behind(receive: np.ndarray) -> np.ndarray:
     ],
     ids=["stall-0.5s", "stall-1.5s", "stall-4s", "falling-behind-3s"],
 )
+
+
+@DELAYS
 def test_a_counter_keeps_every_sample_of_notifications_a_busy_host_held_back(
     delayed: Callable[[np.ndarray], np.ndarray],
 ) -> None:
@@ -122,6 +125,23 @@ def test_a_counter_keeps_every_sample_of_notifications_a_busy_host_held_back(
     assert np.max(receive - punctual(k)) > 0.4
     t, dropped = kept(CounterClock(100.0), receive)
     assert dropped == 0
+    np.testing.assert_allclose(np.diff(t), 0.01, atol=1e-9)
+
+
+@DELAYS
+def test_a_band_clock_keeps_its_timeline_through_notifications_a_busy_host_held_back(
+    delayed: Callable[[np.ndarray], np.ndarray],
+) -> None:
+    k = np.arange(300.0)
+    clock = DeviceClock()
+    receive = delayed(punctual(k))
+    t = np.concatenate(
+        [
+            clock.to_session(1000.0 + i * 0.1 + np.arange(10) / 100.0, r)
+            for i, r in zip(k, receive, strict=True)
+        ]
+    )
+    assert clock.ties == 1
     np.testing.assert_allclose(np.diff(t), 0.01, atol=1e-9)
 
 
