@@ -80,9 +80,10 @@ class DeviceClock:
     connection event that held it back) unless the lateness lasts (``LateRun``: flat for
     ``confirm_s`` over ``confirm_notifications``; a band that reset its clock, as the H10
     does when it powers down, or clocks that drifted apart): then the clocks are tied again,
-    to the least late of them. Lateness that grows while the host falls behind, and is then
-    caught up, never moves the timeline: tying again on it would put the burst that follows
-    before the new offset, and tie back, dropping its samples as overlaps.
+    to the least late of them. Lateness that grows while the host falls behind (by 0.3 s a
+    second or more) and is then caught up does not move the timeline: tying again on it
+    would put the burst that follows before the new offset, and tie back, dropping its
+    samples as overlaps.
 
     Parameters
     ----------
@@ -91,14 +92,17 @@ class DeviceClock:
         sample's mapped time; BLE delivers within tens of milliseconds, connection events
         can hold notifications back for a few hundred.
     confirm_notifications, confirm_s
-        How long lateness must last before it moves the timeline.
+        How long lateness must last before it moves the timeline. Shorter than a counter's
+        wait: until the clocks are tied again after a clock reset (the band's times jump
+        back), its samples fall before the last one kept and are dropped; the tolerance
+        already rides out delays of up to 2 s.
     """
 
     def __init__(
         self,
         tolerance_s: float = 2.0,
         confirm_notifications: int = 3,
-        confirm_s: float = CONFIRM_S,
+        confirm_s: float = 1.0,
     ) -> None:
         self.tolerance_s = tolerance_s
         self.offset_s: float | None = None

@@ -96,45 +96,45 @@ def held_back(receive: np.ndarray, from_s: float, stall_s: float) -> np.ndarray:
     return np.maximum(receive, np.where(receive > from_s, from_s + stall_s, 0.0))
 
 
-def falling_behind(receive: np.ndarray) -> np.ndarray:
-    """From 5 s on the host takes each notification in 0.13 s instead of 0.1 s, in bursts of
-    a few (it falls behind by up to 3 s), then catches up at 0.05 s a notification."""
-    behind = np.clip(np.minimum((receive - 5.0) * 0.3, 3.0 - (receive - 15.0)), 0.0, None)
+def falling_behind(receive: np.ndarray, per_s: float = 0.3) -> np.ndarray:
+    """From 5 s on the host falls behind by ``per_s`` each second (0.3: it takes each
+    notification in 0.13 s instead of 0.1 s), in bursts of a few, until it is 3 s behind;
+    then it catches up at 0.05 s a notification."""
+    peak_s = 5.0 + 3.0 / per_s
+    behind = np.clip(np.minimum((receive - 5.0) * per_s, 3.0 - (receive - peak_s)), 0.0, None)
     bursts = np.floor((receive + behind) / 0.25) * 0.25 + 0.25
     return np.maximum(receive, np.maximum.accumulate(bursts * (behind > 0)))
 
 
-DELAYS = pytest.mark.parametrize(
-    "delayed",
-    [
-        lambda r: held_back(r, 3.0, 0.5),
-        lambda r: held_back(r, 3.0, 1.5),
-        lambda r: held_back(r, 3.0, 4.0),
-        falling_behind,
-    ],
-    ids=["stall-0.5s", "stall-1.5s", "stall-4s", "falling-behind-3s"],
-)
+#: A busy host holding notifications back: stalls, and falling 3 s behind then catching up.
+DELAYS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "stall-0.5s": lambda r: held_back(r, 3.0, 0.5),
+    "stall-1.5s": lambda r: held_back(r, 3.0, 1.5),
+    "stall-4s": lambda r: held_back(r, 3.0, 4.0),
+    "falling-behind-0.5/s": lambda r: falling_behind(r, 0.5),
+    "falling-behind-0.3/s": falling_behind,
+}
 
 
-@DELAYS
-def test_a_counter_keeps_every_sample_of_notifications_a_busy_host_held_back(
-    delayed: Callable[[np.ndarray], np.ndarray],
-) -> None:
+@pytest.mark.parametrize("delay", DELAYS)
+def test_a_counter_keeps_every_sample_of_notifications_a_busy_host_held_back(delay: str) -> None:
     k = np.arange(300.0)
-    receive = delayed(punctual(k))
+    receive = DELAYS[delay](punctual(k))
     assert np.max(receive - punctual(k)) > 0.4
     t, dropped = kept(CounterClock(100.0), receive)
     assert dropped == 0
     np.testing.assert_allclose(np.diff(t), 0.01, atol=1e-9)
 
 
-@DELAYS
+# A band clock waits 1 s, not 2 s, before it ties again (see ``DeviceClock``): lateness
+# growing by 0.3 s a second is too slow to tell from a clock that moved in that time.
+@pytest.mark.parametrize("delay", [d for d in DELAYS if d != "falling-behind-0.3/s"])
 def test_a_band_clock_keeps_its_timeline_through_notifications_a_busy_host_held_back(
-    delayed: Callable[[np.ndarray], np.ndarray],
+    delay: str,
 ) -> None:
     k = np.arange(300.0)
     clock = DeviceClock()
-    receive = delayed(punctual(k))
+    receive = DELAYS[delay](punctual(k))
     t = np.concatenate(
         [
             clock.to_session(1000.0 + i * 0.1 + np.arange(10) / 100.0, r)
