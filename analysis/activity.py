@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from analysis.events import (
@@ -65,9 +64,6 @@ from analysis.params import BRIDGED_GAP_S, bounded, check_ranges
 from analysis.types import FloatArray, Placement, Samples, StreamInfo
 
 __all__ = ["ActivityParams", "ActivityStage"]
-
-#: Rows whose still windows are computed at a time (bounds the working arrays).
-_BLOCK_ROWS = 256
 
 #: Published stillness ends where ``|a|`` varies by more than this many ``still_sd_g``.
 _STILL_EXIT = 1.5
@@ -175,10 +171,15 @@ class ActivityStage:
         self._thigh = info.placement.canonical is Placement.THIGH
         self._cos_standing = math.cos(math.radians(params.standing_tilt_deg))
         self._cos_sitting = math.cos(math.radians(params.sitting_tilt_deg))
-        # The last samples (time, |a|, acc) a still window reaches back over.
-        self._tail_t: FloatArray = np.empty(0)
-        self._tail_mag: FloatArray = np.empty(0)
-        self._tail_acc: FloatArray = np.empty((0, 3))
+        # Still windows from running sums: the last ``_n`` prefix sums of ``|a| - 1`` (its
+        # square, and the acceleration on the thigh) since the stream began, the first a 0.
+        # Sequential sums carried from chunk to chunk are the same numbers however the
+        # stream is cut, and each window costs two subtractions, not a pass over its samples.
+        self._seen = 0  # samples looked at
+        self._prev_t = -math.inf  # time of the last of them
+        self._run_start = 0  # index of the first sample after the last gap that restarts
+        self._sums: FloatArray = np.zeros((1, 2))  # of |a| - 1 and of its square
+        self._sum_acc: FloatArray = np.zeros((1, 3))
         self._still_run = False  # the still flag at the last sample looked at
         self._calm_now = False  # whether the window up to the decisions' sample is still
         self._rest = _State.UNKNOWN
@@ -237,84 +238,65 @@ class ActivityStage:
     ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int8]]:
         """Per sample: still (with hysteresis), calm (its window still, without), and the
         rest state a still wearer is in."""
-        n_rows = len(chunk)
-        still = np.zeros(n_rows, dtype=bool)
-        calm = np.zeros(n_rows, dtype=bool)
-        rest = np.full(n_rows, int(_State.UNKNOWN), dtype=np.int8)
-        for a in range(0, n_rows, _BLOCK_ROWS):
-            b = min(a + _BLOCK_ROWS, n_rows)
-            self._still_block(chunk.slice(a, b), still[a:b], calm[a:b], rest[a:b])
-        return still, calm, rest
-
-    def _still_block(
-        self,
-        block: Samples,
-        still: NDArray[np.bool_],
-        calm: NDArray[np.bool_],
-        rest: NDArray[np.int8],
-    ) -> None:
-        t = block.time_s
-        acc = block.acc_g
-        mag = np.sqrt(np.einsum("ij,ij->i", acc, acc))
-        all_t = np.concatenate((self._tail_t, t))
-        all_mag = np.concatenate((self._tail_mag, mag))
-        all_acc = np.concatenate((self._tail_acc, acc))
+        t = chunk.time_s
+        acc = chunk.acc_g
+        m = t.shape[0]
+        k = self._n
+        c = self._seen
+        kept = self._sums.shape[0]
+        # Row 0 of ``rows`` is the last kept prefix sum; the cumulative sum carries it on.
+        rows = np.empty((m + 1, 2))
+        rows[0] = self._sums[-1]
+        x = rows[1:, 0]
+        np.sqrt(np.einsum("ij,ij->i", acc, acc), out=x)
+        x -= 1.0
+        np.multiply(x, x, out=rows[1:, 1])
+        sums = np.concatenate((self._sums, np.cumsum(rows, axis=0)[1:]))
+        # Sample c + i's window: the prefix sums at rows kept + i and kept + i - k of ``sums``.
+        index = np.arange(m)
+        lo = index + (kept - k)
+        window = sums[index + kept] - sums[np.maximum(lo, 0)]
+        mean = window[:, 0] / k
+        sd = np.sqrt(np.maximum(window[:, 1] / k - mean * mean, 0.0))
         # A gap longer than the bridged one restarts the window: only samples after the
         # last such gap count.
-        steps = np.diff(all_t)
-        breaks = np.flatnonzero(steps > self.params.max_bridged_gap_s) + 1
-        start = np.zeros(all_t.shape[0], dtype=np.int64)
-        if breaks.size:
-            start[breaks] = breaks
-            start = np.maximum.accumulate(start)
-        k = self._n
-        m = t.shape[0]
-        off = all_t.shape[0] - m  # index in ``all_*`` of the block's first sample
-        if all_t.shape[0] >= k:
-            win_mag = sliding_window_view(all_mag, k)[max(off - k + 1, 0) :]
-            win_acc = sliding_window_view(all_acc, k, axis=0)[max(off - k + 1, 0) :]
-            first = max(off - k + 1, 0) + k - 1  # index of the last sample of window 0
-            sd = win_mag.std(axis=1)
-            mean_acc = win_acc.mean(axis=2)
-            ends = np.arange(first, first + sd.shape[0])
-            full = start[ends] <= ends - k + 1
-            sd_full = np.where(full, sd, np.inf)
-            lead = m - sd.shape[0]
-            sd_all = np.concatenate((np.full(lead, np.inf), sd_full))
-            acc_all = np.concatenate((np.zeros((lead, 3)), mean_acc))
-        else:
-            sd_all = np.full(m, np.inf)
-            acc_all = np.zeros((m, 3))
+        steps = np.empty(m)
+        steps[:1] = t[:1] - self._prev_t
+        np.subtract(t[1:], t[:-1], out=steps[1:])
+        starts = np.where(steps > self.params.max_bridged_gap_s, index, self._run_start - c)
+        if m:
+            starts = np.maximum.accumulate(starts)
+        sd_all = np.where((lo >= 0) & (starts <= index - k + 1), sd, np.inf)
         # Published stillness has a hysteresis (still at ``still_sd_g``, moving again above
         # ``_STILL_EXIT`` times it) so that it does not flicker; a step is taken out only
         # where its own window is still (``calm``), without it.
-        calm[:] = sd_all <= self.params.still_sd_g
-        marks = np.where(
-            sd_all <= self.params.still_sd_g,
-            1,
-            np.where(sd_all > _STILL_EXIT * self.params.still_sd_g, 0, -1),
-        )
+        calm = sd_all <= self.params.still_sd_g
+        marks = np.where(calm, 1, np.where(sd_all > _STILL_EXIT * self.params.still_sd_g, 0, -1))
         prev = 1 if self._still_run else 0
-        idx = np.where(marks >= 0, np.arange(m), -1)
-        idx = np.maximum.accumulate(idx)
-        out = np.where(idx >= 0, marks[np.maximum(idx, 0)], prev).astype(bool)
-        still[:] = out
-        if m:
-            self._still_run = bool(out[-1])
+        idx = np.maximum.accumulate(np.where(marks >= 0, index, -1)) if m else marks
+        still = np.where(idx >= 0, marks[np.maximum(idx, 0)], prev).astype(bool)
         if self._thigh:
-            norm = np.linalg.norm(acc_all, axis=1)
-            cos = np.where(norm > 0, acc_all[:, 2] / np.where(norm > 0, norm, 1.0), 0.0)
-            rest[:] = np.where(
+            sum_acc = np.concatenate(
+                (self._sum_acc, np.cumsum(np.concatenate((self._sum_acc[-1:], acc)), axis=0)[1:])
+            )
+            acc_mean = (sum_acc[index + kept] - sum_acc[np.maximum(lo, 0)]) / k
+            norm = np.linalg.norm(acc_mean, axis=1)
+            cos = np.where(norm > 0, acc_mean[:, 2] / np.where(norm > 0, norm, 1.0), 0.0)
+            rest = np.where(
                 cos >= self._cos_standing,
                 int(_State.STANDING),
                 np.where(cos <= self._cos_sitting, int(_State.SITTING), int(_State.STILL)),
-            )
+            ).astype(np.int8)
+            self._sum_acc = sum_acc[-k:].copy()
         else:
-            rest[:] = int(_State.STILL)
-        keep = min(k - 1, all_t.shape[0])
-        self._tail_t = all_t[all_t.shape[0] - keep :].copy()
-        self._tail_mag = all_mag[all_mag.shape[0] - keep :].copy()
-        self._tail_acc = all_acc[all_acc.shape[0] - keep :].copy()
+            rest = np.full(m, int(_State.STILL), dtype=np.int8)
+        if m:
+            self._still_run = bool(still[-1])
+            self._prev_t = float(t[-1])
+            self._run_start = c + int(starts[-1])
+        self._seen = c + m
+        self._sums = sums[-k:].copy()
+        return still, calm, rest
 
     def _advance(
         self, t: FloatArray, still: NDArray[np.bool_], rest: NDArray[np.int8], out: list[Event]

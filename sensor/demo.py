@@ -13,6 +13,7 @@ import importlib.resources
 import math
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -304,6 +305,7 @@ def replay_live(
         model="demo recording",
         manufacturer="retrosense",
         # Times as a live band would stamp them while the demo sends them.
+        started=datetime.now(UTC),
         pace=speed,
     )
     keeper = report_keeper(report)

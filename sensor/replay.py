@@ -11,12 +11,13 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sensor.arguments import Clock
 from sensor.mqtt.payloads import BandInfo
 from sensor.session import MqttSink, Session, SessionSettings, SessionSink, play
+from sensor.sources import recording_started
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,19 +34,6 @@ log = logging.getLogger(__name__)
 NOTIFICATION_S = 0.1
 
 
-def recording_started(source: Source) -> datetime | None:
-    """When the file's ``time_s = 0`` was (its ``started`` header), if it says."""
-    header = getattr(getattr(source, "reader", None), "header", None)
-    text = getattr(header, "started", None)
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
-
-
 def clocked_band(
     band: BandInfo, source: Source, clock: Clock, speed: float, path: Path
 ) -> BandInfo:
@@ -57,7 +45,7 @@ def clocked_band(
         For ``recording`` on a file that does not say when it started.
     """
     if clock == "wall":
-        return replace(band, pace=speed)
+        return replace(band, started=datetime.now(UTC), pace=speed)
     started = recording_started(source)
     if started is None:
         from sensor.errors import RecordingError

@@ -885,11 +885,13 @@ def file_band(source: Source, band_id: str | None = None, **describe: Any) -> Ba
     """The band a file was recorded from: its id (``band_id`` overrides the file's), name,
     placement; ``describe`` sets more ``BandInfo`` fields (``model``, ``name``, ...)."""
     from sensor.identity import band_id_for
+    from sensor.sources import recording_started
 
     band = BandInfo(
         band_id=band_id_for(id=band_id) if band_id else source.band_id,
         name=source.name,
-        started=datetime.now(UTC),
+        # A file says when it was recorded; one that does not is dated by its analysis.
+        started=recording_started(source) or datetime.now(UTC),
         placement=str(source.info.placement),
     )
     return replace(band, **describe) if describe else band

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -113,3 +114,16 @@ def _load_plugins() -> None:
         except ModuleNotFoundError as err:
             if err.name != module:
                 raise
+
+
+def recording_started(source: Source) -> datetime | None:
+    """When the file's ``time_s = 0`` was (its ``started`` header), if it says."""
+    header = getattr(getattr(source, "reader", None), "header", None)
+    text = getattr(header, "started", None)
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None

@@ -130,6 +130,9 @@ class SessionCounters:
         Reconnections forced because notifications stopped.
     stale_device_resets
         Times a stale BlueZ device object was removed before retrying.
+    leftover_links_released
+        Times BlueZ still held the band connected from an earlier process (one that died
+        without disconnecting) and that link was dropped so the band advertises again.
     dropped
         Notifications dropped because the decoder fell behind (queue full).
     """
@@ -140,4 +143,5 @@ class SessionCounters:
     link_losses: int = 0
     watchdog_resets: int = 0
     stale_device_resets: int = 0
+    leftover_links_released: int = 0
     dropped: int = 0

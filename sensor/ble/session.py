@@ -5,7 +5,9 @@ battery and Device Information, let the profile's driver configure and start its
 then wait — for a stop request, a lost link, or a watchdog that fires when notifications stop.
 A lost link is retried with exponential back-off, after rescanning (a band that vanished is
 retried, not crashed on); where BlueZ keeps a stale device object that refuses every connect
-(bleak issue 676), the object is removed before the next attempt. Stop commands the driver
+(bleak issue 676), the object is removed before the next attempt; where BlueZ still holds a
+band connected for a process that died without disconnecting, that link is dropped so the
+band advertises and is found again (``release_leftover_link``). Stop commands the driver
 owes (the Polar H10's ACC stop) are written on every way out: ``stop()``, errors and task
 cancellation (Ctrl-C) alike.
 
@@ -50,6 +52,7 @@ from sensor.identity import band_id_for, is_address
 if TYPE_CHECKING:
     from bleak import BleakClient
     from bleak.backends.device import BLEDevice
+    from dbus_fast.aio import MessageBus
 
 log = logging.getLogger(__name__)
 
@@ -442,6 +445,18 @@ class BandSession:
                 lambda d, adv: bool((adv.local_name or d.name or "").startswith(prefix)),
                 timeout=timeout,
             )
+        if (
+            device is None
+            and self.address is not None
+            and await release_leftover_link(self.address)
+        ):
+            # One path on: with the old link gone the band advertises, and this scan finds it.
+            self.counters.leftover_links_released += 1
+            log.info(
+                "%s: found still connected from an earlier process; disconnected that link",
+                self.label,
+            )
+            device = await BleakScanner.find_device_by_address(self.address, timeout=timeout)
         if device is None:
             raise DeviceNotFound(self.label, timeout)
         return device
@@ -565,6 +580,67 @@ def _is_bleak_error(err: BaseException) -> bool:
     return type(err).__module__.startswith("dbus_fast")
 
 
+@contextlib.asynccontextmanager
+async def _bluez_device(
+    address: str,
+) -> AsyncIterator[tuple[MessageBus, str, dict[str, Any]] | None]:
+    """The system bus, BlueZ's object path and ``Device1`` properties for ``address``.
+
+    ``None`` off Linux, without a system bus, or when BlueZ holds no object for ``address``.
+    """
+    if sys.platform != "linux":
+        yield None
+        return
+    from dbus_fast import BusType, Message, MessageType
+    from dbus_fast.aio import MessageBus
+
+    try:
+        bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+    except Exception as err:
+        log.debug("no system bus to look up %s in BlueZ: %s", address, err)
+        yield None
+        return
+    try:
+        reply = await bus.call(
+            Message(
+                destination="org.bluez",
+                path="/",
+                interface="org.freedesktop.DBus.ObjectManager",
+                member="GetManagedObjects",
+            )
+        )
+        found = None
+        if reply is not None and reply.message_type is MessageType.METHOD_RETURN:
+            for path, ifaces in reply.body[0].items():
+                dev = ifaces.get("org.bluez.Device1")
+                if dev and str(dev["Address"].value).upper() == address.upper():
+                    found = (bus, path, {k: v.value for k, v in dev.items()})
+                    break
+        yield found
+    finally:
+        bus.disconnect()
+
+
+async def _bluez_call(bus: MessageBus, path: str, interface: str, member: str, *body: str) -> bool:
+    """Call a BlueZ method; whether it succeeded (a failure is logged at debug level)."""
+    from dbus_fast import Message, MessageType
+
+    reply = await bus.call(
+        Message(
+            destination="org.bluez",
+            path=path,
+            interface=interface,
+            member=member,
+            signature="o" * len(body),
+            body=list(body),
+        )
+    )
+    ok = reply is not None and reply.message_type is MessageType.METHOD_RETURN
+    if not ok:
+        log.debug("%s.%s %s: %s", interface, member, path, reply and reply.body)
+    return ok
+
+
 async def forget_device(address: str) -> bool:
     """Remove BlueZ's device object for ``address`` (a stale one refuses every connect).
 
@@ -575,44 +651,43 @@ async def forget_device(address: str) -> bool:
     bleak issue 676: after some link losses BlueZ keeps a device object whose connects fail
     until it is removed (``Adapter1.RemoveDevice``) and the band is discovered again.
     """
-    if sys.platform != "linux":
-        return False
-    from dbus_fast import BusType, Message, MessageType
-    from dbus_fast.aio import MessageBus
-
-    try:
-        bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
-    except Exception as err:
-        log.debug("no system bus to reset %s: %s", address, err)
-        return False
-    try:
-        reply = await bus.call(
-            Message(
-                destination="org.bluez",
-                path="/",
-                interface="org.freedesktop.DBus.ObjectManager",
-                member="GetManagedObjects",
-            )
-        )
-        if reply is None or reply.message_type is not MessageType.METHOD_RETURN:
+    async with _bluez_device(address) as found:
+        if found is None:
             return False
-        for path, ifaces in reply.body[0].items():
-            dev = ifaces.get("org.bluez.Device1")
-            if dev and str(dev["Address"].value).upper() == address.upper():
-                removed = await bus.call(
-                    Message(
-                        destination="org.bluez",
-                        path=dev["Adapter"].value,
-                        interface="org.bluez.Adapter1",
-                        member="RemoveDevice",
-                        signature="o",
-                        body=[path],
-                    )
-                )
-                return removed is not None and removed.message_type is MessageType.METHOD_RETURN
-        return False
-    finally:
-        bus.disconnect()
+        bus, path, dev = found
+        return await _bluez_call(bus, dev["Adapter"], "org.bluez.Adapter1", "RemoveDevice", path)
+
+
+async def release_leftover_link(address: str) -> bool:
+    """Disconnect ``address`` if BlueZ holds it as connected; whether it did.
+
+    Linux only; elsewhere it does nothing (there the system ends the links of a process
+    that dies).
+
+    Notes
+    -----
+    bluetoothd, not the client, owns an LE link: when the process that connected a band
+    dies (SIGKILL, a crash, a container restarted while the host's bluetoothd runs on),
+    BlueZ keeps the link (BlueZ issue 89, bleak issue 367) with ``Device1.Connected`` true,
+    and a connected band does not advertise, so a scan never sees it again.
+
+    The link is dropped rather than taken over (bleak can reuse a link BlueZ holds):
+    ending it resets the band, which a take-over cannot — bands end their measurements
+    when the link goes (the Polar H10 does; the dead process may have left a stream
+    running, a rate or range set), and per-link state such as notification subscriptions
+    goes with it; the band then comes back through the one tested path (scan, connect,
+    configure) instead of a second way in that skips the scan; and it needs only
+    ``Device1.Disconnect``, not bleak's ``BleakAdapter.get_connected_devices`` (bleak 3.1
+    and later). The cost is one disconnection and the band's next advertisement. BlueZ
+    answers ``Device1.Disconnect`` once the link is down.
+    """
+    async with _bluez_device(address) as found:
+        if found is None:
+            return False
+        bus, path, dev = found
+        if not dev.get("Connected"):
+            return False
+        return await _bluez_call(bus, path, "org.bluez.Device1", "Disconnect")
 
 
 async def run_sessions(sessions: list[BandSession], handle: Callable[[BandItem], None]) -> None:
@@ -641,5 +716,6 @@ __all__ = [
     "RawSink",
     "SessionOptions",
     "forget_device",
+    "release_leftover_link",
     "run_sessions",
 ]

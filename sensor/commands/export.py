@@ -46,9 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from sensor.config import load_config
     from sensor.errors import RecordingError
     from sensor.export import events_csv, tcx_workout
-    from sensor.replay import recording_started
     from sensor.session import SessionSettings, analyze_source
-    from sensor.sources import SourceOptions, open_source
+    from sensor.sources import SourceOptions, open_source, recording_started
 
     if args.output:
         check_writable(args.output, args.file)

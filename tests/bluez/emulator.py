@@ -12,6 +12,11 @@ their services, answer reads and writes, and push notifications with ``notify``.
 controls the radio: ``drop_link`` (link loss), ``vanish``/``reappear`` (out of range),
 ``make_stale`` (a device object whose connects fail until it is removed, bleak issue 676) and
 ``Peripheral.stalled`` (connected but silent, for the watchdog).
+
+A client that leaves the bus (a process that died) is treated as BlueZ treats it: its
+``StartNotify`` sessions end (the last one switches the characteristic's notifications off),
+while the link it made stays up (``Connected`` true, no advertising) until someone calls
+``Device1.Disconnect`` or the link drops (BlueZ issue 89).
 """
 
 from __future__ import annotations
@@ -141,6 +146,8 @@ class BlueZEmulator:
         self._discovering = 0
         self._adv_task: asyncio.Task[None] | None = None
         self._notifying: set[str] = set()
+        #: Who holds a ``StartNotify`` session on each characteristic path (unique bus names).
+        self._notify_clients: dict[str, set[str]] = {}
         self._acquired: dict[str, socket.socket] = {}
 
     # ------------------------------------------------------------------ life cycle
@@ -150,6 +157,17 @@ class BlueZEmulator:
         if writer is not None and hasattr(writer, "sock"):
             writer.sock = _WaitingSocket(writer.sock)
         self.bus.add_message_handler(self._handle)
+        # bluetoothd watches its notify clients' bus names to end their sessions when they go.
+        await self.bus.call(
+            Message(
+                destination="org.freedesktop.DBus",
+                path="/org/freedesktop/DBus",
+                interface="org.freedesktop.DBus",
+                member="AddMatch",
+                signature="s",
+                body=["type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged'"],
+            )
+        )
         self._add(
             self.adapter_path,
             {
@@ -334,6 +352,7 @@ class BlueZEmulator:
         dev = self.dev_path(p.address)
         for path in [c for c in self._notifying if c.startswith(dev + "/")]:
             self._notifying.discard(path)
+            self._notify_clients.pop(path, None)
         for path in [c for c in self._acquired if c.startswith(dev + "/")]:
             self._acquired.pop(path).close()
         was = p.is_connected
@@ -362,7 +381,30 @@ class BlueZEmulator:
         return False
 
     # ------------------------------------------------------------- D-Bus methods
+    def _client_gone(self, name: str) -> None:
+        for path, clients in list(self._notify_clients.items()):
+            if name in clients:
+                clients.discard(name)
+                if not clients:
+                    self._notify_off(path)
+
+    def _notify_off(self, path: str) -> None:
+        self._notify_clients.pop(path, None)
+        if path not in self._notifying:
+            return
+        self._notifying.discard(path)
+        self._set(path, CHARACTERISTIC, Notifying=Variant("b", False))
+        self._owner(path).subscribed(self.objects[path][CHARACTERISTIC]["UUID"].value, False)
+
     def _handle(self, msg: Message) -> Message | None:
+        if (
+            msg.message_type is MessageType.SIGNAL
+            and msg.member == "NameOwnerChanged"
+            and msg.body[0].startswith(":")
+            and not msg.body[2]
+        ):
+            self._client_gone(msg.body[0])
+            return None
         if msg.message_type is not MessageType.METHOD_CALL:
             return None
         self.calls.append(f"{msg.interface}.{msg.member} {msg.path}")
@@ -462,14 +504,17 @@ class BlueZEmulator:
         if member in ("StartNotify", "AcquireNotify") and not notifiable:
             raise BluezError("org.bluez.Error.NotSupported", "Operation is not supported")
         if member == "StartNotify":
-            self._notifying.add(path)
-            self._set(path, CHARACTERISTIC, Notifying=Variant("b", True))
-            p.subscribed(uuid, True)
+            self._notify_clients.setdefault(path, set()).add(str(msg.sender))
+            if path not in self._notifying:
+                self._notifying.add(path)
+                self._set(path, CHARACTERISTIC, Notifying=Variant("b", True))
+                p.subscribed(uuid, True)
             return "", []
         if member == "StopNotify":
-            self._notifying.discard(path)
-            self._set(path, CHARACTERISTIC, Notifying=Variant("b", False))
-            p.subscribed(uuid, False)
+            clients = self._notify_clients.get(path, set())
+            clients.discard(str(msg.sender))
+            if not clients:
+                self._notify_off(path)
             return "", []
         if member == "AcquireNotify":
             if path in self._acquired:

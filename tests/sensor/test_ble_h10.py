@@ -8,7 +8,12 @@ only keep a broken run from hanging.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import signal
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,6 +38,7 @@ from tests.bluez.clips import walking_clip
 from tests.bluez.devices import VirtualH10, VirtualWitMotion
 from tests.bluez.emulator import BlueZEmulator
 from tests.bluez.fixtures import bluez_fixture, system_bus_fixture  # noqa: F401
+from tests.paths import ROOT
 
 H10 = "C8:2E:0A:1B:2C:3D"
 WIT = "F4:12:FA:00:11:22"
@@ -312,6 +318,47 @@ async def test_stale_bluez_device_is_removed_and_reconnected(bluez: BlueZEmulato
     assert band.counters.stale_device_resets >= 1
     assert "org.bluez.Adapter1.RemoveDevice /org/bluez/hci0" in bluez.calls
     assert statuses(items).count(LinkStatus.CONNECTED) == 2
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.05)
+
+
+async def test_band_left_connected_by_a_killed_process_streams_again(
+    bluez: BlueZEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    h10 = add_h10(bluez)
+    # The earlier process: ``retrosense record`` streaming the band, then SIGKILLed.
+    with (tmp_path / "earlier.err").open("wb") as err:
+        earlier = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "sensor", "record", "--band", H10,
+            "-o", str(tmp_path / "earlier.csv"), "--duration-s", "600",
+            cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=err,
+        )  # fmt: skip
+        try:
+            await asyncio.wait_for(until(lambda: h10.streaming and h10.hr_on), GUARD_S)
+        finally:
+            earlier.send_signal(signal.SIGKILL)
+            await earlier.wait()
+    # As in BlueZ: the dead client's notify sessions end, its link stays, the band is silent.
+    await asyncio.wait_for(until(lambda: not h10.hr_on), GUARD_S)
+    assert h10.is_connected and h10.streaming
+    assert os.environ["DBUS_SYSTEM_BUS_ADDRESS"] == bluez.bus_address
+    earlier_writes = len(h10.cp_writes)
+
+    caplog.set_level(logging.INFO, logger="sensor.ble.session")
+    options = SessionOptions(scan_timeout_s=2.0, backoff_initial_s=0.05, max_attempts=2)
+    band = BandSession(BandSpec(H10, "polar-h10"), options=options)
+    await band.start()
+    items = await collect(band, lambda items: n_samples(items) >= 150)
+    assert band.error is None
+    assert band.counters.leftover_links_released == 1
+    assert f"org.bluez.Device1.Disconnect {bluez.dev_path(H10)}" in bluez.calls
+    assert statuses(items).count(LinkStatus.CONNECTED) == 1
+    assert any("still connected from an earlier process" in r.message for r in caplog.records)
+    # A fresh band: no stream left running to stop first; the one stop is the session's last.
+    assert h10.cp_writes[earlier_writes:].count(pmd.encode_stop(pmd.MeasurementType.ACC)) == 1
 
 
 async def test_malformed_notification_is_counted_and_skipped(bluez: BlueZEmulator) -> None:

@@ -135,3 +135,15 @@ def test_table_shows_linked_jumps_and_inferred_turns() -> None:
     )
     assert inferred > 0
     assert f"not seen): revolution {inferred}" in ride.stdout
+
+
+def test_the_summary_is_dated_by_the_recording_not_by_its_analysis(tmp_path: Path) -> None:
+    rec = tmp_path / "walk.csv"
+    rows = "".join(f"{i / 50:.2f},0,0,1\n" for i in range(200))
+    rec.write_text(
+        "# retrosense-recording: 1\n# placement: chest\n# sample_rate_hz: 50\n"
+        "# started: 2025-03-04T05:06:07.000Z\ntime_s,acc_x_g,acc_y_g,acc_z_g\n" + rows
+    )
+    out = retrosense("analyze", str(rec), "--summary")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["started"] == "2025-03-04T05:06:07.000Z"
