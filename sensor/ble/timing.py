@@ -75,15 +75,17 @@ class DeviceClock:
     kept across reconnects, so a link loss shows as a gap of exactly the lost time on the
     band's clock. A sample is never received before it was measured, so a notification can
     only arrive late: one that maps its last sample more than ``tolerance_s`` after its own
-    receive time means the band's clock jumped, and the clocks are tied again at once. One
-    that arrives more than ``tolerance_s`` late is a delayed notification (a busy host, a
-    connection event that held it back) unless the lateness lasts (``LateRun``: flat for
-    ``confirm_s`` over ``confirm_notifications``; a band that reset its clock, as the H10
-    does when it powers down, or clocks that drifted apart): then the clocks are tied again,
-    to the least late of them. Lateness that grows while the host falls behind (by 0.3 s a
-    second or more) and is then caught up does not move the timeline: tying again on it
-    would put the burst that follows before the new offset, and tie back, dropping its
-    samples as overlaps.
+    receive time means the band's clock jumped ahead, and the clocks are tied again at once.
+    A band clock never runs back while it keeps time, so times that step back by more than
+    ``tolerance_s`` are a clock that restarted (the H10's, when it powers down): tied again
+    at once too, before any sample falls behind the last one kept.
+
+    Lateness alone (notifications more than ``tolerance_s`` late) is a host that fell behind
+    — a busy machine, connection events that held notifications back — and moves nothing:
+    the band's clock keeps each sample's time while the host catches up, however late (tying
+    again on it would push the timeline ahead by the delay, and the burst that follows would
+    fall before it). Only lateness that stays flat for ``confirm_s`` (``LateRun``) is taken
+    for clocks that drifted apart, or a band clock that stepped without running back.
 
     Parameters
     ----------
@@ -92,17 +94,17 @@ class DeviceClock:
         sample's mapped time; BLE delivers within tens of milliseconds, connection events
         can hold notifications back for a few hundred.
     confirm_notifications, confirm_s
-        How long lateness must last before it moves the timeline. Shorter than a counter's
-        wait: until the clocks are tied again after a clock reset (the band's times jump
-        back), its samples fall before the last one kept and are dropped; the tolerance
-        already rides out delays of up to 2 s.
+        How long flat lateness must last before it moves the timeline: far longer than a
+        busy host stays behind by the same amount (a host that fell 2–6 s behind with 100
+        bands held that for a few seconds), far shorter than two crystals need to drift
+        ``tolerance_s`` apart (hours).
     """
 
     def __init__(
         self,
         tolerance_s: float = 2.0,
         confirm_notifications: int = 3,
-        confirm_s: float = 1.0,
+        confirm_s: float = 30.0,
     ) -> None:
         self.tolerance_s = tolerance_s
         self.offset_s: float | None = None
@@ -110,12 +112,15 @@ class DeviceClock:
         #: Notifications that arrived late and were mapped on the band's clock all the same.
         self.late = 0
         self._late_run = LateRun(confirm_s=confirm_s, confirm_notifications=confirm_notifications)
+        self._last_device_s = -np.inf
 
     def to_session(self, device_s: FloatArray, receive_s: float) -> FloatArray:
         """Session times of samples whose last one arrived at ``receive_s``."""
         last = float(device_s[-1])
         candidate = receive_s - last
-        if self.offset_s is None or candidate < self.offset_s - self.tolerance_s:
+        ran_back = float(device_s[0]) < self._last_device_s - self.tolerance_s
+        self._last_device_s = max(self._last_device_s, last) if not ran_back else last
+        if self.offset_s is None or ran_back or candidate < self.offset_s - self.tolerance_s:
             self._tie(candidate)
         elif candidate > self.offset_s + self.tolerance_s:
             self.late += 1

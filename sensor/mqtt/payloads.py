@@ -87,12 +87,17 @@ def event_id(band_id: str, band_started: datetime, event: Event) -> str:
 
     Derived from the band, the band session (the wall-clock time of its ``time_s = 0``, to the
     millisecond, as offers carry it) and the event's type and sample time (to 0.1 ms, the raw
-    payload's resolution), so a resent message, a restarted replay of the same session or a
-    second worker that ran the same samples gives the same id, and consumers drop the copy.
+    payload's resolution; an activity change also by its activity), so a resent message, a
+    restarted replay of the same session or a second worker that ran the same samples gives
+    the same id, and consumers drop the copy.
     ``<band>-<16 hex digits>``: 64 bits of BLAKE2b make a collision between two events of
     one band improbable (about 1 in 10^11 for a million events).
     """
     key = f"{band_id}|{iso_utc(band_started)}|{event.type}|{event.t:.4f}"
+    if isinstance(event, ActivityEvent):
+        # Two changes may share a time (one whose evidence reached back to the change
+        # before it begins where that one did): the activity tells them apart.
+        key += f"|{event.activity.value}"
     digest = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
     return f"{band_id}-{digest}"
 
