@@ -4,7 +4,8 @@
 killed with SIGKILL 40 s in and restarted 30 s later. ``service-kill``: the service is killed
 with SIGKILL 40 s in and started again 10 s later (a new band session). ``flapping``: one band
 whose link drops every 10 s for ``--minutes`` (10); the service's resident memory and its
-thread and file-descriptor counts are read every 10 s.
+thread and file-descriptor counts are read every 10 s. ``long``: ``--bands`` (10) bands
+streaming for ``--minutes``, the same counts read every minute.
 
 Events are compared with an offline analysis of the service's own recordings of the same
 samples (``benchmarks.live.compare``): lost (offline events never published), copies by id,
@@ -37,7 +38,7 @@ def log(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
-async def scenario(kind: str, minutes: float, work: Path) -> dict[str, Any]:
+async def scenario(kind: str, minutes: float, work: Path, n_long: int = 10) -> dict[str, Any]:
     from tests.bluez.devices import VirtualH10
     from tests.bluez.emulator import BlueZEmulator
     from tests.bluez.fixtures import start_system_bus
@@ -46,12 +47,15 @@ async def scenario(kind: str, minutes: float, work: Path) -> dict[str, Any]:
     os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = address
     spec = RecordingSpec("chest_100hz", "chest", 100, False, 7200.0, seed=101)
     recording, _ = ensure_recording(spec, ROOT / "benchmarks" / "out" / "data", reuse=True)
-    length_s = minutes * 60.0 + 60.0 if kind == "flapping" else 150.0
-    n_bands = 1 if kind == "flapping" else 2
+    watched = kind in ("flapping", "long")
+    length_s = minutes * 60.0 + 60.0 if watched else 150.0
+    n_bands = {"flapping": 1, "long": n_long}.get(kind, 2)
+    # Each band its own stretch of the 2-hour recording.
+    spacing = 900.0 if kind != "long" else max(0.0, 7140.0 - length_s) / max(1, n_bands - 1)
     emulator = await BlueZEmulator(address).start()
     addresses = [f"C8:2E:0A:1B:3C:{i:02X}" for i in range(n_bands)]
     for i, addr in enumerate(addresses):
-        clip = h10_clip(recording, 900.0 * i + 30.0, length_s)
+        clip = h10_clip(recording, spacing * i + 30.0, length_s)
         emulator.add(VirtualH10(addr, f"Polar H10 1A1B2C{i:02X}", clip=clip))
     broker = Broker(BASE)
     broker.start()
@@ -87,9 +91,10 @@ async def scenario(kind: str, minutes: float, work: Path) -> dict[str, Any]:
         samples = []
         drops = 0
         while time.monotonic() - t0 < minutes * 60.0:
-            await asyncio.sleep(10)
-            emulator.drop_link(addresses[0])
-            drops += 1
+            await asyncio.sleep(10 if kind == "flapping" else 60)
+            if kind == "flapping":
+                emulator.drop_link(addresses[0])
+                drops += 1
             samples.append(
                 {
                     "t_s": round(time.monotonic() - t0),
@@ -141,12 +146,13 @@ def _in_session(event: dict[str, Any], csv: Path) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("broker-kill", "service-kill", "flapping"))
+    parser.add_argument("kind", choices=("broker-kill", "service-kill", "flapping", "long"))
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--bands", type=int, default=10, help="bands of the long run")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix=f"bench-{args.kind}-"))
     load0 = os.getloadavg()[0]
-    result = asyncio.run(scenario(args.kind, args.minutes, work))
+    result = asyncio.run(scenario(args.kind, args.minutes, work, args.bands))
     result["load_1min"] = [round(load0, 1), round(os.getloadavg()[0], 1)]
     result["work"] = str(work)
     print(json.dumps(result, indent=2))

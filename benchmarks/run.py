@@ -192,7 +192,7 @@ def _get(d: Any, *keys: str) -> Any:
 
 
 def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of the issue with the measured figure and whether it is met."""
+    """Each speed and memory target with the measured figure and whether it is met."""
     out: list[dict[str, Any]] = []
 
     def add(name: str, value: Any, target: str, met: bool | None) -> None:

@@ -11,7 +11,7 @@ Chunk sizes (samples per BLE notification):
 
 - 1: one sample per notification, as the WitMotion BWT901BLE sends (a 20-byte frame of one
   acc/gyro/angle sample; WITMOTION/WitBluetooth_BWT901BLE5_0, device_model.py);
-- 8: the issue's own estimate for a Polar H10 at 100 Hz;
+- 8: a middle case between the two, a few samples per notification;
 - 36: a Polar H10 16-bit raw ACC frame filling a 232-byte ATT MTU ((232 - 3 - 10) // 6 = 36;
   frame layout from polar-ble-sdk PmdDataFrame.kt; the Heart Sync documentation reports packets
   of 36 samples, collectiveecg.readthedocs.io).

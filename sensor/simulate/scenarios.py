@@ -165,7 +165,7 @@ def jump_drill(
     Sets cycle through back-forward pairs ("jump back, land, jump straight forward to the
     start, repeat"), vertical rebounds, and back-vertical-forward-vertical; 3-6 jumps each.
     A forward jump returns the last backward jump's flight travel. Contacts are drawn from
-    0.15-0.5 s, the issue's range: fast stretch-shortening rebounds stay below 0.25 s,
+    0.15-0.5 s, rebound contacts: fast stretch-shortening rebounds stay below 0.25 s,
     slower ones reach about 0.5 s (Flanagan and Comyns, Strength Cond. J. 30(5) (2008)
     32-38). The rest between sets (4-6 s standing) is what ends a set. ``body`` and
     ``landing_gain`` as in ``jump_set``.

@@ -101,6 +101,29 @@ class Peripheral:
         return self.emulator.send_value(self.address, uuid, data)
 
 
+class _WaitingSocket:
+    """The emulator's bus socket, for dbus-fast's writer: a full send buffer means "wait".
+
+    dbus-fast (like python-dbus-next, where it is reported upstream) ends the connection
+    when ``send`` on its non-blocking socket raises ``BlockingIOError``: the emulator, sending
+    thousands of notifications a second while dbus-daemon is starved of CPU, then vanishes
+    from the bus. Sending nothing instead makes the writer wait until the socket is writable
+    and go on, as a real BlueZ's would.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def send(self, data: Any) -> int:
+        try:
+            return self._sock.send(data)
+        except BlockingIOError:
+            return 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
 class BlueZEmulator:
     """The ``org.bluez`` service on a private bus, driven in the test's event loop.
 
@@ -130,6 +153,9 @@ class BlueZEmulator:
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> BlueZEmulator:
         self.bus = await MessageBus(bus_address=self.bus_address, negotiate_unix_fd=True).connect()
+        writer = getattr(self.bus, "_writer", None)
+        if writer is not None and hasattr(writer, "sock"):
+            writer.sock = _WaitingSocket(writer.sock)
         self.bus.add_message_handler(self._handle)
         # bluetoothd watches its notify clients' bus names to end their sessions when they go.
         await self.bus.call(

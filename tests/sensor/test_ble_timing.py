@@ -4,6 +4,7 @@ a real clock jump or a loss does, and samples dropped as overlaps are said with 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,17 +58,113 @@ def test_a_band_clock_that_jumps_is_tied_again() -> None:
     assert clock.ties == 3
 
 
-def test_a_counter_continues_through_one_late_notification_and_restarts_after_a_loss() -> None:
-    clock = CounterClock(100.0)
-    times = [clock.times(10, 0.1 * k + 0.09) for k in range(20)]
-    times.append(clock.times(10, 2.0 + 0.09 + 5.0))  # one notification 5 s late
-    times += [clock.times(10, 0.1 * k + 0.09) for k in range(21, 40)]
-    t = np.concatenate(times)
+def kept(clock: CounterClock, receive_s: np.ndarray, n: int = 10) -> tuple[np.ndarray, int]:
+    """Times of ``n`` samples per notification received at ``receive_s``, with the driver's
+    strictly-increasing check: the times kept and the number of samples dropped."""
+    out, dropped, last = [], 0, -np.inf
+    for r in receive_s:
+        t = clock.times(n, float(r))
+        out.append(t[t > last])
+        dropped += int(np.count_nonzero(t <= last))
+        last = max(last, float(t[-1]))
+    return np.concatenate(out), dropped
+
+
+def punctual(k: np.ndarray) -> np.ndarray:
+    """Receive times of notifications ``k`` of ten samples at 100 Hz, each 20 ms after its
+    last sample."""
+    return k * 0.1 + 0.09 + 0.02
+
+
+def test_a_counter_continues_through_one_late_notification_and_leaves_a_gap_for_a_loss() -> None:
+    receive = punctual(np.arange(40.0))
+    receive[20] += 5.0  # one notification 5 s late
+    t, dropped = kept(CounterClock(100.0), receive)
     np.testing.assert_allclose(np.diff(t), 0.01, atol=1e-9)
-    # A loss: every notification from now on arrives a second later than the count says.
-    lost = [clock.times(10, 0.1 * k + 0.09 + 1.0) for k in range(40, 45)]
-    steps = np.diff(np.concatenate([t, *lost]))
+    # A loss: every notification from the 40th on arrives a second later than the count says.
+    receive = np.concatenate([receive, punctual(np.arange(40.0, 80.0)) + 1.0])
+    t, dropped = kept(CounterClock(100.0), receive)
+    steps = np.diff(t)
+    assert dropped == 0
     assert np.count_nonzero(steps > 0.5) == 1 and steps.max() == pytest.approx(1.01)
+    assert t[-1] == pytest.approx(receive[-1])  # tied to the host again, as at the start
+
+
+def held_back(receive: np.ndarray, from_s: float, stall_s: float) -> np.ndarray:
+    """Nothing arrives for ``stall_s`` from ``from_s``; then what was held back arrives at
+    once, in order (a busy host)."""
+    return np.maximum(receive, np.where(receive > from_s, from_s + stall_s, 0.0))
+
+
+def falling_behind(receive: np.ndarray, per_s: float = 0.3) -> np.ndarray:
+    """From 5 s on the host falls behind by ``per_s`` each second (0.3: it takes each
+    notification in 0.13 s instead of 0.1 s), in bursts of a few, until it is 3 s behind;
+    then it catches up at 0.05 s a notification."""
+    peak_s = 5.0 + 3.0 / per_s
+    behind = np.clip(np.minimum((receive - 5.0) * per_s, 3.0 - (receive - peak_s)), 0.0, None)
+    bursts = np.floor((receive + behind) / 0.25) * 0.25 + 0.25
+    return np.maximum(receive, np.maximum.accumulate(bursts * (behind > 0)))
+
+
+#: A busy host holding notifications back: stalls, and falling 3 s behind then catching up.
+DELAYS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "stall-0.5s": lambda r: held_back(r, 3.0, 0.5),
+    "stall-1.5s": lambda r: held_back(r, 3.0, 1.5),
+    "stall-4s": lambda r: held_back(r, 3.0, 4.0),
+    "falling-behind-0.5/s": lambda r: falling_behind(r, 0.5),
+    "falling-behind-0.3/s": falling_behind,
+}
+
+
+@pytest.mark.parametrize("delay", DELAYS)
+def test_a_counter_keeps_every_sample_of_notifications_a_busy_host_held_back(delay: str) -> None:
+    k = np.arange(300.0)
+    receive = DELAYS[delay](punctual(k))
+    assert np.max(receive - punctual(k)) > 0.4
+    t, dropped = kept(CounterClock(100.0), receive)
+    assert dropped == 0
+    np.testing.assert_allclose(np.diff(t), 0.01, atol=1e-9)
+
+
+# A band clock waits 1 s, not 2 s, before it ties again (see ``DeviceClock``): lateness
+# growing by 0.3 s a second is too slow to tell from a clock that moved in that time.
+@pytest.mark.parametrize("delay", [d for d in DELAYS if d != "falling-behind-0.3/s"])
+def test_a_band_clock_keeps_its_timeline_through_notifications_a_busy_host_held_back(
+    delay: str,
+) -> None:
+    k = np.arange(300.0)
+    clock = DeviceClock()
+    receive = DELAYS[delay](punctual(k))
+    t = np.concatenate(
+        [
+            clock.to_session(1000.0 + i * 0.1 + np.arange(10) / 100.0, r)
+            for i, r in zip(k, receive, strict=True)
+        ]
+    )
+    assert clock.ties == 1
+    np.testing.assert_allclose(np.diff(t), 0.01, atol=1e-9)
+
+
+def test_a_counter_leaves_the_lost_time_for_a_loss_with_a_delay_right_after_it() -> None:
+    receive = punctual(np.arange(80.0))
+    receive[40:] += 0.8  # 0.8 s of notifications lost before the 40th
+    receive = held_back(receive, receive[40] + 0.01, 1.0)  # and the next held back 1 s
+    t, dropped = kept(CounterClock(100.0), receive)
+    steps = np.diff(t)
+    assert dropped == 0
+    assert np.count_nonzero(steps > 0.05) == 1 and steps.max() == pytest.approx(0.81)
+
+
+@pytest.mark.parametrize("rate_error", [-0.01, 0.01])
+def test_a_counter_stays_tied_to_the_host_for_a_band_off_its_nominal_rate(
+    rate_error: float,
+) -> None:
+    # Ten minutes of a band 1 % slower or faster than its nominal 100 Hz.
+    k = np.arange(6000.0)
+    receive = punctual(k) / (1.0 + rate_error)
+    clock = CounterClock(100.0)
+    lead = [float(clock.times(10, float(r))[-1] - r) for r in receive]
+    assert max(np.abs(lead)) < clock.tolerance_s + 0.05
 
 
 @pytest.mark.parametrize("late_s", [5.0, 100.0])
