@@ -26,12 +26,14 @@ from analysis.frame import parse_body_axes
 from analysis.types import Placement, Samples, StreamInfo
 from sensor.errors import ConfigError, DecodeError, RecordingError
 from sensor.identity import band_id_for
-from sensor.recording import parse_placement, to_body
+from sensor.recording import RATE_PROBE_ROWS, parse_placement, settle_rate, to_body
 from sensor.safeio import MAX_NESTING, TooLong, bounded_lines, bracket_depth, strip_bom
 from sensor.settings import to_table
 from sensor.sources import FILE_READERS, Source, SourceOptions
 
 if TYPE_CHECKING:
+    from sensor.ble.drivers import Driver
+    from sensor.ble.items import BandItem
     from sensor.ble.profiles import DeviceProfile
     from sensor.ble.session import BandSession
 
@@ -43,6 +45,13 @@ VERSION = 1
 PROFILE_TABLE = "profile_table"
 #: What a profile name may be: a file stem in a profiles folder, never a path.
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
+#: A pause between two notifications longer than this, and than ten times their mean pause
+#: (not the median: notifications come in bursts, one connection event's a moment apart), is
+#: a gap (the band stopped sending), left out of the rate the notifications show.
+GAP_S = 2.0
+#: A rate the notifications show within this fraction of a rate the profile offers is that
+#: rate: the band runs at one of them, and jitter or lost packets move the measure a little.
+OFFERED_RATE_TOLERANCE = 0.25
 
 
 def _header_ranges() -> dict[str, tuple[float, float]]:
@@ -271,6 +280,8 @@ class CaptureReader:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        #: The cut-off last line, once a read has come to it.
+        self.truncated_line: int | None = None
         try:
             with open(self.path, "rb") as f:
                 first = strip_bom(next(bounded_lines(f), b"").decode("utf-8"))
@@ -316,7 +327,9 @@ class CaptureReader:
             obj = json.loads(text)
         except json.JSONDecodeError:
             if not text.endswith("\n"):
-                log.warning("%s:%d: last line is incomplete; dropped", self.path, lineno)
+                if self.truncated_line is None:  # once, however often the file is read
+                    self.truncated_line = lineno
+                    log.warning("%s:%d: last line is incomplete; dropped", self.path, lineno)
                 return None
             raise RecordingError(self.path, lineno, "expected a JSON object") from None
         if not isinstance(obj, dict):
@@ -366,7 +379,6 @@ class CaptureSource:
     """
 
     def __init__(self, path: str | Path, options: SourceOptions | None = None) -> None:
-        from sensor.ble.drivers import make_driver
         from sensor.ble.profiles import load_profile, profile_from_table
 
         options = options or SourceOptions()
@@ -390,17 +402,71 @@ class CaptureSource:
             self.axes_matrix = parse_body_axes(self.body_axes)
         except ValueError as err:
             raise RecordingError(self.reader.path, None, f"body_axes: {err}") from None
-        rate = options.sample_rate_hz or _number(h.extra.get("sample_rate_hz"))
-        range_g = _number(h.extra.get("acc_range_g"))
-        self.driver = make_driver(self.profile, self.band_id, None, None)
-        if rate is not None:
-            self.driver.rate_hz = rate  # a start command in the capture may still change it
-        if range_g is not None:
-            self.driver.range_g = range_g
-        self._rate_hint = rate
+        self._declared_rate = options.sample_rate_hz or _number(h.extra.get("sample_rate_hz"))
+        self._range_g = _number(h.extra.get("acc_range_g"))
+        #: The rate the notifications show, where it overrules the declared one.
+        self._measured_rate: float | None = None
+        self.driver = self._new_driver()
         self.counters: Counter[str] = Counter()
         self.malformed: Counter[str] = Counter()
         self.heart_rate: list[tuple[float, int]] = []
+        # The detectors are built from ``info`` before the first chunk: the rate is settled
+        # now, from a trial pass over the capture's first stretch.
+        declared = self._declared_rate or self.driver.rate_hz
+        settled = settle_rate(self.reader.path, declared, self._probe_rate())
+        if settled != declared:
+            self._measured_rate = settled
+            # For a band with a sample clock (Polar PMD, Movesense) the rate spaces only the
+            # samples of a frame its timestamps do not place; for one counted at the rate
+            # (WitMotion, a generic band without a time field: CounterClock) it is every
+            # sample's spacing, so the driver must run at the measured rate, not only the
+            # detectors, or the timeline stays as wrong as the header.
+            self.driver.set_rate(settled)
+
+    def _new_driver(self) -> Driver:
+        from sensor.ble.drivers import make_driver
+
+        driver = make_driver(self.profile, self.band_id, None, None)
+        if self._declared_rate is not None:
+            driver.set_rate(self._declared_rate)  # a start command in the capture may change it
+        if self._range_g is not None:
+            driver.range_g = self._range_g
+        return driver
+
+    def _probe_rate(self) -> float | None:
+        """The rate the notifications show: samples decoded per second of receive time over
+        the capture's first ``RATE_PROBE_ROWS`` samples, leaving out link losses and gaps
+        (``None`` with too few notifications, or a profile without samples)."""
+        from sensor.ble.items import SampleBatch
+
+        if not self.profile.has_samples:
+            return None
+        driver = self._new_driver()
+        driver.quiet = True
+        steps_s: list[float] = []
+        counts: list[int] = []
+        last_t: float | None = None
+        overlaps = total = 0
+        try:
+            for line, items in self._replay(driver, report=False):
+                if line.kind == "event":
+                    last_t = None  # a link loss is no pause of the band's
+                    continue
+                # Samples a wrong rate's counted times made overlap were decoded all the same.
+                n = sum(len(i.samples) for i in items or () if isinstance(i, SampleBatch))
+                n, overlaps = n + driver.overlaps - overlaps, driver.overlaps
+                if n == 0:
+                    continue
+                if last_t is not None:
+                    steps_s.append(line.t - last_t)
+                    counts.append(n)
+                    total += n
+                last_t = line.t
+                if total >= RATE_PROBE_ROWS:
+                    break
+        except RecordingError:
+            pass  # a bad line is for ``chunks`` to report, with its line number
+        return _delivered_rate_hz(steps_s, counts, self.profile.sample_rates_hz)
 
     @property
     def name(self) -> str:
@@ -419,47 +485,66 @@ class CaptureSource:
 
     @property
     def info(self) -> StreamInfo:
+        rate = self._measured_rate or self._declared_rate or self.driver.rate_hz
         return StreamInfo(
-            sample_rate_hz=max(1.0, self._rate_hint or self.driver.rate_hz),
+            sample_rate_hz=max(1.0, rate),
             placement=self.placement,
             has_gyro=self.profile.gyro,
             acc_range_g=self.driver.range_g,
         )
 
+    def _replay(
+        self, driver: Driver, *, report: bool
+    ) -> Iterator[tuple[CaptureLine, list[BandItem] | None]]:
+        """Each link event (no items) and notification or read (its items; ``None`` for a
+        payload the decoder refused) through ``driver``, the capture's writes replayed to it.
+        With ``report``, refused payloads are counted in ``malformed`` and logged."""
+        warned: set[str] = set()
+        for line in self.reader.lines():
+            if line.kind == "event":
+                if line.event == "connected":
+                    driver.on_reconnect()
+                yield line, []
+                continue
+            if line.kind == "write":
+                driver.observe_write(line.char, line.data)
+                if self._measured_rate is not None and driver.rate_hz != self._measured_rate:
+                    # The capture's start command asks the rate its notifications belie.
+                    driver.set_rate(self._measured_rate)
+                continue
+            if line.kind not in ("notify", "read"):
+                continue
+            try:
+                items = driver.decode(line.char, line.t, line.data)
+            except DecodeError as err:
+                if report:
+                    self.malformed[err.kind] += 1
+                    if err.kind not in warned:
+                        warned.add(err.kind)
+                        log.warning(
+                            "%s:%d: skipping %s (logged once per kind)",
+                            self.reader.path,
+                            line.line,
+                            err,
+                        )
+                yield line, None
+                continue
+            yield line, items
+
     def chunks(self) -> Iterator[Samples]:
         """Sensor-frame chunks, one per decoded notification, heart rate in ``hr_bpm``."""
         from sensor.ble.items import HeartRateReading, SampleBatch
 
-        warned: set[str] = set()
         pending_hr = math.nan
         with_hr = self.profile.heart_rate
         notifications = items_out = samples_out = 0
-        for line in self.reader.lines():
+        for line, items in self._replay(self.driver, report=True):
             if line.kind == "event":
-                if line.event == "connected":
-                    self.driver.on_reconnect()
                 continue
-            if line.kind == "write":
-                self.driver.observe_write(line.char, line.data)
-                continue
-            if line.kind not in ("notify", "read"):
-                continue
-            kind = self.driver.kind(line.char)
             notifications += 1
-            try:
-                items = self.driver.decode(line.char, line.t, line.data)
-            except DecodeError as err:
-                self.malformed[err.kind] += 1
-                if err.kind not in warned:
-                    warned.add(err.kind)
-                    log.warning(
-                        "%s:%d: skipping %s (logged once per kind)",
-                        self.reader.path,
-                        line.line,
-                        err,
-                    )
+            if items is None:
                 continue
-            self.counters[kind] += 1
+            self.counters[self.driver.kind(line.char)] += 1
             items_out += len(items)
             for item in items:
                 if isinstance(item, HeartRateReading):
@@ -486,6 +571,27 @@ class CaptureSource:
     def body_chunks(self) -> Iterator[Samples]:
         for chunk in self.chunks():
             yield to_body(chunk, self.axes_matrix)
+
+
+def _delivered_rate_hz(
+    steps_s: list[float], counts: list[int], offered_hz: list[float]
+) -> float | None:
+    """Samples per second over the pauses between notifications (``counts[i]`` samples came
+    ``steps_s[i]`` after the previous notification), gaps left out; snapped to the nearest
+    offered rate within ``OFFERED_RATE_TOLERANCE``. ``None`` with fewer than two pauses."""
+    if len(steps_s) < 2:
+        return None
+    steps = np.asarray(steps_s, dtype=np.float64)
+    keep = steps <= max(GAP_S, 10 * float(np.mean(steps)))
+    span = float(steps[keep].sum())
+    if span <= 0:
+        return None
+    rate = float(np.asarray(counts)[keep].sum()) / span
+    if offered_hz:
+        nearest = min(offered_hz, key=lambda r: abs(math.log(r / rate)))
+        if abs(nearest / rate - 1) <= OFFERED_RATE_TOLERANCE:
+            return float(nearest)
+    return rate
 
 
 def _number(value: Any) -> float | None:

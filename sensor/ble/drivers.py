@@ -92,6 +92,9 @@ class Driver:
         self._gap_next = True
         #: Samples dropped because their time did not follow the previous sample's.
         self.overlaps = 0
+        #: Whether dropped samples go unlogged (a trial pass over a capture, whose rate may
+        #: still be wrong and make the counted times overlap).
+        self.quiet = False
         self._dropping = False
         self._kind = "generic"
 
@@ -113,6 +116,11 @@ class Driver:
     def on_reconnect(self) -> None:
         """A new connection: the next samples start after a gap."""
         self._gap_next = True
+
+    def set_rate(self, rate_hz: float) -> None:
+        """Take ``rate_hz`` as the band's rate from now on (a replayed start command, a
+        capture's header, or the rate a capture's notifications show)."""
+        self.rate_hz = rate_hz
 
     # -- decoding --------------------------------------------------------------------
     def kind(self, char: str) -> str:
@@ -167,7 +175,7 @@ class Driver:
             keep = t > self._last_t
             if not keep.all():
                 dropped = int((~keep).sum())
-                if not self._dropping:
+                if not self._dropping and not self.quiet:
                     log.warning(
                         "%s: %d sample%s dropped: %s before the last one kept (%d so far)",
                         self.band_id,
@@ -456,14 +464,18 @@ class WitMotionDriver(Driver):
         super().on_reconnect()
         self.clock.reset()
 
+    def set_rate(self, rate_hz: float) -> None:
+        # The band sends no sample clock: the rate is the spacing of its samples' times.
+        super().set_rate(rate_hz)
+        self.clock = CounterClock(rate_hz)
+
     def observe_write(self, char: str, data: bytes) -> None:
         if char == witmotion.WITMOTION_WRITE and data[:3] == bytes(
             [0xFF, 0xAA, witmotion.REG_RATE]
         ):
             rates = {code: hz for hz, code in witmotion.RATE_CODES.items()}
             if len(data) >= 4 and data[3] in rates:
-                self.rate_hz = float(rates[data[3]])
-                self.clock = CounterClock(self.rate_hz)
+                self.set_rate(float(rates[data[3]]))
 
     def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
         if char != witmotion.WITMOTION_NOTIFY:
@@ -533,6 +545,11 @@ class GenericDriver(Driver):
     def on_reconnect(self) -> None:
         super().on_reconnect()
         self.counter.reset()
+
+    def set_rate(self, rate_hz: float) -> None:
+        # Records without a time field are spaced at the rate (see WitMotionDriver).
+        super().set_rate(rate_hz)
+        self.counter = CounterClock(rate_hz)
 
     def decode_data(self, char: str, receive_s: float, data: bytes) -> list[BandItem]:
         if char != self.settings.char_uuid:

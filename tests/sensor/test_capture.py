@@ -9,6 +9,7 @@ fifth delta-compressed), with one cut-off frame and a 2-s link loss.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -143,13 +144,17 @@ def test_bad_headers(tmp_path: Path) -> None:
         CaptureReader(path)
 
 
-def test_cut_off_last_line_is_dropped(tmp_path: Path) -> None:
+def test_cut_off_last_line_is_dropped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "crash.jsonl"
     text = CAPTURE.read_text()
     path.write_text(text[: len(text) - 40])  # a crash mid-line
     source = CaptureSource(path)
     n = sum(len(c) for c in source.chunks())
     assert n > 1700
+    # Said once, though the rate's trial pass read the whole (short) file too.
+    assert [r.getMessage() for r in caplog.records if "incomplete" in r.getMessage()] == [
+        f"{path}:{text.count(chr(10))}: last line is incomplete; dropped"
+    ]
 
 
 def test_cli_reports_bad_capture_in_one_line(
@@ -181,3 +186,102 @@ def test_an_output_in_a_missing_folder_is_one_line_before_any_work(
     err = capsys.readouterr().err
     assert err == f"retrosense: error: {target}: cannot write: no folder {target.parent}\n"
     assert not target.parent.exists()
+
+
+def with_declared_rate(path: Path, source: Path, rate_hz: float) -> Path:
+    """``source`` with its header's ``sample_rate_hz`` replaced."""
+    first, rest = source.read_text().split("\n", 1)
+    header = json.loads(first)
+    header["sample_rate_hz"] = rate_hz
+    path.write_text(json.dumps(header) + "\n" + rest)
+    return path
+
+
+def witmotion_capture(path: Path, rate_hz: float, every_s: float = 0.01) -> Path:
+    """The reference walk as a WitMotion sends it, one sample every ``every_s``, declaring
+    ``rate_hz``: frames three to a connection event, a 3-s pause without a link loss, and no
+    rate command (the header alone says the rate, as for a band without the write char)."""
+    from tests.bluez.devices import Clip, VirtualWitMotion
+    from tests.data.ble.make_files import BODY_AXES
+
+    walk = reference_walk(20.0, 100.0)
+    band = VirtualWitMotion(
+        "D4:11:22:33:44:55",
+        "WT901BLE68",
+        clip=Clip(walk.time_s, walk.acc_g, np.zeros_like(walk.acc_g), 100.0),
+    )
+    with CaptureWriter(
+        path,
+        profile="witmotion",
+        name="WT901BLE68",
+        address="D4:11:22:33:44:55",
+        placement=Placement.CHEST,
+        body_axes=BODY_AXES,
+        started_unix_s=1_795_169_700.0,
+        extra={"sample_rate_hz": rate_hz, "band_id": "d41122334455"},
+    ) as w:
+        w.record(0.0, "event", "", b"", "connected")
+        for i in range(len(walk.time_s)):
+            t = (i // 3 + 1) * 3 * every_s + 0.02
+            if 8.0 <= t < 11.0:
+                continue
+            w.record(t, "notify", "0000ffe4-0000-1000-8000-00805f9a34fb", band.frame(i), None)
+    return path
+
+
+def rate_warnings(err: str) -> list[str]:
+    return [line for line in err.splitlines() if "declares" in line]
+
+
+@pytest.mark.parametrize("declared_hz", [10_000, 5])
+@pytest.mark.parametrize("band", ["polar-h10", "witmotion"])
+def test_a_declared_rate_the_notifications_contradict_is_reported_and_the_measured_one_used(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    band: str,
+    declared_hz: float,
+) -> None:
+    # The band sent 100 samples/s. The H10 stamps its samples (the rate only feeds the
+    # detectors); the WitMotion is counted at the rate, so its timeline depends on it too.
+    if band == "polar-h10":
+        right = with_declared_rate(tmp_path / "right.jsonl", CAPTURE, 100)
+        wrong = with_declared_rate(tmp_path / "wrong.jsonl", CAPTURE, declared_hz)
+    else:
+        right = witmotion_capture(tmp_path / "right.jsonl", 100)
+        wrong = witmotion_capture(tmp_path / "wrong.jsonl", declared_hz)
+    assert main(["analyze", str(right)]) == 0
+    expected, err = capsys.readouterr()
+    assert expected.count('"type":"step"') > 10
+    assert rate_warnings(err) == []
+    assert main(["analyze", str(wrong)]) == 0
+    out, err = capsys.readouterr()
+    assert out == expected
+    assert rate_warnings(err) == [
+        f"retrosense: WARNING: {wrong}: declares {declared_hz:g} Hz but its timestamps show "
+        "100 Hz; using 100 Hz"
+    ]
+    assert CaptureSource(wrong).info.sample_rate_hz == 100
+
+
+def test_a_counted_band_is_spaced_at_the_rate_its_header_declares(tmp_path: Path) -> None:
+    # Without a rate command in the capture, the header is the only word on the rate; the
+    # driver counted at the profile's default (50 Hz) instead, piling samples up and dropping.
+    source = CaptureSource(witmotion_capture(tmp_path / "c.jsonl", 100))
+    s = Samples.concat(list(source.chunks()))
+    steps = np.diff(s.time_s)
+    assert np.median(steps) == pytest.approx(0.01)
+    assert len(s) == len(reference_walk(20.0, 100.0).time_s) - 300  # the 3-s pause
+    assert source.driver.overlaps == 0
+
+
+def test_notifications_showing_a_rate_no_stream_runs_at_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = witmotion_capture(tmp_path / "slow.jsonl", 100, every_s=5.0)
+    assert main(["analyze", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        f"retrosense: error: {re.escape(str(path))}: sample_rate_hz: its timestamps show "
+        r"0\.2\d* Hz \(it declares 100\); expected a rate within 1\.\.10000 Hz\n",
+        err,
+    ), err
