@@ -31,7 +31,9 @@ and events up to its ``detected_at``, so the kept events keep their detectors' l
 activity change is reported when its evidence arrives (walking at the second step's
 ``detected_at``, pedalling at the first revolution's, jumping at the jump's), a still spell
 ``still_window_s`` after it began, and the end of an activity ``walk_hold_s``,
-``pedal_hold_s`` (or two turns) or ``jump_hold_s`` after its last event.
+``pedal_hold_s`` (or two turns) or ``jump_hold_s`` after its last event, said
+``lapse_wait_s`` later (dated at the lapse) so that an event its detector confirms late does
+not end the activity and start it again.
 
 Streaming: every decision uses only samples and events up to its own time, events are taken
 in emission order and samples in time order between them, so the output does not depend on
@@ -108,6 +110,11 @@ class ActivityParams:
         How far back steps and revolutions are counted when walking and pedalling compete.
     jump_hold_s
         A jump makes the activity ``jumping`` this long after its landing (a set's pause).
+    lapse_wait_s
+        An activity whose evidence lapsed ends only this much later (dated at the lapse):
+        the detectors confirm a step or a revolution up to about a second after it (a
+        shank's steps 0.8 s at p95), and one that comes in that time keeps the activity
+        instead of ending it and starting it again.
     unmistakable_jump_confidence
         A jump inside a walking or pedalling bout stays only with at least this
         ``confidence`` (the jump detector's: ``1 - depth / max_flight_depth_g``; 0.5 is a
@@ -139,6 +146,7 @@ class ActivityParams:
     pedal_hold_s: float = field(default=2.0, metadata=bounded(0.5, 10.0))
     compare_s: float = field(default=4.0, metadata=bounded(1.0, 20.0))
     jump_hold_s: float = field(default=3.0, metadata=bounded(0.5, 60.0))
+    lapse_wait_s: float = field(default=1.0, metadata=bounded(0.0, 5.0))
     unmistakable_jump_confidence: float = field(default=0.5, metadata=bounded(0.0, 1.0))
     still_window_s: float = field(default=2.0, metadata=bounded(0.5, 10.0))
     still_sd_g: float = field(default=0.02, metadata=bounded(0.001, 0.5))
@@ -304,10 +312,11 @@ class ActivityStage:
     ) -> None:
         """Samples between events: evidence lapses, still spells begin and end."""
         code = np.where(still, rest, int(_State.UNKNOWN)).astype(np.int8)
+        wait = self.params.lapse_wait_s
         active = np.full(t.shape[0], -1, dtype=np.int8)
-        active = np.where(t < self._walk_until, int(_State.WALKING), active)
-        active = np.where(t < self._pedal_until, int(_State.PEDALLING), active)
-        active = np.where(t < self._jump_until, int(_State.JUMPING), active)
+        active = np.where(t < self._walk_until + wait, int(_State.WALKING), active)
+        active = np.where(t < self._pedal_until + wait, int(_State.PEDALLING), active)
+        active = np.where(t < self._jump_until + wait, int(_State.JUMPING), active)
         code = np.where(active >= 0, active, code)
         changes = np.flatnonzero(code != int(self._state))
         if not changes.size:
@@ -325,7 +334,19 @@ class ActivityStage:
             if new in (_State.STILL, _State.STANDING, _State.SITTING):
                 # The still window's first sample: ``_n`` samples end at ``at``.
                 began = at - (self._n - 1) / self.info.sample_rate_hz
+            lapsed = self._lapsed_at()
+            if lapsed is not None:
+                # An activity ends where its evidence lapsed, not where the wait ran out.
+                began = lapsed if new is _State.UNKNOWN else max(began, min(lapsed, at))
             self._change(new, began, at, out)
+
+    def _lapsed_at(self) -> float | None:
+        """When the evidence of the activity there is lapsed (``None`` for a rest state)."""
+        return {
+            _State.WALKING: self._walk_until,
+            _State.PEDALLING: self._pedal_until,
+            _State.JUMPING: self._jump_until,
+        }.get(self._state)
 
     # -- events ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -116,10 +117,12 @@ def test_steps_make_a_walk_and_a_shallow_jump_inside_it_is_taken_out() -> None:
     assert activities(out)[:3] == [Activity.WALKING, Activity.JUMPING, Activity.WALKING]
     walk = next(e for e in out if isinstance(e, ActivityEvent))
     assert walk.t == steps[0].t and walk.detected_at == steps[1].detected_at
-    # The walk lapses walk_hold_s after its last step.
+    # The walk lapses walk_hold_s after its last step, said lapse_wait_s later (a step the
+    # detector confirms in that time would have kept it).
     last = [e for e in out if isinstance(e, ActivityEvent)][-1]
     assert last.activity is Activity.UNKNOWN
-    assert last.detected_at == pytest.approx(steps[-1].t + 2.0, abs=0.02)
+    assert last.t == pytest.approx(steps[-1].t + 2.0)
+    assert last.detected_at == pytest.approx(steps[-1].t + 3.0, abs=0.02)
 
 
 def test_walking_and_pedalling_exclude_each_other() -> None:
@@ -229,3 +232,18 @@ def test_the_activity_timeline_stays_in_order(name: str) -> None:
     changes = [e for e in run_batch(build_pipeline(info), samples) if isinstance(e, ActivityEvent)]
     assert len(changes) >= 2
     assert all(b.t >= a.t for a, b in itertools.pairwise(changes))
+
+
+def test_a_step_confirmed_just_after_the_walk_lapsed_keeps_the_walk() -> None:
+    """Steps 2.1 s apart (a pause), each confirmed 0.6 s after its contact: the walk's
+    evidence lapses 2 s after a step, the next step arrives 0.7 s later and dates from
+    before the lapse; the walk goes on, with no change to ``unknown`` and back."""
+    info = StreamInfo(sample_rate_hz=50.0, placement=Placement.SHANK)
+    samples = moving_samples(12.0, 50.0)
+    contacts = [1.0, 1.5, 2.0, 4.1, 4.6, 5.1]
+    steps = [replace(step(c), detected_at=c + 0.6) for c in contacts]
+    stage = ActivityStage(ActivityParams(), info)
+    out = stage.update(
+        samples.select(samples.time_s < 6.0), sorted(steps, key=lambda e: e.sort_key)
+    )
+    assert activities(out) == [Activity.WALKING]
