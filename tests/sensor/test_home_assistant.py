@@ -117,8 +117,13 @@ def test_home_assistant_takes_every_entity_and_keeps_the_last_session(
 
             def battery_seen(pct: int) -> int:
                 pub.publish_battery(DEVICE_BAND.band_id, pct)
+                # Home Assistant's own state of the reading, not the band's message to it.
                 got = sink.wait_for(
-                    lambda got: any(m.payload == str(pct).encode() for m in got), timeout_s=120
+                    lambda got: any(
+                        m.topic.startswith(f"{STATESTREAM}/") and m.payload == str(pct).encode()
+                        for m in got
+                    ),
+                    timeout_s=120,
                 )
                 return len(got)
 
