@@ -163,6 +163,12 @@ class ActivityParams:
             )
 
 
+def _carried_sums(kept: FloatArray, rows: FloatArray) -> FloatArray:
+    """``kept`` prefix sums, then those of ``rows`` carried on from the last of them: added
+    one after another, so the same numbers however the stream was cut."""
+    return np.concatenate((kept, np.cumsum(np.concatenate((kept[-1:], rows)), axis=0)[1:]))
+
+
 class ActivityStage:
     """The activity stage of a pipeline; see the module docstring.
 
@@ -253,14 +259,8 @@ class ActivityStage:
         k = self._n
         c = self._seen
         kept = self._sums.shape[0]
-        # Row 0 of ``rows`` is the last kept prefix sum; the cumulative sum carries it on.
-        rows = np.empty((m + 1, 2))
-        rows[0] = self._sums[-1]
-        x = rows[1:, 0]
-        np.sqrt(np.einsum("ij,ij->i", acc, acc), out=x)
-        x -= 1.0
-        np.multiply(x, x, out=rows[1:, 1])
-        sums = np.concatenate((self._sums, np.cumsum(rows, axis=0)[1:]))
+        x = np.sqrt(np.einsum("ij,ij->i", acc, acc)) - 1.0
+        sums = _carried_sums(self._sums, np.column_stack((x, x * x)))
         # Sample c + i's window: the prefix sums at rows kept + i and kept + i - k of ``sums``.
         index = np.arange(m)
         lo = index + (kept - k)
@@ -285,9 +285,7 @@ class ActivityStage:
         idx = np.maximum.accumulate(np.where(marks >= 0, index, -1)) if m else marks
         still = np.where(idx >= 0, marks[np.maximum(idx, 0)], prev).astype(bool)
         if self._thigh:
-            sum_acc = np.concatenate(
-                (self._sum_acc, np.cumsum(np.concatenate((self._sum_acc[-1:], acc)), axis=0)[1:])
-            )
+            sum_acc = _carried_sums(self._sum_acc, acc)
             acc_mean = (sum_acc[index + kept] - sum_acc[np.maximum(lo, 0)]) / k
             norm = np.linalg.norm(acc_mean, axis=1)
             cos = np.where(norm > 0, acc_mean[:, 2] / np.where(norm > 0, norm, 1.0), 0.0)
