@@ -1,4 +1,5 @@
-"""``scan``: nearby bands with name, address, signal strength and the profile that would be used."""
+"""``scan``: nearby bands with name, address, signal strength and the profile that would be used,
+and the bands this host holds connected (they do not advertise, so no scan sees them)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from sensor.ble.profiles import DeviceProfile, all_profiles, match_profile
 
 @dataclass(frozen=True)
 class ScanResult:
-    """One advertising device."""
+    """One advertising device, or one this host holds connected (``connected``, no RSSI)."""
 
     name: str | None
     address: str
     rssi_dbm: int | None
     service_uuids: tuple[str, ...]
     profile: str | None
+    connected: bool = False
 
 
 async def scan(
@@ -24,7 +26,12 @@ async def scan(
     """Scan for ``timeout_s`` and match each device to a profile (strongest signal first)."""
     from bleak import BleakScanner
 
-    from sensor.ble.session import _bluetooth_missing, _is_bleak_error, bluetooth_missing_text
+    from sensor.ble.session import (
+        _bluetooth_missing,
+        _is_bleak_error,
+        bluetooth_missing_text,
+        connected_devices,
+    )
     from sensor.errors import DeviceError
 
     known = profiles if profiles is not None else all_profiles()
@@ -47,6 +54,24 @@ async def scan(
                 rssi_dbm=adv.rssi,
                 service_uuids=tuple(adv.service_uuids),
                 profile=profile.name if profile else None,
+            )
+        )
+    seen = {r.address.upper() for r in results}
+    for dev in await connected_devices():
+        address = str(dev["Address"])
+        name = dev.get("Name") or dev.get("Alias")
+        uuids = tuple(str(u) for u in dev.get("UUIDs") or ())
+        profile = match_profile(name, uuids, known)
+        if address.upper() in seen or (only_known and profile is None):
+            continue
+        results.append(
+            ScanResult(
+                name=name,
+                address=address,
+                rssi_dbm=None,
+                service_uuids=uuids,
+                profile=profile.name if profile else None,
+                connected=True,
             )
         )
     return sorted(results, key=lambda r: -(r.rssi_dbm if r.rssi_dbm is not None else -999))

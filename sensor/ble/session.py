@@ -56,6 +56,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Addresses (upper case) this process's sessions hold a link to: BlueZ's ``Connected``
+#: alone does not tell them from links a dead process left.
+_LINKED_HERE: set[str] = set()
+
 
 @dataclass(frozen=True)
 class BandSpec:
@@ -433,22 +437,22 @@ class BandSession:
                 self._event(LinkStatus.STOPPED, reason)
             self._raw.put_nowait(_END)
 
-    async def _find(self) -> BLEDevice:
+    async def _scan(self, timeout: float) -> BLEDevice | None:
         from bleak import BleakScanner
 
-        timeout = self.options.scan_timeout_s
         if self.address is not None:
-            device = await BleakScanner.find_device_by_address(self.address, timeout=timeout)
-        else:
-            prefix = self.spec.device
-            device = await BleakScanner.find_device_by_filter(
-                lambda d, adv: bool((adv.local_name or d.name or "").startswith(prefix)),
-                timeout=timeout,
-            )
-        if (
-            device is None
-            and self.address is not None
-            and await release_leftover_link(self.address)
+            return await BleakScanner.find_device_by_address(self.address, timeout=timeout)
+        prefix = self.spec.device
+        return await BleakScanner.find_device_by_filter(
+            lambda d, adv: bool((adv.local_name or d.name or "").startswith(prefix)),
+            timeout=timeout,
+        )
+
+    async def _find(self) -> BLEDevice:
+        timeout = self.options.scan_timeout_s
+        device = await self._scan(timeout)
+        if device is None and await release_leftover_link(
+            self.address, None if self.address is not None else self.spec.device
         ):
             # One path on: with the old link gone the band advertises, and this scan finds it.
             self.counters.leftover_links_released += 1
@@ -456,7 +460,7 @@ class BandSession:
                 "%s: found still connected from an earlier process; disconnected that link",
                 self.label,
             )
-            device = await BleakScanner.find_device_by_address(self.address, timeout=timeout)
+            device = await self._scan(timeout)
         if device is None:
             raise DeviceNotFound(self.label, timeout)
         return device
@@ -479,6 +483,7 @@ class BandSession:
         await client.connect()
         self._client = client
         link = BleakLink(client, self)
+        _LINKED_HERE.add(device.address.upper())
         try:
             self.counters.connects += 1
             self._event(LinkStatus.CONNECTED)
@@ -490,6 +495,7 @@ class BandSession:
             conn.reason = await self._watch(lost)
         finally:
             await self._shutdown(client, link)
+            _LINKED_HERE.discard(device.address.upper())
             self._client = None
         if conn.reason != "stopped":
             self._event(LinkStatus.DISCONNECTED, conn.reason)
@@ -581,12 +587,10 @@ def _is_bleak_error(err: BaseException) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def _bluez_device(
-    address: str,
-) -> AsyncIterator[tuple[MessageBus, str, dict[str, Any]] | None]:
-    """The system bus, BlueZ's object path and ``Device1`` properties for ``address``.
+async def _bluez_devices() -> AsyncIterator[tuple[MessageBus, dict[str, dict[str, Any]]] | None]:
+    """The system bus and BlueZ's device objects: ``Device1`` properties by object path.
 
-    ``None`` off Linux, without a system bus, or when BlueZ holds no object for ``address``.
+    ``None`` off Linux or without a system bus.
     """
     if sys.platform != "linux":
         yield None
@@ -597,7 +601,7 @@ async def _bluez_device(
     try:
         bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
     except Exception as err:
-        log.debug("no system bus to look up %s in BlueZ: %s", address, err)
+        log.debug("no system bus to look up bands in BlueZ: %s", err)
         yield None
         return
     try:
@@ -609,16 +613,59 @@ async def _bluez_device(
                 member="GetManagedObjects",
             )
         )
-        found = None
+        devices = {}
         if reply is not None and reply.message_type is MessageType.METHOD_RETURN:
             for path, ifaces in reply.body[0].items():
                 dev = ifaces.get("org.bluez.Device1")
-                if dev and str(dev["Address"].value).upper() == address.upper():
-                    found = (bus, path, {k: v.value for k, v in dev.items()})
-                    break
-        yield found
+                if dev and "Address" in dev:
+                    devices[path] = {k: v.value for k, v in dev.items()}
+        yield bus, devices
     finally:
         bus.disconnect()
+
+
+@contextlib.asynccontextmanager
+async def _bluez_device(
+    address: str,
+) -> AsyncIterator[tuple[MessageBus, str, dict[str, Any]] | None]:
+    """The system bus, BlueZ's object path and ``Device1`` properties for ``address``.
+
+    ``None`` off Linux, without a system bus, or when BlueZ holds no object for ``address``.
+    """
+    async with _bluez_devices() as found:
+        if found is None:
+            yield None
+            return
+        bus, devices = found
+        for path, dev in devices.items():
+            if str(dev["Address"]).upper() == address.upper():
+                yield bus, path, dev
+                return
+        yield None
+
+
+def _held_elsewhere(dev: dict[str, Any], name_prefix: str) -> bool:
+    """Whether BlueZ holds ``dev`` connected, its name starts with ``name_prefix``, and no
+    session of this process has it (two bands configured by the same name prefix must not
+    drop each other's links)."""
+    name = str(dev.get("Name") or dev.get("Alias") or "")
+    return (
+        bool(dev.get("Connected"))
+        and name.startswith(name_prefix)
+        and str(dev["Address"]).upper() not in _LINKED_HERE
+    )
+
+
+async def connected_devices() -> list[dict[str, Any]]:
+    """``Device1`` properties of every device BlueZ holds connected (none off Linux).
+
+    A connected band does not advertise, so a scan alone never lists the bands this host
+    is linked to: those of running sessions, or links left by a process that died.
+    """
+    async with _bluez_devices() as found:
+        if found is None:
+            return []
+        return [dev for dev in found[1].values() if dev.get("Connected")]
 
 
 async def _bluez_call(bus: MessageBus, path: str, interface: str, member: str, *body: str) -> bool:
@@ -658,8 +705,10 @@ async def forget_device(address: str) -> bool:
         return await _bluez_call(bus, dev["Adapter"], "org.bluez.Adapter1", "RemoveDevice", path)
 
 
-async def release_leftover_link(address: str) -> bool:
-    """Disconnect ``address`` if BlueZ holds it as connected; whether it did.
+async def release_leftover_link(address: str | None, name_prefix: str | None = None) -> bool:
+    """Disconnect ``address`` if BlueZ holds it as connected (without an address: the first
+    band whose name starts with ``name_prefix`` that BlueZ holds connected and no session of
+    this process has); whether it did.
 
     Linux only; elsewhere it does nothing (there the system ends the links of a process
     that dies).
@@ -681,13 +730,19 @@ async def release_leftover_link(address: str) -> bool:
     and later). The cost is one disconnection and the band's next advertisement. BlueZ
     answers ``Device1.Disconnect`` once the link is down.
     """
-    async with _bluez_device(address) as found:
-        if found is None:
+    if address is not None:
+        async with _bluez_device(address) as one:
+            if one is None or not one[2].get("Connected"):
+                return False
+            return await _bluez_call(one[0], one[1], "org.bluez.Device1", "Disconnect")
+    async with _bluez_devices() as found:
+        if found is None or name_prefix is None:
             return False
-        bus, path, dev = found
-        if not dev.get("Connected"):
-            return False
-        return await _bluez_call(bus, path, "org.bluez.Device1", "Disconnect")
+        bus, devices = found
+        for path, dev in devices.items():
+            if _held_elsewhere(dev, name_prefix):
+                return await _bluez_call(bus, path, "org.bluez.Device1", "Disconnect")
+        return False
 
 
 async def run_sessions(sessions: list[BandSession], handle: Callable[[BandItem], None]) -> None:
@@ -715,6 +770,7 @@ __all__ = [
     "BleakLink",
     "RawSink",
     "SessionOptions",
+    "connected_devices",
     "forget_device",
     "release_leftover_link",
     "run_sessions",

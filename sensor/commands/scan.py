@@ -12,7 +12,10 @@ from sensor.safeio import visible
 if TYPE_CHECKING:
     from sensor.ble.scan import ScanResult
 
-HELP = "list nearby BLE devices with name, address, signal and the device profile they match"
+HELP = (
+    "list nearby BLE devices (and those this host holds connected) with name, address, signal "
+    "and the device profile they match"
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -41,14 +44,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_results(results: list[ScanResult]) -> str:
-    """The scan as a table, one device per line.
+    """The scan as a table, one device per line; a band this host holds connected (it does
+    not advertise) shows ``connected`` for its signal.
 
     Names are whatever a device nearby chooses to advertise: control characters and escape
     sequences in them are shown escaped, never sent to the terminal.
     """
     rows = [("NAME", "ADDRESS", "RSSI", "PROFILE")]
     for r in results:
-        rssi = f"{r.rssi_dbm} dBm" if r.rssi_dbm is not None else "-"
+        rssi = (
+            "connected" if r.connected else f"{r.rssi_dbm} dBm" if r.rssi_dbm is not None else "-"
+        )
         rows.append((visible(r.name or "(no name)"), visible(r.address), rssi, r.profile or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "".join(

@@ -325,8 +325,9 @@ async def until(condition: Callable[[], bool]) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.parametrize("configured_by", ["address", "name"])
 async def test_band_left_connected_by_a_killed_process_streams_again(
-    bluez: BlueZEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    bluez: BlueZEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture, configured_by: str
 ) -> None:
     h10 = add_h10(bluez)
     # The earlier process: ``retrosense record`` streaming the band, then SIGKILLed.
@@ -346,10 +347,14 @@ async def test_band_left_connected_by_a_killed_process_streams_again(
     assert h10.is_connected and h10.streaming
     assert os.environ["DBUS_SYSTEM_BUS_ADDRESS"] == bluez.bus_address
     earlier_writes = len(h10.cp_writes)
+    # It no longer advertises; ``scan`` lists it as held connected.
+    listed = [r for r in await scan(0.5) if r.address == H10]
+    assert [(r.connected, r.rssi_dbm, r.profile) for r in listed] == [(True, None, "polar-h10")]
 
     caplog.set_level(logging.INFO, logger="sensor.ble.session")
     options = SessionOptions(scan_timeout_s=2.0, backoff_initial_s=0.05, max_attempts=2)
-    band = BandSession(BandSpec(H10, "polar-h10"), options=options)
+    device = H10 if configured_by == "address" else "Polar H10"
+    band = BandSession(BandSpec(device, "polar-h10"), options=options)
     await band.start()
     items = await collect(band, lambda items: n_samples(items) >= 150)
     assert band.error is None

@@ -35,10 +35,12 @@ def test_scan_shows_advertised_names_escaped_on_one_line() -> None:
         [
             ScanResult("Evil\n\x1b]0;owned\x07band", "AA:BB:CC:DD:EE:FF", -50, (), None),
             ScanResult("Polar H10 0A1B2C3D", "C8:2E:0A:1B:2C:3D", -60, (), "polar-h10"),
+            ScanResult("Polar H10 1A1B2C3D", "C8:2E:0A:1B:2C:3E", None, (), "polar-h10", True),
         ]
     )
     lines = table.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4
+    assert lines[3].split()[-2:] == ["connected", "polar-h10"]
     assert lines[1].startswith("Evil\\n\\x1b]0;owned\\x07band  AA:BB:CC:DD:EE:FF")
     assert "\x1b" not in table and "\x07" not in table
 
