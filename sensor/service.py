@@ -103,7 +103,10 @@ def live_band(
     if base is not None and cfg.recording.summary:
         sinks.append(SummaryFileSink(base.with_suffix(".summary.json")))
     return LiveBand(
-        ble, sinks=sinks, settings=SessionSettings.from_config(cfg), detect=gateway is None
+        ble,
+        sinks=sinks,
+        settings=SessionSettings.from_config(cfg, live=True),
+        detect=gateway is None,
     )
 
 
@@ -390,7 +393,9 @@ async def run_worker(
             worker_settings(settings, worker_id), service_name=f"worker-{worker_id}"
         )
         await asyncio.to_thread(publisher.start)
-        worker = Worker(settings, SessionSettings.from_config(cfg), publisher, group, worker_id)
+        worker = Worker(
+            settings, SessionSettings.from_config(cfg, live=True), publisher, group, worker_id
+        )
         worker.start()
         log.info("worker %s: waiting for bands (group %s)", worker_id, group)
         try:

@@ -83,6 +83,7 @@ from sensor.errors import DeviceError
 from sensor.mqtt.payloads import BandInfo, LiveState, iso_utc
 from sensor.recording import RecordingWriter, to_body
 from sensor.safeio import write_text_atomic
+from sensor.spill import SpillList
 
 if TYPE_CHECKING:
     from sensor.ble.items import BandItem, LinkStatus
@@ -138,6 +139,10 @@ class SessionSettings:
         An interval program to follow (``[program]``, ``--program``), or ``None``.
     coach
         When and how often its cues are given (``[coach]``).
+    spill_dir
+        Where a long session keeps the older events and heart-rate readings its summary
+        needs (``sensor.spill.SpillList``), so that its memory stays flat however long it
+        runs; ``None`` (a file's analysis) keeps them in memory.
     """
 
     detectors: AnalysisParams = field(default_factory=AnalysisParams)
@@ -145,16 +150,19 @@ class SessionSettings:
     summary: SummaryParams = field(default_factory=SummaryParams)
     program: Program | None = None
     coach: CoachParams = field(default_factory=CoachParams)
+    spill_dir: Path | None = None
 
     @classmethod
-    def from_config(cls, cfg: Config) -> SessionSettings:
-        """The session settings of a loaded configuration."""
+    def from_config(cls, cfg: Config, *, live: bool = False) -> SessionSettings:
+        """The session settings of a loaded configuration; ``live`` (a service's bands, a
+        worker's) keeps long sessions' events beside the outbox (``spill_dir``)."""
         return cls(
             detectors=cfg.detectors,
             wearer=cfg.wearer,
             summary=cfg.summary,
             program=cfg.program,
             coach=cfg.coach,
+            spill_dir=cfg.broker.effective_outbox_path.parent if live else None,
         )
 
 
@@ -314,9 +322,9 @@ class Session:
         self._coach_hr: list[tuple[float, float]] = []
         #: What a dashboard shows now (the MQTT state payload's figures).
         self.live = LiveState()
-        self.events: list[Event] = []
-        self.hr_t: list[float] = []
-        self.hr_bpm: list[float] = []
+        self._events: SpillList[Event] = SpillList(s.spill_dir)
+        #: Heart-rate readings ``(t, bpm)`` for the summary.
+        self._hr: SpillList[tuple[float, float]] = SpillList(s.spill_dir)
         self.first_t: float | None = None
         self.last_t: float | None = None
         #: Keys added to the summary (``recording``, ``worker``, ...).
@@ -325,6 +333,21 @@ class Session:
         self.announced = False
         self.finished = False
         self._pending_hr: float | None = None
+
+    @property
+    def events(self) -> list[Event]:
+        """Every event so far, in the order confirmed (read back from ``spill_dir``)."""
+        return list(self._events)
+
+    @property
+    def hr_t(self) -> list[float]:
+        """Times of the heart-rate readings so far."""
+        return [t for t, _ in self._hr]
+
+    @property
+    def hr_bpm(self) -> list[float]:
+        """The heart-rate readings so far (bpm), at ``hr_t``."""
+        return [bpm for _, bpm in self._hr]
 
     @property
     def band_id(self) -> str:
@@ -456,25 +479,27 @@ class Session:
     def adopt(self, events: Sequence[Event], extra: dict[str, Any]) -> None:
         """The session's events as found elsewhere (a gateway's workers, every part, copies
         dropped): ``finish`` makes the summary from them, with ``extra`` added to it."""
-        self.events = list(events)
+        self._events.close()
+        self._events.extend(events)
         self.summary_extra.update(extra)
         self.detect = True
 
     def _summary(self, end_s: float | None) -> dict[str, Any]:
         start = self.first_t
         end = self.last_t
-        if start is None and self.hr_t:
-            start, end = self.hr_t[0], self.hr_t[-1]
+        if start is None and self._hr.first is not None and self._hr.last is not None:
+            start, end = self._hr.first[0], self._hr.last[0]
         start = 0.0 if start is None else start
         if end is None:
             end = max(start, end_s) if end_s is not None else start
         s = self.settings
+        hr = np.array(list(self._hr), dtype=np.float64).reshape(-1, 2)
         summary: dict[str, Any] = summarize_session(
-            self.events,
+            list(self._events),
             start_s=start,
             end_s=max(start, end),
-            hr_t_s=np.asarray(self.hr_t) if self.hr_t else None,
-            hr_bpm=np.asarray(self.hr_bpm) if self.hr_bpm else None,
+            hr_t_s=hr[:, 0] if len(hr) else None,
+            hr_bpm=hr[:, 1] if len(hr) else None,
             wearer=s.wearer,
             params=s.summary,
         ).to_dict()
@@ -496,8 +521,7 @@ class Session:
     def _reading(self, t: float, bpm: float, rr_s: Sequence[float]) -> None:
         if self.coach is not None:
             self._coach_hr.append((t, bpm))
-        self.hr_t.append(t)
-        self.hr_bpm.append(bpm)
+        self._hr.append((t, bpm))
         self.live.add_hr(t, bpm, [r * 1000.0 for r in rr_s] or None)
         if math.isfinite(bpm):
             self.status.hr_bpm = round(bpm)
@@ -507,7 +531,7 @@ class Session:
     def _emit(self, new: list[Event]) -> None:
         if not new:
             return
-        self.events.extend(new)
+        self._events.extend(new)
         for event in new:
             self.live.add_event(event)
         status = self.status

@@ -1,0 +1,116 @@
+"""``SpillList``: a list that keeps its oldest items in a temporary file once it grows long.
+
+A live session keeps every event and heart-rate reading for the summary it writes when it
+ends: ten bands walking for a day would hold hundreds of megabytes of them. Past ``keep``
+items in memory the older ones are pickled, a batch at a time, to an unnamed temporary file
+(gone with the process, whatever way it ends) in the folder given, and read back, in order,
+only when the list is walked. Without a folder, or when the file cannot be written (a full
+disk), the items stay in memory: nothing is lost, and that is said once in the log.
+
+>>> items = SpillList(None)
+>>> items.extend([1, 2]); items.append(3)
+>>> list(items), len(items), items.first, items.last
+([1, 2, 3], 3, 1, 3)
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Generic, TypeVar
+
+__all__ = ["SPILL_BATCH", "SpillList"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Items held in memory before a batch goes to the file: a few hundred kilobytes of events,
+#: and a few seconds' worth at most from the busiest band.
+SPILL_BATCH = 4096
+
+
+class SpillList(Generic[T]):
+    """Append-only items, the older ones in a temporary file in ``folder`` (``None``: all in
+    memory); ``first``/``last`` without reading the file back."""
+
+    def __init__(self, folder: Path | None, keep: int | None = None) -> None:
+        self._folder = folder
+        self._keep = SPILL_BATCH if keep is None else keep
+        self._memory: list[T] = []
+        self._file: IO[bytes] | None = None
+        self._batches = 0
+        self._end = 0
+        self._spilled = 0
+        self.first: T | None = None
+        self.last: T | None = None
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._memory)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def append(self, item: T) -> None:
+        if self.first is None and not self:
+            self.first = item
+        self._memory.append(item)
+        self.last = item
+        if self._folder is not None and len(self._memory) >= self._keep:
+            self._spill()
+
+    def extend(self, items: Iterable[T]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __iter__(self) -> Iterator[T]:
+        if self._file is not None:
+            self._file.seek(0)
+            for _ in range(self._batches):
+                yield from pickle.load(self._file)
+            self._file.seek(0, 2)
+        yield from list(self._memory)
+
+    def _spill(self) -> None:
+        try:
+            if self._file is None:
+                assert self._folder is not None
+                self._folder.mkdir(parents=True, exist_ok=True)
+                # Open for the list's life; closed by ``close`` or with the list.
+                self._file = tempfile.TemporaryFile(  # noqa: SIM115
+                    dir=self._folder, prefix="retrosense-"
+                )
+            pickle.dump(self._memory, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._file.flush()
+        except OSError as err:
+            log.warning(
+                "cannot keep a long session's events in %s (%s); they stay in memory",
+                self._folder,
+                err,
+            )
+            self._folder = None
+            if self._file is not None:
+                # The batch may be half written: the file ends after the last whole one.
+                self._file.truncate(self._end)
+                self._file.seek(0, 2)
+            return
+        self._batches += 1
+        self._end = self._file.tell()
+        self._spilled += len(self._memory)
+        self._memory = []
+
+    def __del__(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def close(self) -> None:
+        """Drop the file and everything in it (the list is empty after)."""
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+        self._memory = []
+        self._batches = self._end = self._spilled = 0
+        self.first = self.last = None
