@@ -125,6 +125,24 @@ def test_steps_make_a_walk_and_a_shallow_jump_inside_it_is_taken_out() -> None:
     assert last.detected_at == pytest.approx(steps[-1].t + 3.0, abs=0.02)
 
 
+def test_a_shallow_jump_in_a_pause_between_pedalling_bouts_is_taken_out() -> None:
+    """A rider stopping to pedal the other way: the bout has lapsed, the pause has not."""
+    info = StreamInfo(sample_rate_hz=50.0, placement=Placement.SHANK)
+    samples = moving_samples(30.0, 50.0)
+    revs = [
+        RevolutionEvent(t=t, detected_at=t + 0.1, direction=Direction.FORWARD, cadence_rpm=42.0)
+        for t in (1.0, 2.4, 3.8, 5.2)
+    ]
+    paused = jump(9.5, confidence=0.3)  # takeoff 4.5 s after the last revolution
+    later = jump(20.0, confidence=0.3)  # long after: a jump of its own
+    events: list[Event] = sorted([*revs, paused, later], key=lambda e: e.sort_key)
+    out = ActivityStage(ActivityParams(), info).update(samples, events)
+    assert paused not in out and later in out
+    # Without the pause the shallow jump would stay: pedalling had lapsed before it.
+    out = ActivityStage(ActivityParams(pause_s=0.0), info).update(samples, events)
+    assert paused in out
+
+
 def test_walking_and_pedalling_exclude_each_other() -> None:
     info = StreamInfo(sample_rate_hz=50.0, placement=Placement.SHANK)
     samples = moving_samples(20.0, 50.0)
