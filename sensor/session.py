@@ -322,9 +322,10 @@ class Session:
         self._coach_hr: list[tuple[float, float]] = []
         #: What a dashboard shows now (the MQTT state payload's figures).
         self.live = LiveState()
-        self._events: SpillList[Event] = SpillList(s.spill_dir)
-        #: Heart-rate readings ``(t, bpm)`` for the summary.
-        self._hr: SpillList[tuple[float, float]] = SpillList(s.spill_dir)
+        #: The events and the heart-rate readings ``(t, bpm)``, in arrival order, for the
+        #: summary; with the first and last reading's time.
+        self._kept: SpillList[Event | tuple[float, float]] = SpillList(s.spill_dir)
+        self._hr_span: tuple[float, float] | None = None
         self.first_t: float | None = None
         self.last_t: float | None = None
         #: Keys added to the summary (``recording``, ``worker``, ...).
@@ -337,17 +338,20 @@ class Session:
     @property
     def events(self) -> list[Event]:
         """Every event so far, in the order confirmed (read back from ``spill_dir``)."""
-        return list(self._events)
+        return [e for e in self._kept if not isinstance(e, tuple)]
 
     @property
     def hr_t(self) -> list[float]:
         """Times of the heart-rate readings so far."""
-        return [t for t, _ in self._hr]
+        return [t for t, _ in self._readings()]
 
     @property
     def hr_bpm(self) -> list[float]:
         """The heart-rate readings so far (bpm), at ``hr_t``."""
-        return [bpm for _, bpm in self._hr]
+        return [bpm for _, bpm in self._readings()]
+
+    def _readings(self) -> list[tuple[float, float]]:
+        return [x for x in self._kept if isinstance(x, tuple)]
 
     @property
     def band_id(self) -> str:
@@ -479,23 +483,25 @@ class Session:
     def adopt(self, events: Sequence[Event], extra: dict[str, Any]) -> None:
         """The session's events as found elsewhere (a gateway's workers, every part, copies
         dropped): ``finish`` makes the summary from them, with ``extra`` added to it."""
-        self._events.close()
-        self._events.extend(events)
+        readings = self._readings()
+        self._kept.close()
+        self._kept.extend(events)
+        self._kept.extend(readings)
         self.summary_extra.update(extra)
         self.detect = True
 
     def _summary(self, end_s: float | None) -> dict[str, Any]:
         start = self.first_t
         end = self.last_t
-        if start is None and self._hr.first is not None and self._hr.last is not None:
-            start, end = self._hr.first[0], self._hr.last[0]
+        if start is None and self._hr_span is not None:
+            start, end = self._hr_span
         start = 0.0 if start is None else start
         if end is None:
             end = max(start, end_s) if end_s is not None else start
         s = self.settings
-        hr = np.array(list(self._hr), dtype=np.float64).reshape(-1, 2)
+        hr = np.array(self._readings(), dtype=np.float64).reshape(-1, 2)
         summary: dict[str, Any] = summarize_session(
-            list(self._events),
+            self.events,
             start_s=start,
             end_s=max(start, end),
             hr_t_s=hr[:, 0] if len(hr) else None,
@@ -521,7 +527,8 @@ class Session:
     def _reading(self, t: float, bpm: float, rr_s: Sequence[float]) -> None:
         if self.coach is not None:
             self._coach_hr.append((t, bpm))
-        self._hr.append((t, bpm))
+        self._kept.append((t, bpm))
+        self._hr_span = (self._hr_span[0] if self._hr_span else t, t)
         self.live.add_hr(t, bpm, [r * 1000.0 for r in rr_s] or None)
         if math.isfinite(bpm):
             self.status.hr_bpm = round(bpm)
@@ -531,7 +538,7 @@ class Session:
     def _emit(self, new: list[Event]) -> None:
         if not new:
             return
-        self._events.extend(new)
+        self._kept.extend(new)
         for event in new:
             self.live.add_event(event)
         status = self.status

@@ -4,8 +4,10 @@ A live session keeps every event and heart-rate reading for the summary it write
 ends: ten bands walking for a day would hold hundreds of megabytes of them. Past ``keep``
 items in memory the older ones are pickled, a batch at a time, to an unnamed temporary file
 (gone with the process, whatever way it ends) in the folder given, and read back, in order,
-only when the list is walked. Without a folder, or when the file cannot be written (a full
-disk), the items stay in memory: nothing is lost, and that is said once in the log.
+only when the list is walked. The file is opened with the list, so a session holds one open
+file from its start, not one more after a while. Without a folder, or when the file cannot
+be opened or written (a full disk), the items stay in memory: nothing is lost, and that is
+said once in the log.
 
 >>> items = SpillList(None)
 >>> items.extend([1, 2]); items.append(3)
@@ -28,9 +30,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Items held in memory before a batch goes to the file: a few hundred kilobytes of events,
-#: and a few seconds' worth at most from the busiest band.
-SPILL_BATCH = 4096
+#: Items held in memory before a batch goes to the file: 100-250 kB of events or readings.
+SPILL_BATCH = 1024
 
 
 class SpillList(Generic[T]):
@@ -47,6 +48,11 @@ class SpillList(Generic[T]):
         self._spilled = 0
         self.first: T | None = None
         self.last: T | None = None
+        if folder is not None:
+            try:
+                self._open()
+            except OSError as err:
+                self._refuse(err)
 
     def __len__(self) -> int:
         return self._spilled + len(self._memory)
@@ -74,31 +80,38 @@ class SpillList(Generic[T]):
             self._file.seek(0, 2)
         yield from list(self._memory)
 
+    def _open(self) -> IO[bytes]:
+        if self._file is None:
+            assert self._folder is not None
+            self._folder.mkdir(parents=True, exist_ok=True)
+            # Open for the list's life; closed by ``close`` or with the list.
+            self._file = tempfile.TemporaryFile(  # noqa: SIM115
+                dir=self._folder, prefix="retrosense-"
+            )
+        return self._file
+
+    def _refuse(self, err: OSError) -> None:
+        log.warning(
+            "cannot keep a long session's events in %s (%s); they stay in memory",
+            self._folder,
+            err,
+        )
+        self._folder = None
+
     def _spill(self) -> None:
         try:
-            if self._file is None:
-                assert self._folder is not None
-                self._folder.mkdir(parents=True, exist_ok=True)
-                # Open for the list's life; closed by ``close`` or with the list.
-                self._file = tempfile.TemporaryFile(  # noqa: SIM115
-                    dir=self._folder, prefix="retrosense-"
-                )
-            pickle.dump(self._memory, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self._file.flush()
+            file = self._open()
+            pickle.dump(self._memory, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.flush()
         except OSError as err:
-            log.warning(
-                "cannot keep a long session's events in %s (%s); they stay in memory",
-                self._folder,
-                err,
-            )
-            self._folder = None
+            self._refuse(err)
             if self._file is not None:
                 # The batch may be half written: the file ends after the last whole one.
                 self._file.truncate(self._end)
                 self._file.seek(0, 2)
             return
         self._batches += 1
-        self._end = self._file.tell()
+        self._end = file.tell()
         self._spilled += len(self._memory)
         self._memory = []
 
