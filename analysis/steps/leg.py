@@ -501,10 +501,10 @@ class LegStepDetector(OneLegDetector):
                 swing_sign = 0.0
                 hump_s = None
                 direction = Direction.UNKNOWN
-                if hist[i : confirm + 1, _MAG].max() < p.min_contact_g:
-                    continue  # no ground contact shock: pedalling or a leg swung in the air
                 # The shock comes before the hump it raises peaks (the low-pass delays it).
                 shock_i = max(0, i - self._back // 2)
+                if hist[shock_i : confirm + 1, _MAG].max() < p.min_contact_g:
+                    continue  # no ground contact shock: pedalling or a leg swung in the air
                 shock = hist[shock_i : confirm + 1, _TRANSIENT]
                 if shock.max() < p.min_transient_g:
                     continue  # a smooth push, no contact transient: pedalling
