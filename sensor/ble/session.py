@@ -662,10 +662,14 @@ async def connected_devices() -> list[dict[str, Any]]:
     A connected band does not advertise, so a scan alone never lists the bands this host
     is linked to: those of running sessions, or links left by a process that died.
     """
-    async with _bluez_devices() as found:
-        if found is None:
-            return []
-        return [dev for dev in found[1].values() if dev.get("Connected")]
+    try:
+        async with _bluez_devices() as found:
+            if found is None:
+                return []
+            return [dev for dev in found[1].values() if dev.get("Connected")]
+    except Exception as err:  # a listing that failed lists nothing more, not a failed scan
+        log.debug("could not list BlueZ's connected devices: %s", err)
+        return []
 
 
 async def _bluez_call(bus: MessageBus, path: str, interface: str, member: str, *body: str) -> bool:

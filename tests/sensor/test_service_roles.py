@@ -248,8 +248,12 @@ async def test_gateway_offers_the_band_to_one_worker_and_makes_the_one_summary(
     assert len({e["event_id"] for e in events}) == len(events)  # nothing sent twice here
     assert sum(summary["events"].values()) == len(events)
     compare_with_offline(tmp_path, "chest", events)
-    raw = [m.json for m in got if m.topic == f"{BASE}/chest/raw"]
-    assert [r["seq"] for r in raw] == list(range(1, len(raw) + 1))
+    seqs = [m.json["seq"] for m in got if m.topic == f"{BASE}/chest/raw"]
+    assert sorted(set(seqs)) == list(range(1, max(seqs) + 1))  # every batch
+    # In order, except that batches sent before the worker took the band (a busy machine)
+    # are sent again once, from the batch it asked for (the first).
+    backs = [i for i in range(1, len(seqs)) if seqs[i] <= seqs[i - 1]]
+    assert len(backs) <= 1 and all(seqs[i] == 1 for i in backs)
 
 
 @pytest.mark.slow
