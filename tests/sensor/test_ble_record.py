@@ -25,6 +25,12 @@ GUARD_S = 120.0
 STOP = pmd.encode_stop(pmd.MeasurementType.ACC)
 
 
+def _ctrl_c_as_on_a_terminal() -> None:
+    # A test run started in the background of a script ignores SIGINT, and its children
+    # would inherit that: the command under test gets Ctrl-C as a terminal gives it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 async def retrosense(*args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -35,6 +41,7 @@ async def retrosense(*args: str) -> asyncio.subprocess.Process:
         env={**os.environ, "PYTHONWARNINGS": "error"},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_ctrl_c_as_on_a_terminal,
     )
 
 
@@ -95,7 +102,12 @@ async def test_ctrl_c_stops_the_band_and_keeps_the_file(
     await asyncio.wait_for(wait_streaming(), GUARD_S)
     assert h10.streaming
     proc.send_signal(signal.SIGINT)
-    _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
+    finally:
+        if proc.returncode is None:  # not left running into the next test
+            proc.kill()
+            await proc.wait()
     assert proc.returncode == 130, err.decode()
     assert h10.cp_writes[-1] == STOP and not h10.streaming
     assert len(RecordingReader(csv).read_all()) > 50
