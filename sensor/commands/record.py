@@ -1,15 +1,17 @@
 """``retrosense record --band DEVICE -o FILE [--raw CAPTURE]``: record a live band.
 
 Writes a recording CSV (sensor frame, ``body_axes`` in its header) and/or a raw capture of
-every notification, until ``--duration-s`` has passed or Ctrl-C. The band is always sent its
-stop command on the way out.
+every notification, until ``--duration-s`` has passed, Ctrl-C or SIGTERM. The band is always
+sent its stop command on the way out.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 from sensor.arguments import add_placement_options, check_writable, number_arg
@@ -66,7 +68,30 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.output, *[args.raw] if args.raw else [])
     if args.raw:
         check_writable(args.raw)
-    return asyncio.run(_record(args))
+    return asyncio.run(_until_terminated(_record(args)))
+
+
+async def _until_terminated(work: Coroutine[Any, Any, int]) -> int:
+    """``work``, which SIGTERM (``timeout``, ``kill``, a service manager) ends the way Ctrl-C
+    does: the band gets its stop command and the files are closed whole; exit code 143."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    terminated = []
+
+    def terminate() -> None:
+        terminated.append(True)
+        task.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if terminated:
+            return 128 + signal.SIGTERM
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def _pick_profile(args: argparse.Namespace) -> Any:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sensor.capture import CaptureSource
 from sensor.decoders import polar_pmd as pmd
@@ -87,8 +88,11 @@ async def test_record_writes_csv_and_capture_that_agree(
     assert "recorded" in err.decode()
 
 
+@pytest.mark.parametrize(
+    ("stop_signal", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "term"]
+)
 async def test_ctrl_c_stops_the_band_and_keeps_the_file(
-    bluez: BlueZEmulator, tmp_path: Path
+    bluez: BlueZEmulator, tmp_path: Path, stop_signal: int, code: int
 ) -> None:
     h10 = bluez.add(VirtualH10(H10, "Polar H10 0A1B2C3D", clip=walking_clip()))
     csv = tmp_path / "walk.csv"
@@ -101,14 +105,14 @@ async def test_ctrl_c_stops_the_band_and_keeps_the_file(
 
     await asyncio.wait_for(wait_streaming(), GUARD_S)
     assert h10.streaming
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop_signal)
     try:
         _, err = await asyncio.wait_for(proc.communicate(), GUARD_S)
     finally:
         if proc.returncode is None:  # not left running into the next test
             proc.kill()
             await proc.wait()
-    assert proc.returncode == 130, err.decode()
+    assert proc.returncode == code, err.decode()
     assert h10.cp_writes[-1] == STOP and not h10.streaming
     assert len(RecordingReader(csv).read_all()) > 50
     assert "Traceback" not in err.decode()
