@@ -323,9 +323,8 @@ class Session:
         #: What a dashboard shows now (the MQTT state payload's figures).
         self.live = LiveState()
         #: The events and the heart-rate readings ``(t, bpm)``, in arrival order, for the
-        #: summary; with the first and last reading's time.
+        #: summary.
         self._kept: SpillList[Event | tuple[float, float]] = SpillList(s.spill_dir)
-        self._hr_span: tuple[float, float] | None = None
         self.first_t: float | None = None
         self.last_t: float | None = None
         #: Keys added to the summary (``recording``, ``worker``, ...).
@@ -491,17 +490,22 @@ class Session:
         self.detect = True
 
     def _summary(self, end_s: float | None) -> dict[str, Any]:
+        # One pass over what was kept (it may be read back from the spill file).
+        events: list[Event] = []
+        readings: list[tuple[float, float]] = []
+        for x in self._kept:
+            (readings if isinstance(x, tuple) else events).append(x)  # type: ignore[arg-type]
+        hr = np.array(readings, dtype=np.float64).reshape(-1, 2)
         start = self.first_t
         end = self.last_t
-        if start is None and self._hr_span is not None:
-            start, end = self._hr_span
+        if start is None and len(hr):
+            start, end = float(hr[0, 0]), float(hr[-1, 0])
         start = 0.0 if start is None else start
         if end is None:
             end = max(start, end_s) if end_s is not None else start
         s = self.settings
-        hr = np.array(self._readings(), dtype=np.float64).reshape(-1, 2)
         summary: dict[str, Any] = summarize_session(
-            self.events,
+            events,
             start_s=start,
             end_s=max(start, end),
             hr_t_s=hr[:, 0] if len(hr) else None,
@@ -528,7 +532,6 @@ class Session:
         if self.coach is not None:
             self._coach_hr.append((t, bpm))
         self._kept.append((t, bpm))
-        self._hr_span = (self._hr_span[0] if self._hr_span else t, t)
         self.live.add_hr(t, bpm, [r * 1000.0 for r in rr_s] or None)
         if math.isfinite(bpm):
             self.status.hr_bpm = round(bpm)
