@@ -117,10 +117,13 @@ def test_home_assistant_takes_every_entity_and_keeps_the_last_session(
 
             def battery_seen(pct: int) -> int:
                 pub.publish_battery(DEVICE_BAND.band_id, pct)
-                # Home Assistant's own state of the reading, not the band's message to it.
+                # Home Assistant's own state of the reading, not the band's message to it; a
+                # battery entity's, since a heart rate or a count can read the same number.
                 got = sink.wait_for(
                     lambda got: any(
-                        m.topic.startswith(f"{STATESTREAM}/") and m.payload == str(pct).encode()
+                        m.topic.startswith(f"{STATESTREAM}/sensor/")
+                        and m.topic.endswith("_battery/state")
+                        and m.payload == str(pct).encode()
                         for m in got
                     ),
                     timeout_s=120,
