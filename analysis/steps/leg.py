@@ -501,8 +501,15 @@ class LegStepDetector(OneLegDetector):
                 swing_sign = 0.0
                 hump_s = None
                 direction = Direction.UNKNOWN
-                # The shock comes before the hump it raises peaks (the low-pass delays it).
+                # The shock comes before the hump it raises peaks (the low-pass delays it),
+                # and a step after the last contact counted: two swing peaks close together
+                # (a fast pedal stroke) would otherwise both take the one shock between them.
                 shock_i = max(0, i - self._back // 2)
+                if self._last_own_contact is not None:
+                    after_t = self._last_own_contact + p.min_step_s
+                    shock_i = max(shock_i, int(np.searchsorted(t, after_t, side="right")))
+                if shock_i > confirm:
+                    continue
                 if hist[shock_i : confirm + 1, _MAG].max() < p.min_contact_g:
                     continue  # no ground contact shock: pedalling or a leg swung in the air
                 shock = hist[shock_i : confirm + 1, _TRANSIENT]

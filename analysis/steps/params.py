@@ -84,7 +84,7 @@ class StepParams:
         transient is (from half a step before the swing's peak, which the low-pass delays,
         to its look-ahead), not after the peak only: a slow swing peaks after the shock
         (stress set seed 1, a 76 steps/min shank: 3-5 g at every contact, all before the
-        peak, 0 of 38 steps; the real shin's count -4.8 % -> -1.5 %).
+        peak, 0 of 38 steps; the real shin's count -4.8 % -> -1.9 %).
     transient_hz
         Corner of the high-pass that keeps a contact's shock and drops the smooth movement
         of the leg: heel strike loads the leg within 10-30 ms, its shock holds most of its

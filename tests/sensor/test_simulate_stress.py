@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analysis.events import StepEvent
 from analysis.types import Placement
 from sensor.cli import main
+from sensor.evaluation.runner import detect, read_samples
 from sensor.recording import RecordingReader
 from sensor.simulate import RATES_HZ, record_segment, truth_path
 from sensor.simulate.body import Body
@@ -26,6 +28,7 @@ from sensor.simulate.stress import (
     latin_hypercube,
     read_manifest,
     set_command,
+    write_files,
 )
 from sensor.simulate.walking import _impacts, stand, sway_ratio, walk_bout
 from tests.paths import DATA
@@ -264,3 +267,16 @@ def test_command_writes_the_set_and_its_manifest(
     assert main(bad) == 2
     assert "expected only --count" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_one_contact_shock_is_one_step_on_a_shank_without_gyroscope(tmp_path: Path) -> None:
+    """A fast pedal stroke at the shank without gyroscope (stress set seed 1, file 183: 127
+    rpm) raises two swing humps a third of a second apart; the one contact shock the step
+    detector finds between them is counted once, not as two steps of that leg."""
+    spec = design(200, 1)[183]
+    assert spec.name == "183_pedal_shank_100hz.csv"
+    write_files(tmp_path, [spec], set_command(200, 1), 1, jobs=1)
+    samples, source = read_samples(tmp_path / spec.name)
+    events, _ = detect(source, samples)
+    own = [e.t for e in events if isinstance(e, StepEvent) and not e.inferred]
+    assert own and len(own) == len(set(own))
