@@ -321,6 +321,11 @@ class StepDetector(DetectorBase):
         candidate); a longer pause ends the bout."""
         return self.params.max_step_s * self.steps_per_peak
 
+    def _new_contact(self, contact_t: float) -> bool:
+        """Whether a step at ``contact_t`` is not one counted already (detectors that infer
+        contacts they do not see say so; the others never count one twice)."""
+        return True
+
     def _regularity(
         self, bout: Bout, duration_s: float
     ) -> tuple[float | None, float | None, float | None]:
@@ -340,6 +345,8 @@ class StepDetector(DetectorBase):
         inferred: bool | None,
         events: list[Event],
     ) -> None:
+        if not self._new_contact(contact_t):
+            return
         bout = self._bout
         gap = self._step_gap_s()
         if bout is not None and peak_t - bout.last_peak_t > gap:

@@ -24,6 +24,7 @@ the signal after the gap.
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import ClassVar
 
 import numpy as np
@@ -75,6 +76,13 @@ _MIN_TURN_FRACTION = 0.45
 #: stride window cuts one.
 _FAST_SWING_DPS = 250.0
 _FAST_SWING_ASYMMETRY = 1.4
+
+#: A contact this close to one counted already is that contact, not a second step: two legs'
+#: contacts lie a step apart (0.3 s at 200 steps/min). The real shin without gyroscope
+#: counted 45 of its contacts twice, 0-100 ms apart: inferred as the other leg's, then found
+#: as its own (the other leg's heel strike shakes this shank too). A contact found so still
+#: times the leg's stride.
+_SAME_CONTACT_S = 0.1
 
 #: Without a gyroscope, a leg is quiet before its swing while the dynamic acceleration
 #: stays below this fraction of the swing's hump (standing before a bout's first swing).
@@ -163,6 +171,16 @@ class OneLegDetector(StepDetector):
         self._first_stance_deg: float | None = None
         # A walking bout kept across a short gap: the history holds only what came after it.
         self._resumed = False
+        # The latest contacts counted, own or inferred (``_count_step``).
+        self._counted: deque[float] = deque(maxlen=4)
+
+    def _new_contact(self, contact_t: float) -> bool:
+        """Not a contact counted already (``_SAME_CONTACT_S``: one inferred for the other leg
+        and then found as this leg's, or inferred twice); a new one is recorded."""
+        if any(abs(contact_t - c) < _SAME_CONTACT_S for c in self._counted):
+            return False
+        self._counted.append(contact_t)
+        return True
 
     def _stance_turn_deg(self, contact_t: float, due_t: float, sign: float) -> float | None:
         """How far the planted leg turned in the stance sense from its contact to ``due_t``

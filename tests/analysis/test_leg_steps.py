@@ -66,7 +66,7 @@ def feet() -> AccuracyReport:
 
 @needs_feet
 def test_real_feet_count_both_feet_and_call_the_direction(feet: AccuracyReport) -> None:
-    """Measured: F1 0.952 (0.853 when swings were told from push-offs by their rate), 100 %
+    """Measured: F1 0.953 (0.853 when swings were told from push-offs by their rate), 100 %
     of 470 called forward, 33 unknown (pivots in the U-turns), latency p95 0.41 s (1.74)."""
     score = pooled(feet, PLAIN)
     assert score.f1 >= 0.95, score.summary()
@@ -97,8 +97,9 @@ def test_real_feet_ride_through_lost_packets(feet: AccuracyReport) -> None:
 @needs_feet
 def test_real_feet_without_gyroscope_count_both_feet() -> None:
     """The fifteen IPOL feet read without their gyroscope: rests where the foot reads gravity
-    alone, a stride between two with a contact's shock. Measured: F1 0.913 (0.796 with swing
-    humps as on the shank), no direction called."""
+    alone, a stride between two with a contact's shock. Measured: F1 0.921 (0.913 while one
+    contact could be counted twice, 0.796 with swing humps as on the shank), no direction
+    called."""
     tp = detected = labelled = 0
     for path in IPOL_FEET:
         samples, info = read_body(path)
@@ -190,8 +191,8 @@ def test_contract_on_a_simulated_thigh_with_gyroscope(tmp_path: Path) -> None:
 
 @needs_shin
 def test_real_shin_with_gyroscope_calls_each_swing() -> None:
-    """Measured: count 1.5 % under the reference, 99.7 % of 675 called forward, 99.9 % of
-    676 backward when played backward; with gaps cut in 8 of 545 steps lost near them (38
+    """Measured: count 1.6 % under the reference, 99.7 % of 674 called forward, 100 % of
+    675 backward when played backward; with gaps cut in 8 of 544 steps lost near them (38
     before gaps were bridged)."""
     report = evaluate_fixtures([SHIN], variants=True)
     plain, back, gaps = (pooled(report, v) for v in (PLAIN, REVERSED, GAPS))
@@ -203,14 +204,21 @@ def test_real_shin_with_gyroscope_calls_each_swing() -> None:
 
 @needs_shin
 def test_real_shin_without_gyroscope_counts_and_calls_no_direction() -> None:
-    """Measured: count 1.9 % under the reference, no direction called (27.6 % of the calls
-    were right when the stance inclination decided), 14 of 548 steps lost near cut gaps (100
-    before bridging)."""
+    """Measured: count 8.3 % under the reference (1.9 % while 45 contacts were counted
+    twice, 0-100 ms apart: inferred as the other leg's, then found as this leg's), no
+    direction called (27.6 % of the calls were right when the stance inclination decided),
+    13 of 514 steps lost near cut gaps (100 before bridging). No contact counted twice."""
     report = evaluate_fixtures([SHIN_ACC_ONLY], variants=True)
     plain, back, gaps = (pooled(report, v) for v in (PLAIN, REVERSED, GAPS))
-    assert abs(plain.count_errors_pct[0]) <= 3.0
+    assert abs(plain.count_errors_pct[0]) <= 10.0
     assert plain.direction_scored == 0 and back.direction_scored == 0
     assert gaps.after_gap_lost <= 0.05 * gaps.after_gap_found, gaps.summary()
+    samples, info = read_body(SHIN_ACC_ONLY)
+    detector = step_detector(info)
+    times = sorted(
+        e.t for e in [*detector.update(samples), *detector.flush()] if isinstance(e, StepEvent)
+    )
+    assert min(np.diff(times)) >= 0.1
 
 
 # ----------------------------------------------------------------------------------------
