@@ -11,8 +11,8 @@ said once in the log.
 
 >>> items = SpillList(None)
 >>> items.extend([1, 2]); items.append(3)
->>> list(items), len(items), items.first, items.last
-([1, 2, 3], 3, 1, 3)
+>>> list(items), len(items)
+([1, 2, 3], 3)
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ SPILL_BATCH = 1024
 
 class SpillList(Generic[T]):
     """Append-only items, the older ones in a temporary file in ``folder`` (``None``: all in
-    memory); ``first``/``last`` without reading the file back."""
+    memory)."""
 
     def __init__(self, folder: Path | None, keep: int | None = None) -> None:
         self._folder = folder
@@ -46,8 +46,6 @@ class SpillList(Generic[T]):
         self._batches = 0
         self._end = 0
         self._spilled = 0
-        self.first: T | None = None
-        self.last: T | None = None
         if folder is not None:
             try:
                 self._open()
@@ -61,10 +59,7 @@ class SpillList(Generic[T]):
         return len(self) > 0
 
     def append(self, item: T) -> None:
-        if self.first is None and not self:
-            self.first = item
         self._memory.append(item)
-        self.last = item
         if self._folder is not None and len(self._memory) >= self._keep:
             self._spill()
 
@@ -126,4 +121,3 @@ class SpillList(Generic[T]):
         self._file = None
         self._memory = []
         self._batches = self._end = self._spilled = 0
-        self.first = self.last = None

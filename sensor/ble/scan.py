@@ -41,37 +41,35 @@ async def scan(
         if _bluetooth_missing(err) or _is_bleak_error(err):
             raise DeviceError("scan", bluetooth_missing_text(err)) from err
         raise
+
+    def result(
+        name: str | None, address: str, uuids: tuple[str, ...], rssi: int | None, connected: bool
+    ) -> ScanResult | None:
+        profile = match_profile(name, uuids, known)
+        if only_known and profile is None:
+            return None
+        return ScanResult(
+            name=name,
+            address=address,
+            rssi_dbm=rssi,
+            service_uuids=uuids,
+            profile=profile.name if profile else None,
+            connected=connected,
+        )
+
     results = []
     for device, adv in found.values():
-        name = adv.local_name or device.name
-        profile = match_profile(name, adv.service_uuids, known)
-        if only_known and profile is None:
-            continue
-        results.append(
-            ScanResult(
-                name=name,
-                address=device.address,
-                rssi_dbm=adv.rssi,
-                service_uuids=tuple(adv.service_uuids),
-                profile=profile.name if profile else None,
-            )
+        r = result(
+            adv.local_name or device.name, device.address, tuple(adv.service_uuids), adv.rssi, False
         )
+        if r is not None:
+            results.append(r)
     seen = {r.address.upper() for r in results}
+    # Bands this host holds connected do not advertise: listed with no signal.
     for dev in await connected_devices():
         address = str(dev["Address"])
-        name = dev.get("Name") or dev.get("Alias")
         uuids = tuple(str(u) for u in dev.get("UUIDs") or ())
-        profile = match_profile(name, uuids, known)
-        if address.upper() in seen or (only_known and profile is None):
-            continue
-        results.append(
-            ScanResult(
-                name=name,
-                address=address,
-                rssi_dbm=None,
-                service_uuids=uuids,
-                profile=profile.name if profile else None,
-                connected=True,
-            )
-        )
+        r = result(dev.get("Name") or dev.get("Alias"), address, uuids, None, True)
+        if r is not None and address.upper() not in seen:
+            results.append(r)
     return sorted(results, key=lambda r: -(r.rssi_dbm if r.rssi_dbm is not None else -999))
