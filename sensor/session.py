@@ -337,20 +337,29 @@ class Session:
     @property
     def events(self) -> list[Event]:
         """Every event so far, in the order confirmed (read back from ``spill_dir``)."""
-        return [e for e in self._kept if not isinstance(e, tuple)]
+        return self._split()[0]
 
     @property
     def hr_t(self) -> list[float]:
         """Times of the heart-rate readings so far."""
-        return [t for t, _ in self._readings()]
+        return [t for t, _ in self._split()[1]]
 
     @property
     def hr_bpm(self) -> list[float]:
         """The heart-rate readings so far (bpm), at ``hr_t``."""
-        return [bpm for _, bpm in self._readings()]
+        return [bpm for _, bpm in self._split()[1]]
 
-    def _readings(self) -> list[tuple[float, float]]:
-        return [x for x in self._kept if isinstance(x, tuple)]
+    def _split(self) -> tuple[list[Event], list[tuple[float, float]]]:
+        """The events and the heart-rate readings ``(t, bpm)`` kept, in one pass over them
+        (read back from ``spill_dir``)."""
+        events: list[Event] = []
+        readings: list[tuple[float, float]] = []
+        for x in self._kept:
+            if isinstance(x, tuple):
+                readings.append(x)
+            else:
+                events.append(x)
+        return events, readings
 
     @property
     def band_id(self) -> str:
@@ -482,7 +491,7 @@ class Session:
     def adopt(self, events: Sequence[Event], extra: dict[str, Any]) -> None:
         """The session's events as found elsewhere (a gateway's workers, every part, copies
         dropped): ``finish`` makes the summary from them, with ``extra`` added to it."""
-        readings = self._readings()
+        readings = self._split()[1]
         self._kept.close()
         self._kept.extend(events)
         self._kept.extend(readings)
@@ -490,11 +499,7 @@ class Session:
         self.detect = True
 
     def _summary(self, end_s: float | None) -> dict[str, Any]:
-        # One pass over what was kept (it may be read back from the spill file).
-        events: list[Event] = []
-        readings: list[tuple[float, float]] = []
-        for x in self._kept:
-            (readings if isinstance(x, tuple) else events).append(x)  # type: ignore[arg-type]
+        events, readings = self._split()
         hr = np.array(readings, dtype=np.float64).reshape(-1, 2)
         start = self.first_t
         end = self.last_t

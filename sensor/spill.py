@@ -55,9 +55,6 @@ class SpillList(Generic[T]):
     def __len__(self) -> int:
         return self._spilled + len(self._memory)
 
-    def __bool__(self) -> bool:
-        return len(self) > 0
-
     def append(self, item: T) -> None:
         self._memory.append(item)
         if self._folder is not None and len(self._memory) >= self._keep:
