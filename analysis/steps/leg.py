@@ -77,6 +77,18 @@ _MIN_TURN_FRACTION = 0.45
 _FAST_SWING_DPS = 250.0
 _FAST_SWING_ASYMMETRY = 1.4
 
+#: With a gyroscope, a swing slower than ``min_swing_dps`` counts inside a walking bout of at
+#: least this many steps (two own swings and the other leg's contacts) when it peaks at this
+#: fraction of the last own swing or more. A slow walker's swings straddle the floor (stress
+#: set seed 1, a backward walk at 58 steps/min: 114-124 °/s, one swing in three taken; with
+#: this, 24 of its 40 steps, the rest before its bouts start). Margins: its swings peak within
+#: 10 % of each other (113-125 °/s; the fraction allows 25 %); taken from a bout's first
+#: step, 51 false steps came into 15 of 120 simulated rides with a shank gyroscope (one false
+#: step on a ride, then its turns taken for swings); from the fourth, none there nor on the
+#: stress set's rides.
+_IN_WALK_MIN_STEPS = 4
+_IN_WALK_SWING_FRACTION = 0.75
+
 #: A contact this close to one counted already is that contact, not a second step: two legs'
 #: contacts lie a step apart (0.3 s at 200 steps/min). The real shin without gyroscope
 #: counted 45 of its contacts twice, 0-100 ms apart: inferred as the other leg's, then found
@@ -409,7 +421,9 @@ class LegStepDetector(OneLegDetector):
             width=_WIDTH_GYRO if self._gyro else _WIDTH,
             filters=(self._leg_lp, self._transient, self._incline),
             signal_column=_SWING,
-            threshold=params.min_swing_dps if self._gyro else params.min_swing_g,
+            threshold=(
+                _IN_WALK_SWING_FRACTION * params.min_swing_dps if self._gyro else params.min_swing_g
+            ),
         )
         self.closes_by_size = True
         # A leg's own swing can cancel gravity for an instant: with a gyroscope (which tells
@@ -417,6 +431,19 @@ class LegStepDetector(OneLegDetector):
         # pedalling leg dips below it too (0.26 g at the simulated shank), and that veto is
         # part of what keeps pedalling out.
         self._flight = max(1, round(_MIN_FLIGHT_S * fs)) if self._gyro else 1
+        # With a gyroscope: the peak rate of the last own swing taken (``_slow_swing_kept``).
+        self._swing_peak: float | None = None
+
+    def _slow_swing_kept(self, peak: float) -> bool:
+        """Whether a swing peaking under ``min_swing_dps`` counts: inside a walking bout of
+        ``_IN_WALK_MIN_STEPS`` steps, when it reaches ``_IN_WALK_SWING_FRACTION`` of the last
+        own swing taken (the walk told itself from pedalling with full swings first)."""
+        return bool(
+            self._bout is not None
+            and self._bout.steps >= _IN_WALK_MIN_STEPS
+            and self._swing_peak is not None
+            and peak >= _IN_WALK_SWING_FRACTION * self._swing_peak
+        )
 
     def _keeps_bout(self, now_t: float, events: list[Event]) -> bool:
         """A shank with gyroscope walking on through a gap shorter than a step keeps its bout
@@ -482,6 +509,8 @@ class LegStepDetector(OneLegDetector):
             ):
                 continue  # a flight phase nearby: a jump, not a step
             if self._gyro:
+                if peak < p.min_swing_dps and not self._slow_swing_kept(peak):
+                    continue
                 # The swing rotation ends at contact: the first zero crossing after the peak.
                 after = sign * u[i + 1 : confirm + 1]
                 ends = np.flatnonzero(after <= 0.0)
@@ -541,6 +570,8 @@ class LegStepDetector(OneLegDetector):
                 quiet = np.flatnonzero(u[back_i:i] < _QUIET_FRACTION * u[i])
                 if quiet.size:
                     hump_s = float(t[contact_i] - t[back_i + int(quiet[-1]) + 1])
+            if self._gyro:
+                self._swing_peak = peak
             self._leg_contact(
                 hist,
                 float(t[contact_i]),

@@ -63,8 +63,9 @@ class StepParams:
     min_swing_dps
         Smallest sagittal angular-rate peak taken as a shank swing (walking swings reach
         250-450 dps; Aminian et al. 2002). The real RealWorld shin's swings peak at 202 dps
-        and up (margin 40 %); the simulated walks at 50-60 steps/min swing at 86-124 dps and
-        are missed (a lower floor let simulated pedalling through the asymmetry test).
+        and up (margin 40 %); the simulated walks at 50-60 steps/min swing at 86-124 dps (a
+        lower floor let simulated pedalling through the asymmetry test): inside a walking
+        bout a swing like the last one counts below it (``LegStepDetector._slow_swing_kept``).
     swing_asymmetry
         A swing rotates one way much faster than the stance the other way; pedalling turns the
         shank both ways alike. A swing slower than 250 dps must exceed the largest opposite

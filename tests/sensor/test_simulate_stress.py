@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analysis.evaluate import match_times
 from analysis.events import StepEvent
 from analysis.types import Placement
 from sensor.cli import main
@@ -280,3 +281,20 @@ def test_one_contact_shock_is_one_step_on_a_shank_without_gyroscope(tmp_path: Pa
     events, _ = detect(source, samples)
     own = [e.t for e in events if isinstance(e, StepEvent) and not e.inferred]
     assert own and len(own) == len(set(own))
+
+
+def test_a_slow_walker_s_swings_under_the_floor_count_inside_the_walk(tmp_path: Path) -> None:
+    """A backward walk at 58 steps/min with a shank gyroscope (stress set seed 1, file 092)
+    swings at 113-125 °/s, around ``min_swing_dps``: once a bout has begun, swings under the
+    floor but like the last one count (14 of its 40 steps were found without that), and
+    nothing else comes with them."""
+    spec = design(200, 1)[92]
+    assert spec.name == "092_walk_backward_shank_gyro_50hz.csv"
+    write_files(tmp_path, [spec], set_command(200, 1), 1, jobs=1)
+    samples, source = read_samples(tmp_path / spec.name)
+    events, _ = detect(source, samples)
+    truth = json.loads(truth_path(tmp_path / spec.name).read_text())
+    labelled = [s["t"] for s in truth["steps"]]
+    found = [e.t for e in events if isinstance(e, StepEvent)]
+    assert len(labelled) == 40
+    assert len(match_times(labelled, found, 0.25)) == len(found) >= 24
