@@ -53,12 +53,13 @@ from analysis.events import (
 SCORED_TYPES = ("step", "jump", "revolution", "pedal_reversal")
 
 #: Variants of a recording the evaluation runs besides the recording itself ("" is the
-#: recording as it is): the walk played backward in time, and the walk with packet-loss
-#: gaps cut in (``analysis.perturb``).
+#: recording as it is): the walk played backward in time, the walk with packet-loss gaps cut
+#: in, and the walk resampled to a band's lowest rate (``analysis.perturb``).
 PLAIN = ""
 REVERSED = "time-reversed"
 GAPS = "gaps cut in"
-VARIANTS = (PLAIN, REVERSED, GAPS)
+LOW_RATE = "resampled"
+VARIANTS = (PLAIN, REVERSED, GAPS, LOW_RATE)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@
   1998), so a direction detector must read it backward.
 - **Packet-loss gaps** (``cut_gaps``): BLE drops packets; runs of samples are cut out of a
   walk, as a band's lost packets would leave them, to measure what a gap costs.
+- **A low rate** (``low_rate``): bands stream their accelerometers as slowly as 25-26 Hz (the
+  Polar H10 offers 25 Hz, the Verity Sense 26 Hz in its SDK mode: polar-ble-sdk,
+  documentation/products and SdkModeExplained.md); a recording made faster is filtered and
+  thinned to ``LOW_RATE_HZ`` as such a band's own anti-alias filter and sampling leave it.
 
 Pure: samples and truth in, samples and truth out; seeded where random.
 """
@@ -24,6 +28,15 @@ from analysis.evaluate import (
     TruthStep,
 )
 from analysis.types import Samples
+
+#: The rate a real recording is thinned to (``low_rate``): the lowest that bands offer for
+#: their accelerometers (the Polar H10's 25 Hz, the Verity Sense's 26 Hz).
+LOW_RATE_HZ = 25.0
+
+#: The thinned recording's anti-alias low-pass, as a fraction of the new rate: 0.4 keeps the
+#: walking band (0.5-5 Hz at the trunk, the shank's swing) and drops what would fold back.
+#: A fourth-order Butterworth, run forward only as a band's filter runs.
+ANTI_ALIAS_FRACTION = 0.4
 
 #: Double support (both feet on the ground) as a share of a step: about 10 % of the gait
 #: cycle at each foot contact, so 20 % of a step (Perry and Burnfield, Gait Analysis, 2nd ed.
@@ -52,6 +65,38 @@ def reverse_samples(samples: Samples) -> Samples:
         acc_g=samples.acc_g[::-1].copy(),
         gyro_dps=None if samples.gyro_dps is None else -samples.gyro_dps[::-1],
         hr_bpm=None if samples.hr_bpm is None else samples.hr_bpm[::-1].copy(),
+    )
+
+
+def low_rate_factor(sample_rate_hz: float) -> int | None:
+    """Every how many samples one is kept to reach about ``LOW_RATE_HZ`` (within 10 %:
+    100 and 104 Hz keep one in four, 50 and 52 Hz one in two), or ``None`` for a recording
+    that is not at least twice that fast."""
+    factor = round(sample_rate_hz / LOW_RATE_HZ)
+    if factor < 2 or abs(sample_rate_hz / factor - LOW_RATE_HZ) > 0.1 * LOW_RATE_HZ:
+        return None
+    return factor
+
+
+def low_rate(samples: Samples, sample_rate_hz: float, factor: int) -> Samples:
+    """``samples`` (at ``sample_rate_hz``) low-passed at ``ANTI_ALIAS_FRACTION`` of the new
+    rate and thinned to every ``factor``-th sample; the times are kept (gaps too)."""
+    # Imported here: the command line lists its commands without loading SciPy.
+    from scipy import signal
+
+    sos = signal.butter(
+        4, ANTI_ALIAS_FRACTION * sample_rate_hz / factor, fs=sample_rate_hz, output="sos"
+    )
+    keep = slice(0, None, factor)
+    return Samples(
+        time_s=samples.time_s[keep].copy(),
+        acc_g=signal.sosfilt(sos, samples.acc_g, axis=0)[keep],
+        gyro_dps=(
+            None
+            if samples.gyro_dps is None
+            else signal.sosfilt(sos, samples.gyro_dps, axis=0)[keep]
+        ),
+        hr_bpm=None if samples.hr_bpm is None else samples.hr_bpm[keep].copy(),
     )
 
 

@@ -89,10 +89,10 @@ def evaluate_fixtures(
 ) -> AccuracyReport:
     """Run the detectors over the matching recordings and score them against their labels.
 
-    With ``variants``, real forward walks are also scored played backward in time and with
-    packet-loss gaps cut in (``sensor.evaluation``). Results are cached per file (and its
-    modification time) for the test session, so several test modules can ask for the same
-    fixtures without running them twice.
+    With ``variants``, real forward walks are also scored played backward in time, with
+    packet-loss gaps cut in and resampled to 25 Hz (``sensor.evaluation``). Results are
+    cached per file (and its modification time) for the test session, so several test
+    modules can ask for the same fixtures without running them twice.
     """
     paths = fixture_paths(patterns)
     return AccuracyReport(

@@ -91,7 +91,9 @@ class StepParams:
         of the leg: heel strike loads the leg within 10-30 ms, its shock holds most of its
         energy above 10 Hz (M. A. Lafortune, J. Biomech. 24:877-886, 1991; M. W. Whittle,
         Gait Posture 10:264-275, 1999), while a pedal stroke turns the leg at 1-2 Hz and its
-        harmonics.
+        harmonics. A band sampling slower than five times this uses a fifth of its rate
+        (``analysis.steps.leg._TRANSIENT_PER_RATE``): at 25 Hz little of the shock is left
+        above 8 Hz.
     min_transient_g
         Without a gyroscope, a swing counts only if the contact after it carries a
         transient of at least this size (norm of the high-passed acceleration): 0.06-6.7 g at

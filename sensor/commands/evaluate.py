@@ -38,8 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-variants",
         action="store_true",
-        help="score the recordings only, not real forward walks played backward in time or "
-        "with packet-loss gaps cut in",
+        help="score the recordings only, not real forward walks played backward in time, "
+        "with packet-loss gaps cut in, or resampled to 25 Hz",
     )
     p.add_argument(
         "--gap-seed",

@@ -3,8 +3,9 @@
 Each recording is read once, held in memory and run through the same session as
 ``retrosense analyze`` (``sensor.session.analyze_source``); its events are scored against its
 labels (``sensor.labels``) by ``analysis.evaluate``. A real forward walk is also scored
-played backward in time and with packet-loss gaps cut in (``analysis.perturb``): the session
-runs on the altered samples, the labels are altered to match. Files run in parallel over a
+played backward in time, with packet-loss gaps cut in and thinned to a band's lowest rate
+(``analysis.perturb``): the session runs on the altered samples, the labels are altered to
+match. Files run in parallel over a
 process pool; the results keep the order of the files.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from analysis.evaluate import (
     GAPS,
+    LOW_RATE,
     PLAIN,
     REVERSED,
     RecordingScore,
@@ -30,7 +32,15 @@ from analysis.evaluate import (
     score_recording,
 )
 from analysis.events import Event, StepEvent
-from analysis.perturb import GapPlan, cut_gaps, reverse_samples, reverse_truth, reversible
+from analysis.perturb import (
+    GapPlan,
+    cut_gaps,
+    low_rate,
+    low_rate_factor,
+    reverse_samples,
+    reverse_truth,
+    reversible,
+)
 from analysis.types import Samples, StreamInfo
 from sensor.errors import RecordingError
 from sensor.labels import Labels, read_truth, truth_path_for
@@ -41,8 +51,8 @@ from sensor.sources import Source
 class EvaluationOptions:
     """What to run besides each recording itself, and on how many processes.
 
-    ``variants``: score real forward walks played backward in time and with gaps cut in
-    (``gap_plan``). ``jobs``: processes (1 runs in this process).
+    ``variants``: score real forward walks played backward in time, with gaps cut in
+    (``gap_plan``) and at a band's lowest rate. ``jobs``: processes (1 runs in this process).
     """
 
     variants: bool = True
@@ -93,15 +103,18 @@ def read_samples(recording: str | Path) -> tuple[Samples, Source]:
 
 @dataclass(frozen=True)
 class _Held:
-    """A file's source with its samples held in memory: as read, played backward, or with
-    gaps cut in."""
+    """A file's source with its samples held in memory: as read, played backward, with
+    gaps cut in, or thinned (``rate_hz``: the rate they are at then)."""
 
     original: Source
     samples: Samples
+    rate_hz: float | None = None
 
     @property
     def info(self) -> StreamInfo:
-        return self.original.info
+        if self.rate_hz is None:
+            return self.original.info
+        return replace(self.original.info, sample_rate_hz=self.rate_hz)
 
     @property
     def name(self) -> str:
@@ -117,13 +130,16 @@ class _Held:
         return iter(self.samples.chunks(CHUNK_ROWS))
 
 
-def detect(source: Source, samples: Samples) -> tuple[list[Event], float]:
+def detect(
+    source: Source, samples: Samples, rate_hz: float | None = None
+) -> tuple[list[Event], float]:
     """The events ``analyze`` finds in ``source`` with its samples replaced by ``samples``
     (the same session, fed the chunks a recording is read in; the events do not depend on
-    the chunking), and the duration it saw."""
+    the chunking), and the duration it saw. ``rate_hz``: the samples' rate, where it is not
+    the source's."""
     from sensor.session import analyze_source
 
-    session = analyze_source(_Held(source, samples))
+    session = analyze_source(_Held(source, samples, rate_hz))
     return session.events, session.duration_s
 
 
@@ -198,6 +214,12 @@ def evaluate_file(
             gapped.scores["step"], gaps_cut=len(gaps), after_gap_found=found, after_gap_lost=lost
         )
         out.append(replace(gapped, scores={**gapped.scores, "step": step}))
+    factor = low_rate_factor(info.sample_rate_hz)
+    if factor is not None:
+        rate_hz = info.sample_rate_hz / factor
+        thinned, _ = detect(source, low_rate(samples, info.sample_rate_hz, factor), rate_hz)
+        slow = replace(info, sample_rate_hz=rate_hz)
+        out.append(_score(lab, truth, thinned, name, slow, duration_s, LOW_RATE))
     return tuple(out)
 
 

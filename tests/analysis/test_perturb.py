@@ -1,4 +1,5 @@
-"""Altered copies of a labelled walk: played backward in time, packet-loss gaps cut in."""
+"""Altered copies of a labelled walk: played backward in time, packet-loss gaps cut in,
+resampled to a band's lowest rate."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import pytest
 from analysis.evaluate import Truth, TruthBout, TruthJump, TruthSegment, TruthStep
 from analysis.perturb import (
     DOUBLE_SUPPORT_SHARE,
+    LOW_RATE_HZ,
     GapPlan,
     cut_gaps,
+    low_rate,
+    low_rate_factor,
     median_step_interval_s,
     reverse_samples,
     reverse_truth,
@@ -116,3 +120,31 @@ def test_at_a_low_rate_a_gap_is_at_least_one_sample() -> None:
     assert gaps and all(g.samples_lost == 1 for g in gaps)
     with pytest.raises(ValueError, match="shortest_s"):
         GapPlan(shortest_s=0.5, longest_s=0.3)
+
+
+def test_a_fast_recording_is_thinned_to_a_band_s_lowest_rate_through_its_filter() -> None:
+    assert [low_rate_factor(fs) for fs in (200, 104, 100, 52, 50, 26, 25, 40)] == [
+        8,
+        4,
+        4,
+        2,
+        2,
+        None,
+        None,
+        None,
+    ]
+    fs = 100.0
+    samples = walk_samples(fs=fs)
+    t = samples.time_s
+    # A 2 Hz swing passes; 30 Hz, which would fold back to 5 Hz at 25 Hz, does not.
+    slow = np.sin(2 * np.pi * 2.0 * t)
+    fast = np.sin(2 * np.pi * 30.0 * t)
+    acc = np.column_stack([slow, fast, np.ones_like(t)])
+    thin = low_rate(Samples(time_s=t, acc_g=acc, gyro_dps=samples.gyro_dps), fs, 4)
+    assert np.array_equal(thin.time_s, t[::4]) and thin.gyro_dps is not None
+    assert thin.acc_g.shape == (t[::4].size, 3) and thin.gyro_dps.shape == thin.acc_g.shape
+    settled = thin.time_s > 1.0
+    assert np.abs(thin.acc_g[settled, 0]).max() > 0.9
+    assert np.abs(thin.acc_g[settled, 1]).max() < 0.05
+    assert np.allclose(thin.acc_g[settled, 2], 1.0, atol=1e-6)
+    assert fs / 4 == LOW_RATE_HZ

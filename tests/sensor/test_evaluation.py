@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.evaluate import GAPS, PLAIN, REVERSED
+from analysis.evaluate import GAPS, LOW_RATE, PLAIN, REVERSED
 from sensor.cli import main
 from sensor.evaluation import (
     EvaluationOptions,
@@ -40,9 +40,12 @@ def test_detect_on_samples_gives_analyzes_events() -> None:
         assert held_s == duration_s
 
 
-def test_a_real_walk_is_scored_as_it_is_played_backward_and_gapped() -> None:
-    plain, back, gapped = evaluate_file(WALK)
+def test_a_real_walk_is_scored_as_it_is_played_backward_gapped_and_resampled() -> None:
+    plain, back, gapped, slow = evaluate_file(WALK)
     assert (plain.variant, back.variant, gapped.variant) == (PLAIN, REVERSED, GAPS)
+    assert slow.variant == LOW_RATE and slow.group == "real resampled waist 25 Hz +gyro"
+    assert slow.scores["step"].n_truth == plain.scores["step"].n_truth
+    assert slow.scores["step"].f1 > 0.8
     assert plain.origin == "real" and back.group == "real time-reversed waist 100 Hz +gyro"
     steps = back.scores["step"]
     assert steps.n_truth == plain.scores["step"].n_truth > 20
