@@ -83,9 +83,9 @@ _FAST_SWING_ASYMMETRY = 1.4
 #: set seed 1, a backward walk at 58 steps/min: 114-124 °/s, one swing in three taken; with
 #: this, 24 of its 40 steps, the rest before its bouts start). Margins: its swings peak within
 #: 10 % of each other (113-125 °/s; the fraction allows 25 %); taken from a bout's first
-#: step, 51 false steps came into 15 of 120 simulated rides with a shank gyroscope (one false
-#: step on a ride, then its turns taken for swings); from the fourth, none there nor on the
-#: stress set's rides.
+#: step, 26 false steps came into 8 of 120 simulated rides with a shank gyroscope (one false
+#: step on a ride, then its turns taken for swings); from the second none, nor from the
+#: fourth, there or on the stress set's rides.
 _IN_WALK_MIN_STEPS = 4
 _IN_WALK_SWING_FRACTION = 0.75
 

@@ -5,8 +5,7 @@ Each recording is read once, held in memory and run through the same session as
 labels (``sensor.labels``) by ``analysis.evaluate``. A real forward walk is also scored
 played backward in time, with packet-loss gaps cut in and thinned to a band's lowest rate
 (``analysis.perturb``): the session runs on the altered samples, the labels are altered to
-match. Files run in parallel over a
-process pool; the results keep the order of the files.
+match. Files run in parallel over a process pool; the results keep the order of the files.
 """
 
 from __future__ import annotations
