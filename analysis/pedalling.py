@@ -1446,7 +1446,7 @@ class PedallingDetector(DetectorBase):
         they take the run's direction, with confidence 0."""
         out: list[_Cycle] = []
         after = first
-        for c in reversed(self._lead):
+        for c in reversed(self._lead[-_LEAD_IN_TURNS:]):
             period, next_period = c.end_t - c.start_t, after.end_t - after.start_t
             if abs(c.end_t - after.start_t) > 1e-9 or not (
                 next_period / self.params.max_period_change
