@@ -337,21 +337,21 @@ class Session:
     @property
     def events(self) -> list[Event]:
         """Every event so far, in the order confirmed (read back from ``spill_dir``)."""
-        return self._split()[0]
+        return self.kept()[0]
 
     @property
     def hr_t(self) -> list[float]:
         """Times of the heart-rate readings so far."""
-        return [t for t, _ in self._split()[1]]
+        return [t for t, _ in self.kept()[1]]
 
     @property
     def hr_bpm(self) -> list[float]:
         """The heart-rate readings so far (bpm), at ``hr_t``."""
-        return [bpm for _, bpm in self._split()[1]]
+        return [bpm for _, bpm in self.kept()[1]]
 
-    def _split(self) -> tuple[list[Event], list[tuple[float, float]]]:
+    def kept(self) -> tuple[list[Event], list[tuple[float, float]]]:
         """The events and the heart-rate readings ``(t, bpm)`` kept, in one pass over them
-        (read back from ``spill_dir``)."""
+        (read back from ``spill_dir``): for a caller that wants both."""
         events: list[Event] = []
         readings: list[tuple[float, float]] = []
         for x in self._kept:
@@ -491,7 +491,7 @@ class Session:
     def adopt(self, events: Sequence[Event], extra: dict[str, Any]) -> None:
         """The session's events as found elsewhere (a gateway's workers, every part, copies
         dropped): ``finish`` makes the summary from them, with ``extra`` added to it."""
-        readings = self._split()[1]
+        readings = self.kept()[1]
         self._kept.close()
         self._kept.extend(events)
         self._kept.extend(readings)
@@ -499,7 +499,7 @@ class Session:
         self.detect = True
 
     def _summary(self, end_s: float | None) -> dict[str, Any]:
-        events, readings = self._split()
+        events, readings = self.kept()
         hr = np.array(readings, dtype=np.float64).reshape(-1, 2)
         start = self.first_t
         end = self.last_t

@@ -85,13 +85,15 @@ def run(args: argparse.Namespace) -> int:
         summary = session.summary or {}
         energy = summary.get("energy") or {}
         start_t = session.first_t or 0.0
+        # One pass over what the session kept (read back from its spill file if long).
+        events, readings = session.kept()
         workout = Workout(
-            session.events,
+            events,
             started=started,
             start_t=start_t,
             end_t=max(start_t, session.last_t or start_t),
-            hr_t_s=session.hr_t,
-            hr_bpm=session.hr_bpm,
+            hr_t_s=[t for t, _ in readings],
+            hr_bpm=[bpm for _, bpm in readings],
             kcal=energy.get("kcal"),
         )
         if fit_activity is None:
