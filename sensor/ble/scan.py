@@ -68,8 +68,10 @@ async def scan(
     # Bands this host holds connected do not advertise: listed with no signal.
     for dev in await connected_devices():
         address = str(dev["Address"])
+        if address.upper() in seen:
+            continue
         uuids = tuple(str(u) for u in dev.get("UUIDs") or ())
         r = result(dev.get("Name") or dev.get("Alias"), address, uuids, None, True)
-        if r is not None and address.upper() not in seen:
+        if r is not None:
             results.append(r)
     return sorted(results, key=lambda r: -(r.rssi_dbm if r.rssi_dbm is not None else -999))
