@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from analysis.evaluate import match_times
-from analysis.events import RevolutionEvent, StepEvent
+from analysis.events import Direction, Event, RevolutionEvent, StepEvent
 from analysis.types import Placement
 from sensor.cli import main
 from sensor.evaluation.runner import detect, read_samples
@@ -270,15 +271,22 @@ def test_command_writes_the_set_and_its_manifest(
     assert not (tmp_path / "x").exists()
 
 
+def _run_stress_file(tmp_path: Path, index: int, name: str) -> tuple[list[Event], dict[str, Any]]:
+    """Write the stress set's file ``index`` (seed 1), check its name, and detect on it:
+    the events and the truth."""
+    spec = design(200, 1)[index]
+    assert spec.name == name
+    write_files(tmp_path, [spec], set_command(200, 1), 1, jobs=1)
+    samples, source = read_samples(tmp_path / spec.name)
+    events, _ = detect(source, samples)
+    return events, json.loads(truth_path(tmp_path / spec.name).read_text())
+
+
 def test_one_contact_shock_is_one_step_on_a_shank_without_gyroscope(tmp_path: Path) -> None:
     """A fast pedal stroke at the shank without gyroscope (stress set seed 1, file 183: 127
     rpm) raises two swing humps a third of a second apart; the one contact shock the step
     detector finds between them is counted once, not as two steps of that leg."""
-    spec = design(200, 1)[183]
-    assert spec.name == "183_pedal_shank_100hz.csv"
-    write_files(tmp_path, [spec], set_command(200, 1), 1, jobs=1)
-    samples, source = read_samples(tmp_path / spec.name)
-    events, _ = detect(source, samples)
+    events, _ = _run_stress_file(tmp_path, 183, "183_pedal_shank_100hz.csv")
     own = [e.t for e in events if isinstance(e, StepEvent) and not e.inferred]
     assert own and len(own) == len(set(own))
 
@@ -288,12 +296,7 @@ def test_a_slow_walker_s_swings_under_the_floor_count_inside_the_walk(tmp_path: 
     swings at 113-125 °/s, around ``min_swing_dps``: once a bout has begun, swings under the
     floor but like the last one count (14 of its 40 steps were found without that), and
     nothing else comes with them."""
-    spec = design(200, 1)[92]
-    assert spec.name == "092_walk_backward_shank_gyro_50hz.csv"
-    write_files(tmp_path, [spec], set_command(200, 1), 1, jobs=1)
-    samples, source = read_samples(tmp_path / spec.name)
-    events, _ = detect(source, samples)
-    truth = json.loads(truth_path(tmp_path / spec.name).read_text())
+    events, truth = _run_stress_file(tmp_path, 92, "092_walk_backward_shank_gyro_50hz.csv")
     labelled = [s["t"] for s in truth["steps"]]
     found = [e.t for e in events if isinstance(e, StepEvent)]
     assert len(labelled) == 40
@@ -306,14 +309,26 @@ def test_a_hard_spin_up_from_rest_is_counted_from_its_second_turn(tmp_path: Path
     the bout's three alike turns came after it: its turns were reported from the fourth
     (39 of 45; the run's count beyond the one turn it may miss at either end). The turns
     just before the three, refused only for their shape or pace, start the bout now."""
-    spec = design(200, 1)[183]
-    write_files(tmp_path, [spec], set_command(200, 1), 1, jobs=1)
-    samples, source = read_samples(tmp_path / spec.name)
-    events, _ = detect(source, samples)
-    truth = json.loads(truth_path(tmp_path / spec.name).read_text())
+    events, truth = _run_stress_file(tmp_path, 183, "183_pedal_shank_100hz.csv")
     labelled = sorted(r["t"] for r in truth["revolutions"])
     revs = [e for e in events if isinstance(e, RevolutionEvent)]
     assert len(labelled) == 45 and len(revs) >= 41
     # The first reported turn is the spin-up's second (4.98 s), not its fourth (5.93 s).
     assert revs[0].t < labelled[2] and not revs[0].inferred
     assert {e.direction for e in revs[:3]} == {revs[3].direction}
+
+
+def test_a_run_after_a_reversal_is_counted_from_its_spin_up(tmp_path: Path) -> None:
+    """A ride at the shank without gyroscope that stops and spins up the other way (stress
+    set seed 1, file 161: 90 rpm forward, a 1.8 s stop, then 50, 122 and 127-131 rpm
+    backward). The spin-up's first two cycles fail the shape tests (smoothness, a quiet
+    half) and the run was reported from its third turn (2 of its 30 turns missed at its
+    start); the turns that ran into the run's first, as at a bout's start, count with it."""
+    events, truth = _run_stress_file(tmp_path, 161, "161_pedal_shank_200hz.csv")
+    back = sorted(r["t"] for r in truth["revolutions"] if r["direction"] == "backward")
+    revs = [e for e in events if isinstance(e, RevolutionEvent) and e.t > back[0] - 1.0]
+    assert len(back) == 30
+    # The run's first reported turn is the spin-up's first (21.75 s), not its third.
+    assert abs(revs[0].t - back[0]) < 0.3 and revs[1].t < back[2] - 0.2
+    assert {e.direction for e in revs} == {Direction.BACKWARD}
+    assert len(revs) >= len(back) - 2
