@@ -97,7 +97,8 @@ def test_real_feet_ride_through_lost_packets(feet: AccuracyReport) -> None:
 @needs_feet
 def test_real_feet_without_gyroscope_count_both_feet() -> None:
     """The fifteen IPOL feet read without their gyroscope: rests where the foot reads gravity
-    alone, a stride between two with a contact's shock. Measured: F1 0.921 (0.913 while one
+    alone, a stride between two with a contact's shock, the largest after the push-off.
+    Measured: F1 0.945 (0.921 with the largest shock anywhere in the motion, 0.913 while one
     contact could be counted twice, 0.796 with swing humps as on the shank), no direction
     called."""
     tp = detected = labelled = 0
@@ -114,7 +115,7 @@ def test_real_feet_without_gyroscope_count_both_feet() -> None:
         tp += len(pairs)
         detected += len(steps)
         labelled += len(truth)
-    assert 2 * tp / (detected + labelled) >= 0.90, (tp, detected, labelled)
+    assert 2 * tp / (detected + labelled) >= 0.935, (tp, detected, labelled)
 
 
 @needs_feet

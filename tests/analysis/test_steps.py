@@ -506,14 +506,15 @@ def test_real_foot_with_gyroscope_reaches_the_measured_level() -> None:
 
 @needs_real
 def test_foot_without_gyroscope_counts_and_leaves_direction_unknown() -> None:
-    """Measured: F1 0.900 pooled over the six IPOL feet, stride by stride between rests
-    (0.777 when swings were acceleration humps as on the shank)."""
+    """Measured: F1 0.929 pooled over the six IPOL feet, stride by stride between rests
+    (0.902 with the contact at the largest shock anywhere in the motion, 0.777 when swings
+    were acceleration humps as on the shank)."""
     score = Score()
     for trial in IPOL_TRIALS:
         for foot in ("lf", "rf"):
             feet, feet_info, own, other = read_ipol_foot(trial, foot, gyro=False)
             score.add(steps_of(detect_steps(feet, feet_info)), sorted(own + other))
-    assert score.f1 >= 0.88, score
+    assert score.f1 >= 0.915, score
     samples, info, _, _ = read_ipol_foot("1-1", "lf", gyro=False)
     steps = steps_of(detect_steps(samples, info))
     assert all(s.direction is Direction.UNKNOWN for s in steps)
