@@ -102,6 +102,18 @@ _LAG_S = 0.06
 #: motion, as in pedalling, is no stride.
 _MAX_MOTION_S = 2.0
 
+#: A stride ends at rest: the velocity its integration leaves there is drift, at most 1.67
+#: m/s over the real IPOL feet's strides (2.25 m/s resampled to 50 Hz, 3.28 m/s to 25 Hz).
+#: More says the rest it started from was none: the foot turned slowly but moved (the
+#: simulator's slow walks hold it unturned in the air before contact or roll it through
+#: stance, 3-9 m/s left; one real stride, 3.6 m/s). Such a stride is integrated from the
+#: rest before instead, when the stride ending at the doubtful rest was not counted and the
+#: velocity left falls by half (the real stride: 3.6 -> 0.7 m/s; the simulated 8.4-8.9 ->
+#: 0.2-0.4 m/s). Measured: real IPOL feet F1 0.953 -> 0.955 (gaps cut in 0.952 -> 0.954, at
+#: 25 Hz 0.939 -> 0.941); stress set feet with gyroscope 0.920 -> 0.955 (forward) and 0.939
+#: -> 0.936 (backward; one loose strap's split stances); the same from 2 to 2.5 m/s.
+_MAX_RESIDUAL_M_S = 2.5
+
 #: Least horizontal travel of the foot for a step. Strides move it 1.0-1.8 m on the real
 #: IPOL feet, the half steps that start and end a walk 0.2-0.8 m, pivots in a U-turn
 #: 0.05-0.25 m; shifting the weight in standing moves it under 0.05 m. A definition rather
@@ -182,6 +194,12 @@ class Stride:
         How long the foot moved fast (from lifting to the contact).
     impact_g
         The largest high-passed acceleration over the stride: the contact's shock.
+    residual_m_s
+        The velocity the integration left at the rest it ends at (its drift).
+    rotation_deg
+        How far the foot turned in all, about any axis.
+    rest_t
+        When the rest it ends at began.
     """
 
     travel_m: float
@@ -192,6 +210,7 @@ class Stride:
     impact_g: float
     residual_m_s: float
     rotation_deg: float
+    rest_t: float
 
 
 def _starts_walk(stride: Stride) -> bool:
@@ -246,6 +265,8 @@ class FootStepDetector(OneLegDetector):
         )
         self.closes_by_size = True
         self._still_run = 0
+        # When the rest that ended the last counted stride began.
+        self._counted_rest_t: float | None = None
         # A bout's first stride waiting for its contact's shock: (stride, its start, until).
         self._pending: tuple[Stride, float, float] | None = None
 
@@ -314,14 +335,25 @@ class FootStepDetector(OneLegDetector):
             if not before.size:
                 continue  # no rest seen before this motion (start, or a long motion)
             last = back + int(before[-1])
-            # The smoothed rate lags the motion: the foot began to move up to ``_LAG_S``
-            # before its rest seemed to end. Integrate from there, level from the rest before.
-            first = last - int(still[last]) + 1
-            start = max(first + need // 2, last - self._lag)
+            first, start = self._rest_end(still, last)
             if not self._gyro:
                 self._acc_stride(hist, start, i, events)
                 continue
             stride = self._integrate(hist, start, i + need - 1)
+            earlier = back + before[back + before < first]
+            if (
+                stride is not None
+                and stride.residual_m_s > _MAX_RESIDUAL_M_S
+                and earlier.size
+                and (self._counted_rest_t is None or float(t[first]) > self._counted_rest_t)
+            ):
+                # The rest it started from may be none (the foot turned slowly but moved),
+                # and the stride ending there was not counted: from the rest before, if the
+                # foot stopped there.
+                _, start = self._rest_end(still, int(earlier[-1]))
+                alt = self._integrate(hist, start, i + need - 1)
+                if alt is not None and alt.residual_m_s < 0.5 * stride.residual_m_s:
+                    stride = alt
             if stride is None or stride.travel_m < _MIN_STEP_M:
                 continue
             now_t = float(t[min(i + self._ahead, len(t) - 1)])
@@ -334,6 +366,13 @@ class FootStepDetector(OneLegDetector):
                 self._pending = (stride, float(t[start]), now_t + _IMPACT_WAIT_S)
                 continue
             self._stride(hist, stride, now_t, events)
+
+    def _rest_end(self, still: FloatArray, last: int) -> tuple[int, int]:
+        """The first row of the rest ending at row ``last``, and the row a stride after it
+        is integrated from: the smoothed rate lags the motion, so the foot began to move up
+        to ``_LAG_S`` before its rest seemed to end (it is levelled from the rest before)."""
+        first = last - int(still[last]) + 1
+        return first, max(first + self._need // 2, last - self._lag)
 
     def _acc_stride(self, hist: FloatArray, start: int, rest: int, events: list[Event]) -> None:
         """Without a gyroscope: the motion from row ``start`` to the rest at ``rest`` is a
@@ -354,6 +393,7 @@ class FootStepDetector(OneLegDetector):
         )
 
     def _stride(self, hist: FloatArray, stride: Stride, now_t: float, events: list[Event]) -> None:
+        self._counted_rest_t = stride.rest_t
         self._leg_contact(
             hist,
             stride.contact_t,
@@ -466,4 +506,5 @@ class FootStepDetector(OneLegDetector):
             impact_g=float(hist[start : stop + 1, _IMPACT].max()),
             residual_m_s=residual,
             rotation_deg=rotation,
+            rest_t=float(hist[stop - self._need + 1, T]),
         )

@@ -332,3 +332,21 @@ def test_a_run_after_a_reversal_is_counted_from_its_spin_up(tmp_path: Path) -> N
     assert abs(revs[0].t - back[0]) < 0.3 and revs[1].t < back[2] - 0.2
     assert {e.direction for e in revs} == {Direction.BACKWARD}
     assert len(revs) >= len(back) - 2
+
+
+def test_a_stride_from_a_rest_in_the_air_is_integrated_from_the_one_before(
+    tmp_path: Path,
+) -> None:
+    """A slow walk (62 steps/min) with a foot gyroscope at 25 Hz (stress set seed 1, file
+    023): the foot hangs unturned in the air before each contact, which reads as a rest, and
+    the stride integrated from there ends moving (3.6 m/s left) and too short to start a
+    walk: the second walk was lost (22 of its 35 steps found). Integrated from the rest
+    before, where the foot did stop, the strides are whole again."""
+    events, truth = _run_stress_file(tmp_path, 23, "023_walk_forward_foot_gyro_25hz.csv")
+    labelled = [s["t"] for s in truth["steps"]]
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    assert len(labelled) == 35
+    assert len(match_times(labelled, [e.t for e in steps], 0.25)) >= 31
+    assert {e.direction for e in steps} <= {Direction.FORWARD, Direction.UNKNOWN}
+    second = [e for e in steps if e.t > 23.3]
+    assert len(second) >= 13
