@@ -52,6 +52,19 @@ def step(t: float) -> StepEvent:
     return StepEvent(t=t, detected_at=t + 0.2, direction=Direction.FORWARD)
 
 
+def revolutions(first: float, period: float, n: int, direction: Direction) -> list[Event]:
+    """``n`` revolutions a ``period`` apart from ``first``, each reported 0.1 s later."""
+    return [
+        RevolutionEvent(
+            t=first + period * k,
+            detected_at=first + 0.1 + period * k,
+            direction=direction,
+            cadence_rpm=60.0 / period,
+        )
+        for k in range(n)
+    ]
+
+
 def jump(landing: float, confidence: float) -> JumpEvent:
     return JumpEvent(
         t=landing,
@@ -146,15 +159,7 @@ def test_a_shallow_jump_in_a_pause_between_pedalling_bouts_is_taken_out() -> Non
 def test_walking_and_pedalling_exclude_each_other() -> None:
     info = StreamInfo(sample_rate_hz=50.0, placement=Placement.SHANK)
     samples = moving_samples(20.0, 50.0)
-    revs = [
-        RevolutionEvent(
-            t=1.0 + 0.8 * k,
-            detected_at=1.1 + 0.8 * k,
-            direction=Direction.FORWARD,
-            cadence_rpm=75.0,
-        )
-        for k in range(12)
-    ]
+    revs = revolutions(1.0, 0.8, 12, Direction.FORWARD)
     stray = [step(3.0), step(3.5)]  # steps while pedalling
     events: list[Event] = sorted([*revs, *stray], key=lambda e: e.sort_key)
     out = ActivityStage(ActivityParams(), info).update(samples, events)
@@ -265,3 +270,19 @@ def test_a_step_confirmed_just_after_the_walk_lapsed_keeps_the_walk() -> None:
         samples.select(samples.time_s < 6.0), sorted(steps, key=lambda e: e.sort_key)
     )
     assert activities(out) == [Activity.WALKING]
+
+
+def test_a_fast_walk_whose_strides_read_as_turns_stays_a_walk() -> None:
+    """Steps every 0.45 s and, from the same strides, revolutions every 0.9 s at 66 rpm:
+    the counts over ``compare_s`` tie within one event. The walk keeps the activity (its
+    revolutions are taken out) instead of changing at every event."""
+    info = StreamInfo(sample_rate_hz=50.0, placement=Placement.SHANK)
+    samples = moving_samples(20.0, 50.0)
+    steps = [step(1.0 + 0.45 * k) for k in range(36)]
+    revs = revolutions(3.05, 0.9, 14, Direction.BACKWARD)
+    events: list[Event] = sorted([*steps, *revs], key=lambda e: e.sort_key)
+    out = ActivityStage(ActivityParams(), info).update(samples, events)
+    assert activities(out)[0] is Activity.WALKING
+    assert Activity.PEDALLING not in activities(out)
+    assert not [e for e in out if isinstance(e, RevolutionEvent)]
+    assert len([e for e in out if isinstance(e, StepEvent)]) == len(steps)

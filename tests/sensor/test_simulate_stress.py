@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from analysis.evaluate import match_times
-from analysis.events import Direction, Event, RevolutionEvent, StepEvent
+from analysis.events import (
+    Activity,
+    ActivityEvent,
+    Direction,
+    Event,
+    RevolutionEvent,
+    StepEvent,
+)
 from analysis.types import Placement
 from sensor.cli import main
 from sensor.evaluation.runner import detect, read_samples
@@ -350,3 +357,17 @@ def test_a_stride_from_a_rest_in_the_air_is_integrated_from_the_one_before(
     assert {e.direction for e in steps} <= {Direction.FORWARD, Direction.UNKNOWN}
     second = [e for e in steps if e.t > 23.3]
     assert len(second) >= 13
+
+
+def test_a_fast_walk_at_a_shank_without_gyroscope_keeps_no_revolution(tmp_path: Path) -> None:
+    """A walk at 132 steps/min with a shank without gyroscope (stress set seed 1, file 007):
+    its strides pass for turns of 66 rpm, and walking and pedalling were tied on evidence,
+    the activity changing at nearly every event (22 times) and 11 revolutions kept. The
+    walk keeps the activity now: no revolution, and the steps those turns took out are back."""
+    events, truth = _run_stress_file(tmp_path, 7, "007_walk_forward_shank_52hz.csv")
+    assert not [e for e in events if isinstance(e, RevolutionEvent)]
+    changes = [e for e in events if isinstance(e, ActivityEvent)]
+    assert Activity.PEDALLING not in {e.activity for e in changes} and len(changes) <= 4
+    labelled = [s["t"] for s in truth["steps"]]
+    found = [e.t for e in events if isinstance(e, StepEvent)]
+    assert len(match_times(labelled, found, 0.25)) >= len(labelled) - 2
