@@ -205,13 +205,16 @@ def test_real_shin_with_gyroscope_calls_each_swing() -> None:
 
 @needs_shin
 def test_real_shin_without_gyroscope_counts_and_calls_no_direction() -> None:
-    """Measured: count 8.3 % under the reference (1.9 % while 45 contacts were counted
-    twice, 0-100 ms apart: inferred as the other leg's, then found as this leg's), no
-    direction called (27.6 % of the calls were right when the stance inclination decided),
-    13 of 514 steps lost near cut gaps (100 before bridging). No contact counted twice."""
+    """Measured: count +3.4 % against the reference, played backward +0.9 % (-8.5 % and
+    -11.5 % while a one-sample dip under 0.4 g vetoed a swing inside the walk as well; 1.9 %
+    while 45 contacts were counted twice, 0-100 ms apart: inferred as the other leg's, then
+    found as this leg's), no direction called (27.6 % of the calls were right when the
+    stance inclination decided), 17 of 579 steps lost near cut gaps (100 before bridging).
+    No contact counted twice."""
     report = evaluate_fixtures([SHIN_ACC_ONLY], variants=True)
     plain, back, gaps = (pooled(report, v) for v in (PLAIN, REVERSED, GAPS))
-    assert abs(plain.count_errors_pct[0]) <= 10.0
+    assert abs(plain.count_errors_pct[0]) <= 5.0, plain.summary()
+    assert abs(back.count_errors_pct[0]) <= 5.0, back.summary()
     assert plain.direction_scored == 0 and back.direction_scored == 0
     assert gaps.after_gap_lost <= 0.05 * gaps.after_gap_found, gaps.summary()
     samples, info = read_body(SHIN_ACC_ONLY)
@@ -220,6 +223,8 @@ def test_real_shin_without_gyroscope_counts_and_calls_no_direction() -> None:
         e.t for e in [*detector.update(samples), *detector.flush()] if isinstance(e, StepEvent)
     )
     assert min(np.diff(times)) >= 0.1
+    # The flight veto depends on the bout: still independent of how the stream is cut.
+    check_all(lambda: step_detector(info), samples.slice(0, 1500), max_examples=6)
 
 
 @needs_shin
