@@ -961,6 +961,16 @@ def test_antisymmetric_call_waits_for_a_landing_without_a_rebound() -> None:
     assert slow._direction_without_gyro(-0.08, 0.01, 0.4, 0.9)[0] == Direction.UNKNOWN
 
 
+def test_opposed_impulses_call_only_backward_without_gyro() -> None:
+    """Push +50 and landing -40 mg·s (opposed, each beyond a 10° lean's leak, 18 cm of
+    travel in 0.4 s) read forward: a strap ringing after the landing opposes a vertical
+    jump's push so (stress set seed 1, files 111 and 145: all 3 such forward calls were
+    vertical jumps), so forward stays ``unknown``; the mirror reading is a backward jump."""
+    d = JumpDetector(JumpParams(), chest_info(100.0, False))
+    assert d._direction_without_gyro(0.05, -0.04, 0.4, 0.9)[0] == Direction.UNKNOWN
+    assert d._direction_without_gyro(-0.05, 0.04, 0.4, 0.9)[0] == Direction.BACKWARD
+
+
 PHONE = REAL / "cmj-chest-phone-forceplate"
 
 
