@@ -1401,12 +1401,10 @@ class PedallingDetector(DetectorBase):
             if len(self._pending) < self.params.bout_start_revolutions:
                 return
             pending, self._pending = self._pending, []
-            lead, self._lead = self._lead_in(pending[0]), []
             # All their evidence decides the first revolutions' direction.
             for c in pending[1:]:
                 self._add_vote(c)
-            for c in lead:
-                self._emit(c, cycle.detected_at, events, counted=True)
+            self._emit_lead(pending[0], cycle.detected_at, events)
             for c in pending[:-1]:
                 self._emit(c, cycle.detected_at, events, counted=c is not pending[0])
             self._emit(cycle, cycle.detected_at, events, counted=True)
@@ -1442,8 +1440,8 @@ class PedallingDetector(DetectorBase):
         self._emit(cycle, cycle.detected_at, events)
 
     def _emit_lead(self, first: _Cycle, detected_at: float, events: list[Event]) -> None:
-        """Report the turns a run inside a bout began with (``_lead_in``) before its first
-        turn ``first``, whose votes are in."""
+        """Report the turns a bout or a run inside one began with (``_lead_in``) before its
+        first turn ``first``, whose votes are in."""
         lead, self._lead = self._lead_in(first), []
         for c in lead:
             self._emit(c, detected_at, events, counted=True)
