@@ -94,12 +94,14 @@ _IN_WALK_SWING_FRACTION = 0.75
 #: a single sample does. The real shin's swings dip to 0.32-0.4 g for one sample at 50 Hz
 #: (54 times in its 7 min) and vetoed about 100 of its steps, but the rides' dips are what
 #: the single-sample veto keeps out: allowed before a bout as well, 22 false steps came into
-#: 11 more of the stress set's and sweeps' shank rides. Measured (`evaluate`, reference 686
-#: steps): real shin without gyroscope -8.5 -> +3.4 % (its steps within 0.25 s of the
-#: gyroscope path's on the same walk 505 -> 567 of 675), played backward -11.5 -> +0.9 %,
-#: gaps cut in -7.7 -> +3.1 %; the stress set's shank walks and rides unchanged, as every
-#: other row of `evaluate`; from 3 steps +2.0 % (560 within 0.25 s); a dip of 0.03 s
-#: vetoes as one of 0.05 s does.
+#: 11 more of the stress set's and the steady-cadence benchmark's shank rides. Measured
+#: (`evaluate`, reference 686 steps): real shin without gyroscope -8.5 -> +3.4 % (its steps
+#: within 0.25 s of the gyroscope path's on the same walk 505 -> 567 of 675), played backward
+#: -11.5 -> +0.9 %, gaps cut in -7.7 -> +3.1 %; the stress set's shank walks and rides
+#: unchanged, as every other row of `evaluate`; the cadence-sweep rides without gyroscope
+#: (`benchmarks.pedalling`) 124 -> 142 false steps, 4 of 2,770 revolutions and 2 of 86
+#: reversals lost; from 3 steps +2.0 % (560 within 0.25 s); a dip of 0.03 s vetoes as one of
+#: 0.05 s does.
 _IN_WALK_MIN_FLIGHT_STEPS = 2
 
 #: A contact this close to one counted already is that contact, not a second step: two legs'
