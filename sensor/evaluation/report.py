@@ -526,10 +526,12 @@ def _markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> li
     return out
 
 
-def _rest_table(recordings: Sequence[RecordingScore]) -> list[str]:
-    """Detections per labelled activity segment of the recordings that label them."""
+def _rest_activities(
+    recordings: Sequence[RecordingScore],
+) -> list[tuple[str, str, bool, list[SegmentTally], bool | None]]:
+    """The labelled activity segments per group, activity and kind (rest or not), with the
+    rest verdict of their false steps while still (``None``: no target applies)."""
     rest_target = targets_for("step", "rest_per_h")
-    rows: list[list[str]] = []
     per: dict[tuple[str, str, bool], list[SegmentTally]] = {}
     first: dict[str, RecordingScore] = {}
     for rec in sorted(recordings, key=lambda r: r.sort_key):
@@ -538,18 +540,48 @@ def _rest_table(recordings: Sequence[RecordingScore]) -> list[str]:
         for seg in rec.segments:
             per.setdefault((rec.group, seg.activity, seg.rest), []).append(seg)
             first.setdefault(rec.group, rec)
-    if not per:
-        return []
+    out = []
     for (group, activity, rest), segs in per.items():
+        known = [
+            v
+            for v in (t.met(_still_rate(segs)) for t in rest_target if t.applies(first[group]))
+            if v is not None
+        ]
+        out.append((group, activity, rest, segs, all(known) if known and rest else None))
+    return out
+
+
+def _still_rate(segs: Sequence[SegmentTally]) -> float | None:
+    """Steps per hour where the trunk is still, over rest segments."""
+    still = sum(s.still_s for s in segs)
+    quiet = sum(s.count("step", True) for s in segs)
+    return quiet / (still / 3600.0) if still > 0 and all(s.rest for s in segs) else None
+
+
+def _rest_misses(recordings: Sequence[RecordingScore]) -> list[Miss]:
+    """The rest target missed on a labelled activity (rows marked ✗ in its table)."""
+    (target, *_) = targets_for("step", "rest_per_h")
+    return [
+        Miss(group, "step", f"{target.label} ({activity})", _still_rate(segs) or 0.0)
+        for group, activity, _, segs, verdict in _rest_activities(recordings)
+        if verdict is False
+    ]
+
+
+def _rest_table(recordings: Sequence[RecordingScore]) -> list[str]:
+    """Detections per labelled activity segment of the recordings that label them."""
+    rest_target = targets_for("step", "rest_per_h")
+    rows: list[list[str]] = []
+    activities = _rest_activities(recordings)
+    if not activities:
+        return []
+    for group, activity, rest, segs, verdict in activities:
         labelled = sum(s.labelled_s for s in segs)
         still = sum(s.still_s for s in segs)
-        steps, quiet = sum(s.count("step") for s in segs), sum(s.count("step", True) for s in segs)
-        rate = quiet / (still / 3600.0) if rest and still > 0 else None
-        rate_text = _fmt(rate, ".0f")
-        verdicts = [t.met(rate) for t in rest_target if t.applies(first[group])]
-        known = [v for v in verdicts if v is not None]
-        if known:
-            rate_text += " ✓" if all(known) else " ✗"
+        steps = sum(s.count("step") for s in segs)
+        rate_text = _fmt(_still_rate(segs), ".0f")
+        if verdict is not None:
+            rate_text += " ✓" if verdict else " ✗"
         rows.append(
             [
                 group,
@@ -569,7 +601,7 @@ def _rest_table(recordings: Sequence[RecordingScore]) -> list[str]:
         "**Labelled activities.** Detections per labelled segment. Rest labels are loose (a "
         'subject walks inside some "standing" labels): false steps at rest are counted '
         "where the trunk is still (its acceleration magnitude varies by at most 0.1 g over "
-        "2 s, a window either side of any that varies more left out), beside the rate over "
+        "2 s, two windows either side of any that varies more left out), beside the rate over "
         "the whole rest label.",
         "",
         *_markdown_table(
@@ -606,9 +638,8 @@ def format_markdown(recordings: Sequence[RecordingScore], by_file: bool = False)
     for table in _tables():
         rows = _rows(recordings, table, by_file)
         note = _none_labelled_note(recordings, table.type) if table.variant == PLAIN else ""
-        if not rows and not note:
-            continue
-        out += [f"**{table.title}.**", ""]
+        if rows or note:
+            out += [f"**{table.title}.**", ""]
         if rows:
             headers = ["recordings" if not by_file else "recording", "files"]
             headers += [c.title for c in table.columns]
@@ -619,9 +650,10 @@ def format_markdown(recordings: Sequence[RecordingScore], by_file: bool = False)
             out += [*_markdown_table(headers, cells), ""]
         if note:
             out += [note, ""]
+        # The labelled activities follow the gap-cut walks, whether or not there are any.
         if table.type == "step" and table.variant == GAPS:
             out += _rest_table(recordings)
-    misses = check_targets(recordings)
+    misses = check_targets(recordings) + _rest_misses(recordings)
     if misses:
         out.append(f"Targets missed ({len(misses)}):")
         out.append("")

@@ -520,32 +520,37 @@ def test_count_error_is_per_file_and_the_worst_keeps_its_sign() -> None:
     assert summary["f1_p10"] == pytest.approx(16 / 18 + 0.1 * (20 / 21 - 16 / 18))
 
 
-def test_rest_counts_false_steps_where_the_sensor_is_still() -> None:
-    truth = Truth(
-        steps=None,
-        jumps=(),
-        revolutions=None,
-        reversals=None,
-        segments=(
-            TruthSegment("sitting", 0.0, 1800.0, rest=True),
-            TruthSegment("walking", 1800.0, 1900.0, rest=False),
-        ),
-    )
-    # 4 steps while still in half an hour of sitting, 30 in a stretch where the subject moved,
-    # 100 while walking.
-    times = [100.0, 500.0, 900.0, 1300.0, *np.arange(1000.0, 1015.0, 0.5), *range(1800, 1900)]
+def _chest_at_rest(
+    segments: tuple[TruthSegment, ...], times: list[float], moving: list[tuple[float, float]]
+) -> RecordingScore:
+    """A real chest recording labelled only with activity segments, steps at ``times``."""
+    truth = Truth(steps=None, jumps=(), revolutions=None, reversals=None, segments=segments)
     events = [
         StepEvent(t=float(t), detected_at=float(t), direction=Direction.UNKNOWN) for t in times
     ]
-    rec = score_recording(
+    return score_recording(
         truth,
         events,
         name="rest.csv",
         placement="chest",
         sample_rate_hz=52.0,
         has_gyro=False,
-        duration_s=1900.0,
+        duration_s=segments[-1].end,
         origin="real",
+        moving=moving,
+    )
+
+
+def test_rest_counts_false_steps_where_the_sensor_is_still() -> None:
+    # 4 steps while still in half an hour of sitting, 30 in a stretch where the subject moved,
+    # 100 while walking.
+    times = [100.0, 500.0, 900.0, 1300.0, *np.arange(1000.0, 1015.0, 0.5), *range(1800, 1900)]
+    rec = _chest_at_rest(
+        (
+            TruthSegment("sitting", 0.0, 1800.0, rest=True),
+            TruthSegment("walking", 1800.0, 1900.0, rest=False),
+        ),
+        times,
         moving=[(998.0, 1016.0)],
     )
     step = rec.scores["step"].summary()
@@ -562,6 +567,24 @@ def test_rest_counts_false_steps_where_the_sensor_is_still() -> None:
     assert [m.label for m in missed] == ["false steps at rest ≤ 10 per hour"]
 
 
+def test_a_rest_activity_over_the_target_is_listed_missed_though_the_whole_rest_meets_it() -> None:
+    from sensor.evaluation import format_markdown
+
+    # One step while still in five minutes of talking: 12 per hour there, 1.7 over all rest.
+    rec = _chest_at_rest(
+        (
+            TruthSegment("sitting", 0.0, 1800.0, rest=True),
+            TruthSegment("talking", 1800.0, 2100.0, rest=True),
+        ),
+        [1900.0],
+        moving=[],
+    )
+    assert not check_targets([rec])
+    report = format_markdown([rec])
+    assert "| talking | rest | 5.0 | 5.0 | 1 | 12 | 12 ✗ |" in report
+    assert "- real chest 52 Hz: false steps at rest ≤ 10 per hour (talking) (12)" in report
+
+
 def test_moving_spans_find_walking_and_leave_stillness() -> None:
     fs = 50.0
     t = np.arange(0.0, 60.0, 1.0 / fs)
@@ -570,8 +593,8 @@ def test_moving_spans_find_walking_and_leave_stillness() -> None:
     walking = (t >= 20.0) & (t < 30.0)
     acc[walking, 2] += 0.3 * np.sin(2 * np.pi * 1.8 * t[walking])
     (span,) = moving_spans(t, acc)
-    # The walking windows (20-30 s) and one two-second window either side.
-    assert span == pytest.approx((18.0, 32.0))
+    # The walking windows (20-30 s) and two two-second windows either side.
+    assert span == pytest.approx((16.0, 34.0))
     assert moving_spans(t[:0], acc[:0]) == []
 
 
