@@ -125,6 +125,15 @@ def test_contract_on_a_real_foot() -> None:
     check_all(lambda: step_detector(info), samples.slice(300, 1800), max_examples=8)
 
 
+@needs_feet
+def test_contract_on_a_real_foot_without_gyroscope() -> None:
+    # Its rests are judged against the quietest of the last 2 s, carried across chunks.
+    samples, info = read_body(IPOL_FEET[0])
+    info = StreamInfo(info.sample_rate_hz, Placement.FOOT, has_gyro=False)
+    acc_only = Samples(samples.time_s, samples.acc_g).slice(300, 1800)
+    check_all(lambda: step_detector(info), acc_only, max_examples=8)
+
+
 # ----------------------------------------------------------------------------------------
 # Thigh: real front-pocket phones (4 walks, every foot contact of both legs)
 
