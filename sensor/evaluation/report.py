@@ -568,6 +568,12 @@ def _rest_misses(recordings: Sequence[RecordingScore]) -> list[Miss]:
     ]
 
 
+def targets_missed(recordings: Sequence[RecordingScore]) -> list[Miss]:
+    """Every target missed: per group of recordings (``check_targets``), then per labelled
+    rest activity."""
+    return check_targets(recordings) + _rest_misses(recordings)
+
+
 def _rest_table(recordings: Sequence[RecordingScore]) -> list[str]:
     """Detections per labelled activity segment of the recordings that label them."""
     rest_target = targets_for("step", "rest_per_h")
@@ -653,7 +659,7 @@ def format_markdown(recordings: Sequence[RecordingScore], by_file: bool = False)
         # The labelled activities follow the gap-cut walks, whether or not there are any.
         if table.type == "step" and table.variant == GAPS:
             out += _rest_table(recordings)
-    misses = check_targets(recordings) + _rest_misses(recordings)
+    misses = targets_missed(recordings)
     if misses:
         out.append(f"Targets missed ({len(misses)}):")
         out.append("")
@@ -723,7 +729,7 @@ def report_json(recordings: Sequence[RecordingScore]) -> dict[str, Any]:
         "overall": {k: v.summary() for k, v in overall.items()},
         "targets_missed": [
             {"group": m.group, "type": m.type, "target": m.label, "value": m.value}
-            for m in check_targets(recordings)
+            for m in targets_missed(recordings)
         ],
         "targets": [
             {

@@ -568,7 +568,7 @@ def test_rest_counts_false_steps_where_the_sensor_is_still() -> None:
 
 
 def test_a_rest_activity_over_the_target_is_listed_missed_though_the_whole_rest_meets_it() -> None:
-    from sensor.evaluation import format_markdown
+    from sensor.evaluation import format_markdown, report_json
 
     # One step while still in five minutes of talking: 12 per hour there, 1.7 over all rest.
     rec = _chest_at_rest(
@@ -583,6 +583,8 @@ def test_a_rest_activity_over_the_target_is_listed_missed_though_the_whole_rest_
     report = format_markdown([rec])
     assert "| talking | rest | 5.0 | 5.0 | 1 | 12 | 12 ✗ |" in report
     assert "- real chest 52 Hz: false steps at rest ≤ 10 per hour (talking) (12)" in report
+    missed = report_json([rec])["targets_missed"]
+    assert [m["target"] for m in missed] == ["false steps at rest ≤ 10 per hour (talking)"]
 
 
 def test_moving_spans_find_walking_and_leave_stillness() -> None:
