@@ -495,6 +495,10 @@ class _Cycle:
     def true_end_t(self) -> float:
         return self.end_t - self.delay_s
 
+    def runs_into(self, after: _Cycle) -> bool:
+        """Whether ``after`` starts where this cycle ends (no crossing lost between)."""
+        return abs(self.end_t - after.start_t) < 1e-9
+
 
 @dataclass(frozen=True)
 class _Trust:
@@ -701,8 +705,7 @@ class PedallingDetector(DetectorBase):
 
     def flush(self) -> list[Event]:
         events: list[Event] = []
-        self._pending = []
-        self._lead = []
+        self._drop_pending()
         if self._last_t is not None:
             self._release_held(self._last_t, events)
         if self._bout is not None and self._last_t is not None:
@@ -717,8 +720,7 @@ class PedallingDetector(DetectorBase):
         self._gap_bridge = self._bridge_state(t_s)
         self._reset_signal_state()
         self._prev_cycle = None
-        self._pending = []
-        self._lead = []
+        self._drop_pending()
         self._end_segment()
 
     def _reset_signal_state(self) -> None:
@@ -828,8 +830,7 @@ class PedallingDetector(DetectorBase):
                 self._add_vote(partial)
                 self._decided_late(t, events)
         self._release_held(t, events)
-        self._pending = []
-        self._lead = []
+        self._drop_pending()
         self._end_segment()
         self._band.reset()
         self._band.process(np.array([[horiz, norm]]))
@@ -927,7 +928,7 @@ class PedallingDetector(DetectorBase):
                     and cycle.pitch_end_t is None
                     and prev is not None
                     and prev.valid
-                    and abs(prev.end_t - cycle.start_t) < 1e-9
+                    and prev.runs_into(cycle)
                 ):
                     # Within a run a thigh's pitch repeats every turn of a crank (every
                     # second |f| cycle of a walk, a stride of two steps): a cycle it does not
@@ -1356,7 +1357,7 @@ class PedallingDetector(DetectorBase):
         contiguous = bridged or (
             prev is not None
             and prev.valid
-            and abs(prev.end_t - cycle.start_t) < 1e-9
+            and prev.runs_into(cycle)
             and max(prev.end_t - prev.start_t, cycle.end_t - cycle.start_t)
             <= self.params.max_period_change
             * min(prev.end_t - prev.start_t, cycle.end_t - cycle.start_t)
@@ -1390,12 +1391,12 @@ class PedallingDetector(DetectorBase):
             last = self._pending[-1] if self._pending else None
             if last is not None:
                 p_a, p_b = last.end_t - last.start_t, cycle.end_t - cycle.start_t
-                if abs(last.end_t - cycle.start_t) > 1e-9 or max(
+                if not last.runs_into(cycle) or max(p_a, p_b) > self.params.max_period_change * min(
                     p_a, p_b
-                ) > self.params.max_period_change * min(p_a, p_b):
+                ):
                     self._lead = self._lead_before(cycle)
                     self._pending = []
-            elif not self._lead or abs(self._lead[-1].end_t - cycle.start_t) > 1e-9:
+            elif not self._lead or not self._lead[-1].runs_into(cycle):
                 self._lead = []
             self._pending.append(cycle)
             if len(self._pending) < self.params.bout_start_revolutions:
@@ -1439,6 +1440,11 @@ class PedallingDetector(DetectorBase):
             return
         self._emit(cycle, cycle.detected_at, events)
 
+    def _drop_pending(self) -> None:
+        """Forget the turns waiting to start a bout and the lead that ran into them."""
+        self._pending = []
+        self._lead = []
+
     def _emit_lead(self, first: _Cycle, detected_at: float, events: list[Event]) -> None:
         """Report the turns a bout or a run inside one began with (``_lead_in``) before its
         first turn ``first``, whose votes are in."""
@@ -1450,7 +1456,7 @@ class PedallingDetector(DetectorBase):
         """The turns that ran into ``cycle`` without a break (the lead kept so far and the
         pending turns; the newest ``_LEAD_IN_TURNS``), or none if they end elsewhere."""
         chain = [*self._lead, *self._pending]
-        if not chain or abs(chain[-1].end_t - cycle.start_t) > 1e-9:
+        if not chain or not chain[-1].runs_into(cycle):
             return []
         return chain[-_LEAD_IN_TURNS:]
 
@@ -1464,7 +1470,7 @@ class PedallingDetector(DetectorBase):
         after = first
         for c in reversed(self._lead[-_LEAD_IN_TURNS:]):
             period, next_period = c.end_t - c.start_t, after.end_t - after.start_t
-            if abs(c.end_t - after.start_t) > 1e-9 or not (
+            if not c.runs_into(after) or not (
                 next_period / self.params.max_period_change
                 <= period
                 <= _LEAD_IN_SLOWER * next_period
@@ -1633,8 +1639,7 @@ class PedallingDetector(DetectorBase):
             )
         )
         self._bout.reversals += 1
-        self._pending = []
-        self._lead = []
+        self._drop_pending()
         self._end_segment()
         self._last_dir = direction
         self._last_rev_end = now
@@ -1856,7 +1861,7 @@ def _partial(cycle: _Cycle, before: _Cycle) -> bool:
     ``_PARTIAL_TURN``)."""
     return (
         before.valid
-        and abs(before.end_t - cycle.start_t) < 1e-9
+        and before.runs_into(cycle)
         and cycle.end_t - cycle.start_t > _PARTIAL_SLOWER * (before.end_t - before.start_t)
         and cycle.radius < _PARTIAL_TURN * before.radius
     )
