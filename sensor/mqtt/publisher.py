@@ -385,11 +385,24 @@ class Publisher:
         self.publish_device_info(band)
         if self.settings.discovery:
             self._announce(band)
-        self._set_retained(self.topics.band_status(band.band_id), ONLINE)
+        self._set_status(band.band_id, ONLINE)
 
     def band_offline(self, band_id: str) -> None:
         """A band disconnected (or the session ended): ``offline``, retained."""
-        self._set_retained(self.topics.band_status(band_id), OFFLINE)
+        self._set_status(band_id, OFFLINE)
+
+    def _set_status(self, band_id: str, status: bytes) -> None:
+        """A band's ``online``/``offline``, in order with its states and events.
+
+        Straight to the broker, ``offline`` overtook the session's last states still in the
+        outbox: Home Assistant then took them for an unavailable band (a busy machine lost a
+        whole pedalling stretch of the activity that way), and a band back at once could end
+        ``offline``. Kept for reconnects too, which send the latest retained values first.
+        """
+        topic = self.topics.band_status(band_id)
+        with self._lock:
+            self._retained[topic] = status
+        self._put(Kind.EVENT, topic, status, retain=True)
 
     def publish_device_info(self, band: BandInfo) -> None:
         """Device info (name, address, model, firmware, placement, start), retained."""

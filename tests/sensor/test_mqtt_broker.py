@@ -409,6 +409,43 @@ def test_broker_killed_and_restarted_mid_stream_loses_nothing_and_keeps_order(
         sink.close()
 
 
+def test_a_band_goes_offline_after_its_last_state_and_event_reach_the_broker(
+    mosquitto_factory: type[Mosquitto], tmp_path: Path
+) -> None:
+    # A backlog in the outbox (here: the broker down while the session runs) must not let
+    # the band's offline overtake it: a dashboard takes what comes after it for a band that
+    # is gone (Home Assistant shows such states as unavailable).
+    broker = mosquitto_factory().start()
+    s = settings_for(broker.url, tmp_path, state_interval_s=0.0)
+    status = f"{s.base_topic}/b/status"
+    sink = Sink(broker.url, [f"{s.base_topic}/b/#"], client_id=unique("sink-"), persistent=True)
+    broker.stop(signal.SIGTERM)
+    pub = Publisher(s)
+    pub.start()
+    try:
+        pub.band_online(BandInfo("b", "B", STARTED))
+        for i in range(10):
+            pub.publish_event("b", jump(i))
+            pub.tick("b", 11.0 + 2.0 * i)
+        pub.band_offline("b")
+        assert pub.wait_stored(WAIT_S)
+        broker.start()
+        assert pub.wait_drained(WAIT_S * 2), pub.counters()
+        got = sink.wait_for(
+            lambda got: (
+                len(first_seen(events_on(got, s.base_topic))) >= 10
+                and any(m.topic == status and m.payload == b"offline" for m in got)
+            )
+        )
+        last_status = max(i for i, m in enumerate(got) if m.topic == status)
+        last_other = max(i for i, m in enumerate(got) if m.topic != status)
+        assert got[last_status].payload == b"offline"
+        assert last_status > last_other, [m.topic.rsplit("/", 1)[-1] for m in got]
+    finally:
+        pub.stop(5)
+        sink.close()
+
+
 def test_our_process_restarted_while_the_broker_is_down_delivers_in_order_with_original_times(
     mosquitto_factory: type[Mosquitto], tmp_path: Path
 ) -> None:
@@ -417,7 +454,8 @@ def test_our_process_restarted_while_the_broker_is_down_delivers_in_order_with_o
     first = child(broker.url, base, client_id, outbox, "crash", "0", "20")
     out, _ = first.communicate(timeout=60)
     assert first.returncode == -signal.SIGKILL
-    assert out.strip() == "queued 40"  # 20 events, 20 state messages (events are 2 s apart)
+    # 20 events, 20 state messages (events are 2 s apart), the band's online.
+    assert out.strip() == "queued 41"
     broker.start()
     sink = Sink(broker.url, [f"{base}/+/event/#"], client_id=unique("sink-"))
     try:
@@ -455,7 +493,8 @@ def test_full_outbox_drops_state_before_events_and_says_so(
         assert pub.wait_stored(WAIT_S)
         c = pub.counters()
         assert c["pending"] == 20
-        assert c["dropped_event"] == 0 and c["dropped_state"] == 12 + 30 - 8
+        # 20 kept: the 12 events, the band's online and the 7 newest state messages.
+        assert c["dropped_event"] == 0 and c["dropped_state"] == 12 + 30 - 7
         broker.start()
         sink = Sink(broker.url, [f"{s.base_topic}/#"], client_id=unique("sink-"))
         try:

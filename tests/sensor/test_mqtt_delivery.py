@@ -90,7 +90,7 @@ def test_the_callers_thread_never_waits_on_the_outbox(
             # wait here for ever.
             assert done.wait(WAIT_S), "publish_event waited on the outbox"
         assert pub.wait_stored(WAIT_S)
-        assert pub.counters()["pending"] == 400  # 200 events, 200 state messages
+        assert pub.counters()["pending"] == 401  # 200 events, 200 state messages, online
     finally:
         pub.stop(0.1)
 
@@ -113,14 +113,15 @@ def test_a_full_disk_queues_in_memory_says_so_once_and_the_next_start_delivers_w
             assert pub.wait_stored(WAIT_S)  # one small batch at a time, as a live run writes
         c = pub.counters()
         assert c["outbox_in_memory"], "the tiny disk did not fill: make the test publish more"
-        assert c["pending"] == 2 * n  # nothing lost while the disk filled
+        sent = 2 * n + 1  # each event with its state message, and the band's online
+        assert c["pending"] == sent  # nothing lost while the disk filled
         assert not pub.stop(0.2)
     loud = [r for r in caplog.records if "OUTBOX ON DISK FAILED" in r.getMessage()]
     assert len(loud) == 1 and loud[0].levelno == logging.ERROR
     report = pub.report()
     assert report.exit_code is ExitCode.OUTBOX_IN_MEMORY
-    assert report.lost > 0 and report.lost < 2 * n
-    stored = 2 * n - report.lost
+    assert report.lost > 0 and report.lost < sent
+    stored = sent - report.lost
     assert "could not write to disk" in report.problems()[0]
 
     # The next start, the disk still full: what reached the disk goes out, in order.
