@@ -132,15 +132,19 @@ def test_home_assistant_takes_every_entity_and_keeps_the_last_session(
 
             after_second = battery_seen(87)
 
-            # Home Assistant's statestream publishes from tasks of its own, so the battery
-            # reading alone does not prove the workout's states are out: its pedalling, too.
-            def pedalled(got: list[Received]) -> bool:
+            # Home Assistant's statestream publishes from tasks of its own, each state's
+            # attributes one by one, so the battery reading alone does not prove the
+            # workout's states are out: its pedalling and its walking bout's type, too.
+            def workout_out(got: list[Received]) -> bool:
                 return any(
                     m.topic.endswith("_activity/state") and m.payload == b"pedalling"
                     for m in got[mark:]
+                ) and any(
+                    m.topic.endswith("_walking_bout/event_type") and m.payload == b'"backward"'
+                    for m in got[mark:]
                 )
 
-            after_second = max(after_second, len(sink.wait_for(pedalled, timeout_s=120)))
+            after_second = max(after_second, len(sink.wait_for(workout_out, timeout_s=120)))
             replay(broker.url, tmp_path, "third")
             battery_seen(88)
         finally:
