@@ -394,10 +394,11 @@ class Publisher:
     def _set_status(self, band_id: str, status: bytes) -> None:
         """A band's ``online``/``offline``, in order with its states and events.
 
-        Straight to the broker, ``offline`` overtook the session's last states still in the
-        outbox: Home Assistant then took them for an unavailable band (a busy machine lost a
-        whole pedalling stretch of the activity that way), and a band back at once could end
-        ``offline``. Kept for reconnects too, which send the latest retained values first.
+        Through the outbox: sent straight to the broker, ``offline`` would overtake the
+        session's last states still queued there, which a dashboard then takes for a band
+        that is gone (Home Assistant shows them as unavailable), and a band back at once
+        could end ``offline``. Kept for reconnects too, which send the latest retained
+        values first.
         """
         topic = self.topics.band_status(band_id)
         with self._lock:
