@@ -495,9 +495,20 @@ class _Cycle:
     def true_end_t(self) -> float:
         return self.end_t - self.delay_s
 
+    @property
+    def period(self) -> float:
+        return self.end_t - self.start_t
+
     def runs_into(self, after: _Cycle) -> bool:
         """Whether ``after`` starts where this cycle ends (no crossing lost between)."""
         return abs(self.end_t - after.start_t) < 1e-9
+
+    def keeps_pace(self, after: _Cycle, max_change: float) -> bool:
+        """Whether ``after`` runs on from this cycle with a period within ``max_change``
+        times this one's, either way."""
+        return self.runs_into(after) and max(self.period, after.period) <= max_change * min(
+            self.period, after.period
+        )
 
 
 @dataclass(frozen=True)
@@ -955,7 +966,7 @@ class PedallingDetector(DetectorBase):
         prev, last = self._prev_cycle, self._last_boundary
         if prev is None or last is None or not prev.valid or abs(prev.end_t - last) > 1e-9:
             return None
-        turns = (when - last) / (prev.end_t - prev.start_t)
+        turns = (when - last) / prev.period
         if abs(turns - 2.0) > _BRIDGE_PHASE_TOL:
             return None
         if not self._holed_rows(self._history.between(last, when + 1e-9)):
@@ -1357,10 +1368,7 @@ class PedallingDetector(DetectorBase):
         contiguous = bridged or (
             prev is not None
             and prev.valid
-            and prev.runs_into(cycle)
-            and max(prev.end_t - prev.start_t, cycle.end_t - cycle.start_t)
-            <= self.params.max_period_change
-            * min(prev.end_t - prev.start_t, cycle.end_t - cycle.start_t)
+            and prev.keeps_pace(cycle, self.params.max_period_change)
         )
         held = self._held
         if held is not None:
@@ -1390,10 +1398,7 @@ class PedallingDetector(DetectorBase):
             # a walk are not alike; a few strides can be, a longer run of them rarely is).
             last = self._pending[-1] if self._pending else None
             if last is not None:
-                p_a, p_b = last.end_t - last.start_t, cycle.end_t - cycle.start_t
-                if not last.runs_into(cycle) or max(p_a, p_b) > self.params.max_period_change * min(
-                    p_a, p_b
-                ):
+                if not last.keeps_pace(cycle, self.params.max_period_change):
                     self._lead = self._lead_before(cycle)
                     self._pending = []
             elif not self._lead or not self._lead[-1].runs_into(cycle):
@@ -1430,7 +1435,7 @@ class PedallingDetector(DetectorBase):
             and self._segment_emitted
             and contiguous
             and prev is not None
-            and (cycle.end_t - cycle.start_t) > _PARTIAL_SLOWER * (prev.end_t - prev.start_t)
+            and cycle.period > _PARTIAL_SLOWER * prev.period
         ):
             # Slowing down: the crank may be stopping within this turn, and the band-pass
             # closes a cycle on its own ringing while the crank stops; the turn counts once
@@ -1469,7 +1474,7 @@ class PedallingDetector(DetectorBase):
         out: list[_Cycle] = []
         after = first
         for c in reversed(self._lead[-_LEAD_IN_TURNS:]):
-            period, next_period = c.end_t - c.start_t, after.end_t - after.start_t
+            period, next_period = c.period, after.period
             if not c.runs_into(after) or not (
                 next_period / self.params.max_period_change
                 <= period
@@ -1498,7 +1503,7 @@ class PedallingDetector(DetectorBase):
         ):
             return None
         gap_s = resume_t - self._last_t
-        period = prev.end_t - prev.start_t
+        period = prev.period
         if not (0.0 < gap_s < _BRIDGE_MAX_TURNS * period):
             return None
         return _GapBridge(
@@ -1536,7 +1541,7 @@ class PedallingDetector(DetectorBase):
         the restarted band-pass moves the first crossing after a gap by a few per cent of a
         turn, the second one no longer.
         """
-        period = cycle.end_t - cycle.start_t
+        period = cycle.period
         before = bridge.period_s
         # The first cycle after the gap starts in the band-pass's restart transient: its
         # cadence is only checked loosely (a change of cadence of 15 % shows).
@@ -1808,7 +1813,7 @@ class PedallingDetector(DetectorBase):
         first report a held turn no turn followed within two of its periods."""
         held = self._held
         if held is not None:
-            due = held.detected_at + 2.0 * (held.end_t - held.start_t)
+            due = held.detected_at + 2.0 * held.period
             if now >= due:
                 k = int(np.searchsorted(times, due, side="left"))
                 self._release_held(float(times[min(k, times.shape[0] - 1)]), events)
@@ -1862,7 +1867,7 @@ def _partial(cycle: _Cycle, before: _Cycle) -> bool:
     return (
         before.valid
         and before.runs_into(cycle)
-        and cycle.end_t - cycle.start_t > _PARTIAL_SLOWER * (before.end_t - before.start_t)
+        and cycle.period > _PARTIAL_SLOWER * before.period
         and cycle.radius < _PARTIAL_TURN * before.radius
     )
 
