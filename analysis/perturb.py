@@ -9,7 +9,8 @@
 - **A low rate** (``low_rate``): bands stream their accelerometers as slowly as 25-26 Hz (the
   Polar H10 offers 25 Hz, the Verity Sense 26 Hz in its SDK mode: polar-ble-sdk,
   documentation/products and SdkModeExplained.md); a recording made faster is filtered and
-  thinned to ``LOW_RATE_HZ`` as such a band's own anti-alias filter and sampling leave it.
+  thinned to ``LOW_RATE_HZ`` as such a band's own anti-alias filter and sampling leave it;
+  ``resample`` plays it at any other rate (``benchmarks/rates.py``).
 
 Pure: samples and truth in, samples and truth out; seeded where random.
 """
@@ -27,7 +28,8 @@ from analysis.evaluate import (
     TruthSegment,
     TruthStep,
 )
-from analysis.types import Samples
+from analysis.stream import GAP_PERIODS
+from analysis.types import FloatArray, Samples
 
 #: The rate a real recording is thinned to (``low_rate``): the lowest that bands offer for
 #: their accelerometers (the Polar H10's 25 Hz, the Verity Sense's 26 Hz).
@@ -97,6 +99,68 @@ def low_rate(samples: Samples, sample_rate_hz: float, factor: int) -> Samples:
             else signal.sosfilt(sos, samples.gyro_dps, axis=0)[keep]
         ),
         hr_bpm=None if samples.hr_bpm is None else samples.hr_bpm[keep].copy(),
+    )
+
+
+#: How ``resample`` makes the samples at the new rate (see there).
+RESAMPLE_METHODS = ("band", "polyphase")
+
+
+def resample(
+    samples: Samples, sample_rate_hz: float, rate_hz: float, method: str = "band"
+) -> Samples:
+    """``samples`` (at ``sample_rate_hz``) at ``rate_hz`` instead, gaps kept.
+
+    Each run of samples between gaps (``GAP_PERIODS`` sample periods or longer) is resampled
+    on its own, onto times a period apart from its first sample. ``method``:
+
+    - ``"band"``: the anti-alias low-pass of ``low_rate`` (fourth-order Butterworth at
+      ``ANTI_ALIAS_FRACTION`` of the new rate, run forward as a band's filter runs), then
+      linear interpolation, which softens what is left near the new Nyquist rate a little
+      more (a band whose filter rolls off early);
+    - ``"polyphase"``: ``scipy.signal.resample_poly`` (a linear-phase FIR around the
+      cut-off: a sharp anti-alias filter, but one that rings before a shock as well as
+      after it); the ratio is approximated by a fraction with a denominator up to 100.
+
+    Where the rates differ by a whole factor, prefer ``low_rate``, which keeps the very
+    samples a band at that rate would have taken.
+    """
+    # Imported here: the command line lists its commands without loading SciPy.
+    from fractions import Fraction
+
+    from scipy import signal
+
+    if method not in RESAMPLE_METHODS:
+        raise ValueError(f"method: expected one of {', '.join(RESAMPLE_METHODS)}, got {method!r}")
+    t = samples.time_s
+    if t.size < 2:
+        return samples
+    columns = [samples.acc_g] + ([] if samples.gyro_dps is None else [samples.gyro_dps])
+    data = np.concatenate(columns, axis=1)
+    if method == "band" and rate_hz < sample_rate_hz:
+        sos = signal.butter(4, ANTI_ALIAS_FRACTION * rate_hz, fs=sample_rate_hz, output="sos")
+        data = signal.sosfilt(sos, data, axis=0)
+    ratio = Fraction(rate_hz / sample_rate_hz).limit_denominator(100)
+    breaks = np.flatnonzero(np.diff(t) >= GAP_PERIODS / sample_rate_hz) + 1
+    times: list[FloatArray] = []
+    rows: list[FloatArray] = []
+    for a, b in zip(np.r_[0, breaks], np.r_[breaks, t.size], strict=True):
+        run_t, run = t[a:b], data[a:b]
+        if method == "band":
+            new_t = run_t[0] + np.arange(0.0, run_t[-1] - run_t[0] + 1e-9, 1.0 / rate_hz)
+            new = np.column_stack([np.interp(new_t, run_t, col) for col in run.T])
+        else:
+            new = signal.resample_poly(
+                run, ratio.numerator, ratio.denominator, axis=0, padtype="line"
+            )
+            new_t = run_t[0] + np.arange(new.shape[0]) / rate_hz
+        times.append(new_t)
+        rows.append(new.reshape(new_t.size, data.shape[1]))
+    out = np.concatenate(rows)
+    return Samples(
+        time_s=np.concatenate(times),
+        acc_g=np.ascontiguousarray(out[:, :3]),
+        gyro_dps=None if samples.gyro_dps is None else np.ascontiguousarray(out[:, 3:6]),
     )
 
 

@@ -155,3 +155,12 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 def rnd(x: float | None, digits: int = 3) -> float | None:
     return None if x is None else round(float(x), digits)
+
+
+def write_outputs(text: str, data: Any, markdown: Path | None, json_path: Path | None) -> None:
+    """Print a benchmark's report and write it (``--markdown``) and its figures (``--json``)."""
+    sys.stdout.write(text)
+    if markdown:
+        markdown.write_text(text, encoding="utf-8")
+    if json_path:
+        json_path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

@@ -38,7 +38,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: benchmarks/pedalling.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, write_outputs
 
 OUT = ROOT / "benchmarks" / "out" / "pedalling"
 FIXTURES = ROOT / "tests" / "data" / "sim"
@@ -437,12 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = summary_rows(rows)
     if args.by_file:
         lines += ["", *detail_lines(rows)]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        args.markdown.write_text(text, encoding="utf-8")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    write_outputs("\n".join(lines) + "\n", rows, args.markdown, args.json)
     return 0
 
 

@@ -31,7 +31,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: benchmarks/stress.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, write_outputs
 
 OUT = ROOT / "benchmarks" / "out"
 
@@ -733,10 +733,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines: list[str] = []
         for activity, placement, gyro in args.probe:
             lines += [*run_probe(directory, activity, placement, gyro, args.seed, args.jobs), ""]
-        text = "\n".join(lines)
-        sys.stdout.write(text)
-        if args.markdown:
-            args.markdown.write_text(text, encoding="utf-8")
+        write_outputs("\n".join(lines), None, args.markdown, None)
         return 0
     from sensor.simulate.stress import MANIFEST, write_stress_set
 
@@ -753,11 +750,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"\nGenerated in {generated - started:.0f} s, scored in {scored - generated:.0f} s "
         f"({args.jobs or os.cpu_count()} processes).\n"
     )
-    sys.stdout.write(report)
-    if args.markdown:
-        args.markdown.write_text(report, encoding="utf-8")
-    if args.json:
-        args.json.write_text(json.dumps(summary_json(rows), indent=1) + "\n", encoding="utf-8")
+    write_outputs(report, summary_json(rows), args.markdown, args.json)
     return 0
 
 

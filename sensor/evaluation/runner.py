@@ -142,7 +142,7 @@ def detect(
     return session.events, session.duration_s
 
 
-def _score(
+def score_events(
     labels: Labels,
     truth: Truth,
     events: Sequence[Event],
@@ -152,6 +152,8 @@ def _score(
     variant: str,
     moving: Sequence[tuple[float, float]] = (),
 ) -> RecordingScore:
+    """Score ``events`` found in a recording (or a ``variant`` of it, at ``info``'s rate)
+    against ``truth``, the recording's labels or their variant."""
     return score_recording(
         truth,
         events,
@@ -184,11 +186,11 @@ def evaluate_file(
     events, duration_s = detect(source, samples)
     info = source.info
     moving = moving_spans(samples.time_s, samples.acc_g) if truth.segments else []
-    plain = _score(lab, truth, events, name, info, duration_s, PLAIN, moving)
+    plain = score_events(lab, truth, events, name, info, duration_s, PLAIN, moving)
     if not (options.variants and lab.origin == "real" and reversible(truth)):
         return (plain,)
     t_first, t_last = float(samples.time_s[0]), float(samples.time_s[-1])
-    back = _score(
+    back = score_events(
         lab,
         reverse_truth(truth, t_first, t_last),
         detect(source, reverse_samples(samples))[0],
@@ -203,7 +205,7 @@ def evaluate_file(
     cut, gaps = cut_gaps(samples, walks, plan)
     if gaps:
         gapped_events, _ = detect(source, cut)
-        gapped = _score(lab, truth, gapped_events, name, info, duration_s, GAPS)
+        gapped = score_events(lab, truth, gapped_events, name, info, duration_s, GAPS)
         intact = _step_times(events)
         reference = [s.t - truth.step_label_lag_s for s in truth.steps] if truth.steps else intact
         found, lost = score_gap_losses(
@@ -218,7 +220,7 @@ def evaluate_file(
         rate_hz = info.sample_rate_hz / factor
         thinned, _ = detect(source, low_rate(samples, info.sample_rate_hz, factor), rate_hz)
         slow = replace(info, sample_rate_hz=rate_hz)
-        out.append(_score(lab, truth, thinned, name, slow, duration_s, LOW_RATE))
+        out.append(score_events(lab, truth, thinned, name, slow, duration_s, LOW_RATE))
     return tuple(out)
 
 

@@ -1,5 +1,5 @@
 """Altered copies of a labelled walk: played backward in time, packet-loss gaps cut in,
-resampled to a band's lowest rate."""
+resampled to a band's lowest rate or to any other."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from analysis.perturb import (
     low_rate,
     low_rate_factor,
     median_step_interval_s,
+    resample,
     reverse_samples,
     reverse_truth,
     reversible,
@@ -148,3 +149,33 @@ def test_a_fast_recording_is_thinned_to_a_band_s_lowest_rate_through_its_filter(
     assert np.abs(thin.acc_g[settled, 1]).max() < 0.05
     assert np.allclose(thin.acc_g[settled, 2], 1.0, atol=1e-6)
     assert fs / 4 == LOW_RATE_HZ
+
+
+@pytest.mark.parametrize("method", ["band", "polyphase"])
+def test_a_recording_resampled_to_any_rate_keeps_its_gaps_and_its_walking_band(
+    method: str,
+) -> None:
+    fs = 100.0
+    samples = walk_samples(fs=fs)  # a gap from 5.0 to 5.2 s
+    t = samples.time_s
+    slow = np.sin(2 * np.pi * 2.0 * t)
+    fast = np.sin(2 * np.pi * 30.0 * t)
+    acc = np.column_stack([slow, fast, np.ones_like(t)])
+    out = resample(Samples(time_s=t, acc_g=acc, gyro_dps=samples.gyro_dps), fs, 40.0, method)
+    steps = np.diff(out.time_s)
+    assert np.allclose(steps[steps < 0.1], 1 / 40.0)
+    # The gap is kept: no sample inside it, and one step across it.
+    assert not np.any((out.time_s > t[499] + 1e-9) & (out.time_s < t[500] - 1e-9))
+    assert np.count_nonzero(steps >= 0.1) == 1
+    assert out.gyro_dps is not None and out.gyro_dps.shape == out.acc_g.shape
+    assert out.time_s[0] == t[0] and out.time_s[-1] <= t[-1]
+    # A 2 Hz swing passes whole; 30 Hz, above the new Nyquist rate, does not fold back.
+    settled = (out.time_s > 1.0) & (out.time_s < t[-1] - 1.0) & (np.abs(out.time_s - 5.1) > 1.0)
+    assert 0.9 < np.abs(out.acc_g[settled, 0]).max() < 1.1
+    assert np.abs(out.acc_g[settled, 1]).max() < 0.1
+    assert np.allclose(out.acc_g[settled, 2], 1.0, atol=0.02)
+
+
+def test_resampling_names_the_methods_it_knows() -> None:
+    with pytest.raises(ValueError, match="band, polyphase"):
+        resample(walk_samples(), 100.0, 40.0, "cubic")
