@@ -2,7 +2,8 @@
 
 ``body_axes`` (recording CSV v1) says which signed sensor axis points forward, left and up
 when the wearer stands upright. A band is rarely worn exactly so: detectors level each sample
-with a streaming estimate of gravity, which removes up to 30° of undeclared tilt.
+with a streaming estimate of gravity, which removes up to 30° of undeclared tilt, and find
+how it is turned about the remaining axis from the motion itself (``principal_axis``).
 """
 
 from __future__ import annotations
@@ -134,3 +135,18 @@ class GravityTracker:
         if acc_g.shape[0] == 0:
             return np.empty((0, 3))
         return self._filter.process(acc_g)
+
+
+def principal_axis(
+    aa: FloatArray | float, bb: FloatArray | float, ab: FloatArray | float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The axis of most power in a plane, from the power along its axes ``a`` and ``b`` and
+    their cross power (scalars or arrays alike).
+
+    Returns the axis's angle from ``a`` towards ``b`` (rad, within ±90°: the axis on ``a``'s
+    side) and the power along it and across it (the 2x2 power matrix's eigenvalues).
+    """
+    aa, bb, ab = np.asarray(aa, dtype=np.float64), np.asarray(bb, dtype=np.float64), np.asarray(ab)
+    angle = 0.5 * np.arctan2(2.0 * ab, aa - bb)
+    spread = np.hypot(aa - bb, 2.0 * ab)
+    return angle, 0.5 * (aa + bb + spread), 0.5 * (aa + bb - spread)

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import signal
 
 from analysis.events import Direction, Event
+from analysis.frame import principal_axis
 from analysis.gait import gait_regularity, sagittal_rotation
 from analysis.steps.base import Bout, StepDetector, T, median
 from analysis.steps.params import StepParams
@@ -445,10 +446,8 @@ class Heading:
         ``_MAX_HEADING_DEG`` from the declared forward axis, ``None`` where that axis points
         to the side (``_SIDEWAYS_POWER``)."""
         p = self._power
-        angle = 0.5 * math.atan2(2.0 * p[0, 1], p[0, 0] - p[1, 1])
-        spread = math.hypot(p[0, 0] - p[1, 1], 2.0 * p[0, 1])
-        major = 0.5 * (p[0, 0] + p[1, 1] + spread)
-        minor = 0.5 * (p[0, 0] + p[1, 1] - spread)
+        axis, major_power, minor_power = principal_axis(p[0, 0], p[1, 1], p[0, 1])
+        angle, major, minor = float(axis), float(major_power), float(minor_power)
         if major <= 0 or major < _MIN_HEADING_CONTRAST * max(minor, 0.0):
             return 1.0, 0.0
         if abs(math.degrees(angle)) > _MAX_HEADING_DEG:

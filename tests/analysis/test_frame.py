@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.frame import GravityTracker, level, parse_body_axes, to_body_frame
+from analysis.frame import GravityTracker, level, parse_body_axes, principal_axis, to_body_frame
 
 
 def test_body_axes_example_from_the_spec() -> None:
@@ -41,3 +41,20 @@ def test_gravity_tracker_converges_to_the_static_vector_whatever_the_chunking() 
     g2 = np.concatenate([tracker.update(acc[i : i + 37]) for i in range(0, 2000, 37)])
     np.testing.assert_array_equal(g1, g2)
     np.testing.assert_allclose(g1[-1], [0.3, -0.2, 0.93], atol=0.03)
+
+
+def test_principal_axis_of_motion_in_a_plane() -> None:
+    # Motion along a line 30° from a towards b, and a little noise across it.
+    rng = np.random.default_rng(3)
+    along, across = rng.normal(0, 1.0, 2000), rng.normal(0, 0.2, 2000)
+    th = np.radians(30.0)
+    a = np.cos(th) * along - np.sin(th) * across
+    b = np.sin(th) * along + np.cos(th) * across
+    angle, major, minor = principal_axis(np.mean(a * a), np.mean(b * b), np.mean(a * b))
+    assert np.degrees(angle) == pytest.approx(30.0, abs=1.0)
+    assert major / minor == pytest.approx(25.0, rel=0.15)
+    # The axis is given on a's side: a line 120° from a reads -60°.
+    angle, _, _ = principal_axis(
+        np.array([0.25, 1.0]), np.array([0.75, 0.0]), np.array([-np.sqrt(3) / 4, 0.0])
+    )
+    assert np.degrees(angle) == pytest.approx([-60.0, 0.0])
