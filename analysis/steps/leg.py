@@ -161,15 +161,15 @@ _WIDTH_GYRO = 11
 #: the axis of most power of the low-passed angular rate across the band's long axis is the
 #: leg's left axis, however the band is turned on the leg; the swing is the rate about it
 #: (a band strapped 40° round the leg from where its axes were declared counted 288 of the
-#: real shin's 686 steps about its declared axis). Its power is averaged with this corner (a
-#: 5.3 s time constant, kept across gaps: the band stays where it is strapped) and is taken
-#: once it carries ``_MIN_AXIS_CONTRAST`` times the power across it (over a whole walk: the
-#: real shin 84 times, the simulated shanks' walks and rides 450 and more), and the leg has turned
-#: faster than ``_AXIS_MOTION_DPS`` for ``_AXIS_WARMUP_S`` in all: a ride's or a walk's first
-#: strokes are judged about the declared axis (measured on the simulated rides with a shank
-#: gyroscope: from the first stroke, with a 1.6 s constant, 32 false steps on 60 rides, 24
-#: about the declared axis; with the warm-up, 26: one step in the middle of each of two 125
-#: rpm rides).
+#: real shin's 686 steps about its declared axis). Its power is averaged with this corner
+#: (a 5.3 s time constant, kept across gaps: the band stays where it is strapped) and is
+#: taken once it carries ``_MIN_AXIS_CONTRAST`` times the power across it (over a whole
+#: walk: the real shin 84 times, the simulated shanks' walks and rides 450 and more) and
+#: the leg has turned faster than ``_AXIS_MOTION_DPS`` for ``_AXIS_WARMUP_S`` in all: a
+#: ride's or a walk's first strokes are judged about the declared axis (measured on the
+#: simulated rides with a shank gyroscope: from the first stroke, with a 1.6 s constant, 32
+#: false steps on 60 rides, 24 about the declared axis; with the warm-up, 26: one step in
+#: the middle of each of two 125 rpm rides).
 _AXIS_CUTOFF_HZ = 0.03
 _MIN_AXIS_CONTRAST = 4.0
 _AXIS_MOTION_DPS = 60.0
