@@ -83,23 +83,29 @@ def low_rate_factor(sample_rate_hz: float) -> int | None:
 def low_rate(samples: Samples, sample_rate_hz: float, factor: int) -> Samples:
     """``samples`` (at ``sample_rate_hz``) low-passed at ``ANTI_ALIAS_FRACTION`` of the new
     rate and thinned to every ``factor``-th sample; the times are kept (gaps too)."""
-    # Imported here: the command line lists its commands without loading SciPy.
-    from scipy import signal
-
-    sos = signal.butter(
-        4, ANTI_ALIAS_FRACTION * sample_rate_hz / factor, fs=sample_rate_hz, output="sos"
-    )
+    rate_hz = sample_rate_hz / factor
     keep = slice(0, None, factor)
     return Samples(
         time_s=samples.time_s[keep].copy(),
-        acc_g=signal.sosfilt(sos, samples.acc_g, axis=0)[keep],
+        acc_g=_anti_aliased(samples.acc_g, sample_rate_hz, rate_hz)[keep],
         gyro_dps=(
             None
             if samples.gyro_dps is None
-            else signal.sosfilt(sos, samples.gyro_dps, axis=0)[keep]
+            else _anti_aliased(samples.gyro_dps, sample_rate_hz, rate_hz)[keep]
         ),
         hr_bpm=None if samples.hr_bpm is None else samples.hr_bpm[keep].copy(),
     )
+
+
+def _anti_aliased(x: FloatArray, sample_rate_hz: float, rate_hz: float) -> FloatArray:
+    """``x`` (rows at ``sample_rate_hz``) through a band's anti-alias filter for ``rate_hz``:
+    fourth-order Butterworth at ``ANTI_ALIAS_FRACTION`` of it, run forward."""
+    # Imported here: the command line lists its commands without loading SciPy.
+    from scipy import signal
+
+    sos = signal.butter(4, ANTI_ALIAS_FRACTION * rate_hz, fs=sample_rate_hz, output="sos")
+    out: FloatArray = signal.sosfilt(sos, x, axis=0)
+    return out
 
 
 #: How ``resample`` makes the samples at the new rate (see there).
@@ -138,9 +144,8 @@ def resample(
     columns = [samples.acc_g] + ([] if samples.gyro_dps is None else [samples.gyro_dps])
     data = np.concatenate(columns, axis=1)
     if method == "band" and rate_hz < sample_rate_hz:
-        sos = signal.butter(4, ANTI_ALIAS_FRACTION * rate_hz, fs=sample_rate_hz, output="sos")
-        data = signal.sosfilt(sos, data, axis=0)
-    ratio = Fraction(rate_hz / sample_rate_hz).limit_denominator(100)
+        data = _anti_aliased(data, sample_rate_hz, rate_hz)
+    ratio = Fraction(rate_hz / sample_rate_hz).limit_denominator(100)  # for "polyphase"
     breaks = np.flatnonzero(np.diff(t) >= GAP_PERIODS / sample_rate_hz) + 1
     times: list[FloatArray] = []
     rows: list[FloatArray] = []
@@ -155,7 +160,7 @@ def resample(
             )
             new_t = run_t[0] + np.arange(new.shape[0]) / rate_hz
         times.append(new_t)
-        rows.append(new.reshape(new_t.size, data.shape[1]))
+        rows.append(new)
     out = np.concatenate(rows)
     return Samples(
         time_s=np.concatenate(times),
