@@ -14,9 +14,12 @@ real pipeline (``retrosense evaluate``'s code), so these are end-to-end figures.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from analysis.evaluate import PLAIN, Miss, RecordingScore, TypeScore, check_targets, pool
 from analysis.types import Samples, StreamInfo
@@ -60,6 +63,15 @@ def read_body(path: Path) -> tuple[Samples, StreamInfo]:
     """A whole recording in the body frame (its ``body_axes`` applied) and its stream info."""
     reader = RecordingReader(path)
     return to_body(reader.read_all(), reader.header.axes_matrix), reader.stream_info()
+
+
+def turned(samples: Samples, yaw_deg: float) -> Samples:
+    """The samples of a band worn turned by ``yaw_deg`` about its body frame's vertical (the
+    trunk's up, a shank's long axis), towards the left."""
+    y = math.radians(yaw_deg)
+    m = np.array([[math.cos(y), -math.sin(y), 0.0], [math.sin(y), math.cos(y), 0.0], [0, 0, 1]])
+    gyro = None if samples.gyro_dps is None else samples.gyro_dps @ m.T
+    return Samples(samples.time_s, samples.acc_g @ m.T, gyro)
 
 
 def fixture_paths(patterns: str | Iterable[str | Path]) -> list[Path]:

@@ -20,7 +20,7 @@ from analysis.perturb import resample
 from analysis.registry import build_detectors
 from analysis.steps import FootStepDetector, StepDetector, ThighStepDetector
 from analysis.types import Placement, Samples, StreamInfo
-from tests.accuracy import AccuracyReport, evaluate_fixtures, read_body
+from tests.accuracy import AccuracyReport, evaluate_fixtures, read_body, turned
 from tests.analysis.detector_contract import check_all
 from tests.paths import AS_RECORDINGS
 
@@ -222,12 +222,10 @@ def test_real_shin_strapped_turned_round_the_leg_still_counts(turn_deg: float) -
     and 38 at 40° and 90° about the declared axis, those 38 all backward); directions right
     at 40° (2 of 680 backward, as at 0°), `unknown` at 90°, where the band sits sideways."""
     samples, info = read_body(SHIN)
-    y = np.radians(turn_deg)
-    turn = np.array([[np.cos(y), -np.sin(y), 0.0], [np.sin(y), np.cos(y), 0.0], [0, 0, 1]])
-    assert samples.gyro_dps is not None
-    turned = Samples(samples.time_s, samples.acc_g @ turn.T, samples.gyro_dps @ turn.T)
+    turned_samples = turned(samples, turn_deg)
     detector = step_detector(info)
-    steps = [e for e in [*detector.update(turned), *detector.flush()] if isinstance(e, StepEvent)]
+    events = [*detector.update(turned_samples), *detector.flush()]
+    steps = [e for e in events if isinstance(e, StepEvent)]
     assert abs(len(steps) - 686) <= 0.03 * 686, len(steps)
     backward = sum(e.direction is Direction.BACKWARD for e in steps)
     unknown = sum(e.direction is Direction.UNKNOWN for e in steps)
@@ -236,7 +234,7 @@ def test_real_shin_strapped_turned_round_the_leg_still_counts(turn_deg: float) -
     else:
         assert backward == 0 and unknown >= 0.95 * len(steps)
     # The axis is learnt as the stream goes: still independent of how it is cut.
-    check_all(lambda: step_detector(info), turned.slice(0, 1500), max_examples=4)
+    check_all(lambda: step_detector(info), turned_samples.slice(0, 1500), max_examples=4)
 
 
 @needs_shin
@@ -283,12 +281,12 @@ def test_real_shin_with_gyroscope_at_25_hz_walks_through_one_sample_dips(method:
     vetoed: each dip broke the walk)."""
     samples, info = read_body(SHIN)
     slow = resample(samples, info.sample_rate_hz, 25.0, method)
-    detector = step_detector(replace(info, sample_rate_hz=25.0))
+    slow_info = replace(info, sample_rate_hz=25.0)
+    detector = step_detector(slow_info)
     events = [*detector.update(slow), *detector.flush()]
     count = sum(isinstance(e, StepEvent) for e in events)
     assert abs(count - 686) <= 0.03 * 686, count
     # The dip rule depends on the bout: still independent of how the stream is cut.
-    slow_info = replace(info, sample_rate_hz=25.0)
     check_all(lambda: step_detector(slow_info), slow.slice(0, 750), max_examples=4)
 
 

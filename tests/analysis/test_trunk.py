@@ -21,7 +21,7 @@ from analysis.perturb import GapPlan, cut_gaps
 from analysis.steps import StepParams, TrunkStepDetector, detect_steps
 from analysis.steps.trunk import Heading, vertical_excursion_cm
 from analysis.types import Placement, Samples, StreamInfo
-from tests.accuracy import AccuracyReport, evaluate_fixtures, read_body
+from tests.accuracy import AccuracyReport, evaluate_fixtures, read_body, turned
 from tests.analysis.detector_contract import check_all
 from tests.paths import AS_RECORDINGS
 
@@ -220,14 +220,6 @@ def test_heading_finds_the_walking_axis(yaw_deg: float) -> None:
     assert math.degrees(math.atan2(sin, cos)) == pytest.approx(-yaw_deg, abs=2.0)
 
 
-def _turned(samples: Samples, yaw_deg: float) -> Samples:
-    """The samples of a band worn turned by ``yaw_deg`` about the vertical."""
-    y = math.radians(yaw_deg)
-    m = np.array([[math.cos(y), -math.sin(y), 0.0], [math.sin(y), math.cos(y), 0.0], [0, 0, 1]])
-    gyro = None if samples.gyro_dps is None else samples.gyro_dps @ m.T
-    return Samples(samples.time_s, samples.acc_g @ m.T, gyro)
-
-
 @needs_real
 @pytest.mark.parametrize("yaw_deg", [40.0, 90.0])
 def test_a_band_turned_to_the_side_says_unknown_rather_than_guess(yaw_deg: float) -> None:
@@ -241,7 +233,7 @@ def test_a_band_turned_to_the_side_says_unknown_rather_than_guess(yaw_deg: float
     for path in [*LOWBACK[:12:3], *(OXFORD / f"oxval_user{u}_neckpouch.csv" for u in (1, 2))]:
         samples, info = read_body(path)
         detector = TrunkStepDetector(StepParams(), info)
-        events = [*detector.update(_turned(samples, yaw_deg)), *detector.flush()]
+        events = [*detector.update(turned(samples, yaw_deg)), *detector.flush()]
         for e in events:
             if isinstance(e, StepEvent):
                 if e.direction is Direction.UNKNOWN:
