@@ -16,7 +16,7 @@ import pytest
 
 from analysis.evaluate import GAPS, LOW_RATE, PLAIN, REVERSED, TypeScore, match_times
 from analysis.events import Direction, StepEvent
-from analysis.perturb import resample
+from analysis.perturb import low_rate, resample
 from analysis.registry import build_detectors
 from analysis.steps import FootStepDetector, StepDetector, ThighStepDetector
 from analysis.types import Placement, Samples, StreamInfo
@@ -96,6 +96,28 @@ def test_real_feet_ride_through_lost_packets(feet: AccuracyReport) -> None:
     assert score.f1 >= 0.94, score.summary()
 
 
+def feet_without_gyroscope_f1(factor: int = 1) -> float:
+    """Step F1 over the IPOL feet read without their gyroscope, every ``factor``-th sample
+    kept after a band's anti-alias filter (as ``retrosense evaluate`` slows a recording)."""
+    tp = detected = labelled = 0
+    for path in IPOL_FEET:
+        samples, info = read_body(path)
+        acc_only = Samples(samples.time_s, samples.acc_g)
+        rate = info.sample_rate_hz
+        if factor > 1:
+            acc_only = low_rate(acc_only, rate, factor)
+            rate /= factor
+        detector = step_detector(StreamInfo(rate, Placement.FOOT, has_gyro=False))
+        events = [*detector.update(acc_only), *detector.flush()]
+        steps = [e for e in events if isinstance(e, StepEvent)]
+        assert all(e.direction is Direction.UNKNOWN for e in steps)
+        truth = json.loads(path.with_suffix(".truth.json").read_text())["steps"]
+        tp += len(match_times([x["t"] for x in truth], [e.t for e in steps], 0.25))
+        detected += len(steps)
+        labelled += len(truth)
+    return 2 * tp / (detected + labelled)
+
+
 @needs_feet
 def test_real_feet_without_gyroscope_count_both_feet() -> None:
     """The fifteen IPOL feet read without their gyroscope: rests where the foot reads gravity
@@ -103,21 +125,16 @@ def test_real_feet_without_gyroscope_count_both_feet() -> None:
     Measured: F1 0.945 (0.921 with the largest shock anywhere in the motion, 0.913 while one
     contact could be counted twice, 0.796 with swing humps as on the shank), no direction
     called."""
-    tp = detected = labelled = 0
-    for path in IPOL_FEET:
-        samples, info = read_body(path)
-        info = StreamInfo(info.sample_rate_hz, Placement.FOOT, has_gyro=False)
-        detector = step_detector(info)
-        acc_only = Samples(samples.time_s, samples.acc_g)
-        events = [*detector.update(acc_only), *detector.flush()]
-        steps = [e for e in events if isinstance(e, StepEvent)]
-        assert all(e.direction is Direction.UNKNOWN for e in steps)
-        truth = json.loads(path.with_suffix(".truth.json").read_text())["steps"]
-        pairs = match_times([x["t"] for x in truth], [e.t for e in steps], 0.25)
-        tp += len(pairs)
-        detected += len(steps)
-        labelled += len(truth)
-    assert 2 * tp / (detected + labelled) >= 0.935, (tp, detected, labelled)
+    assert feet_without_gyroscope_f1() >= 0.935
+
+
+@needs_feet
+def test_real_feet_without_gyroscope_at_25_hz_keep_their_weaker_strides() -> None:
+    """At 25 Hz a band's anti-alias filter takes most of a contact's shock (median 0.88 g
+    against 4.0 g at 100 Hz): within a walk a stride needs only a share of the walk's own
+    shocks if it comes on time, and a soft first stride is held for the next. Measured: F1
+    0.897 (0.833 with the full shock for every stride)."""
+    assert feet_without_gyroscope_f1(factor=4) >= 0.88
 
 
 @needs_feet
@@ -134,6 +151,15 @@ def test_contract_on_a_real_foot_without_gyroscope() -> None:
     info = StreamInfo(info.sample_rate_hz, Placement.FOOT, has_gyro=False)
     acc_only = Samples(samples.time_s, samples.acc_g).slice(300, 1800)
     check_all(lambda: step_detector(info), acc_only, max_examples=8)
+
+
+@needs_feet
+def test_contract_on_a_real_foot_without_gyroscope_at_25_hz() -> None:
+    # The walk's recent shocks and a held soft first stride are carried across chunks.
+    samples, info = read_body(IPOL_FEET[0])
+    acc_only = low_rate(Samples(samples.time_s, samples.acc_g), info.sample_rate_hz, 4)
+    slow = StreamInfo(info.sample_rate_hz / 4, Placement.FOOT, has_gyro=False)
+    check_all(lambda: step_detector(slow), acc_only.slice(0, 600), max_examples=8)
 
 
 # ----------------------------------------------------------------------------------------
