@@ -183,8 +183,9 @@ class OneLegDetector(StepDetector):
     """What a band on one leg shares: it sees its own leg's contacts and infers the other's.
 
     The other leg's contact is emitted half a stride after each own contact
-    (``inferred=True``) when the stream reaches that time, the first from the swing time; one
-    before a bout's first own contact when that swing was a full one (the other leg stepped
+    (``inferred=True``) when the stream reaches that time, the first from the swing time
+    (or half-way to the second own contact, ``measures_first_stride``); one before a bout's
+    first own contact when that swing was a full one (the other leg stepped
     first); none after a half swing that closes the walk (the feet end side by side). A
     subclass finds the own contacts and calls ``_leg_contact`` with each; it says how big
     each swing was (``size``: an angle, or a distance) and may check that the other leg's
@@ -203,6 +204,12 @@ class OneLegDetector(StepDetector):
     #: other leg stepped first), and a swing under this fraction of the one before closes the
     #: walk (see ``_FULL_FIRST_SWING``).
     full_swing_fraction: ClassVar[float] = _FULL_FIRST_SWING
+
+    #: Whether the other leg's contact after a bout's first own one waits for the next own
+    #: contact, which measures the stride, rather than coming at the time the first swing
+    #: suggests (``_HALF_STRIDE_PER_SWING``): that costs the step up to a stride of latency
+    #: (see ``FootStepDetector``).
+    measures_first_stride: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -232,6 +239,9 @@ class OneLegDetector(StepDetector):
         # The other leg's inferred contact: (due at t, direction, the own contact it follows
         # and that swing's sign, for the stance-turn check; None where not checked).
         self._scheduled: tuple[float, Direction, tuple[float, float] | None] | None = None
+        # A bout's first own contact schedules the other leg's at a deadline; this is the
+        # time its swing suggests, used if no own contact comes before the deadline.
+        self._provisional: float | None = None
         self._last_turn_deg: float | None = None  # own stance turn over the last half stride
         self._first_stance_deg: float | None = None
         # A walking bout kept across a short gap: the history holds only what came after it.
@@ -255,10 +265,12 @@ class OneLegDetector(StepDetector):
     def flush(self) -> list[Event]:
         events = super().flush()
         self._scheduled = None
+        self._provisional = None
         return events
 
     def _forget(self, keep: bool) -> None:
         self._scheduled = None
+        self._provisional = None
         self._first_swing_deg = None
         self._first_stance_deg = None
         self._last_swing = None
@@ -284,6 +296,8 @@ class OneLegDetector(StepDetector):
             if k < stop:
                 self._scheduled = None
                 now_t = float(t[max(k, start)])
+                if self._provisional is not None:
+                    due_t, self._provisional = self._provisional, None
                 if self._other_stepped(due_t, check):
                     self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
 
@@ -300,7 +314,16 @@ class OneLegDetector(StepDetector):
         assert self._scheduled is not None and self._last_t is not None
         due_t, direction, check = self._scheduled
         self._scheduled = None
-        if not self._last_t < due_t <= now_t or now_t - self._last_t > self.params.max_step_s:
+        if now_t - self._last_t > self.params.max_step_s:
+            self._provisional = None
+            return
+        if self._provisional is not None:
+            # It waited for this leg's next contact, which the gap may hide: it comes where
+            # the swing put it, if that is past (before the gap or in it).
+            due_t, self._provisional = self._provisional, None
+            if due_t > now_t:
+                return
+        elif not self._last_t < due_t <= now_t:
             return
         if self._other_stepped(due_t, check):
             self._count_step(due_t, due_t, None, direction, now_t, None, True, events)
@@ -352,6 +375,19 @@ class OneLegDetector(StepDetector):
                 # The bout's first swing was a full one: it started from behind, so the other
                 # leg had stepped first. Gait started from standing opens with a half step.
                 self._count_step(before, before, None, direction, now_t, None, True, events)
+        provisional, self._provisional = self._provisional, None
+        if provisional is not None and scheduled is not None:
+            # The other leg's first contact waited for this one (``measures_first_stride``):
+            # with the stride measured it fell half-way (below); else where the swing put it.
+            if (
+                stride is None
+                and provisional < contact_t
+                and self._other_stepped(provisional, scheduled[2])
+            ):
+                self._count_step(
+                    provisional, provisional, None, scheduled[1], now_t, None, True, events
+                )
+            scheduled = None
         if previous is not None and stride is not None and scheduled is None and not inferred_since:
             # The first stride of a bout: the other leg's contact fell half-way, in the past.
             mid = previous + 0.5 * stride
@@ -396,6 +432,19 @@ class OneLegDetector(StepDetector):
             # other leg, already beside this one, takes no further step (gait termination
             # mirrors initiation; Jian et al. 1993). Should the walk go on, the next own
             # contact still emits the other leg's in between.
+            half_s = None
+        bout = self._bout
+        if (
+            self.measures_first_stride
+            and half_s is not None
+            and stride is None
+            and bout is not None
+            and bout.steps == 1
+        ):
+            # A walk's first contact: the other leg's waits for this leg's next, at most the
+            # longest stride, and then falls half-way (or, if none comes, at ``half_s``).
+            self._provisional = contact_t + half_s
+            self._scheduled = (contact_t + 2.0 * p.max_step_s, direction, (contact_t, swing_sign))
             half_s = None
         if half_s is not None:
             due_t = contact_t + half_s
