@@ -114,13 +114,12 @@ _CONTACT_FROM = 0.4
 #: strides at 25 Hz. The timing is thin: the weak strides counted on the real feet at 25 Hz
 #: come 0.76 stride times or more after the last (26), a false one at 0.60; on the stress set
 #: a false one at 0.61 (the part of a slow walk's motion before a false rest) and two true
-#: ones at 0.39 and 0.63 are refused. At 50 Hz and up
-#: the real feet's medians keep the bar at ``_FIRST_IMPACT_G``. Measured, the real feet
-#: without gyroscope at 25 Hz: step F1 0.833 -> 0.897 (0.881 with the in-walk bar alone); at
-#: 50 and 100 Hz unchanged (0.941, 0.945); the stress set's feet without gyroscope 0.925 ->
-#: 0.937 (0.931 without the timing). A foot pedalling (the 60 simulated rides, at 25, 50 and
-#: 100 Hz; the stress set's) still counts no step: its motions start no walk
-#: (``_FIRST_IMPACT_G``).
+#: ones at 0.39 and 0.63 are refused. At 50 Hz and up the real feet's medians keep the bar
+#: at ``_FIRST_IMPACT_G``. Measured, the real feet without gyroscope at 25 Hz: step F1 0.833
+#: -> 0.897 (0.881 with the in-walk bar alone); at 50 and 100 Hz unchanged (0.941, 0.945);
+#: the stress set's feet without gyroscope 0.925 -> 0.937 (0.931 without the timing). A
+#: foot pedalling (the 60 simulated rides, at 25, 50 and 100 Hz; the stress set's) still
+#: counts no step: its motions start no walk (``_FIRST_IMPACT_G``).
 _IN_WALK_SHOCK = 0.35
 _WEAK_STRIDE_FRACTION = 0.7
 _HELD_SHOCK = 0.35
@@ -301,9 +300,9 @@ class FootStepDetector(OneLegDetector):
     #: Only a walk's first contact waits (after a gap the walk's stride is known). Measured:
     #: real IPOL feet F1 0.955 -> 0.959 (latency p95 0.41 -> 0.46 s), without gyroscope
     #: unchanged at 0.945 (at 25 Hz 0.897 -> 0.902); stress set feet: with gyroscope 0.949 ->
-    #: 0.964, without 0.937 -> 0.952. On a shank (whose swing
-    #: the gyroscope or the swing's hump times well) it cost the real shin without gyroscope
-    #: 15 extra steps and the simulated shanks their latency (p95 0.43 -> 0.81 s): not there.
+    #: 0.964, without 0.937 -> 0.952. On a shank (whose swing the gyroscope or the swing's
+    #: hump times well) it cost the real shin without gyroscope 15 extra steps and the
+    #: simulated shanks their latency (p95 0.43 -> 0.81 s): not there.
     measures_first_stride: ClassVar[bool] = True
     bridges_gaps: ClassVar[bool] = True
 
