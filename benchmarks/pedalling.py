@@ -21,7 +21,9 @@ Reported per cell and rate: revolutions labelled and detected, wrong-direction t
 the new cadence + 1 s with a gyroscope, two + 1 s without), the count error per bout as
 ``retrosense evaluate`` scores it (a run of L labelled turns is right with L - 2 .. L + 1
 detections) and strictly (L - 1 .. L, what the unknown reference angle alone allows), the
-cadence MAE; ``--by-file`` lists every wrong or phantom reversal and every wrong turn.
+cadence MAE, the revolutions found on files that are no ride and the steps the session
+(after the activity stage) still reports on rides; ``--by-file`` lists every wrong or
+phantom reversal and every wrong turn.
 """
 
 from __future__ import annotations
@@ -205,7 +207,7 @@ def score_ride(job: tuple[str, float | None]) -> dict[str, Any]:
     import zlib
 
     from analysis.evaluate import Tolerances, match_times, score_gap_losses, score_recording
-    from analysis.events import Direction, PedalReversalEvent, RevolutionEvent
+    from analysis.events import Direction, PedalReversalEvent, RevolutionEvent, StepEvent
     from analysis.perturb import GapPlan, cut_gaps
     from sensor.evaluation.runner import detect, read_samples
     from sensor.labels import read_truth, truth_path_for
@@ -290,6 +292,9 @@ def score_ride(job: tuple[str, float | None]) -> dict[str, Any]:
         "reversals_phantom": phantom,
         "latency_excess_s": list(reversal.latency_excess_s),
         "wrong_turns": wrong_turns,
+        # Steps no labelled step accounts for (a recording may hold a walk besides its ride).
+        "steps_detected": sum(1 for e in events if isinstance(e, StepEvent))
+        - (rec.scores["step"].tp if "step" in rec.scores else 0),
         **gap_figures,
     }
 
@@ -307,9 +312,9 @@ def summary_rows(rows: Sequence[dict[str, Any]]) -> list[str]:
         "| set | cell | files | revs labelled / detected | wrong turns | unknown (coverage) "
         "| reversals labelled / found | wrong | phantom | over budget (worst) "
         "| bout error mean / max / files > 3 % | strict [L-1, L] mean / max | cadence MAE "
-        "| false revs on other files | lost at gaps |"
+        "| false revs on other files | false steps on rides | lost at gaps |"
     )
-    out = [head, "|" + "---|" * 15]
+    out = [head, "|" + "---|" * 16]
     for (name, placement, gyro, rate), group in sorted(groups.items()):
         rides = [r for r in group if r["ride"]]
         others = [r for r in group if not r["ride"]]
@@ -330,6 +335,8 @@ def summary_rows(rows: Sequence[dict[str, Any]]) -> list[str]:
         cad_n = sum(r["cadence_n"] for r in rides)
         cad = sum(r["cadence_abs_sum"] for r in rides) / cad_n if cad_n else math.nan
         false_revs = sum(r["revolutions_detected"] for r in others)
+        stepped = [r.get("steps_detected", 0) for r in rides]
+        false_steps = f"{sum(stepped)} on {sum(1 for n in stepped if n)}" if rides else "–"
         cut = sum(r.get("gaps_cut", 0) for r in group)
         gap_found = sum(r.get("gap_found", 0) for r in group)
         gap_lost = sum(r.get("gap_lost", 0) for r in group)
@@ -343,7 +350,7 @@ def summary_rows(rows: Sequence[dict[str, Any]]) -> list[str]:
             f"| {sum(errs) / max(len(errs), 1):.2f} / {max(errs, default=0.0):.1f} "
             f"/ {sum(1 for w in worst if w > 3.0)} "
             f"| {sum(strict) / max(len(strict), 1):.2f} / {max(strict, default=0.0):.1f} "
-            f"| {cad:.2f} | {false_revs} on {len(others)} | {at_gaps} |"
+            f"| {cad:.2f} | {false_revs} on {len(others)} | {false_steps} | {at_gaps} |"
         )
     return out
 

@@ -58,3 +58,5 @@ def test_scores_a_fresh_ride_with_gaps_and_the_fixtures(tmp_path: Path) -> None:
     assert all(not r["reversals_wrong"] for r in rows)
     table = summary_rows(rows)
     assert table[0].startswith("| set | cell |") and len(table) > 4
+    assert all(isinstance(r["steps_detected"], int) for r in rows)
+    assert table[0].count("|") == table[2].count("|")
