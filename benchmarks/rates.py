@@ -20,7 +20,6 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -172,14 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         parser.error(f"not a directory: {', '.join(missing)}")
     from sensor.errors import RetrosenseError
+    from sensor.simulate.stress import parallel_map
 
     try:
         jobs = jobs_for(walks(args.directories), rates_hz, args.method)
-        if args.jobs > 1:
-            with ProcessPoolExecutor(args.jobs) as pool:
-                scores = list(pool.map(score, jobs))
-        else:
-            scores = [score(j) for j in jobs]
+        scores = parallel_map(score, jobs, max(1, args.jobs))
     except RetrosenseError as err:
         print(f"python -m benchmarks.rates: {err}", file=sys.stderr)
         return 2
